@@ -1,1 +1,88 @@
-//! Implementation detail of the `promptfn` crate.
+//! Implementation detail of the `promptfn` crate: the `#[prompt]` attribute.
+//!
+//! Users depend on `promptfn`, which re-exports the macro; nothing here is meant to be named
+//! directly. Generated code reaches the runtime only through `promptfn::__private`.
+
+mod attr;
+mod check;
+mod codegen;
+mod crate_path;
+mod errors;
+mod expand;
+mod sig;
+mod suggest;
+mod template;
+
+#[cfg(test)]
+mod expansion_tests;
+
+use proc_macro::TokenStream;
+
+/// Turns a body-less `async fn` declaration into a typed LLM call.
+///
+/// ```ignore
+/// use promptfn::{prompt, Result};
+///
+/// /// Doc comments and other attributes stay on the generated function.
+/// #[prompt("Extract the person mentioned in: {text}", model = "gpt-4o-mini", temperature = 0.0)]
+/// pub async fn extract_person(text: &str) -> Result<Person>;
+///
+/// let person: Person = extract_person("Alice is 30").await?;
+/// ```
+///
+/// The macro replaces the declaration with a plain `fn` of the same name, parameters and
+/// visibility that renders the prompt eagerly and returns `promptfn::Call<T>`; awaiting the
+/// call gives the declared `Result<T>`. Per-call overrides (`.client(…)`, `.temperature(…)`,
+/// …) are methods of `Call`.
+///
+/// # Templates
+///
+/// - `{name}` places the parameter `name`: text parameters render with `Display`, media
+///   parameters (`Image`, `Audio`, `Pdf`, …) become a content part at that position.
+/// - `{name:spec}` formats with a `format!` spec, e.g. `{score:.2}`, `{items:?}`.
+/// - `{name.field}` (and `{self.field}` in methods) formats a field with `Display`.
+/// - `{{` and `}}` are literal braces.
+///
+/// Every parameter must appear in some template, and every placeholder must name a parameter.
+///
+/// The user template is given in one of three ways:
+///
+/// - positionally: `#[prompt("Summarise: {text}")]`;
+/// - from a file relative to the crate root: `#[prompt(path = "prompts/summary.md")]`
+///   (editing the file rebuilds the crate);
+/// - as chat turns with few-shot examples, in order:
+///   `#[prompt(user = "2+2?", assistant = "4", user = "{question}")]` (the last turn is a
+///   `user` turn).
+///
+/// `system = "…"` adds a system message in every form; it may use placeholders too.
+///
+/// # Settings
+///
+/// | key | value |
+/// |---|---|
+/// | `model` | string |
+/// | `temperature` | number in 0..=2 |
+/// | `top_p` | number in 0..=1 |
+/// | `max_tokens` | integer ≥ 1 |
+/// | `stop` | string, or array of at most 4 strings |
+/// | `presence_penalty`, `frequency_penalty` | number in -2..=2 |
+/// | `logit_bias` | `[(token_id, bias), …]`, bias in -100..=100 |
+/// | `seed` | integer (i64) |
+/// | `end_user` | string: the request's `user` field (end-user identifier) |
+/// | `n` | integer ≥ 1; `n > 1` needs the return type `Result<Choices<T>>` |
+/// | `mode` | `"json_schema"`, `"json_object"`, `"tool"` or `"prompt"` |
+/// | `retries` | integer: re-asks after an undecodable answer |
+/// | `crate` | path to the promptfn crate when it is re-exported or renamed |
+///
+/// Values must be literals; they are checked at compile time and every error is reported at
+/// once.
+///
+/// # Signature
+///
+/// `async fn`, no body (`;`), no generic parameters, parameters written `name: Type`
+/// (methods may take `&self`, `&mut self` or `self`), and a return type `Result<T>`,
+/// `Result<T, E>` or `promptfn::Result<T>`.
+#[proc_macro_attribute]
+pub fn prompt(attr: TokenStream, item: TokenStream) -> TokenStream {
+    expand::prompt(attr.into(), item.into()).into()
+}

@@ -1,0 +1,256 @@
+//! Prints the generated function, following the contract with `promptfn::__private`
+//! (notes/macro-contract.md, with the settings in `Decl`): a plain `fn` with the same name,
+//! parameters and visibility that renders the prompt into a `PromptBuilder` and returns
+//! `CRATE::Call<T>`.
+
+use crate::attr::{Role, Settings};
+use crate::check::{Part, Plan, PlannedMessage};
+use crate::crate_path::CratePath;
+use crate::sig::{Declaration, ReturnShape};
+use proc_macro2::{Literal, Span, TokenStream};
+use quote::{ToTokens, format_ident, quote, quote_spanned};
+use syn::ext::IdentExt;
+use syn::spanned::Spanned;
+use syn::{Ident, LitStr};
+
+/// Everything code generation reads; all of it has been validated.
+pub struct Input<'a> {
+    /// The declaration as written.
+    pub decl: &'a Declaration,
+    /// How to name the runtime.
+    pub krate: &'a CratePath,
+    /// Request settings from the attribute.
+    pub settings: &'a Settings,
+    /// The resolved messages.
+    pub plan: &'a Plan,
+    /// The declared return type and `T`.
+    pub output: &'a ReturnShape,
+    /// Absolute paths of template files, tracked with `include_str!`.
+    pub included_files: Vec<&'a str>,
+}
+
+/// The generated function.
+pub fn generate(input: &Input<'_>) -> TokenStream {
+    let Input {
+        decl,
+        krate,
+        output,
+        ..
+    } = input;
+    let attrs = &decl.attrs;
+    let vis = &decl.vis;
+    let value = &output.value;
+    let declared = &output.declared;
+    let mut sig = decl.sig.clone();
+    sig.asyncness = None;
+    sig.output = syn::parse_quote!(-> #krate::Call<#value>);
+
+    let spec = format_ident!("__PROMPTFN_SPEC", span = Span::mixed_site());
+    let builder = format_ident!("__promptfn_b", span = Span::mixed_site());
+    let spec_static = spec_static(input, &spec);
+    let includes = input.included_files.iter().map(|path| {
+        quote!(
+            const _: &::core::primitive::str = ::core::include_str!(#path);
+        )
+    });
+    let needs_kind_traits = input
+        .plan
+        .messages
+        .iter()
+        .flat_map(|message| &message.parts)
+        .any(|part| matches!(part, Part::Whole { .. }));
+    let kind_traits = needs_kind_traits.then(|| {
+        quote! {
+            #[allow(unused_imports)]
+            use #krate::__private::{MediaKind as _, TextKind as _};
+        }
+    });
+    let assert_return = quote_spanned! {located(declared.span())=>
+        #krate::__private::assert_return::<#declared, #value>();
+    };
+    let assert_output = quote_spanned! {located(value.span())=>
+        #krate::__private::assert_output::<#value>();
+    };
+    let messages = input
+        .plan
+        .messages
+        .iter()
+        .map(|message| render_message(message, krate, &builder));
+
+    // Items come before statements: clippy::items_after_statements is pedantic.
+    quote! {
+        #(#attrs)*
+        #vis #sig {
+            #(#includes)*
+            #spec_static
+            #kind_traits
+            #assert_return
+            #assert_output
+            let mut #builder = #krate::__private::PromptBuilder::new(&#spec);
+            #(#messages)*
+            #builder.finish::<#value>()
+        }
+    }
+}
+
+/// A span that resolves like the call site (so user names are visible and lints treat the code
+/// as generated) but that diagnostics show at `user_span`.
+fn located(user_span: Span) -> Span {
+    Span::call_site().located_at(user_span)
+}
+
+fn spec_static(input: &Input<'_>, spec: &Ident) -> TokenStream {
+    let krate = input.krate;
+    let settings = input.settings;
+    let name = input.decl.sig.ident.unraw().to_string();
+    let mut fields = Vec::new();
+    let mut field = |name: &str, value: Option<TokenStream>| {
+        if let Some(value) = value {
+            let name = Ident::new(name, Span::call_site());
+            fields.push(quote!(#name: #value,));
+        }
+    };
+    field("model", settings.model.as_ref().map(|s| some(str_lit(s))));
+    field(
+        "temperature",
+        settings.temperature.as_ref().map(|s| some(float(*s))),
+    );
+    field("top_p", settings.top_p.as_ref().map(|s| some(float(*s))));
+    field(
+        "max_tokens",
+        settings
+            .max_tokens
+            .as_ref()
+            .map(|s| some(Literal::u32_unsuffixed(*s))),
+    );
+    field(
+        "stop",
+        settings.stop.as_ref().map(|s| {
+            let stops = s.iter().map(|stop| str_lit(stop));
+            quote!(&[#(#stops),*])
+        }),
+    );
+    field(
+        "presence_penalty",
+        settings.presence_penalty.as_ref().map(|s| some(float(*s))),
+    );
+    field(
+        "frequency_penalty",
+        settings.frequency_penalty.as_ref().map(|s| some(float(*s))),
+    );
+    field(
+        "logit_bias",
+        settings.logit_bias.as_ref().map(|s| {
+            let pairs = s.iter().map(|(token, bias)| {
+                let token = Literal::u32_unsuffixed(*token);
+                let bias = integer(i64::from(*bias));
+                quote!((#token, #bias))
+            });
+            quote!(&[#(#pairs),*])
+        }),
+    );
+    field("seed", settings.seed.as_ref().map(|s| some(integer(*s))));
+    field("user", settings.end_user.as_ref().map(|s| some(str_lit(s))));
+    field(
+        "n",
+        settings
+            .n
+            .as_ref()
+            .map(|s| some(Literal::u32_unsuffixed(*s))),
+    );
+    field(
+        "mode",
+        settings.mode.as_ref().map(|s| {
+            let variant = Ident::new(s.variant(), Span::call_site());
+            some(quote!(#krate::Mode::#variant))
+        }),
+    );
+    field(
+        "retries",
+        settings
+            .retries
+            .as_ref()
+            .map(|s| some(Literal::u32_unsuffixed(*s))),
+    );
+    // The settings sit in `Decl`, which has no destructor: a struct update from a constant
+    // inside a `static` is only allowed then (E0493), and `OutputCache` holds a `OnceLock`.
+    quote! {
+        static #spec: #krate::__private::PromptSpec = #krate::__private::PromptSpec {
+            name: #name,
+            decl: #krate::__private::Decl {
+                #(#fields)*
+                ..#krate::__private::Decl::DEFAULT
+            },
+            output: #krate::__private::OutputCache::new(),
+        };
+    }
+}
+
+fn render_message(message: &PlannedMessage, krate: &CratePath, builder: &Ident) -> TokenStream {
+    let role = Ident::new(
+        match message.role {
+            Role::System => "System",
+            Role::User => "User",
+            Role::Assistant => "Assistant",
+        },
+        Span::call_site(),
+    );
+    let parts = message.parts.iter().map(|part| match part {
+        Part::Text(text) => {
+            let text = str_lit(text);
+            quote!(#builder.text(#text);)
+        }
+        Part::Whole { ident, span } => quote_spanned! {*span=>
+            (&#krate::__private::Place(&#ident)).__promptfn_kind().place(&mut #builder, &#ident);
+        },
+        Part::Formatted {
+            ident,
+            fields,
+            spec,
+            span,
+        } => {
+            let format = LitStr::new(
+                &match spec {
+                    Some(spec) => format!("{{:{spec}}}"),
+                    None => "{}".to_owned(),
+                },
+                *span,
+            );
+            quote_spanned! {*span=>
+                #builder.text_fmt(::core::format_args!(#format, #ident #(.#fields)*));
+            }
+        }
+    });
+    quote! {
+        #builder.start(#krate::__private::Role::#role);
+        #(#parts)*
+    }
+}
+
+fn some(value: impl ToTokens) -> TokenStream {
+    quote!(::core::option::Option::Some(#value))
+}
+
+fn str_lit(value: &str) -> LitStr {
+    LitStr::new(value, Span::call_site())
+}
+
+/// A float literal; negative values as `-lit`, because a literal token cannot carry a sign.
+fn float(value: f64) -> TokenStream {
+    let magnitude = Literal::f64_unsuffixed(value.abs());
+    if value.is_sign_negative() {
+        quote!(-#magnitude)
+    } else {
+        quote!(#magnitude)
+    }
+}
+
+/// An integer literal; negative values as `-lit`, because a literal token cannot carry a sign.
+fn integer(value: i64) -> TokenStream {
+    let magnitude = Literal::u64_unsuffixed(value.unsigned_abs());
+    if value < 0 {
+        quote!(-#magnitude)
+    } else {
+        quote!(#magnitude)
+    }
+}
