@@ -1,1 +1,10 @@
-//! Shared helpers for promptfn integration tests.
+//! Shared helpers for promptfn's integration tests: an in-process mock server that records
+//! every request and answers with scripted replies, and the live-server switch.
+#![allow(
+    clippy::expect_used,
+    clippy::unwrap_used,
+    missing_debug_implementations
+)]
+
+pub mod live;
+pub mod mock;

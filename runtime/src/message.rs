@@ -1,0 +1,165 @@
+//! The conversation a prompt renders to: messages made of text and media parts.
+
+use std::fmt;
+
+/// Who speaks a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Role {
+    /// Instructions for the model.
+    System,
+    /// The user's turn.
+    User,
+    /// The model's turn (few-shot examples, earlier answers, tool requests).
+    Assistant,
+    /// A tool's result.
+    Tool,
+}
+
+impl Role {
+    /// The role's name on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::System => "system",
+            Self::User => "user",
+            Self::Assistant => "assistant",
+            Self::Tool => "tool",
+        }
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One piece of a message's content.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum Part {
+    /// Text.
+    Text(String),
+}
+
+/// A tool call the model asked for, as it appears in an assistant message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ToolCall {
+    /// The call's id, echoed back in the tool result.
+    pub id: String,
+    /// The tool's name.
+    pub name: String,
+    /// The arguments, as the JSON text the model wrote.
+    pub arguments: String,
+}
+
+impl ToolCall {
+    /// A tool call.
+    pub fn new(
+        id: impl Into<String>,
+        name: impl Into<String>,
+        arguments: impl Into<String>,
+    ) -> Self {
+        Self {
+            id: id.into(),
+            name: name.into(),
+            arguments: arguments.into(),
+        }
+    }
+}
+
+/// One message of a conversation.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Message {
+    /// Who speaks.
+    pub role: Role,
+    /// The content, in order. Adjacent text is kept merged.
+    pub parts: Vec<Part>,
+    /// Tool calls (assistant messages only).
+    pub tool_calls: Vec<ToolCall>,
+    /// The call this message answers (tool messages only).
+    pub tool_call_id: Option<String>,
+}
+
+impl Message {
+    /// An empty message for `role`.
+    pub fn new(role: Role) -> Self {
+        Self {
+            role,
+            parts: Vec::new(),
+            tool_calls: Vec::new(),
+            tool_call_id: None,
+        }
+    }
+
+    /// A message holding one text.
+    pub fn text(role: Role, text: impl Into<String>) -> Self {
+        let mut m = Self::new(role);
+        m.push_text(&text.into());
+        m
+    }
+
+    /// A tool result answering `tool_call_id`.
+    pub fn tool_result(tool_call_id: impl Into<String>, content: impl Into<String>) -> Self {
+        let mut m = Self::text(Role::Tool, content);
+        m.tool_call_id = Some(tool_call_id.into());
+        m
+    }
+
+    /// Append text, merging it into the previous text part so that text-only messages stay one string.
+    pub fn push_text(&mut self, text: &str) {
+        if text.is_empty() {
+            return;
+        }
+        if let Some(Part::Text(last)) = self.parts.last_mut() {
+            last.push_str(text);
+        } else {
+            self.parts.push(Part::Text(text.to_owned()));
+        }
+    }
+
+    /// The message's text, when it has nothing but text (`None` if it holds media).
+    pub fn as_text(&self) -> Option<&str> {
+        match self.parts.as_slice() {
+            [] => Some(""),
+            [Part::Text(t)] => Some(t),
+            #[allow(unreachable_patterns)]
+            _ => None,
+        }
+    }
+
+    /// All text parts joined (media left out), for logs and tests.
+    pub fn text_content(&self) -> String {
+        self.parts
+            .iter()
+            .map(|p| match p {
+                Part::Text(t) => t.as_str(),
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn adjacent_text_merges_into_one_part() {
+        let mut m = Message::new(Role::User);
+        m.push_text("Hello, ");
+        m.push_text("");
+        m.push_text("world");
+        assert_eq!(m.parts, vec![Part::Text("Hello, world".into())]);
+        assert_eq!(m.as_text(), Some("Hello, world"));
+    }
+
+    #[test]
+    fn tool_results_carry_their_call_id() {
+        let m = Message::tool_result("call_1", "42");
+        assert_eq!(m.role, Role::Tool);
+        assert_eq!(m.tool_call_id.as_deref(), Some("call_1"));
+        assert_eq!(m.text_content(), "42");
+    }
+}

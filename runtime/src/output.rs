@@ -1,0 +1,207 @@
+//! How a return type asks for an answer and decodes it: plain text, or JSON against its schema.
+
+use std::sync::OnceLock;
+
+use schemars::JsonSchema;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use crate::lenient::{self, Repair};
+use crate::plan::ModeWire;
+use crate::schema::{self, CompiledSchema, Dialect};
+use crate::structured::Mode;
+
+/// A type a prompt function can return.
+///
+/// Implemented for every `T: serde::de::DeserializeOwned + schemars::JsonSchema`. A type whose
+/// schema is a bare string (`String`, `Box<str>`, a newtype over `String`) is asked for as plain
+/// text; everything else is asked for as JSON matching its schema.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be decoded from a model's answer",
+    label = "this return type needs `Deserialize` and `JsonSchema`",
+    note = "add `#[derive(serde::Deserialize, schemars::JsonSchema)]` to `{Self}` (schemars 1.x), or return `String` for plain text"
+)]
+pub trait Output: Sized + Send + 'static {
+    /// The type each choice of the answer decodes into.
+    #[doc(hidden)]
+    type Item: DeserializeOwned + JsonSchema + Send + 'static;
+
+    /// Whether the type collects several choices (`n > 1`).
+    #[doc(hidden)]
+    const CHOICES: bool = false;
+
+    /// Build the value from the decoded choices, in order; `None` if there are none.
+    #[doc(hidden)]
+    fn from_items(items: Vec<Self::Item>) -> Option<Self>;
+}
+
+impl<T: DeserializeOwned + JsonSchema + Send + 'static> Output for T {
+    type Item = T;
+
+    fn from_items(items: Vec<T>) -> Option<T> {
+        items.into_iter().next()
+    }
+}
+
+/// What a function's return type needs on the wire, computed once per function.
+#[derive(Debug)]
+pub struct OutputPlan {
+    pub(crate) type_name: &'static str,
+    pub(crate) shape: Shape,
+}
+
+#[derive(Debug)]
+pub(crate) enum Shape {
+    Text,
+    Json(Box<JsonOutput>),
+}
+
+#[derive(Debug)]
+pub(crate) struct JsonOutput {
+    /// The schema as schemars produced it (with `$defs`), used for decoding.
+    pub(crate) schema: Value,
+    compiled: [OnceLock<Result<CompiledSchema, String>>; 3],
+    /// What each (mode, dialect) adds to a request, built on first use.
+    wires: [OnceLock<Result<ModeWire, String>>; 12],
+}
+
+impl JsonOutput {
+    /// The schema in `dialect`, compiled on first use and kept.
+    pub(crate) fn compiled(&self, dialect: Dialect) -> Result<&CompiledSchema, crate::Error> {
+        let slot = &self.compiled[dialect_index(dialect)];
+        slot.get_or_init(|| schema::compile(&self.schema, dialect).map_err(|e| e.to_string()))
+            .as_ref()
+            .map_err(|e| crate::Error::Schema(e.clone()))
+    }
+
+    /// The request additions for `mode` in `dialect`, built on first use and kept.
+    pub(crate) fn wire(&self, mode: Mode, dialect: Dialect) -> Result<&ModeWire, crate::Error> {
+        let m = Mode::LADDER.iter().position(|l| *l == mode).unwrap_or(0);
+        let slot = &self.wires[m * 3 + dialect_index(dialect)];
+        slot.get_or_init(|| {
+            let compiled = self.compiled(dialect).map_err(|e| e.to_string())?;
+            ModeWire::build(compiled, mode, dialect).map_err(|e| e.to_string())
+        })
+        .as_ref()
+        .map_err(|e| crate::Error::Schema(e.clone()))
+    }
+}
+
+fn dialect_index(dialect: Dialect) -> usize {
+    match dialect {
+        Dialect::OpenAiStrict => 0,
+        Dialect::Gemini => 1,
+        Dialect::JsonSchema => 2,
+    }
+}
+
+impl OutputPlan {
+    /// The plan for `T`'s answers.
+    pub fn of<T: Output>() -> Self {
+        let type_name = std::any::type_name::<T::Item>();
+        let schema = schemars::schema_for!(T::Item).to_value();
+        let shape = if is_plain_string(&schema) {
+            Shape::Text
+        } else {
+            Shape::Json(Box::new(JsonOutput {
+                schema,
+                compiled: Default::default(),
+                wires: Default::default(),
+            }))
+        };
+        Self { type_name, shape }
+    }
+
+    pub(crate) fn json(&self) -> Option<&JsonOutput> {
+        match &self.shape {
+            Shape::Json(j) => Some(j),
+            Shape::Text => None,
+        }
+    }
+
+    /// Decode one answer (the model's text, or the forced tool call's arguments).
+    pub(crate) fn decode<T: DeserializeOwned>(
+        &self,
+        answer: &str,
+    ) -> Result<(T, Vec<Repair>), String> {
+        match &self.shape {
+            Shape::Text => serde_json::from_value(Value::String(answer.to_owned()))
+                .map(|v| (v, Vec::new()))
+                .map_err(|e| e.to_string()),
+            Shape::Json(j) => {
+                let decoded = lenient::decode(answer, &j.schema).map_err(|f| f.to_string())?;
+                let value = serde_json::from_value(decoded.value)
+                    .map_err(|e| format!("the JSON does not fit the type: {e}"))?;
+                Ok((value, decoded.repairs))
+            }
+        }
+    }
+}
+
+/// A schema that is nothing but `{"type": "string"}` asks for plain text.
+fn is_plain_string(schema: &Value) -> bool {
+    let Some(obj) = schema.as_object() else {
+        return false;
+    };
+    obj.get("type").and_then(Value::as_str) == Some("string")
+        && obj
+            .keys()
+            .all(|k| matches!(k.as_str(), "type" | "$schema" | "title" | "description"))
+}
+
+/// The per-function slot holding its [`OutputPlan`].
+#[derive(Debug)]
+pub struct OutputCache(OnceLock<OutputPlan>);
+
+impl OutputCache {
+    /// An empty slot, usable in a `static`.
+    pub const fn new() -> Self {
+        Self(OnceLock::new())
+    }
+
+    /// The plan for `T`, computed on first use.
+    pub(crate) fn get<T: Output>(&self) -> &OutputPlan {
+        self.0.get_or_init(OutputPlan::of::<T>)
+    }
+}
+
+impl Default for OutputCache {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Debug, Deserialize, JsonSchema, PartialEq)]
+    struct Name(String);
+
+    #[derive(Debug, Deserialize, JsonSchema, PartialEq)]
+    enum Mood {
+        Happy,
+        Sad,
+    }
+
+    #[test]
+    fn strings_and_string_newtypes_are_text() {
+        assert!(matches!(OutputPlan::of::<String>().shape, Shape::Text));
+        assert!(matches!(OutputPlan::of::<Name>().shape, Shape::Text));
+        assert!(matches!(OutputPlan::of::<Mood>().shape, Shape::Json(_)));
+        assert!(matches!(
+            OutputPlan::of::<Vec<String>>().shape,
+            Shape::Json(_)
+        ));
+        assert!(matches!(OutputPlan::of::<bool>().shape, Shape::Json(_)));
+    }
+
+    #[test]
+    fn text_decodes_verbatim() {
+        let plan = OutputPlan::of::<String>();
+        let (s, repairs): (String, _) = plan.decode("  {not json} ").unwrap();
+        assert_eq!(s, "  {not json} ");
+        assert!(repairs.is_empty());
+    }
+}

@@ -1,0 +1,93 @@
+//! Sampling parameters: declared on the function, overridden per call, merged at send time.
+
+use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
+
+use crate::__private::Decl;
+
+/// Per-call overrides of the parameters a `#[prompt]` declares.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Overrides {
+    pub(crate) model: Option<String>,
+    pub(crate) temperature: Option<f64>,
+    pub(crate) top_p: Option<f64>,
+    pub(crate) max_tokens: Option<u32>,
+    pub(crate) stop: Option<Vec<String>>,
+    pub(crate) presence_penalty: Option<f64>,
+    pub(crate) frequency_penalty: Option<f64>,
+    pub(crate) logit_bias: Option<Vec<(u32, i32)>>,
+    pub(crate) seed: Option<i64>,
+    pub(crate) user: Option<String>,
+    pub(crate) n: Option<u32>,
+}
+
+/// The sampling parameters of one request, borrowed from the overrides or the declaration.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Sampling<'a> {
+    pub(crate) temperature: Option<f64>,
+    pub(crate) top_p: Option<f64>,
+    pub(crate) max_tokens: Option<u32>,
+    pub(crate) stop: Option<StrList<'a>>,
+    pub(crate) presence_penalty: Option<f64>,
+    pub(crate) frequency_penalty: Option<f64>,
+    pub(crate) logit_bias: Option<&'a [(u32, i32)]>,
+    pub(crate) seed: Option<i64>,
+    pub(crate) user: Option<&'a str>,
+    pub(crate) n: Option<u32>,
+}
+
+impl<'a> Sampling<'a> {
+    /// Per call beats the declaration.
+    pub(crate) fn merge(spec: &'static Decl, o: &'a Overrides) -> Self {
+        let non_empty = |s: &'static [&'static str]| (!s.is_empty()).then_some(StrList::Static(s));
+        Self {
+            temperature: o.temperature.or(spec.temperature),
+            top_p: o.top_p.or(spec.top_p),
+            max_tokens: o.max_tokens.or(spec.max_tokens),
+            stop: o
+                .stop
+                .as_deref()
+                .map(StrList::Owned)
+                .or_else(|| non_empty(spec.stop)),
+            presence_penalty: o.presence_penalty.or(spec.presence_penalty),
+            frequency_penalty: o.frequency_penalty.or(spec.frequency_penalty),
+            logit_bias: o
+                .logit_bias
+                .as_deref()
+                .or((!spec.logit_bias.is_empty()).then_some(spec.logit_bias)),
+            seed: o.seed.or(spec.seed),
+            user: o.user.as_deref().or(spec.user),
+            n: o.n.or(spec.n),
+        }
+    }
+}
+
+/// A list of strings that is either declared (`'static`) or given per call.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum StrList<'a> {
+    Static(&'static [&'static str]),
+    Owned(&'a [String]),
+}
+
+impl Serialize for StrList<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut seq = s.serialize_seq(None)?;
+        match self {
+            Self::Static(items) => items.iter().try_for_each(|i| seq.serialize_element(i))?,
+            Self::Owned(items) => items.iter().try_for_each(|i| seq.serialize_element(i))?,
+        }
+        seq.end()
+    }
+}
+
+/// `logit_bias` goes on the wire as `{"<token id>": bias}`.
+pub(crate) struct LogitBias<'a>(pub(crate) &'a [(u32, i32)]);
+
+impl Serialize for LogitBias<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(Some(self.0.len()))?;
+        for (token, bias) in self.0 {
+            map.serialize_entry(&token.to_string(), bias)?;
+        }
+        map.end()
+    }
+}

@@ -1,0 +1,162 @@
+//! One request's plan: which structured-output mode, what it adds to the body, where the answer is.
+
+use serde_json::{Value, json};
+
+use crate::error::{Error, Result};
+use crate::message::{Message, Role};
+use crate::output::OutputPlan;
+use crate::params::Sampling;
+use crate::schema::{CompiledSchema, Dialect};
+use crate::structured::{ANSWER_TOOL, Family, Mode, schema_instruction};
+use crate::wire::openai::{AssistantMessage, ChatRequest};
+
+/// What a structured-output mode adds to a request; built once per (function, mode, dialect).
+#[derive(Debug)]
+pub(crate) struct ModeWire {
+    response_format: Option<Value>,
+    tools: Option<Value>,
+    tool_choice: Option<Value>,
+    instruction: Option<String>,
+}
+
+impl ModeWire {
+    pub(crate) fn build(compiled: &CompiledSchema, mode: Mode, dialect: Dialect) -> Result<Self> {
+        let strict = dialect == Dialect::OpenAiStrict;
+        let schema_text = || {
+            serde_json::to_string(&compiled.schema)
+                .map_err(|e| Error::Schema(format!("the schema could not be written: {e}")))
+        };
+        Ok(match mode {
+            Mode::JsonSchema => {
+                let mut spec = json!({"name": compiled.name, "schema": compiled.schema});
+                if strict {
+                    spec["strict"] = Value::Bool(true);
+                }
+                Self {
+                    response_format: Some(json!({"type": "json_schema", "json_schema": spec})),
+                    tools: None,
+                    tool_choice: None,
+                    instruction: None,
+                }
+            }
+            Mode::JsonObject => Self {
+                response_format: Some(json!({"type": "json_object", "schema": compiled.schema})),
+                tools: None,
+                tool_choice: None,
+                instruction: Some(schema_instruction(&schema_text()?)),
+            },
+            Mode::Tool => {
+                let mut function = json!({
+                    "name": ANSWER_TOOL,
+                    "description": "Give your answer by calling this function with it as the arguments.",
+                    "parameters": compiled.schema,
+                });
+                if strict {
+                    function["strict"] = Value::Bool(true);
+                }
+                Self {
+                    response_format: None,
+                    tools: Some(json!([{"type": "function", "function": function}])),
+                    tool_choice: Some(
+                        json!({"type": "function", "function": {"name": ANSWER_TOOL}}),
+                    ),
+                    instruction: None,
+                }
+            }
+            Mode::Prompt => Self {
+                response_format: None,
+                tools: None,
+                tool_choice: None,
+                instruction: Some(schema_instruction(&schema_text()?)),
+            },
+        })
+    }
+}
+
+/// The plan of one request of a call.
+pub(crate) struct RequestPlan<'p> {
+    mode: Option<Mode>,
+    family: Family,
+    wire: Option<&'p ModeWire>,
+}
+
+impl<'p> RequestPlan<'p> {
+    pub(crate) fn new(output: &'p OutputPlan, mode: Option<Mode>, family: Family) -> Result<Self> {
+        let wire = match (output.json(), mode) {
+            (Some(json), Some(mode)) => Some(json.wire(mode, family.dialect(mode))?),
+            _ => None,
+        };
+        Ok(Self {
+            mode: wire.and(mode),
+            family,
+            wire,
+        })
+    }
+
+    /// The request body, as bytes ready to send.
+    pub(crate) fn encode(
+        &self,
+        model: &str,
+        messages: &[Message],
+        sampling: Sampling<'_>,
+        instruction_at: Option<usize>,
+    ) -> Result<Vec<u8>> {
+        let mut req = ChatRequest::new(model, messages, sampling);
+        // Local servers (llama-cpp-python) reject `content: null` next to tool calls.
+        req.messages.null_tool_content = self.family != Family::Other;
+        if let Some(wire) = self.wire {
+            req.response_format = wire.response_format.as_ref();
+            req.tools = wire.tools.as_ref();
+            req.tool_choice = wire.tool_choice.as_ref();
+            req.messages.suffix = instruction_at.zip(wire.instruction.as_deref());
+        }
+        serde_json::to_vec(&req)
+            .map_err(|e| Error::Config(format!("the request could not be encoded: {e}")))
+    }
+
+    /// Where the answer is: the forced tool call's arguments in `Tool` mode, else the content.
+    pub(crate) fn answer_text<'m>(&self, message: &'m AssistantMessage) -> Option<&'m str> {
+        let content = message.content.as_deref().filter(|c| !c.trim().is_empty());
+        let arguments = message
+            .tool_calls
+            .iter()
+            .find(|c| c.function.name.as_deref() == Some(ANSWER_TOOL))
+            .or(message.tool_calls.first())
+            .and_then(|c| c.function.arguments.as_deref())
+            .or_else(|| {
+                message
+                    .function_call
+                    .as_ref()
+                    .and_then(|f| f.arguments.as_deref())
+            });
+        // Servers that ignore tool_choice answer in the content; servers that ignore
+        // response_format sometimes call a tool anyway. Take the answer where it is.
+        match self.mode {
+            Some(Mode::Tool) => arguments.or(content),
+            _ => content.or(arguments),
+        }
+    }
+
+    /// Add the model's rejected answer and the reason to the conversation, so it can correct itself.
+    pub(crate) fn append_reask(
+        &self,
+        conversation: &mut Vec<Message>,
+        answer: &AssistantMessage,
+        reason: &str,
+    ) {
+        let feedback = format!(
+            "Your answer could not be used: {reason}\nAnswer again with only the corrected JSON."
+        );
+        let assistant = answer.to_message();
+        if assistant.tool_calls.is_empty() {
+            conversation.push(assistant);
+            conversation.push(Message::text(Role::User, feedback));
+        } else {
+            let ids: Vec<String> = assistant.tool_calls.iter().map(|c| c.id.clone()).collect();
+            conversation.push(assistant);
+            for id in ids {
+                conversation.push(Message::tool_result(id, feedback.clone()));
+            }
+        }
+    }
+}

@@ -1,0 +1,207 @@
+//! What a call returns besides the value: usage, finish reason, ids and the raw body.
+
+use std::fmt;
+
+use serde::{Deserialize, Deserializer, Serialize};
+
+use crate::lenient::Repair;
+use crate::structured::Mode;
+
+/// A typed value together with everything the server said about it.
+///
+/// Returned by [`Call::with_meta`](crate::Call::with_meta).
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Response<T> {
+    /// The decoded value.
+    pub value: T,
+    /// The completion id the server gave, if any.
+    pub id: Option<String>,
+    /// The model that answered, as the server named it.
+    pub model: Option<String>,
+    /// Token usage summed over every request the call made (re-asks included).
+    pub usage: Option<Usage>,
+    /// Why the model stopped.
+    pub finish_reason: Option<FinishReason>,
+    /// The body of the last response, as received.
+    pub raw: String,
+    /// The repairs the tolerant decoder made to the model's output (empty for clean JSON).
+    pub repairs: Vec<Repair>,
+    /// How many requests the call took: 1, plus one per re-ask.
+    pub requests: u32,
+    /// The structured-output mode that produced the value (`None` for plain text).
+    pub mode: Option<Mode>,
+}
+
+impl<T> Response<T> {
+    /// Keep the metadata, change the value.
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Response<U> {
+        Response {
+            value: f(self.value),
+            id: self.id,
+            model: self.model,
+            usage: self.usage,
+            finish_reason: self.finish_reason,
+            raw: self.raw,
+            repairs: self.repairs,
+            requests: self.requests,
+            mode: self.mode,
+        }
+    }
+
+    /// The value, dropping the metadata.
+    pub fn into_value(self) -> T {
+        self.value
+    }
+}
+
+/// Token counts reported by the server.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Usage {
+    /// Tokens in the prompt.
+    #[serde(default, deserialize_with = "null_as_zero")]
+    pub prompt_tokens: u64,
+    /// Tokens in the answer.
+    #[serde(default, deserialize_with = "null_as_zero")]
+    pub completion_tokens: u64,
+    /// Both together.
+    #[serde(default, deserialize_with = "null_as_zero")]
+    pub total_tokens: u64,
+}
+
+impl Usage {
+    /// Usage with the given counts.
+    pub fn new(prompt_tokens: u64, completion_tokens: u64) -> Self {
+        Self {
+            prompt_tokens,
+            completion_tokens,
+            total_tokens: prompt_tokens + completion_tokens,
+        }
+    }
+
+    pub(crate) fn add(self, other: Self) -> Self {
+        Self {
+            prompt_tokens: self.prompt_tokens + other.prompt_tokens,
+            completion_tokens: self.completion_tokens + other.completion_tokens,
+            total_tokens: self.total_tokens + other.total_tokens,
+        }
+    }
+
+    pub(crate) fn sum(a: Option<Self>, b: Option<Self>) -> Option<Self> {
+        match (a, b) {
+            (Some(a), Some(b)) => Some(a.add(b)),
+            (a, b) => a.or(b),
+        }
+    }
+}
+
+fn null_as_zero<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+    // Some servers send floats or nulls for token counts; a count is never worth failing a call.
+    let v = Option::<serde_json::Number>::deserialize(d)?;
+    Ok(
+        v.and_then(|n| n.as_u64().or_else(|| n.as_f64().map(|f| f.max(0.0) as u64)))
+            .unwrap_or(0),
+    )
+}
+
+/// Why the model stopped. Servers invent their own values, so this enum is open.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum FinishReason {
+    /// A natural stop or a stop sequence (`stop`, and the aliases `eos`, `end_turn`, `stop_sequence`).
+    Stop,
+    /// The token limit (`length`, `max_tokens`).
+    Length,
+    /// The model asked for tool calls (`tool_calls`, `tool_use`, `function_call`).
+    ToolCalls,
+    /// The provider's content filter (`content_filter`).
+    ContentFilter,
+    /// Anything else, as the server wrote it.
+    Other(String),
+}
+
+impl FinishReason {
+    /// Read a server's `finish_reason`; the empty string some proxies send means "none".
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "" => return None,
+            "stop" | "eos" | "end_turn" | "stop_sequence" | "STOP" => Self::Stop,
+            "length" | "max_tokens" | "MAX_TOKENS" => Self::Length,
+            "tool_calls" | "tool_use" | "function_call" => Self::ToolCalls,
+            "content_filter" | "SAFETY" => Self::ContentFilter,
+            other => Self::Other(other.to_owned()),
+        })
+    }
+
+    /// The canonical OpenAI spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Stop => "stop",
+            Self::Length => "length",
+            Self::ToolCalls => "tool_calls",
+            Self::ContentFilter => "content_filter",
+            Self::Other(s) => s,
+        }
+    }
+}
+
+impl fmt::Display for FinishReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+pub(crate) fn finish_reason<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Option<FinishReason>, D::Error> {
+    let raw = Option::<String>::deserialize(d)?;
+    Ok(raw.as_deref().and_then(FinishReason::parse))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finish_reasons_are_open_and_empty_is_none() {
+        assert_eq!(FinishReason::parse(""), None);
+        assert_eq!(FinishReason::parse("eos"), Some(FinishReason::Stop));
+        assert_eq!(
+            FinishReason::parse("max_tokens"),
+            Some(FinishReason::Length)
+        );
+        assert_eq!(
+            FinishReason::parse("tool_use"),
+            Some(FinishReason::ToolCalls)
+        );
+        assert_eq!(
+            FinishReason::parse("error"),
+            Some(FinishReason::Other("error".into()))
+        );
+    }
+
+    #[test]
+    fn usage_tolerates_nulls_and_floats() {
+        let u: Usage = serde_json::from_str(
+            r#"{"prompt_tokens":null,"completion_tokens":3.0,"total_tokens":3}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            u,
+            Usage {
+                prompt_tokens: 0,
+                completion_tokens: 3,
+                total_tokens: 3
+            }
+        );
+        assert_eq!(
+            Usage::sum(Some(Usage::new(1, 2)), Some(Usage::new(3, 4))),
+            Some(Usage::new(4, 6))
+        );
+        assert_eq!(
+            Usage::sum(None, Some(Usage::new(3, 4))),
+            Some(Usage::new(3, 4))
+        );
+    }
+}

@@ -1,0 +1,184 @@
+//! Structured-output modes: how a typed answer is asked for, and how to fall back when a server
+//! does not support the way we asked.
+
+use std::fmt;
+use std::str::FromStr;
+
+use crate::schema::Dialect;
+
+/// How a structured (typed) answer is requested from the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Mode {
+    /// `response_format: {"type": "json_schema", …}`: the server constrains the output to the schema.
+    JsonSchema,
+    /// `response_format: {"type": "json_object", "schema": …}` plus the schema in the prompt.
+    JsonObject,
+    /// A forced function call whose arguments are the answer.
+    Tool,
+    /// The schema in the prompt only; the tolerant decoder does the rest.
+    Prompt,
+}
+
+impl Mode {
+    /// Every mode, strongest first: the order the fallback ladder steps down.
+    pub const LADDER: [Mode; 4] = [Mode::JsonSchema, Mode::JsonObject, Mode::Tool, Mode::Prompt];
+
+    /// The mode's name as written in `#[prompt(mode = "…")]`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::JsonSchema => "json_schema",
+            Self::JsonObject => "json_object",
+            Self::Tool => "tool",
+            Self::Prompt => "prompt",
+        }
+    }
+
+    /// The next mode down the ladder, if any.
+    pub fn step_down(self) -> Option<Mode> {
+        match self {
+            Self::JsonSchema => Some(Self::JsonObject),
+            Self::JsonObject => Some(Self::Tool),
+            Self::Tool => Some(Self::Prompt),
+            Self::Prompt => None,
+        }
+    }
+
+    /// Whether an error answer shows that the server does not support this mode: a 4xx/5xx whose
+    /// body names the request field the mode relies on.
+    pub(crate) fn rejected_by(self, status: u16, body: &str) -> bool {
+        if !(400..600).contains(&status) || matches!(status, 401 | 403 | 404 | 408 | 429) {
+            return false;
+        }
+        let needles: &[&str] = match self {
+            Self::JsonSchema => &["response_format", "json_schema", "responseschema"],
+            Self::JsonObject => &["response_format", "json_object", "responsemimetype"],
+            Self::Tool => &["tools", "tool_choice", "function"],
+            Self::Prompt => return false,
+        };
+        let body = body.to_ascii_lowercase();
+        needles.iter().any(|n| body.contains(n))
+    }
+}
+
+impl fmt::Display for Mode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Mode {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(match s {
+            "json_schema" => Self::JsonSchema,
+            "json_object" => Self::JsonObject,
+            "tool" => Self::Tool,
+            "prompt" => Self::Prompt,
+            other => {
+                return Err(format!(
+                    "unknown mode `{other}`: expected one of json_schema, json_object, tool, prompt"
+                ));
+            }
+        })
+    }
+}
+
+/// Model families behind one OpenAI-compatible URL, told apart by the model name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Family {
+    OpenAi,
+    Claude,
+    Gemini,
+    Other,
+}
+
+impl Family {
+    pub(crate) fn of(model: &str) -> Self {
+        // Aggregators prefix vendors ("openai/gpt-4o", "google/gemini-2.0-flash"): look at the last segment.
+        let name = model
+            .rsplit('/')
+            .next()
+            .unwrap_or(model)
+            .to_ascii_lowercase();
+        let o_series = name.starts_with('o') && name[1..].starts_with(|c: char| c.is_ascii_digit());
+        if name.starts_with("gpt-") || name.starts_with("chatgpt") || o_series {
+            Self::OpenAi
+        } else if name.starts_with("claude") {
+            Self::Claude
+        } else if name.starts_with("gemini") || name.starts_with("gemma") {
+            Self::Gemini
+        } else {
+            Self::Other
+        }
+    }
+
+    /// The mode that works best for the family (DESIGN §3).
+    pub(crate) fn default_mode(self) -> Mode {
+        match self {
+            Self::Claude => Mode::Tool,
+            Self::OpenAi | Self::Gemini | Self::Other => Mode::JsonSchema,
+        }
+    }
+
+    /// The schema dialect the family's `json_schema`/tool parameters accept.
+    pub(crate) fn dialect(self, mode: Mode) -> Dialect {
+        match (self, mode) {
+            (Self::Gemini, _) => Dialect::Gemini,
+            (Self::OpenAi, Mode::JsonSchema | Mode::Tool) => Dialect::OpenAiStrict,
+            (Self::Other, Mode::JsonSchema) => Dialect::OpenAiStrict,
+            _ => Dialect::JsonSchema,
+        }
+    }
+}
+
+/// The instruction that carries the schema in the prompt (`JsonObject` and `Prompt` modes).
+pub(crate) fn schema_instruction(schema_json: &str) -> String {
+    format!(
+        "\n\nAnswer with a single JSON value and nothing else: no prose, no code fences. \
+         It must match this JSON Schema:\n{schema_json}"
+    )
+}
+
+/// The name of the forced tool in `Tool` mode.
+pub(crate) const ANSWER_TOOL: &str = "answer";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn families_by_model_name() {
+        assert_eq!(Family::of("gpt-4o-mini"), Family::OpenAi);
+        assert_eq!(Family::of("o3-mini"), Family::OpenAi);
+        assert_eq!(Family::of("openai/gpt-4.1"), Family::OpenAi);
+        assert_eq!(Family::of("claude-3-5-sonnet-latest"), Family::Claude);
+        assert_eq!(Family::of("google/gemini-2.0-flash"), Family::Gemini);
+        assert_eq!(Family::of("smollm2"), Family::Other);
+        assert_eq!(Family::of("ollama"), Family::Other);
+        assert_eq!(Family::Claude.default_mode(), Mode::Tool);
+        assert_eq!(Family::Gemini.dialect(Mode::JsonSchema), Dialect::Gemini);
+    }
+
+    #[test]
+    fn modes_parse_and_step_down() {
+        for m in Mode::LADDER {
+            assert_eq!(m.as_str().parse::<Mode>(), Ok(m));
+        }
+        assert!("xml".parse::<Mode>().unwrap_err().contains("json_schema"));
+        assert_eq!(Mode::JsonSchema.step_down(), Some(Mode::JsonObject));
+        assert_eq!(Mode::Prompt.step_down(), None);
+    }
+
+    #[test]
+    fn rejection_needs_an_error_status_naming_the_feature() {
+        let llama = r#"{"error":{"message":"1 validation error for CreateChatCompletionRequest\nresponse_format.type\n  Input should be 'text' or 'json_object'","type":"internal_server_error"}}"#;
+        assert!(Mode::JsonSchema.rejected_by(500, llama));
+        assert!(!Mode::JsonSchema.rejected_by(200, llama));
+        assert!(!Mode::JsonSchema.rejected_by(429, llama));
+        assert!(!Mode::JsonSchema.rejected_by(500, "upstream overloaded"));
+        assert!(Mode::Tool.rejected_by(400, "tool_choice=required is not supported"));
+        assert!(!Mode::Prompt.rejected_by(400, "anything"));
+    }
+}

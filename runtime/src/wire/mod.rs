@@ -1,0 +1,4 @@
+//! What goes over the wire: OpenAI chat-completions bodies, and the SSE framing of streams.
+
+pub(crate) mod openai;
+pub mod sse;

@@ -1,0 +1,389 @@
+//! OpenAI chat-completions bodies: the request we send, and the tolerant reading of answers.
+//!
+//! Reading follows what real servers send (wire-format.md §3, §6): unknown fields are ignored,
+//! nulls are accepted wherever a value may be absent, `finish_reason` is an open set.
+
+use serde::ser::{SerializeMap, Serializer};
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::Value;
+
+use crate::message::{Message, Part, Role, ToolCall};
+use crate::params::{LogitBias, Sampling};
+use crate::response::{FinishReason, Usage};
+
+/// A chat-completions request body, borrowing everything it sends.
+#[derive(Serialize)]
+pub(crate) struct ChatRequest<'a> {
+    pub(crate) model: &'a str,
+    pub(crate) messages: WireMessages<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) temperature: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) top_p: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) max_tokens: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) stop: Option<crate::params::StrList<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) presence_penalty: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) frequency_penalty: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) logit_bias: Option<LogitBias<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) seed: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) user: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) n: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) response_format: Option<&'a Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) tools: Option<&'a Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) tool_choice: Option<&'a Value>,
+}
+
+impl<'a> ChatRequest<'a> {
+    pub(crate) fn new(model: &'a str, messages: &'a [Message], sampling: Sampling<'a>) -> Self {
+        Self {
+            model,
+            messages: WireMessages {
+                messages,
+                suffix: None,
+                null_tool_content: true,
+            },
+            temperature: sampling.temperature,
+            top_p: sampling.top_p,
+            max_tokens: sampling.max_tokens,
+            stop: sampling.stop,
+            presence_penalty: sampling.presence_penalty,
+            frequency_penalty: sampling.frequency_penalty,
+            logit_bias: sampling.logit_bias.map(LogitBias),
+            seed: sampling.seed,
+            user: sampling.user,
+            n: sampling.n,
+            response_format: None,
+            tools: None,
+            tool_choice: None,
+        }
+    }
+}
+
+/// The conversation, with an optional text appended to one message (the structured-output
+/// instruction) without copying the messages.
+pub(crate) struct WireMessages<'a> {
+    pub(crate) messages: &'a [Message],
+    pub(crate) suffix: Option<(usize, &'a str)>,
+    /// Whether an assistant turn that only calls tools says `content: null` (the spec) or
+    /// `content: ""` (llama-cpp-python answers HTTP 500 to null).
+    pub(crate) null_tool_content: bool,
+}
+
+impl Serialize for WireMessages<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.messages.iter().enumerate().map(|(i, m)| WireMessage {
+            message: m,
+            suffix: self.suffix.filter(|(at, _)| *at == i).map(|(_, text)| text),
+            null_tool_content: self.null_tool_content,
+        }))
+    }
+}
+
+struct WireMessage<'a> {
+    message: &'a Message,
+    suffix: Option<&'a str>,
+    null_tool_content: bool,
+}
+
+impl Serialize for WireMessage<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let m = self.message;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("role", m.role.as_str())?;
+        match (m.as_text(), self.suffix) {
+            // An assistant turn that only calls tools has `content: null`, as the spec shows.
+            (Some(""), None) if !m.tool_calls.is_empty() && self.null_tool_content => {
+                map.serialize_entry("content", &())?;
+            }
+            // Text-only content is always a plain string: some servers (llama-cpp-python)
+            // reject arrays of parts even when they hold only text.
+            (Some(text), None) => map.serialize_entry("content", text)?,
+            (Some(text), Some(suffix)) => map.serialize_entry("content", &Concat(text, suffix))?,
+            (None, suffix) => map.serialize_entry("content", &Parts(&m.parts, suffix))?,
+        }
+        if !m.tool_calls.is_empty() {
+            map.serialize_entry("tool_calls", &WireToolCalls(&m.tool_calls))?;
+        }
+        if let Some(id) = &m.tool_call_id {
+            map.serialize_entry("tool_call_id", id)?;
+        }
+        map.end()
+    }
+}
+
+struct Concat<'a>(&'a str, &'a str);
+
+impl Serialize for Concat<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(&format_args!("{}{}", self.0, self.1))
+    }
+}
+
+struct Parts<'a>(&'a [Part], Option<&'a str>);
+
+impl Serialize for Parts<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let suffix = self.1.map(|text| Part::Text(text.to_owned()));
+        s.collect_seq(self.0.iter().chain(suffix.as_ref()).map(|p| match p {
+            Part::Text(text) => serde_json::json!({"type": "text", "text": text}),
+        }))
+    }
+}
+
+struct WireToolCalls<'a>(&'a [ToolCall]);
+
+impl Serialize for WireToolCalls<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.0.iter().map(|c| {
+            serde_json::json!({
+                "id": c.id,
+                "type": "function",
+                "function": {"name": c.name, "arguments": c.arguments},
+            })
+        }))
+    }
+}
+
+/// A chat-completions answer, read leniently.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct ChatResponse {
+    #[serde(deserialize_with = "lenient_string")]
+    pub(crate) id: Option<String>,
+    #[serde(deserialize_with = "lenient_string")]
+    pub(crate) model: Option<String>,
+    #[serde(deserialize_with = "null_as_default")]
+    pub(crate) choices: Vec<Choice>,
+    pub(crate) usage: Option<Usage>,
+    /// Some servers answer HTTP 200 with an error object.
+    pub(crate) error: Option<Value>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct Choice {
+    pub(crate) index: Option<u32>,
+    #[serde(deserialize_with = "null_as_default")]
+    pub(crate) message: AssistantMessage,
+    #[serde(deserialize_with = "crate::response::finish_reason")]
+    pub(crate) finish_reason: Option<FinishReason>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct AssistantMessage {
+    #[serde(deserialize_with = "content")]
+    pub(crate) content: Option<String>,
+    #[serde(deserialize_with = "lenient_string")]
+    pub(crate) refusal: Option<String>,
+    #[serde(deserialize_with = "null_as_default")]
+    pub(crate) tool_calls: Vec<WireToolCall>,
+    /// The legacy single `function_call` some servers still add.
+    pub(crate) function_call: Option<WireFunction>,
+    #[serde(alias = "reasoning", deserialize_with = "lenient_string")]
+    pub(crate) reasoning_content: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct WireToolCall {
+    #[serde(deserialize_with = "lenient_string")]
+    pub(crate) id: Option<String>,
+    #[serde(deserialize_with = "null_as_default")]
+    pub(crate) function: WireFunction,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct WireFunction {
+    #[serde(deserialize_with = "lenient_string")]
+    pub(crate) name: Option<String>,
+    #[serde(deserialize_with = "arguments")]
+    pub(crate) arguments: Option<String>,
+}
+
+impl ChatResponse {
+    /// Parse a non-streamed body. Blank lines before the JSON (DeepSeek) are tolerated.
+    pub(crate) fn parse(body: &[u8]) -> Result<Self, String> {
+        let start = body
+            .iter()
+            .position(|b| !b.is_ascii_whitespace())
+            .unwrap_or(body.len());
+        let body = &body[start..];
+        if body.is_empty() {
+            return Err("the body is empty".into());
+        }
+        if body[0] == b'<' {
+            return Err("the body is HTML, not JSON (a proxy or gateway answered instead of the model server)".into());
+        }
+        serde_json::from_slice(body).map_err(|e| format!("the body is not a chat completion: {e}"))
+    }
+}
+
+impl AssistantMessage {
+    /// The tool calls, including a legacy `function_call`, as [`ToolCall`]s.
+    pub(crate) fn calls(&self) -> Vec<ToolCall> {
+        let mut calls: Vec<ToolCall> = self
+            .tool_calls
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                ToolCall::new(
+                    c.id.clone().unwrap_or_else(|| format!("call_{i}")),
+                    c.function.name.clone().unwrap_or_default(),
+                    c.function.arguments.clone().unwrap_or_default(),
+                )
+            })
+            .collect();
+        if calls.is_empty()
+            && let Some(f) = &self.function_call
+        {
+            calls.push(ToolCall::new(
+                "call_0",
+                f.name.clone().unwrap_or_default(),
+                f.arguments.clone().unwrap_or_default(),
+            ));
+        }
+        calls
+    }
+
+    /// This answer as a message to send back in a re-ask or tool loop.
+    pub(crate) fn to_message(&self) -> Message {
+        let mut m = Message::text(Role::Assistant, self.content.clone().unwrap_or_default());
+        m.tool_calls = self.calls();
+        m
+    }
+}
+
+fn null_as_default<'de, D, T>(d: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Default + Deserialize<'de>,
+{
+    Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
+}
+
+/// A string field that some server sends as a number or another value: keep its text.
+fn lenient_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    Ok(match Option::<Value>::deserialize(d)? {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) => Some(s),
+        Some(other) => Some(other.to_string()),
+    })
+}
+
+/// `content` is a string, null, or (some servers) an array of text parts.
+fn content<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    Ok(match Option::<Value>::deserialize(d)? {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) => Some(s),
+        Some(Value::Array(parts)) => Some(
+            parts
+                .iter()
+                .filter_map(|p| p.get("text").and_then(Value::as_str).or_else(|| p.as_str()))
+                .collect(),
+        ),
+        Some(other) => Some(other.to_string()),
+    })
+}
+
+/// Tool-call `arguments` should be a JSON string; some servers send the object itself.
+fn arguments<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    Ok(match Option::<Value>::deserialize(d)? {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) => Some(s),
+        Some(other) => Some(other.to_string()),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_spec_example() {
+        let body = br#"{"id":"chatcmpl-123","object":"chat.completion","created":1677652288,"model":"gpt-4o-mini","choices":[{"index":0,"message":{"role":"assistant","content":"Hello","refusal":null},"logprobs":null,"finish_reason":"stop"}],"usage":{"prompt_tokens":9,"completion_tokens":12,"total_tokens":21}}"#;
+        let r = ChatResponse::parse(body).unwrap();
+        assert_eq!(r.id.as_deref(), Some("chatcmpl-123"));
+        assert_eq!(r.choices[0].message.content.as_deref(), Some("Hello"));
+        assert_eq!(r.choices[0].finish_reason, Some(FinishReason::Stop));
+        assert_eq!(r.usage, Some(Usage::new(9, 12)));
+    }
+
+    #[test]
+    fn tolerates_nulls_missing_fields_and_extras() {
+        let body = b"\n\n  {\"choices\":[{\"message\":{\"content\":null,\"tool_calls\":null},\"finish_reason\":\"\",\"stop_reason\":7}],\"usage\":null,\"timings\":{}}";
+        let r = ChatResponse::parse(body).unwrap();
+        assert_eq!(r.choices[0].message.content, None);
+        assert_eq!(r.choices[0].finish_reason, None);
+        assert!(r.choices[0].message.calls().is_empty());
+        let r = ChatResponse::parse(br#"{"choices":null,"id":12}"#).unwrap();
+        assert!(r.choices.is_empty());
+        assert_eq!(r.id.as_deref(), Some("12"));
+    }
+
+    #[test]
+    fn reads_tool_calls_and_legacy_function_calls() {
+        let body = br#"{"choices":[{"message":{"content":null,"tool_calls":[{"id":"c1","type":"function","function":{"name":"answer","arguments":"{\"a\":1}"}}],"function_call":{"name":"answer","arguments":"{\"a\":1}"}},"finish_reason":"tool_calls"}]}"#;
+        let r = ChatResponse::parse(body).unwrap();
+        let calls = r.choices[0].message.calls();
+        assert_eq!(calls, vec![ToolCall::new("c1", "answer", "{\"a\":1}")]);
+        let legacy =
+            br#"{"choices":[{"message":{"function_call":{"name":"f","arguments":{"x":2}}}}]}"#;
+        let calls = ChatResponse::parse(legacy).unwrap().choices[0]
+            .message
+            .calls();
+        assert_eq!(calls, vec![ToolCall::new("call_0", "f", "{\"x\":2}")]);
+    }
+
+    #[test]
+    fn content_given_as_parts_is_joined() {
+        let body = br#"{"choices":[{"message":{"content":[{"type":"text","text":"a"},{"type":"text","text":"b"}],"reasoning":"thinking"}}]}"#;
+        let m = &ChatResponse::parse(body).unwrap().choices[0].message;
+        assert_eq!(m.content.as_deref(), Some("ab"));
+        assert_eq!(m.reasoning_content.as_deref(), Some("thinking"));
+    }
+
+    #[test]
+    fn html_and_empty_bodies_are_named() {
+        assert!(
+            ChatResponse::parse(b"<html>oops</html>")
+                .unwrap_err()
+                .contains("HTML")
+        );
+        assert!(ChatResponse::parse(b"  ").unwrap_err().contains("empty"));
+        assert!(ChatResponse::parse(b"{\"choices\": [").is_err());
+    }
+
+    #[test]
+    fn text_only_messages_are_plain_strings_and_tool_turns_have_null_content() {
+        let mut assistant = Message::new(Role::Assistant);
+        assistant.tool_calls.push(ToolCall::new("c1", "f", "{}"));
+        let msgs = [
+            Message::text(Role::User, "hi"),
+            assistant,
+            Message::tool_result("c1", "ok"),
+        ];
+        let req = ChatRequest::new("m", &msgs, Sampling::default());
+        let json = serde_json::to_value(&req).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"model":"m","messages":[
+                {"role":"user","content":"hi"},
+                {"role":"assistant","content":null,"tool_calls":[{"id":"c1","type":"function","function":{"name":"f","arguments":"{}"}}]},
+                {"role":"tool","content":"ok","tool_call_id":"c1"}
+            ]})
+        );
+    }
+}

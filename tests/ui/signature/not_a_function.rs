@@ -1,0 +1,6 @@
+use promptfn::prompt;
+
+#[prompt("Summarise: {text}")]
+struct Summary;
+
+fn main() {}

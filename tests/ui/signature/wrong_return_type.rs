@@ -1,0 +1,6 @@
+use promptfn::prompt;
+
+#[prompt("Summarise: {text}")]
+async fn summarise(text: &str) -> String;
+
+fn main() {}

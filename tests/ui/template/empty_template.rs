@@ -1,0 +1,6 @@
+use promptfn::{Result, prompt};
+
+#[prompt("")]
+async fn nothing() -> Result<String>;
+
+fn main() {}
