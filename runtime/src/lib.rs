@@ -34,6 +34,7 @@ mod wire;
 
 pub mod lenient;
 mod schema;
+mod shape;
 
 #[doc(hidden)]
 #[path = "private.rs"]

@@ -22,10 +22,6 @@ pub(crate) struct ModeWire {
 impl ModeWire {
     pub(crate) fn build(compiled: &CompiledSchema, mode: Mode, dialect: Dialect) -> Result<Self> {
         let strict = dialect == Dialect::OpenAiStrict;
-        let schema_text = || {
-            serde_json::to_string(&compiled.schema)
-                .map_err(|e| Error::Schema(format!("the schema could not be written: {e}")))
-        };
         Ok(match mode {
             Mode::JsonSchema => {
                 let mut spec = json!({"name": compiled.name, "schema": compiled.schema});
@@ -43,7 +39,7 @@ impl ModeWire {
                 response_format: Some(json!({"type": "json_object", "schema": compiled.schema})),
                 tools: None,
                 tool_choice: None,
-                instruction: Some(schema_instruction(&schema_text()?)),
+                instruction: Some(schema_instruction(&compiled.schema)),
             },
             Mode::Tool => {
                 let mut function = json!({
@@ -67,7 +63,7 @@ impl ModeWire {
                 response_format: None,
                 tools: None,
                 tool_choice: None,
-                instruction: Some(schema_instruction(&schema_text()?)),
+                instruction: Some(schema_instruction(&compiled.schema)),
             },
         })
     }

@@ -133,11 +133,13 @@ impl Family {
     }
 }
 
-/// The instruction that carries the schema in the prompt (`JsonObject` and `Prompt` modes).
-pub(crate) fn schema_instruction(schema_json: &str) -> String {
+/// The instruction that carries the answer's shape in the prompt (`JsonObject` and `Prompt`
+/// modes): the shape of the JSON, which models follow, rather than the schema, which small
+/// models echo back.
+pub(crate) fn schema_instruction(schema: &serde_json::Value) -> String {
     format!(
-        "\n\nAnswer with a single JSON value and nothing else: no prose, no code fences. \
-         It must match this JSON Schema:\n{schema_json}"
+        "\n\nAnswer with JSON only, no prose and no code fences, in this shape:\n{}",
+        crate::shape::render(schema)
     )
 }
 

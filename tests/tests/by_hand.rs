@@ -80,6 +80,6 @@ async fn json_schema_rejection_steps_down_to_json_object() {
         bodies[1]["messages"][0]["content"]
             .as_str()
             .unwrap()
-            .contains("JSON Schema")
+            .contains("in this shape")
     );
 }

@@ -199,7 +199,7 @@ async fn lists_booleans_and_options_decode() {
         bodies[1]["messages"][0]["content"]
             .as_str()
             .unwrap()
-            .contains("JSON Schema")
+            .contains("in this shape")
     );
     assert_eq!(
         bodies[2]["tool_choice"],
