@@ -84,11 +84,15 @@ pub fn generate(input: &Input<'_>) -> TokenStream {
             #(#includes)*
             #spec_static
             #kind_traits
+            #[allow(unused_imports)]
+            use #krate::__private::{HasValidator as _, NoValidator as _};
             #assert_return
             #assert_output
             let mut #builder = #krate::__private::PromptBuilder::new(&#spec);
             #(#messages)*
-            #builder.finish::<#value>()
+            #builder.finish_checked::<#value>(
+                (&#krate::__private::Probe::<#value>::NEW).__promptfn_validator(),
+            )
         }
     }
 }

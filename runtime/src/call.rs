@@ -8,6 +8,7 @@ use std::time::Duration;
 use crate::__private::PromptSpec;
 use crate::client::Client;
 use crate::error::{DecodeError, Error, RejectedAnswer, Result};
+use crate::lenient::Repair;
 use crate::message::{Message, Role};
 use crate::output::{Output, OutputPlan};
 use crate::params::{Overrides, Sampling};
@@ -15,7 +16,7 @@ use crate::plan::RequestPlan;
 use crate::response::{FinishReason, Response, Usage};
 use crate::structured::{Family, Mode};
 use crate::transport::{self, Outgoing};
-use crate::wire::openai::ChatResponse;
+use crate::wire::openai::{ChatResponse, Choice};
 
 /// A rendered prompt, ready to send. Await it for `Result<T>`.
 ///
@@ -30,8 +31,13 @@ pub struct Call<T> {
     mode: Option<Mode>,
     retries: Option<u32>,
     timeout: Option<Duration>,
+    validator: Option<Validator>,
     _output: PhantomData<fn() -> T>,
 }
+
+/// The return type's [`Validate`](crate::Validate) check, type-erased so that `Call<T>` needs no
+/// bound on `T` (a bound would repeat every "not an output type" error on the signature).
+pub(crate) type Validator = fn(&dyn std::any::Any) -> std::result::Result<(), String>;
 
 impl<T> std::fmt::Debug for Call<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -55,6 +61,11 @@ macro_rules! overrides {
 }
 
 impl<T: Output> Call<T> {
+    pub(crate) fn with_validator(mut self, validator: Option<Validator>) -> Self {
+        self.validator = validator;
+        self
+    }
+
     pub(crate) fn new(spec: &'static PromptSpec, messages: Vec<Message>) -> Self {
         Self {
             spec,
@@ -64,6 +75,7 @@ impl<T: Output> Call<T> {
             mode: None,
             retries: None,
             timeout: None,
+            validator: None,
             _output: PhantomData,
         }
     }
@@ -197,6 +209,40 @@ impl<T: Output> Call<T> {
     }
 
     async fn run(self) -> Result<Response<T>> {
+        let declared_n = self.overrides.n.or(self.spec.decl.n);
+        // `Choices<T>` wants `n` answers; anything else wants one, whatever `n` says.
+        let want = if T::CHOICES {
+            declared_n.unwrap_or(1).max(1) as usize
+        } else {
+            1
+        };
+        let mut response = self.answer(declared_n, want).await?;
+        if response.value.len() < want {
+            // The server gave fewer choices than asked (llama.cpp ignores `n`): fill the rest
+            // with single-answer requests, concurrently.
+            let missing = want - response.value.len();
+            let fills =
+                futures_util::future::join_all((0..missing).map(|_| self.answer(None, 1))).await;
+            for fill in fills {
+                let fill = fill?;
+                response.usage = Usage::sum(response.usage, fill.usage);
+                response.requests += fill.requests;
+                response.repairs.extend(fill.repairs);
+                response.value.extend(fill.value);
+            }
+        }
+        let raw = crate::error::excerpt(&response.raw);
+        let items = std::mem::take(&mut response.value);
+        let value = T::from_items(items).ok_or_else(|| Error::Protocol {
+            reason: "the completion has no usable choice".into(),
+            raw,
+        })?;
+        Ok(response.map(|_| value))
+    }
+
+    /// One answer (or, for `want > 1`, up to `want` answers from the choices of one completion),
+    /// re-asking the model while its output cannot be decoded.
+    async fn answer(&self, n: Option<u32>, want: usize) -> Result<Response<Vec<T::Item>>> {
         let client = self.resolve_client()?;
         let model = self.resolve_model(&client)?;
         let plan = self.spec.output.get::<T>();
@@ -208,7 +254,8 @@ impl<T: Output> Call<T> {
             .unwrap_or(client.default_retries());
         let timeout = self.timeout.unwrap_or(client.timeout());
         let instruction_at = self.instruction_at();
-        let sampling = self.sampling();
+        let mut sampling = self.sampling();
+        sampling.n = n;
 
         let mut conversation = self.messages.clone();
         let mut rejected: Vec<RejectedAnswer> = Vec::new();
@@ -250,74 +297,128 @@ impl<T: Output> Call<T> {
                 );
             }
             usage = Usage::sum(usage, parsed.usage);
-            let Some(choice) = parsed.choices.into_iter().next() else {
+            if parsed.choices.is_empty() {
                 return Err(Error::Protocol {
                     reason: "the completion has no choices".into(),
                     raw: crate::error::excerpt(&raw),
                 });
-            };
-            let message = &choice.message;
-            let answer_text = req.answer_text(message);
-            match &choice.finish_reason {
-                Some(FinishReason::Length) => {
-                    return Err(Error::Incomplete {
-                        partial: answer_text.unwrap_or_default().to_owned(),
-                        usage,
-                    });
-                }
-                Some(FinishReason::ContentFilter) => {
-                    return Err(Error::ContentFilter {
-                        partial: answer_text.unwrap_or_default().to_owned(),
-                    });
-                }
-                _ => {}
             }
-            if let Some(refusal) = message.refusal.as_deref().filter(|r| !r.trim().is_empty()) {
-                return Err(Error::Refused {
-                    refusal: refusal.to_owned(),
+
+            let mut items = Vec::new();
+            let mut repairs = Vec::new();
+            let mut first_rejection: Option<(usize, String)> = None;
+            let mut first_fatal: Option<Error> = None;
+            for (i, choice) in parsed.choices.iter().take(want).enumerate() {
+                match self.judge(&req, plan, choice, usage) {
+                    Ok(Verdict::Value(item, fixed)) => {
+                        items.push(item);
+                        repairs.extend(fixed);
+                    }
+                    Ok(Verdict::Reask(reason)) => {
+                        first_rejection.get_or_insert((i, reason));
+                    }
+                    Err(fatal) => {
+                        first_fatal.get_or_insert(fatal);
+                    }
+                }
+            }
+            if !items.is_empty() {
+                let finish_reason = parsed.choices.first().and_then(|c| c.finish_reason.clone());
+                return Ok(Response {
+                    value: items,
+                    id: parsed.id,
+                    model: parsed.model,
+                    usage,
+                    finish_reason,
+                    raw,
+                    repairs,
+                    requests,
+                    mode,
                 });
             }
-            let outcome = match answer_text {
-                Some(text) => plan.decode::<T::Item>(text).map(|ok| (ok, text)),
-                None => Err("the model gave no answer (empty content and no tool call)".to_owned()),
-            };
-            match outcome {
-                Ok(((item, repairs), _)) => {
-                    let value = T::from_items(vec![item]).ok_or_else(|| Error::Protocol {
-                        reason: "the completion has no usable choice".into(),
-                        raw: crate::error::excerpt(&raw),
-                    })?;
-                    return Ok(Response {
-                        value,
-                        id: parsed.id,
-                        model: parsed.model,
-                        usage,
-                        finish_reason: choice.finish_reason,
-                        raw,
-                        repairs,
-                        requests,
-                        mode,
-                    });
-                }
-                Err(reason) => {
-                    let raw_answer = answer_text.unwrap_or_default().to_owned();
-                    tracing::debug!(function = self.spec.name, %reason, "undecodable answer");
-                    rejected.push(RejectedAnswer {
-                        raw: raw_answer,
-                        reason: reason.clone(),
-                    });
-                    if rejected.len() > retries as usize {
-                        return Err(DecodeError {
-                            type_name: plan.type_name,
-                            attempts: rejected,
-                        }
-                        .into());
-                    }
-                    req.append_reask(&mut conversation, message, &reason);
-                }
+            if let Some(fatal) = first_fatal {
+                return Err(fatal);
             }
+            let Some((index, reason)) = first_rejection else {
+                continue;
+            };
+            let message = &parsed.choices[index].message;
+            tracing::debug!(function = self.spec.name, %reason, "undecodable answer");
+            rejected.push(RejectedAnswer {
+                raw: req.answer_text(message).unwrap_or_default().to_owned(),
+                reason: reason.clone(),
+            });
+            if rejected.len() > retries as usize {
+                return Err(DecodeError {
+                    type_name: plan.type_name,
+                    attempts: rejected,
+                }
+                .into());
+            }
+            req.append_reask(&mut conversation, message, &reason);
         }
     }
+
+    /// Decide what one choice is worth: a value, a reason to re-ask, or an error that
+    /// re-asking cannot fix (token limit, content filter, refusal).
+    fn judge(
+        &self,
+        req: &RequestPlan<'_>,
+        plan: &OutputPlan,
+        choice: &Choice,
+        usage: Option<Usage>,
+    ) -> Result<Verdict<T::Item>> {
+        let message = &choice.message;
+        let answer_text = req.answer_text(message);
+        match &choice.finish_reason {
+            Some(FinishReason::Length) => {
+                return Err(Error::Incomplete {
+                    partial: answer_text.unwrap_or_default().to_owned(),
+                    usage,
+                });
+            }
+            Some(FinishReason::ContentFilter) => {
+                return Err(Error::ContentFilter {
+                    partial: answer_text.unwrap_or_default().to_owned(),
+                });
+            }
+            // OpenRouter and others end a choice with "error" when the upstream failed mid-answer.
+            Some(FinishReason::Other(reason)) if reason == "error" => {
+                return Err(Error::Protocol {
+                    reason: "the provider ended the answer with finish_reason \"error\"".into(),
+                    raw: crate::error::excerpt(answer_text.unwrap_or_default()),
+                });
+            }
+            _ => {}
+        }
+        if let Some(refusal) = message.refusal.as_deref().filter(|r| !r.trim().is_empty()) {
+            return Err(Error::Refused {
+                refusal: refusal.to_owned(),
+            });
+        }
+        let Some(text) = answer_text else {
+            return Ok(Verdict::Reask(
+                "the model gave no answer (empty content and no tool call)".to_owned(),
+            ));
+        };
+        Ok(match plan.decode::<T::Item>(text) {
+            Err(reason) => Verdict::Reask(reason),
+            Ok((item, repairs)) => {
+                match self.validator.map_or(Ok(()), |validate| validate(&item)) {
+                    Ok(()) => Verdict::Value(item, repairs),
+                    Err(why) => Verdict::Reask(format!("the value is not valid: {why}")),
+                }
+            }
+        })
+    }
+}
+
+/// What one choice of a completion is worth.
+enum Verdict<I> {
+    /// A decoded (and valid) value, with the repairs it took.
+    Value(I, Vec<Repair>),
+    /// Why the model should be asked again.
+    Reask(String),
 }
 
 impl<T: Output> IntoFuture for Call<T> {

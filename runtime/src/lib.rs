@@ -51,7 +51,7 @@ pub use error::{
 };
 pub use media::MediaArg;
 pub use message::{Message, Part, Role, ToolCall};
-pub use output::Output;
+pub use output::{Choices, Output, Validate};
 pub use response::{FinishReason, Response, Usage};
 pub use structured::Mode;
 

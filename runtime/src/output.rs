@@ -43,6 +43,77 @@ impl<T: DeserializeOwned + JsonSchema + Send + 'static> Output for T {
     }
 }
 
+/// Several typed answers to one prompt, in order: the return type of a `#[prompt(n = …)]`.
+///
+/// `n` answers are asked for in one request; when the server gives fewer (llama.cpp ignores
+/// `n`), the missing ones are filled by further requests, sent concurrently.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Choices<T>(Vec<T>);
+
+impl<T> Choices<T> {
+    /// The answers, in order.
+    pub fn into_vec(self) -> Vec<T> {
+        self.0
+    }
+}
+
+impl<T> std::ops::Deref for Choices<T> {
+    type Target = [T];
+
+    fn deref(&self) -> &[T] {
+        &self.0
+    }
+}
+
+impl<T> IntoIterator for Choices<T> {
+    type Item = T;
+    type IntoIter = std::vec::IntoIter<T>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter()
+    }
+}
+
+impl<'a, T> IntoIterator for &'a Choices<T> {
+    type Item = &'a T;
+    type IntoIter = std::slice::Iter<'a, T>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
+}
+
+impl<T: DeserializeOwned + JsonSchema + Send + 'static> Output for Choices<T> {
+    type Item = T;
+    const CHOICES: bool = true;
+
+    fn from_items(items: Vec<T>) -> Option<Self> {
+        (!items.is_empty()).then_some(Self(items))
+    }
+}
+
+/// A check of a decoded value beyond its type: a value that fails it is treated like
+/// undecodable output, so the model is re-asked with the reason.
+///
+/// Implement it on a return type (the element type of `Choices<T>`), and every `#[prompt]`
+/// function returning it runs the check:
+///
+/// ```
+/// # use schemars::JsonSchema; use serde::Deserialize;
+/// #[derive(Deserialize, JsonSchema)]
+/// struct Rating { stars: u8 }
+///
+/// impl promptfn::Validate for Rating {
+///     fn validate(&self) -> Result<(), String> {
+///         if (1..=5).contains(&self.stars) { Ok(()) } else { Err(format!("stars must be 1 to 5, got {}", self.stars)) }
+///     }
+/// }
+/// ```
+pub trait Validate {
+    /// `Err(reason)` when the value is not acceptable; the reason is shown to the model.
+    fn validate(&self) -> Result<(), String>;
+}
+
 /// What a function's return type needs on the wire, computed once per function.
 #[derive(Debug)]
 pub struct OutputPlan {

@@ -11,12 +11,14 @@ pub use crate::wire::sse;
 
 use std::fmt;
 
-use crate::call::Call;
+use std::marker::PhantomData;
+
+use crate::call::{Call, Validator};
 use crate::media::MediaArg;
 use crate::message::Message;
 pub use crate::message::Role;
-use crate::output::Output;
 pub use crate::output::OutputCache;
+use crate::output::{Output, Validate};
 use crate::structured::Mode;
 
 /// What a `#[prompt]` declares, fixed at compile time: one `static` per function.
@@ -115,6 +117,11 @@ impl PromptBuilder {
     pub fn finish<T: Output>(self) -> Call<T> {
         Call::new(self.spec, self.messages)
     }
+
+    /// [`finish`](Self::finish) with the return type's [`Validate`] check, when it has one.
+    pub fn finish_checked<T: Output>(self, validator: Option<Validator>) -> Call<T> {
+        self.finish::<T>().with_validator(validator)
+    }
 }
 
 /// A parameter being placed; whether it is media or text is decided by its type
@@ -168,6 +175,43 @@ impl<T: fmt::Display + ?Sized> PromptArg for T {
         b.text_fmt(format_args!("{self}"));
     }
 }
+
+/// Whether the return type `T` (or, for `Choices<T>`, its element) implements [`Validate`]
+/// (autoref specialization: [`HasValidator`] applies first, [`NoValidator`] otherwise);
+/// generated code calls `(&Probe::<T>::NEW).__promptfn_validator()`.
+pub struct Probe<T>(PhantomData<fn() -> T>);
+
+impl<T> Probe<T> {
+    pub const NEW: Self = Probe(PhantomData);
+}
+
+impl<T> fmt::Debug for Probe<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Probe")
+    }
+}
+
+pub trait HasValidator {
+    fn __promptfn_validator(&self) -> Option<Validator>;
+}
+impl<T: Validate + 'static> HasValidator for Probe<T> {
+    fn __promptfn_validator(&self) -> Option<Validator> {
+        Some(|value| value.downcast_ref::<T>().map_or(Ok(()), T::validate))
+    }
+}
+impl<T: Validate + 'static> HasValidator for Probe<crate::Choices<T>> {
+    fn __promptfn_validator(&self) -> Option<Validator> {
+        // Each choice is checked on its own: the value being checked is a `T`.
+        Some(|value| value.downcast_ref::<T>().map_or(Ok(()), T::validate))
+    }
+}
+
+pub trait NoValidator {
+    fn __promptfn_validator(&self) -> Option<Validator> {
+        None
+    }
+}
+impl<T> NoValidator for &Probe<T> {}
 
 /// The declared return type must be `promptfn::Result<T>`.
 #[diagnostic::on_unimplemented(

@@ -12,6 +12,9 @@ use promptfn_tests::live;
 use schemars::JsonSchema;
 use serde::Deserialize;
 
+// The fields shape the schema the model answers; only `name` is asserted, the model's
+// values for the rest vary.
+#[allow(dead_code)]
 #[derive(Debug, Deserialize, JsonSchema)]
 struct Person {
     name: String,
@@ -26,6 +29,7 @@ enum Sentiment {
     Neutral,
 }
 
+#[allow(dead_code)]
 #[derive(Debug, Deserialize, JsonSchema)]
 struct Book {
     title: String,

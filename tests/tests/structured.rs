@@ -1,0 +1,444 @@
+//! Structured outputs against the scripted mock server: the mode ladder and its memory,
+//! re-asking, validation, `Choices<T>` filling, finish reasons and per-family dialects.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::HashMap;
+
+use promptfn::{Choices, Client, Error, FinishReason, Mode, Result, Validate, prompt};
+use promptfn_tests::mock::{MockServer, Reply, completion};
+use schemars::JsonSchema;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+#[derive(Debug, Deserialize, JsonSchema, PartialEq)]
+struct Person {
+    name: String,
+    age: Option<u32>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema, PartialEq)]
+enum Colour {
+    Red,
+    Green,
+    Blue,
+}
+
+#[derive(Debug, Deserialize, JsonSchema, PartialEq)]
+struct Rating {
+    stars: u8,
+}
+
+impl Validate for Rating {
+    fn validate(&self) -> std::result::Result<(), String> {
+        if (1..=5).contains(&self.stars) {
+            Ok(())
+        } else {
+            Err(format!("stars must be between 1 and 5, got {}", self.stars))
+        }
+    }
+}
+
+// Never decoded: its map field cannot be expressed in strict mode, so no request is sent.
+#[allow(dead_code)]
+#[derive(Debug, Deserialize, JsonSchema)]
+struct Inventory {
+    counts: HashMap<String, u32>,
+}
+
+#[prompt("Extract the person in: {text}")]
+async fn extract(text: &str) -> Result<Person>;
+
+#[prompt("Pick a colour for {thing}", n = 3)]
+async fn colours(thing: &str) -> Result<Choices<Colour>>;
+
+#[prompt("Rate: {review}")]
+async fn rate(review: &str) -> Result<Rating>;
+
+#[prompt("Rate twice: {review}", n = 2)]
+async fn ratings(review: &str) -> Result<Choices<Rating>>;
+
+#[prompt("Count the items in: {text}")]
+async fn inventory(text: &str) -> Result<Inventory>;
+
+fn rejection(feature: &str) -> Reply {
+    Reply::status(
+        400,
+        json!({"error": {"message": format!("{feature} is not supported by this model"), "type": "invalid_request_error"}}),
+    )
+}
+
+#[tokio::test]
+async fn the_ladder_steps_down_until_a_mode_works_and_remembers_it() {
+    let server = MockServer::with([
+        rejection("response_format json_schema"),
+        rejection("response_format json_object"),
+        Reply::tool_call("answer", r#"{"name":"Ann","age":3}"#),
+        Reply::tool_call("answer", r#"{"name":"Bo","age":null}"#),
+    ])
+    .await;
+    let client = server.client();
+    let first = extract("Ann, 3").client(&client).with_meta().await.unwrap();
+    assert_eq!(
+        first.value,
+        Person {
+            name: "Ann".into(),
+            age: Some(3)
+        }
+    );
+    assert_eq!(first.mode, Some(Mode::Tool));
+    assert_eq!(first.requests, 3);
+    let second = extract("Bo").client(&client).with_meta().await.unwrap();
+    assert_eq!(second.requests, 1, "the learnt mode is used straight away");
+
+    let bodies = server.bodies();
+    assert_eq!(bodies[0]["response_format"]["type"], "json_schema");
+    assert_eq!(bodies[1]["response_format"]["type"], "json_object");
+    assert!(bodies[2].get("response_format").is_none());
+    assert_eq!(bodies[2]["tool_choice"]["function"]["name"], "answer");
+    assert_eq!(bodies[3]["tool_choice"]["function"]["name"], "answer");
+}
+
+#[tokio::test]
+async fn errors_that_do_not_name_the_mode_are_not_a_reason_to_step_down() {
+    let server = MockServer::with([Reply::status(
+        400,
+        json!({"error": {"message": "context length exceeded"}}),
+    )])
+    .await;
+    let err = extract("x").client(&server.client()).await.unwrap_err();
+    assert!(matches!(&err, Error::Api(e) if e.status == 400), "{err:?}");
+    assert_eq!(server.requests().len(), 1);
+}
+
+#[tokio::test]
+async fn learnt_modes_are_per_model() {
+    let server = MockServer::with([
+        rejection("json_schema"),
+        Reply::content(r#"{"name":"A","age":1}"#),
+        Reply::content(r#"{"name":"B","age":2}"#),
+    ])
+    .await;
+    let client = server.client();
+    extract("A").client(&client).await.unwrap();
+    let other = extract("B")
+        .client(&client)
+        .model("other-model")
+        .with_meta()
+        .await
+        .unwrap();
+    assert_eq!(
+        other.mode,
+        Some(Mode::JsonSchema),
+        "another model starts from its own default"
+    );
+}
+
+#[tokio::test]
+async fn modes_can_be_set_per_client() {
+    let server = MockServer::with([Reply::content(r#"{"name":"A","age":1}"#)]).await;
+    let client = Client::builder()
+        .base_url(server.url())
+        .model("m")
+        .mode(Mode::Prompt)
+        .build()
+        .unwrap();
+    let r = extract("A").client(&client).with_meta().await.unwrap();
+    assert_eq!(r.mode, Some(Mode::Prompt));
+    let body = &server.bodies()[0];
+    assert!(body.get("response_format").is_none() && body.get("tools").is_none());
+    let prompt = body["messages"][0]["content"].as_str().unwrap();
+    assert!(
+        prompt.starts_with("Extract the person in: A\n\nAnswer with JSON only"),
+        "{prompt}"
+    );
+    assert!(
+        prompt.contains("\"name\": string,") && prompt.contains("\"age\": integer or null,"),
+        "{prompt}"
+    );
+}
+
+#[tokio::test]
+async fn invalid_output_is_reasked_with_the_error_and_the_repairs_are_reported() {
+    let server = MockServer::with([
+        Reply::content("Sure! The person is Ann."),
+        Reply::content("```json\n{\"name\": \"Ann\", \"age\": \"7\",}\n```"),
+    ])
+    .await;
+    let r = extract("Ann is 7")
+        .client(&server.client())
+        .with_meta()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.value,
+        Person {
+            name: "Ann".into(),
+            age: Some(7)
+        }
+    );
+    assert_eq!(r.requests, 2);
+    assert!(
+        !r.repairs.is_empty(),
+        "fence, trailing comma and number-as-string were repaired"
+    );
+    assert_eq!(
+        r.usage.map(|u| u.total_tokens),
+        Some(30),
+        "usage is summed over both requests"
+    );
+    let second = &server.bodies()[1]["messages"];
+    assert_eq!(
+        second[1],
+        json!({"role": "assistant", "content": "Sure! The person is Ann."})
+    );
+    let feedback = second[2]["content"].as_str().unwrap();
+    assert!(
+        feedback.starts_with("Your answer could not be used: "),
+        "{feedback}"
+    );
+}
+
+#[tokio::test]
+async fn tool_mode_reasks_through_a_tool_result() {
+    let server = MockServer::with([
+        Reply::tool_call("answer", r#"{"nom": "Ann"}"#),
+        Reply::tool_call("answer", r#"{"name": "Ann", "age": null}"#),
+    ])
+    .await;
+    let r = extract("Ann")
+        .client(&server.client())
+        .mode(Mode::Tool)
+        .with_meta()
+        .await
+        .unwrap();
+    assert_eq!(r.value.name, "Ann");
+    let second = &server.bodies()[1]["messages"];
+    assert_eq!(
+        second[1]["tool_calls"][0]["function"]["arguments"],
+        r#"{"nom": "Ann"}"#
+    );
+    assert_eq!(second[2]["role"], "tool");
+    assert_eq!(second[2]["tool_call_id"], "call_1");
+}
+
+#[tokio::test]
+async fn the_validation_hook_takes_part_in_the_reask_loop() {
+    let server = MockServer::with([
+        Reply::content(r#"{"stars": 9}"#),
+        Reply::content(r#"{"stars": 4}"#),
+    ])
+    .await;
+    let r = rate("good")
+        .client(&server.client())
+        .with_meta()
+        .await
+        .unwrap();
+    assert_eq!(r.value, Rating { stars: 4 });
+    assert_eq!(r.requests, 2);
+    let feedback = server.bodies()[1]["messages"][2]["content"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        feedback.contains("stars must be between 1 and 5, got 9"),
+        "{feedback}"
+    );
+
+    let server = MockServer::with([Reply::content(r#"{"stars": 0}"#)]).await;
+    let err = rate("bad")
+        .client(&server.client())
+        .retries(0)
+        .await
+        .unwrap_err();
+    let Error::Decode(e) = err else {
+        panic!("expected Decode, got {err:?}")
+    };
+    assert!(e.reason().contains("got 0"), "{}", e.reason());
+}
+
+fn choices(contents: &[&str]) -> Reply {
+    let choices: Vec<Value> = contents
+        .iter()
+        .enumerate()
+        .map(|(i, c)| json!({"index": i, "message": {"role": "assistant", "content": c}, "finish_reason": "stop"}))
+        .collect();
+    Reply::json(
+        json!({"id": "x", "choices": choices, "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}}),
+    )
+}
+
+#[tokio::test]
+async fn choices_come_from_one_request_when_the_server_honours_n() {
+    let server = MockServer::with([choices(&[
+        r#"{"value":"Red"}"#,
+        r#"{"value":"Blue"}"#,
+        r#"{"value":"green"}"#,
+    ])])
+    .await;
+    let r = colours("a car")
+        .client(&server.client())
+        .with_meta()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.value.into_vec(),
+        vec![Colour::Red, Colour::Blue, Colour::Green]
+    );
+    assert_eq!(r.requests, 1);
+    assert_eq!(server.bodies()[0]["n"], 3);
+}
+
+#[tokio::test]
+async fn missing_choices_are_filled_with_more_requests() {
+    let server = MockServer::with([
+        choices(&[r#"{"value":"Red"}"#]),
+        choices(&[r#"{"value":"Green"}"#]),
+        choices(&[r#"{"value":"Blue"}"#]),
+    ])
+    .await;
+    let r = colours("a car")
+        .client(&server.client())
+        .with_meta()
+        .await
+        .unwrap();
+    let mut got = r.value.into_vec();
+    assert_eq!(got.remove(0), Colour::Red);
+    got.sort_by_key(|c| format!("{c:?}"));
+    assert_eq!(
+        got,
+        vec![Colour::Blue, Colour::Green],
+        "fills arrive in any order"
+    );
+    assert_eq!(r.requests, 3);
+    assert_eq!(r.usage.map(|u| u.total_tokens), Some(6));
+    let bodies = server.bodies();
+    assert_eq!(bodies[0]["n"], 3);
+    assert!(bodies[1].get("n").is_none() && bodies[2].get("n").is_none());
+}
+
+#[tokio::test]
+async fn an_invalid_choice_is_replaced_rather_than_failing_the_call() {
+    let server = MockServer::with([
+        choices(&[r#"{"value":"Red"}"#, "purple?", r#"{"value":"Blue"}"#]),
+        choices(&[r#"{"value":"Green"}"#]),
+    ])
+    .await;
+    let r = colours("x")
+        .client(&server.client())
+        .with_meta()
+        .await
+        .unwrap();
+    assert_eq!(r.value.len(), 3);
+    assert_eq!(r.requests, 2);
+}
+
+#[tokio::test]
+async fn each_finish_reason_gives_its_outcome() {
+    let reply = |reason: &str| {
+        Reply::json(completion(
+            json!({"role": "assistant", "content": r#"{"name":"A","age":1}"#}),
+            reason,
+        ))
+    };
+    let server = MockServer::with([
+        reply("stop"),
+        reply("eos"),
+        reply("end_turn"),
+        reply(""),
+        reply("length"),
+        reply("content_filter"),
+        reply("error"),
+        reply("tool_calls"),
+    ])
+    .await;
+    let client = server.client();
+    for expected in [
+        Some(FinishReason::Stop),
+        Some(FinishReason::Stop),
+        Some(FinishReason::Stop),
+        None,
+    ] {
+        let r = extract("A").client(&client).with_meta().await.unwrap();
+        assert_eq!(r.finish_reason, expected);
+    }
+    assert!(matches!(
+        extract("A").client(&client).await,
+        Err(Error::Incomplete { .. })
+    ));
+    assert!(matches!(
+        extract("A").client(&client).await,
+        Err(Error::ContentFilter { .. })
+    ));
+    let err = extract("A").client(&client).await.unwrap_err();
+    assert!(
+        matches!(&err, Error::Protocol { reason, .. } if reason.contains("\"error\"")),
+        "{err:?}"
+    );
+    let r = extract("A").client(&client).with_meta().await.unwrap();
+    assert_eq!(
+        r.finish_reason,
+        Some(FinishReason::ToolCalls),
+        "a tool_calls finish with the answer in content still decodes"
+    );
+}
+
+#[tokio::test]
+async fn gemini_models_get_the_gemini_dialect_and_claude_models_a_forced_tool() {
+    let server = MockServer::with([
+        Reply::content(r#"{"name":"A","age":1}"#),
+        Reply::tool_call("answer", r#"{"name":"B","age":2}"#),
+    ])
+    .await;
+    let client = server.client();
+    extract("A")
+        .client(&client)
+        .model("gemini-2.0-flash")
+        .await
+        .unwrap();
+    let r = extract("B")
+        .client(&client)
+        .model("claude-3-5-sonnet")
+        .with_meta()
+        .await
+        .unwrap();
+    assert_eq!(r.mode, Some(Mode::Tool));
+    let bodies = server.bodies();
+    let gemini = &bodies[0]["response_format"]["json_schema"];
+    assert!(gemini.get("strict").is_none());
+    assert!(gemini["schema"].get("additionalProperties").is_none());
+    assert_eq!(gemini["schema"]["properties"]["age"]["nullable"], true);
+    assert_eq!(bodies[1]["tools"][0]["function"]["name"], "answer");
+}
+
+#[tokio::test]
+async fn a_type_the_dialect_cannot_express_fails_before_sending() {
+    let server = MockServer::start().await;
+    let err = inventory("3 apples")
+        .client(&server.client())
+        .await
+        .unwrap_err();
+    let Error::Schema(reason) = &err else {
+        panic!("expected Schema, got {err:?}")
+    };
+    assert!(reason.contains("counts"), "{reason}");
+    assert!(server.requests().is_empty());
+}
+
+#[tokio::test]
+async fn choices_are_validated_one_by_one() {
+    let server = MockServer::with([
+        choices(&[r#"{"stars": 9}"#, r#"{"stars": 3}"#]),
+        choices(&[r#"{"stars": 2}"#]),
+    ])
+    .await;
+    let r = ratings("ok")
+        .client(&server.client())
+        .with_meta()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.value.into_vec(),
+        vec![Rating { stars: 3 }, Rating { stars: 2 }]
+    );
+    assert_eq!(r.requests, 2);
+}
