@@ -3,6 +3,8 @@
 //! Users depend on `promptfn`, which re-exports the macro; nothing here is meant to be named
 //! directly. Generated code reaches the runtime only through `promptfn::__private`.
 
+#![forbid(unsafe_code)]
+
 mod attr;
 mod check;
 mod codegen;

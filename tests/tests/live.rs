@@ -7,7 +7,7 @@
 //! `cargo test`) each test prints why it was skipped, and passes.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use promptfn::{Mode, Result, prompt};
+use promptfn::{Choices, Mode, Result, prompt};
 use promptfn_tests::live;
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -91,6 +91,9 @@ async fn people(text: &str) -> Result<Vec<Person>>;
     max_tokens = 40
 )]
 async fn city_in(text: &str) -> Result<Option<String>>;
+
+#[prompt("Classify the sentiment of this review: {review}", n = 3, temperature = 0.8)]
+async fn sentiments(review: &str) -> Result<Choices<Sentiment>>;
 
 #[prompt(
     "Write a tagline for {product}.",
@@ -196,6 +199,14 @@ async fn prompt_mode_works() {
         .await
         .unwrap();
     assert_eq!(r.mode, Some(Mode::Prompt));
+}
+
+#[tokio::test]
+async fn choices_are_filled_when_the_server_ignores_n() {
+    let Some(client) = live::client("choices_filled") else { return };
+    let r = sentiments("It was fine, nothing special.").client(&client).with_meta().await.unwrap();
+    assert_eq!(r.value.len(), 3);
+    assert!(r.requests >= 3, "llama.cpp answers one choice per request: {} requests", r.requests);
 }
 
 /// The struct-extraction rate the issue asks for: 20 consecutive runs, each must decode.
