@@ -9,9 +9,13 @@
 use serde_json::{Map, Number, Value};
 
 use super::Repair;
+use super::misfit::{CoerceError, Detail, further, merge};
 use super::outcome::DecodeFailureKind;
 use super::path::{JsonPath, Step};
-use super::schema::{self, Types};
+use super::schema::{
+    self, Types, accepted_kinds, asserts_besides_ref, asserts_locally, declares_property,
+    item_schema, loose_property, normalize,
+};
 
 /// Deepest chain of schema nodes followed (nesting, branches, `$ref`s with siblings).
 /// Values nest at most 128 levels, and a recursive type costs about two nodes per level;
@@ -24,67 +28,15 @@ const MAX_GROWTH: usize = 3;
 /// Longest chain of bare `$ref`s followed from one node; longer means a cycle.
 const MAX_REF_HOPS: usize = 64;
 
-/// Keywords that constrain a value (as opposed to annotations like `description`).
-const ASSERTIONS: [&str; 18] = [
-    "allOf",
-    "anyOf",
-    "oneOf",
-    "const",
-    "enum",
-    "type",
-    "nullable",
-    "properties",
-    "required",
-    "additionalProperties",
-    "items",
-    "prefixItems",
-    "minItems",
-    "maxItems",
-    "minimum",
-    "maximum",
-    "exclusiveMinimum",
-    "exclusiveMaximum",
+/// A number bound: keyword, relation as shown in messages, and whether a value meets it.
+type Bound = (&'static str, &'static str, fn(f64, f64) -> bool);
+
+const BOUNDS: [Bound; 4] = [
+    ("minimum", "≥", |x, limit| x >= limit),
+    ("maximum", "≤", |x, limit| x <= limit),
+    ("exclusiveMinimum", ">", |x, limit| x > limit),
+    ("exclusiveMaximum", "<", |x, limit| x < limit),
 ];
-
-/// Why a value does not fit.
-#[derive(Debug)]
-pub(super) struct CoerceError {
-    pub(super) kind: DecodeFailureKind,
-    pub(super) path: String,
-    /// How far into the value the failure lies; across branches, the failure that got
-    /// furthest explains the most.
-    depth: usize,
-    detail: Detail,
-}
-
-#[derive(Debug)]
-enum Detail {
-    /// A precise statement: a bound, a missing property, a fraction where an integer belongs.
-    Specific(String),
-    /// The wrong kind of value here. Across branches such failures at one place merge into
-    /// one "expected A or B" message.
-    WrongKind {
-        /// Alternatives, each a type name or a backticked constant.
-        expected: Vec<String>,
-        found: String,
-    },
-}
-
-impl CoerceError {
-    /// What went wrong, without the path.
-    pub(super) fn message(&self) -> String {
-        match &self.detail {
-            Detail::Specific(message) => message.clone(),
-            Detail::WrongKind { expected, found } => {
-                format!("expected {}, found {found}", render_expected(expected))
-            }
-        }
-    }
-
-    fn is_specific(&self) -> bool {
-        matches!(self.detail, Detail::Specific(_))
-    }
-}
 
 /// Fits `value` to the schema `root`, spending steps from `budget`.
 pub(super) fn coerce(
@@ -167,6 +119,12 @@ impl<'s> Coercer<'s> {
         self.step(path, depth)?;
         match self.target(v, schema, path)? {
             Target::Any => Ok(v.clone()),
+            // OpenAPI's `nullable` admits null whatever the other keywords say.
+            Target::Composite(node) | Target::Local(node)
+                if v.is_null() && node.get("nullable") == Some(&Value::Bool(true)) =>
+            {
+                Ok(Value::Null)
+            }
             Target::Composite(node) => self.composite(v, node, path, depth),
             Target::Local(node) => self.local(v, node, path, depth),
         }
@@ -685,30 +643,17 @@ impl<'s> Coercer<'s> {
         let Some(x) = number.as_f64() else {
             return Ok(());
         };
-        let bound = |key: &str| node.get(key).filter(|b| b.is_number());
-        for (key, relation) in [
-            ("minimum", "≥"),
-            ("maximum", "≤"),
-            ("exclusiveMinimum", ">"),
-            ("exclusiveMaximum", "<"),
-        ] {
-            let Some(b) = bound(key) else {
+        for (keyword, relation, holds) in BOUNDS {
+            let Some(bound) = node.get(keyword).filter(|b| b.is_number()) else {
                 continue;
             };
-            let limit = b.as_f64().unwrap_or(f64::NAN);
-            let holds = match relation {
-                "≥" => x >= limit,
-                "≤" => x <= limit,
-                ">" => x > limit,
-                _ => x < limit,
-            };
-            if !holds {
+            if !bound.as_f64().is_some_and(|limit| holds(x, limit)) {
                 let kind = if types.has(Types::NUMBER) {
                     "number"
                 } else {
                     "integer"
                 };
-                let message = format!("expected {kind} {relation} {b}, found number {number}");
+                let message = format!("expected {kind} {relation} {bound}, found number {number}");
                 return Err(self.fail(path, message));
             }
         }
@@ -889,99 +834,11 @@ impl<'s> Coercer<'s> {
     }
 }
 
-/// Whether a node has keywords of its own beside `$ref`.
-fn asserts_besides_ref(node: &Map<String, Value>) -> bool {
-    ASSERTIONS.iter().any(|k| node.contains_key(*k))
-}
-
-/// Whether a node constrains values through its own keywords (not only through `$ref` or
-/// combinators).
-fn asserts_locally(node: &Map<String, Value>) -> bool {
-    node.contains_key("const")
-        || node.contains_key("enum")
-        || schema::declared_types(node).is_some()
-}
-
-/// Of two failures, the one that explains more: deeper, else specific, else the first.
-fn further(first: Box<CoerceError>, second: Box<CoerceError>) -> Box<CoerceError> {
-    let deeper = second.depth > first.depth;
-    let sharper = second.depth == first.depth && second.is_specific() && !first.is_specific();
-    if deeper || sharper { second } else { first }
-}
-
-/// One failure for a set of branches: the deepest, a specific one first; wrong-kind failures
-/// at that same place merge their expectations ("expected one of `circle`, `rectangle`").
-fn merge(failures: Vec<CoerceError>) -> Option<CoerceError> {
-    let deepest = failures.iter().map(|f| f.depth).max()?;
-    let mut candidates: Vec<CoerceError> = failures
-        .into_iter()
-        .filter(|f| f.depth == deepest)
-        .collect();
-    if let Some(at) = candidates.iter().position(CoerceError::is_specific) {
-        return Some(candidates.swap_remove(at));
-    }
-    let mut rest = candidates.into_iter();
-    let mut merged = rest.next()?;
-    for other in rest {
-        if other.path != merged.path {
-            continue;
-        }
-        if let (Detail::WrongKind { expected, .. }, Detail::WrongKind { expected: more, .. }) =
-            (&mut merged.detail, other.detail)
-        {
-            for alternative in more {
-                if !expected.contains(&alternative) {
-                    expected.push(alternative);
-                }
-            }
-        }
-    }
-    Some(merged)
-}
-
-/// "one of `A`, `B`" for constants, "integer or null" for types.
-fn render_expected(alternatives: &[String]) -> String {
-    const SHOWN: usize = 12;
-    let shown: Vec<&str> = alternatives
-        .iter()
-        .take(SHOWN)
-        .map(String::as_str)
-        .collect();
-    let hidden = alternatives.len().saturating_sub(SHOWN);
-    let tail = if hidden > 0 {
-        format!(" (and {hidden} more)")
-    } else {
-        String::new()
-    };
-    let constants = alternatives.len() > 1 && alternatives.iter().all(|a| a.starts_with('`'));
-    if constants {
-        format!("one of {}{tail}", shown.join(", "))
-    } else {
-        format!("{}{tail}", shown.join(" or "))
-    }
-}
-
 /// Whether a bare value, or an object without a `value` member, stands for the wrapped value.
 fn wants_wrapping(v: &Value, types: Types) -> bool {
     match v {
         Value::Object(map) => !map.keys().any(|k| normalize(k) == "value"),
         other => !types.has(schema::kind_of(other)),
-    }
-}
-
-/// The kinds of value a node's own keywords accept.
-fn accepted_kinds(node: &Map<String, Value>) -> Types {
-    let variants: Option<Vec<&Value>> = match (node.get("const"), node.get("enum")) {
-        (Some(constant), _) => Some(vec![constant]),
-        (None, Some(Value::Array(variants))) => Some(variants.iter().collect()),
-        _ => None,
-    };
-    match variants {
-        Some(variants) => variants
-            .into_iter()
-            .map(schema::kind_of)
-            .fold(Types::NONE, Types::union),
-        None => schema::declared_types(node).unwrap_or(Types::ANY),
     }
 }
 
@@ -991,57 +848,6 @@ fn accepted_kinds(node: &Map<String, Value>) -> Types {
 /// data (`{"years": 30}`), and dropping its name would be guessing.
 fn may_unwrap(path: &JsonPath, key: &str) -> bool {
     path.len() == 0 || normalize(key) == "value"
-}
-
-fn declares_property(node: &Map<String, Value>, key: &str) -> bool {
-    node.get("properties")
-        .and_then(Value::as_object)
-        .is_some_and(|props| {
-            let wanted = normalize(key);
-            props
-                .keys()
-                .any(|name| name == key || normalize(name) == wanted)
-        })
-}
-
-/// The declared property a model's key means, ignoring case, `_`, `-` and spaces
-/// (`First Name` → `first_name`), when exactly one matches and the answer does not also
-/// use the exact name.
-fn loose_property<'s>(
-    props: &'s Map<String, Value>,
-    answer: &Map<String, Value>,
-    key: &str,
-) -> Option<(&'s str, &'s Value)> {
-    let wanted = normalize(key);
-    if wanted.is_empty() {
-        return None;
-    }
-    let mut hits = props
-        .iter()
-        .filter(|(name, _)| normalize(name) == wanted && !answer.contains_key(*name));
-    let (name, schema) = hits.next()?;
-    hits.next().is_none().then_some((name.as_str(), schema))
-}
-
-/// The schema of the array item at `index`: `prefixItems`, then `items`.
-fn item_schema(node: &Map<String, Value>, index: usize) -> Option<&Value> {
-    if let Some(prefix) = node.get("prefixItems").and_then(Value::as_array) {
-        return prefix.get(index).or_else(|| node.get("items"));
-    }
-    match node.get("items") {
-        // Draft 4–7 tuple form.
-        Some(Value::Array(tuple)) => tuple.get(index).or_else(|| node.get("additionalItems")),
-        other => other,
-    }
-}
-
-/// Lowercase letters and digits only: `In Progress`, `in_progress`, `IN-PROGRESS` all
-/// become `inprogress`.
-fn normalize(text: &str) -> String {
-    text.chars()
-        .filter(|c| c.is_alphanumeric())
-        .flat_map(char::to_lowercase)
-        .collect()
 }
 
 /// A number written as a string, only if the whole string (around whitespace) is one.

@@ -23,6 +23,15 @@ pub(super) fn answer_after_reasoning(text: &str) -> Option<usize> {
     })
 }
 
+/// Whether the text opens a reasoning block (`<think>`) and never closes it: output cut
+/// off while the model was still thinking.
+pub(super) fn ends_inside_reasoning(text: &str) -> bool {
+    let text = text.trim_start();
+    ["think", "thinking"]
+        .into_iter()
+        .any(|tag| text.starts_with(&format!("<{tag}>")) && !text.contains(&format!("</{tag}>")))
+}
+
 /// Bodies of fenced code blocks (```` ```json … ``` ````), in order. A block left open by the
 /// end of the text (output cut off) runs to the end.
 pub(super) fn fenced_blocks(text: &str) -> Vec<Range<usize>> {
@@ -110,10 +119,15 @@ pub(super) fn balanced_end(text: &str, start: usize) -> Option<usize> {
     None
 }
 
-/// Whether `text` holds nothing a reader would call content.
-pub(super) fn is_blank(text: &str) -> bool {
-    text.chars()
-        .all(|c| c.is_whitespace() || c == '\u{feff}' || c == '`')
+/// The span of `text` from its first to its last character of content (anything but
+/// whitespace, byte-order marks and backticks); empty at the end when there is none.
+pub(super) fn content_bounds(text: &str) -> Range<usize> {
+    let blank = |c: char| c.is_whitespace() || c == '\u{feff}' || c == '`';
+    let start = text.find(|c| !blank(c)).unwrap_or(text.len());
+    let end = text.rfind(|c| !blank(c)).map_or(start, |at| {
+        at + text[at..].chars().next().map_or(0, char::len_utf8)
+    });
+    start..end.max(start)
 }
 
 /// A short answer read as text: the first non-empty line, without wrapping quotes,
@@ -153,6 +167,9 @@ mod tests {
         assert_eq!(answer_after_reasoning("[1] no reasoning"), None);
         // A closing tag after other text that has its own opening tag is not a prefix block.
         assert_eq!(answer_after_reasoning("Answer: <think>x</think>"), None);
+        assert!(ends_inside_reasoning("\n<think>Let me draft {\"a\": 1}"));
+        assert!(!ends_inside_reasoning("<think>x</think>{}"));
+        assert!(!ends_inside_reasoning("{} <think>"));
     }
 
     #[test]
@@ -180,8 +197,9 @@ mod tests {
         assert_eq!(next_value_start("ab {c [", 0), Some(3));
         assert_eq!(next_value_start("ab {c [", 4), Some(6));
         assert_eq!(next_value_start("ab", 9), None);
-        assert!(is_blank(" \n\u{feff}`"));
-        assert!(!is_blank(" x "));
+        assert_eq!(content_bounds(" \n\u{feff}`"), 6..6);
+        assert_eq!(content_bounds(" xé "), 1..4);
+        assert_eq!(content_bounds("`{}`"), 1..3);
     }
 
     #[test]

@@ -9,18 +9,19 @@
 //!
 //! The search, cheapest reading first:
 //! 1. the whole answer as strict JSON: if it parses, its fit to the schema is final;
-//! 2. past a leading `<think>…</think>` block, each fenced code block (the one that fits
-//!    with the fewest repairs wins);
+//! 2. past a leading `<think>…</think>` block (an answer that ends inside one has no
+//!    answer), each fenced code block (the one that fits with the fewest repairs wins);
 //! 3. the first object or array among the prose that parses (strictly, else repaired) and
 //!    fits the schema; a span that was read is never searched again, so the scan is linear;
 //! 4. for enums, booleans and numbers only, a short bare answer (`Positive`) read as text.
 //!
-//! Each candidate value is then fitted to the schema by [`coerce`]. Nesting is bounded
+//! Each candidate value is then fitted to the schema (module `coerce`). Nesting is bounded
 //! (128 levels, as in serde_json) and the schema walk has a step budget proportional to the
 //! answer's length, so no input can overflow the stack or run away.
 
 mod coerce;
 mod extract;
+mod misfit;
 mod outcome;
 mod path;
 mod repair;
@@ -38,7 +39,7 @@ use serde_json::Value;
 pub use outcome::{DecodeFailure, DecodeFailureKind, Decoded, Repair};
 
 /// Schema-walk steps allowed per decode: a floor plus a share per byte of the answer.
-const BUDGET_FLOOR: usize = 100_000;
+const BUDGET_FLOOR: usize = 20_000;
 const BUDGET_PER_BYTE: usize = 16;
 
 /// Reads `text`, a model's raw answer, as a value of `schema`.
@@ -66,7 +67,9 @@ pub fn decode(text: &str, schema: &Value) -> Result<Decoded, DecodeFailure> {
         budget: BUDGET_FLOOR.saturating_add(text.len().saturating_mul(BUDGET_PER_BYTE)),
         mismatch: None,
         too_deep: None,
+        bomb: None,
         syntax: None,
+        only_reasoning: false,
     };
     match search.run() {
         Ok(Some(decoded)) => Ok(decoded),
@@ -88,8 +91,13 @@ struct Search<'a> {
     /// The first value that parsed but did not fit.
     mismatch: Option<DecodeFailure>,
     too_deep: Option<DecodeFailure>,
-    /// The syntax error that got furthest into its candidate, with that distance.
-    syntax: Option<(usize, DecodeFailure)>,
+    /// The first nesting bomb, as (offset in the answer, message).
+    bomb: Option<(usize, String)>,
+    /// The syntax error that got furthest into its candidate, as (distance, offset in the
+    /// answer, message); line and column are worked out only if it is reported.
+    syntax: Option<(usize, usize, String)>,
+    /// The answer ended inside its reasoning block.
+    only_reasoning: bool,
 }
 
 impl Search<'_> {
@@ -97,6 +105,11 @@ impl Search<'_> {
         // Strict JSON has nothing to repair, so how it fits the schema is the answer.
         if let Ok(value) = serde_json::from_str::<Value>(self.text) {
             return self.fit(&value, Vec::new());
+        }
+        if extract::ends_inside_reasoning(self.text) {
+            // Drafts in unfinished reasoning are not the answer.
+            self.only_reasoning = true;
+            return Ok(None);
         }
         let mut base = Vec::new();
         let start = match extract::answer_after_reasoning(self.text) {
@@ -159,12 +172,16 @@ impl Search<'_> {
     }
 
     /// Looks for a value in `range` of the answer: the whole range as strict JSON (when
-    /// `strict`), else each object or array in turn, read strictly or repaired.
+    /// `strict`), else each object or array in turn, read strictly or repaired. Every byte is
+    /// read a bounded number of times: a candidate that was read, or failed, is skipped as a
+    /// whole.
     fn in_region(&mut self, range: Range<usize>, base: Vec<Repair>, strict: bool) -> Found {
         let region = &self.text[range.clone()];
         if strict && let Ok(value) = serde_json::from_str::<Value>(region) {
             return self.fit(&value, base);
         }
+        let content = extract::content_bounds(region);
+        let mut unbalanced_seen = false;
         let mut from = 0;
         while let Some(start) = extract::next_value_start(region, from) {
             let rest = &region[start..];
@@ -178,21 +195,29 @@ impl Search<'_> {
                         // The broken value's whole bracketed span belongs to it: searching
                         // inside it would pick fragments of a broken value. An unbalanced
                         // span may be a stray bracket in prose, so only what the reader
-                        // consumed is skipped then, unless it was a nesting bomb.
+                        // consumed is skipped then, unless it was a nesting bomb. A span
+                        // runs unbalanced to the end at most once per region, which keeps
+                        // the scan linear.
                         let consumed = start + error.offset.max(1);
-                        match extract::balanced_end(region, start) {
+                        let balanced = if unbalanced_seen {
+                            None
+                        } else {
+                            extract::balanced_end(region, start)
+                        };
+                        match balanced {
                             Some(end) => from = end.max(consumed),
                             None if error.too_deep => break,
-                            None => from = consumed,
+                            None => {
+                                unbalanced_seen = true;
+                                from = consumed;
+                            }
                         }
                         continue;
                     }
                 },
             };
             let mut repairs = base.clone();
-            let prose_before = !region.get(..start).is_none_or(extract::is_blank);
-            let prose_after = !region.get(end..).is_none_or(extract::is_blank);
-            if prose_before || prose_after {
+            if start > content.start || end < content.end {
                 repairs.push(Repair::ExtractedFromProse);
             }
             repairs.extend(syntax_repairs);
@@ -206,52 +231,36 @@ impl Search<'_> {
 
     /// Fits a candidate value to the schema; a misfit is remembered, not returned.
     fn fit(&mut self, value: &Value, mut repairs: Vec<Repair>) -> Found {
-        match coerce::coerce(value, self.schema, &mut self.budget) {
+        let error = match coerce::coerce(value, self.schema, &mut self.budget) {
             Ok((value, coercions)) => {
                 repairs.extend(coercions);
-                Ok(Some(Decoded { value, repairs }))
+                return Ok(Some(Decoded { value, repairs }));
             }
-            Err(error) => {
-                let reason = format!("at {}: {}", error.path, error.message());
-                let failure = DecodeFailure::new(error.kind, reason, Some(error.path));
-                match error.kind {
-                    DecodeFailureKind::Mismatch => {
-                        self.mismatch.get_or_insert(failure);
-                    }
-                    DecodeFailureKind::TooDeep => {
-                        self.too_deep.get_or_insert(failure);
-                    }
-                    _ => return Err(Abort(failure)),
-                }
-                Ok(None)
-            }
+            Err(error) => error,
+        };
+        let slot = match error.kind {
+            DecodeFailureKind::Mismatch => &mut self.mismatch,
+            DecodeFailureKind::TooDeep => &mut self.too_deep,
+            _ => return Err(Abort(located(error))),
+        };
+        if slot.is_none() {
+            *slot = Some(located(error));
         }
+        Ok(None)
     }
 
     fn note_syntax(&mut self, attempt_start: usize, error: &repair::SyntaxError) {
-        let (line, column) = line_column(self.text, attempt_start + error.offset);
+        let offset = attempt_start + error.offset;
         if error.too_deep {
-            let reason = format!("{} (line {line}, column {column})", error.message);
-            self.too_deep.get_or_insert(DecodeFailure::new(
-                DecodeFailureKind::TooDeep,
-                reason,
-                None,
-            ));
-            return;
-        }
-        if self
+            self.bomb
+                .get_or_insert_with(|| (offset, error.message.clone()));
+        } else if self
             .syntax
             .as_ref()
-            .is_some_and(|(progress, _)| *progress >= error.offset)
+            .is_none_or(|(progress, _, _)| *progress < error.offset)
         {
-            return;
+            self.syntax = Some((error.offset, offset, error.message.clone()));
         }
-        let reason = format!(
-            "invalid JSON at line {line}, column {column}: {}",
-            error.message
-        );
-        let failure = DecodeFailure::new(DecodeFailureKind::Syntax, reason, None);
-        self.syntax = Some((error.offset, failure));
     }
 
     /// The most informative failure seen.
@@ -259,11 +268,20 @@ impl Search<'_> {
         if let Some(failure) = self.mismatch.take().or_else(|| self.too_deep.take()) {
             return failure;
         }
-        if let Some((_, failure)) = self.syntax.take() {
-            return failure;
+        if let Some((offset, message)) = self.bomb.take() {
+            let (line, column) = line_column(self.text, offset);
+            let reason = format!("{message} (line {line}, column {column})");
+            return DecodeFailure::new(DecodeFailureKind::TooDeep, reason, None);
+        }
+        if let Some((_, offset, message)) = self.syntax.take() {
+            let (line, column) = line_column(self.text, offset);
+            let reason = format!("invalid JSON at line {line}, column {column}: {message}");
+            return DecodeFailure::new(DecodeFailureKind::Syntax, reason, None);
         }
         let trimmed = self.text.trim();
-        let reason = if trimmed.is_empty() {
+        let reason = if self.only_reasoning {
+            "the answer ends inside its <think> reasoning block, before any answer".to_owned()
+        } else if trimmed.is_empty() {
             "the answer is empty".to_owned()
         } else {
             let preview: String = trimmed.chars().take(80).collect();
@@ -279,6 +297,12 @@ impl Search<'_> {
         };
         DecodeFailure::new(DecodeFailureKind::NoJson, reason, None)
     }
+}
+
+/// A failure to fit, located by its JSON path.
+fn located(error: misfit::CoerceError) -> DecodeFailure {
+    let reason = format!("at {}: {}", error.path, error.message());
+    DecodeFailure::new(error.kind, reason, Some(error.path))
 }
 
 /// 1-based line and column (in characters) of a byte offset.

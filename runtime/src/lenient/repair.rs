@@ -82,6 +82,11 @@ impl Parser<'_> {
         self.bytes.get(self.pos + ahead).copied()
     }
 
+    /// The text from the current position (which always sits on a character boundary).
+    fn rest(&self) -> &str {
+        self.src.get(self.pos..).unwrap_or_default()
+    }
+
     fn at_end(&self) -> bool {
         self.pos >= self.bytes.len()
     }
@@ -134,8 +139,8 @@ impl Parser<'_> {
                     };
                 }
                 // A byte-order mark or no-break space is whitespace to a reader, if not to JSON.
-                Some(0xEF) if self.src[self.pos..].starts_with('\u{feff}') => self.pos += 3,
-                Some(0xC2) if self.src[self.pos..].starts_with('\u{a0}') => self.pos += 2,
+                Some(0xEF) if self.rest().starts_with('\u{feff}') => self.pos += 3,
+                Some(0xC2) if self.rest().starts_with('\u{a0}') => self.pos += 2,
                 _ => return,
             }
         }
@@ -143,7 +148,7 @@ impl Parser<'_> {
 
     fn skip_line_comment(&mut self) {
         self.note(Repair::Comment);
-        self.pos = match self.src[self.pos..].find('\n') {
+        self.pos = match self.rest().find('\n') {
             Some(at) => self.pos + at + 1,
             None => self.bytes.len(),
         };

@@ -1,5 +1,5 @@
-//! Reading the JSON Schema keywords the decoder follows, and describing values and
-//! constants in failure messages.
+//! Reading the JSON Schema keywords the decoder follows, matching names loosely, and
+//! describing values and constants in failure messages.
 //!
 //! Only what shapes a model's answer is read: `type`, `nullable`, `enum`, `const`,
 //! `properties`, `required`, `additionalProperties`, `items`, `prefixItems`, `minItems`,
@@ -7,7 +7,7 @@
 
 use serde_json::{Map, Value};
 
-/// How far helper walks (null checks, descriptions) follow `$ref`s and branches.
+/// How far helper walks (null and bare-text checks) follow `$ref`s and branches.
 const MAX_WALK: usize = 16;
 
 /// A set of JSON types.
@@ -140,6 +140,7 @@ fn allows_null_within(root: &Value, schema: &Value, depth: usize) -> bool {
     }
     let nested = |s: &Value| allows_null_within(root, s, depth + 1);
     declared_types(node).is_some_and(|t| t.has(Types::NULL))
+        || node.get("nullable") == Some(&Value::Bool(true))
         || node.get("const") == Some(&Value::Null)
         || node
             .get("enum")
@@ -200,6 +201,107 @@ fn accepts_bare_text_within(root: &Value, schema: &Value, depth: usize) -> bool 
     declared_types(node).is_some_and(|t| {
         t.has(checked) && !t.has(Types::STRING.union(Types::ARRAY).union(Types::OBJECT))
     })
+}
+
+/// Keywords that constrain a value (as opposed to annotations like `description`).
+const ASSERTIONS: [&str; 18] = [
+    "allOf",
+    "anyOf",
+    "oneOf",
+    "const",
+    "enum",
+    "type",
+    "nullable",
+    "properties",
+    "required",
+    "additionalProperties",
+    "items",
+    "prefixItems",
+    "minItems",
+    "maxItems",
+    "minimum",
+    "maximum",
+    "exclusiveMinimum",
+    "exclusiveMaximum",
+];
+
+/// Whether a node has keywords of its own beside `$ref`.
+pub(super) fn asserts_besides_ref(node: &Map<String, Value>) -> bool {
+    ASSERTIONS.iter().any(|k| node.contains_key(*k))
+}
+
+/// Whether a node constrains values through its own keywords (not only through `$ref` or
+/// combinators).
+pub(super) fn asserts_locally(node: &Map<String, Value>) -> bool {
+    node.contains_key("const") || node.contains_key("enum") || declared_types(node).is_some()
+}
+
+/// The kinds of value a node's own keywords accept.
+pub(super) fn accepted_kinds(node: &Map<String, Value>) -> Types {
+    let variants: Option<Vec<&Value>> = match (node.get("const"), node.get("enum")) {
+        (Some(constant), _) => Some(vec![constant]),
+        (None, Some(Value::Array(variants))) => Some(variants.iter().collect()),
+        _ => None,
+    };
+    match variants {
+        Some(variants) => variants
+            .into_iter()
+            .map(kind_of)
+            .fold(Types::NONE, Types::union),
+        None => declared_types(node).unwrap_or(Types::ANY),
+    }
+}
+
+/// Whether the node declares `key` as a property, exactly or loosely.
+pub(super) fn declares_property(node: &Map<String, Value>, key: &str) -> bool {
+    node.get("properties")
+        .and_then(Value::as_object)
+        .is_some_and(|props| {
+            let wanted = normalize(key);
+            props
+                .keys()
+                .any(|name| name == key || normalize(name) == wanted)
+        })
+}
+
+/// The declared property a model's key means, ignoring case, `_`, `-` and spaces
+/// (`First Name` → `first_name`), when exactly one matches and the answer does not also
+/// use the exact name.
+pub(super) fn loose_property<'s>(
+    props: &'s Map<String, Value>,
+    answer: &Map<String, Value>,
+    key: &str,
+) -> Option<(&'s str, &'s Value)> {
+    let wanted = normalize(key);
+    if wanted.is_empty() {
+        return None;
+    }
+    let mut hits = props
+        .iter()
+        .filter(|(name, _)| normalize(name) == wanted && !answer.contains_key(*name));
+    let (name, schema) = hits.next()?;
+    hits.next().is_none().then_some((name.as_str(), schema))
+}
+
+/// The schema of the array item at `index`: `prefixItems`, then `items`.
+pub(super) fn item_schema(node: &Map<String, Value>, index: usize) -> Option<&Value> {
+    if let Some(prefix) = node.get("prefixItems").and_then(Value::as_array) {
+        return prefix.get(index).or_else(|| node.get("items"));
+    }
+    match node.get("items") {
+        // Draft 4–7 tuple form.
+        Some(Value::Array(tuple)) => tuple.get(index).or_else(|| node.get("additionalItems")),
+        other => other,
+    }
+}
+
+/// Lowercase letters and digits only: `In Progress`, `in_progress`, `IN-PROGRESS` all
+/// become `inprogress`.
+pub(super) fn normalize(text: &str) -> String {
+    text.chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
 }
 
 /// A constant as it appears in messages: strings in backticks as written, other values as

@@ -72,6 +72,26 @@ fn strict_json_that_fits_is_returned_unchanged() {
 }
 
 #[test]
+fn openapi_nullable_admits_null_beside_ref_and_enum() {
+    let schema = json!({
+        "type": "object",
+        "properties": {
+            "mood": {"$ref": "#/$defs/Mood", "nullable": true},
+            "size": {"enum": ["S", "M"], "nullable": true}
+        },
+        "$defs": {"Mood": {"type": "string", "enum": ["Happy", "Sad"]}}
+    });
+    let decoded = decode(r#"{"mood": null}"#, &schema).unwrap();
+    assert_eq!(decoded.value, json!({"mood": null, "size": null}));
+    assert_eq!(
+        decoded.repairs,
+        [Repair::NullForMissingOptional {
+            path: "$.size".into()
+        }]
+    );
+}
+
+#[test]
 fn the_best_fitting_fence_wins() {
     let text = "```json\n{\"name\": 'Ada',}\n```\n```json\n{\"name\": \"Ada\"}\n```";
     let decoded = decode(
