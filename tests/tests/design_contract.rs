@@ -24,7 +24,11 @@ enum Sentiment {
 }
 
 /// Doc comments stay on the generated function.
-#[prompt("Extract the person mentioned in: {text}", model = "gpt-4o-mini", temperature = 0.0)]
+#[prompt(
+    "Extract the person mentioned in: {text}",
+    model = "gpt-4o-mini",
+    temperature = 0.0
+)]
 async fn extract_person(text: &str) -> Result<Person>;
 
 #[prompt("Classify the sentiment of: {review}")]
@@ -33,8 +37,14 @@ async fn sentiment(review: &str) -> Result<Sentiment>;
 async fn demo(base_url: &str) -> Result<()> {
     let p: Person = extract_person("Alice is 30").await?; // default client (env)
     assert_eq!(p.name, "Alice");
-    let client = promptfn::Client::builder().base_url(base_url).api_key("local").build()?;
-    let p = extract_person("Alice").client(&client).temperature(0.2).await?;
+    let client = promptfn::Client::builder()
+        .base_url(base_url)
+        .api_key("local")
+        .build()?;
+    let p = extract_person("Alice")
+        .client(&client)
+        .temperature(0.2)
+        .await?;
     assert_eq!(p.age, None);
     let r = extract_person("Alice").with_meta().await?; // Response<Person>: value, usage, finish_reason, model, id, raw
     assert!(r.usage.is_some() && r.finish_reason.is_some() && r.id.is_some() && !r.raw.is_empty());
@@ -63,8 +73,18 @@ async fn the_design_example_runs_against_the_environment() {
     demo(&server.url()).await.unwrap();
     let requests = server.requests();
     assert_eq!(requests.len(), 4);
-    assert_eq!(requests[0].header("authorization"), Some("Bearer sk-from-env"));
+    assert_eq!(
+        requests[0].header("authorization"),
+        Some("Bearer sk-from-env")
+    );
     assert_eq!(requests[1].header("authorization"), Some("Bearer local"));
-    assert_eq!(requests[3].json()["model"], "env-model", "PROMPTFN_MODEL fills in where the function names none");
-    assert_eq!(requests[0].path, "/v1/chat/completions", "a base URL without /v1 reaches the same endpoint");
+    assert_eq!(
+        requests[3].json()["model"],
+        "env-model",
+        "PROMPTFN_MODEL fills in where the function names none"
+    );
+    assert_eq!(
+        requests[0].path, "/v1/chat/completions",
+        "a base URL without /v1 reaches the same endpoint"
+    );
 }

@@ -92,7 +92,11 @@ async fn people(text: &str) -> Result<Vec<Person>>;
 )]
 async fn city_in(text: &str) -> Result<Option<String>>;
 
-#[prompt("Classify the sentiment of this review: {review}", n = 3, temperature = 0.8)]
+#[prompt(
+    "Classify the sentiment of this review: {review}",
+    n = 3,
+    temperature = 0.8
+)]
 async fn sentiments(review: &str) -> Result<Choices<Sentiment>>;
 
 #[prompt(
@@ -203,10 +207,20 @@ async fn prompt_mode_works() {
 
 #[tokio::test]
 async fn choices_are_filled_when_the_server_ignores_n() {
-    let Some(client) = live::client("choices_filled") else { return };
-    let r = sentiments("It was fine, nothing special.").client(&client).with_meta().await.unwrap();
+    let Some(client) = live::client("choices_filled") else {
+        return;
+    };
+    let r = sentiments("It was fine, nothing special.")
+        .client(&client)
+        .with_meta()
+        .await
+        .unwrap();
     assert_eq!(r.value.len(), 3);
-    assert!(r.requests >= 3, "llama.cpp answers one choice per request: {} requests", r.requests);
+    assert!(
+        r.requests >= 3,
+        "llama.cpp answers one choice per request: {} requests",
+        r.requests
+    );
 }
 
 /// The struct-extraction rate the issue asks for: 20 consecutive runs, each must decode.
