@@ -5,6 +5,8 @@ use std::marker::PhantomData;
 use std::pin::Pin;
 use std::time::Duration;
 
+use tracing::Instrument;
+
 use crate::__private::PromptSpec;
 use crate::client::Client;
 use crate::error::{DecodeError, Error, RejectedAnswer, Result};
@@ -13,8 +15,10 @@ use crate::output::{Output, OutputPlan};
 use crate::params::{Overrides, Sampling};
 use crate::plan::RequestPlan;
 use crate::response::{FinishReason, Response, Usage};
+use crate::retry::RetryPolicy;
 use crate::structured::{Family, Mode};
-use crate::transport::{self, Outgoing};
+use crate::telemetry;
+use crate::transport::{self, Outgoing, TransportOverrides};
 use crate::wire::openai::ChatResponse;
 
 /// A rendered prompt, ready to send. Await it for `Result<T>`.
@@ -30,6 +34,8 @@ pub struct Call<T> {
     mode: Option<Mode>,
     retries: Option<u32>,
     timeout: Option<Duration>,
+    /// Retry policy and deadlines of this call, laid over the client's.
+    transport: TransportOverrides,
     _output: PhantomData<fn() -> T>,
 }
 
@@ -64,6 +70,7 @@ impl<T: Output> Call<T> {
             mode: None,
             retries: None,
             timeout: None,
+            transport: TransportOverrides::default(),
             _output: PhantomData,
         }
     }
@@ -117,9 +124,37 @@ impl<T: Output> Call<T> {
         self
     }
 
-    /// The total deadline of each request of this call.
+    /// The total deadline of each request of this call, every transport retry and every wait
+    /// between attempts included.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
+        self
+    }
+
+    /// How this call retries requests that fail for transient reasons (rate limits, overload,
+    /// resets, stalls), instead of the client's policy. Not to be confused with
+    /// [`retries`](Self::retries), which re-asks the model after an undecodable answer.
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.transport.retry_policy = Some(policy);
+        self
+    }
+
+    /// How many times each request of this call may be sent in all, the first attempt
+    /// included (1 turns transport retries off); the rest of the policy is the client's.
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.transport.max_attempts = Some(attempts);
+        self
+    }
+
+    /// The deadline from sending each request of this call to its status line.
+    pub fn first_byte_timeout(mut self, timeout: Duration) -> Self {
+        self.transport.first_byte_timeout = Some(timeout);
+        self
+    }
+
+    /// The longest silence allowed between two chunks of a response body for this call.
+    pub fn idle_timeout(mut self, timeout: Duration) -> Self {
+        self.transport.idle_timeout = Some(timeout);
         self
     }
 
@@ -158,6 +193,7 @@ impl<T: Output> Call<T> {
             Some(c) => Ok(c.clone()),
             None => Client::default_client(),
         }
+        .map(|c| c.with_overrides(&self.transport))
     }
 
     fn resolve_model(&self, client: &Client) -> Result<String> {
@@ -194,6 +230,21 @@ impl<T: Output> Call<T> {
             .iter()
             .rposition(|m| m.role == Role::User)
             .or(self.messages.len().checked_sub(1))
+    }
+
+    /// [`run`](Self::run) inside a `promptfn.call` span that records the outcome.
+    async fn run_traced(self) -> Result<Response<T>> {
+        let client = self.resolve_client().ok();
+        let model = client.as_ref().and_then(|c| self.resolve_model(c).ok());
+        let content = client.as_ref().is_some_and(Client::trace_content);
+        let span = telemetry::call_span(self.spec.name, model.as_deref());
+        if content {
+            telemetry::record_prompt(&span, &self.messages);
+        }
+        let started = std::time::Instant::now();
+        let result = self.run().instrument(span.clone()).await;
+        telemetry::record_outcome(&span, &result, started.elapsed(), content);
+        result
     }
 
     async fn run(self) -> Result<Response<T>> {
@@ -303,7 +354,7 @@ impl<T: Output> Call<T> {
                     let raw_answer = answer_text.unwrap_or_default().to_owned();
                     tracing::debug!(function = self.spec.name, %reason, "undecodable answer");
                     rejected.push(RejectedAnswer {
-                        raw: raw_answer,
+                        raw: crate::error::excerpt(&raw_answer),
                         reason: reason.clone(),
                     });
                     if rejected.len() > retries as usize {
@@ -325,7 +376,7 @@ impl<T: Output> IntoFuture for Call<T> {
     type IntoFuture = Pin<Box<dyn Future<Output = Result<T>> + Send>>;
 
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(async move { self.run().await.map(Response::into_value) })
+        Box::pin(async move { self.run_traced().await.map(Response::into_value) })
     }
 }
 
@@ -339,6 +390,6 @@ impl<T: Output> IntoFuture for WithMeta<T> {
     type IntoFuture = Pin<Box<dyn Future<Output = Result<Response<T>>> + Send>>;
 
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.0.run())
+        Box::pin(self.0.run_traced())
     }
 }

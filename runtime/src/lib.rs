@@ -22,13 +22,16 @@
 mod call;
 mod client;
 mod error;
+mod limit;
 mod media;
 mod message;
 mod output;
 mod params;
 mod plan;
 mod response;
+mod retry;
 mod structured;
+mod telemetry;
 mod transport;
 mod wire;
 
@@ -40,6 +43,7 @@ mod schema;
 pub mod __private;
 
 pub use call::{Call, WithMeta};
+pub use client::DEFAULT_IDLE_TIMEOUT;
 pub use client::{
     Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_RETRIES,
     DEFAULT_TIMEOUT, set_default_client,
@@ -52,7 +56,9 @@ pub use media::MediaArg;
 pub use message::{Message, Part, Role, ToolCall};
 pub use output::Output;
 pub use response::{FinishReason, Response, Usage};
+pub use retry::{DEFAULT_MAX_ATTEMPTS, RetryPolicy};
 pub use structured::Mode;
+pub use transport::DEFAULT_MAX_BODY_BYTES;
 
 #[doc(inline)]
 pub use promptfn_macros::prompt;
