@@ -35,6 +35,9 @@ mod telemetry;
 mod transport;
 mod wire;
 
+#[cfg(test)]
+mod decoders_never_panic;
+
 pub mod lenient;
 mod schema;
 
