@@ -118,7 +118,8 @@ impl<T: Output> Call<T> {
         self
     }
 
-    /// How many times to re-ask the model after an undecodable answer.
+    /// How many times to re-ask the model after an undecodable answer. (Requests that fail for
+    /// transient reasons are retried by the transport: see [`max_attempts`](Self::max_attempts).)
     pub fn retries(mut self, retries: u32) -> Self {
         self.retries = Some(retries);
         self
@@ -242,7 +243,11 @@ impl<T: Output> Call<T> {
             telemetry::record_prompt(&span, &self.messages);
         }
         let started = std::time::Instant::now();
-        let result = self.run().instrument(span.clone()).await;
+        let result = match (self.run().instrument(span.clone()).await, &client) {
+            // A server may quote the key back in what it says; errors keep what it says.
+            (Err(error), Some(client)) => Err(client.scrub(error)),
+            (result, _) => result,
+        };
         telemetry::record_outcome(&span, &result, started.elapsed(), content);
         result
     }

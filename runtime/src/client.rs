@@ -169,6 +169,11 @@ impl Client {
         self.inner.trace_content
     }
 
+    /// `error` with any echo of this client's API key in server-provided text replaced.
+    pub(crate) fn scrub(&self, error: Error) -> Error {
+        crate::redact::scrub(error, self.inner.api_key.as_ref())
+    }
+
     /// This client with one call's transport settings laid over its own; connection pool,
     /// limits and learnt modes stay shared.
     pub(crate) fn with_overrides(&self, overrides: &TransportOverrides) -> Self {
@@ -321,6 +326,8 @@ impl ClientBuilder {
     }
 
     /// How many times to re-ask the model after an undecodable answer (default [`DEFAULT_RETRIES`]).
+    /// (Requests that fail for transient reasons are retried by the transport: see
+    /// [`retry_policy`](Self::retry_policy).)
     pub fn retries(mut self, retries: u32) -> Self {
         self.retries = Some(retries);
         self

@@ -28,6 +28,7 @@ mod message;
 mod output;
 mod params;
 mod plan;
+mod redact;
 mod response;
 mod retry;
 mod structured;

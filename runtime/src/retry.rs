@@ -1,17 +1,5 @@
-//! Transport retries: which failures are worth another attempt, and how long to wait first.
-//!
-//! These are *transport* retries: the same request sent again because the server or the network
-//! failed it (rate limits, overload, resets, stalls). They are not the re-asks that
-//! [`Call::retries`](crate::Call::retries) counts, which send a new request after the model gave
-//! an answer that could not be decoded.
-//!
-//! A request is retried for connect errors, connections reset before the answer arrived,
-//! connect, first-byte and idle timeouts, HTTP 408, 409, 429, 500, 502, 503, 504, 520–529, and
-//! error bodies that say the server is overloaded. It is never retried for HTTP 400, 401, 403 or
-//! 404, for a 429 that says the quota is exhausted (waiting will not bring credit back), or for an
-//! error that rejects the structured-output request shape (the mode ladder handles those). A
-//! `retry-after-ms` or `Retry-After` header (seconds or HTTP date) sets the wait; otherwise the
-//! wait grows exponentially with jitter. Every wait counts against the request's total deadline.
+//! Transport retries: which failures are worth another attempt, and how long to wait first
+//! (the rules are on [`RetryPolicy`]).
 
 use std::time::{Duration, SystemTime};
 
@@ -22,13 +10,37 @@ use crate::structured::Mode;
 
 /// How a client retries requests that failed for transient reasons.
 ///
+/// These are *transport* retries: the same request sent again because the server or the
+/// network failed it. They are not the re-asks that [`Call::retries`](crate::Call::retries)
+/// counts, which send a new request after the model gave an answer that could not be decoded.
+///
+/// **Retried:** connect errors; connections reset or closed before the answer arrived;
+/// connect, first-byte and idle timeouts; HTTP 408, 409, 429, 500, 502, 503, 504 and 520–529;
+/// any other error status whose error object says the server is overloaded, or that carries
+/// `x-should-retry: true`.
+///
+/// **Never retried:** HTTP 400, 401, 403 and 404 (the request itself is wrong); a 429 whose
+/// error says the quota or credit is exhausted (`insufficient_quota`: waiting will not help);
+/// an error that rejects the request's structured-output feature (the mode ladder steps down
+/// instead); `x-should-retry: false`; a spent total deadline; an oversized body; a redirect to
+/// another origin.
+///
+/// **When:** after the server's `retry-after-ms` or `Retry-After` (seconds or HTTP date), if it
+/// sent one and it is at most [`max_retry_after`](Self::max_retry_after); otherwise after an
+/// exponential backoff with jitter.
+///
+/// **Where:** a streamed call is retried only until its status line has arrived, never once its
+/// body has begun; a non-streamed call reads the whole body before handing anything over, so a
+/// body that breaks off or stalls midway is retried too.
+///
 /// ```
 /// use std::time::Duration;
 /// use promptfn::{Client, RetryPolicy};
 ///
 /// let client = Client::builder()
 ///     .retry_policy(RetryPolicy::default().max_attempts(5).initial_backoff(Duration::from_secs(1)))
-///     .build();
+///     .build()?;
+/// # Ok::<(), promptfn::Error>(())
 /// ```
 ///
 /// `RetryPolicy::none()` sends every request once. The total deadline of a request

@@ -310,7 +310,10 @@ where
     loop {
         let failure = match attempt(number).await {
             Ok(done) => return Ok(done),
-            Err(failure) => failure,
+            Err(failure) => Failure {
+                error: client.scrub(failure.error),
+                verdict: failure.verdict,
+            },
         };
         let Verdict::Retry { after } = failure.verdict else {
             return Err(failure.error);
@@ -548,7 +551,7 @@ impl fmt::Display for TooManyRedirects {
 
 impl std::error::Error for TooManyRedirects {}
 
-/// The streaming path of the transport ([`open`], then [`Body::chunk`]) without the SSE
+/// The streaming path of the transport (`open`, then `Body::chunk`) without the SSE
 /// decoder on top, for fault-injection tests. Not public API: no semver promise.
 pub mod probe {
     use std::fmt;

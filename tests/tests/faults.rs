@@ -110,9 +110,10 @@ async fn a_stream_reset_midway_ends_in_a_transport_error_and_is_not_resent() {
             FaultServer::script([Fault::ResetMidStream(vec![r#"{"choices":[]}"#.into()])]).await;
         let client = server.builder().build().unwrap();
         let mut stream = open(&client).await;
+        // The status line arrived, so the reset came after the stream began. (How much of the
+        // first event is read before the reset overtakes it depends on scheduling.)
         assert_eq!(stream.status(), 200);
-        let (chunks, end) = drain(&mut stream).await;
-        assert!(chunks.contains("choices"), "{chunks}");
+        let (_, end) = drain(&mut stream).await;
         assert!(matches!(end, Err(Error::Transport { .. })), "{end:?}");
         assert_eq!(server.count(), 1, "a started stream is never re-sent");
     })

@@ -119,8 +119,17 @@ fn answer(message: serde_json::Value, finish: &str) -> Fault {
 async fn no_trace_of_the_api_key_in_logs_or_in_any_error_kind() {
     capture();
     bounded(async {
+        let echo = |status: u16| {
+            Fault::json(
+                status,
+                &[],
+                json!({"error": {"message": format!("Incorrect API key provided: {KEY}"), "type": "invalid_request_error", "param": KEY}}),
+            )
+        };
         let server = FaultServer::script([
-            Fault::error(401, &[], "invalid_request_error", "invalid_api_key"),
+            // A careless server quoting the key: once on a retried 503, once on a final 401.
+            echo(503),
+            echo(401),
             Fault::error(
                 429,
                 &[("retry-after", "3600")],
@@ -234,6 +243,7 @@ async fn no_trace_of_the_api_key_in_logs_or_in_any_error_kind() {
             server.requests()[0].header("authorization"),
             Some(format!("Bearer {KEY}").as_str())
         );
+        assert!(shown.contains("Incorrect API key provided: [redacted]"), "{shown}");
     })
     .await;
 }
