@@ -5,6 +5,8 @@ use std::marker::PhantomData;
 use std::pin::Pin;
 use std::time::Duration;
 
+use tracing::Instrument;
+
 use crate::__private::PromptSpec;
 use crate::client::Client;
 use crate::error::{DecodeError, Error, RejectedAnswer, Result};
@@ -14,8 +16,10 @@ use crate::output::{Output, OutputPlan};
 use crate::params::{Overrides, Sampling};
 use crate::plan::RequestPlan;
 use crate::response::{FinishReason, Response, Usage};
+use crate::retry::RetryPolicy;
 use crate::structured::{Family, Mode};
-use crate::transport::{self, Outgoing};
+use crate::telemetry;
+use crate::transport::{self, Outgoing, TransportOverrides};
 use crate::wire::openai::{ChatResponse, Choice};
 
 /// A rendered prompt, ready to send. Await it for `Result<T>`.
@@ -32,6 +36,8 @@ pub struct Call<T> {
     retries: Option<u32>,
     timeout: Option<Duration>,
     validator: Option<Validator>,
+    /// Retry policy and deadlines of this call, laid over the client's.
+    transport: TransportOverrides,
     _output: PhantomData<fn() -> T>,
 }
 
@@ -76,6 +82,7 @@ impl<T: Output> Call<T> {
             retries: None,
             timeout: None,
             validator: None,
+            transport: TransportOverrides::default(),
             _output: PhantomData,
         }
     }
@@ -123,15 +130,44 @@ impl<T: Output> Call<T> {
         self
     }
 
-    /// How many times to re-ask the model after an undecodable answer.
+    /// How many times to re-ask the model after an undecodable answer. (Requests that fail for
+    /// transient reasons are retried by the transport: see [`max_attempts`](Self::max_attempts).)
     pub fn retries(mut self, retries: u32) -> Self {
         self.retries = Some(retries);
         self
     }
 
-    /// The total deadline of each request of this call.
+    /// The total deadline of each request of this call, every transport retry and every wait
+    /// between attempts included.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
+        self
+    }
+
+    /// How this call retries requests that fail for transient reasons (rate limits, overload,
+    /// resets, stalls), instead of the client's policy. Not to be confused with
+    /// [`retries`](Self::retries), which re-asks the model after an undecodable answer.
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.transport.retry_policy = Some(policy);
+        self
+    }
+
+    /// How many times each request of this call may be sent in all, the first attempt
+    /// included (1 turns transport retries off); the rest of the policy is the client's.
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.transport.max_attempts = Some(attempts);
+        self
+    }
+
+    /// The deadline from sending each request of this call to its status line.
+    pub fn first_byte_timeout(mut self, timeout: Duration) -> Self {
+        self.transport.first_byte_timeout = Some(timeout);
+        self
+    }
+
+    /// The longest silence allowed between two chunks of a response body for this call.
+    pub fn idle_timeout(mut self, timeout: Duration) -> Self {
+        self.transport.idle_timeout = Some(timeout);
         self
     }
 
@@ -170,6 +206,7 @@ impl<T: Output> Call<T> {
             Some(c) => Ok(c.clone()),
             None => Client::default_client(),
         }
+        .map(|c| c.with_overrides(&self.transport))
     }
 
     fn resolve_model(&self, client: &Client) -> Result<String> {
@@ -206,6 +243,25 @@ impl<T: Output> Call<T> {
             .iter()
             .rposition(|m| m.role == Role::User)
             .or(self.messages.len().checked_sub(1))
+    }
+
+    /// [`run`](Self::run) inside a `promptfn.call` span that records the outcome.
+    async fn run_traced(self) -> Result<Response<T>> {
+        let client = self.resolve_client().ok();
+        let model = client.as_ref().and_then(|c| self.resolve_model(c).ok());
+        let content = client.as_ref().is_some_and(Client::trace_content);
+        let span = telemetry::call_span(self.spec.name, model.as_deref());
+        if content {
+            telemetry::record_prompt(&span, &self.messages);
+        }
+        let started = std::time::Instant::now();
+        let result = match (self.run().instrument(span.clone()).await, &client) {
+            // A server may quote the key back in what it says; errors keep what it says.
+            (Err(error), Some(client)) => Err(client.scrub(error)),
+            (result, _) => result,
+        };
+        telemetry::record_outcome(&span, &result, started.elapsed(), content);
+        result
     }
 
     async fn run(self) -> Result<Response<T>> {
@@ -345,7 +401,7 @@ impl<T: Output> Call<T> {
             let message = &parsed.choices[index].message;
             tracing::debug!(function = self.spec.name, %reason, "undecodable answer");
             rejected.push(RejectedAnswer {
-                raw: req.answer_text(message).unwrap_or_default().to_owned(),
+                raw: crate::error::excerpt(req.answer_text(message).unwrap_or_default()),
                 reason: reason.clone(),
             });
             if rejected.len() > retries as usize {
@@ -426,7 +482,7 @@ impl<T: Output> IntoFuture for Call<T> {
     type IntoFuture = Pin<Box<dyn Future<Output = Result<T>> + Send>>;
 
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(async move { self.run().await.map(Response::into_value) })
+        Box::pin(async move { self.run_traced().await.map(Response::into_value) })
     }
 }
 
@@ -440,6 +496,6 @@ impl<T: Output> IntoFuture for WithMeta<T> {
     type IntoFuture = Pin<Box<dyn Future<Output = Result<Response<T>>> + Send>>;
 
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.0.run())
+        Box::pin(self.0.run_traced())
     }
 }

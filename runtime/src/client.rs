@@ -9,8 +9,10 @@ use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::error::{Error, Result};
+use crate::limit::Limits;
+use crate::retry::RetryPolicy;
 use crate::structured::Mode;
-use crate::transport::SharedBackend;
+use crate::transport::{DEFAULT_MAX_BODY_BYTES, SharedBackend, TransportOverrides};
 
 /// The base URL used when neither the builder nor `OPENAI_BASE_URL` names one.
 pub const DEFAULT_BASE_URL: &str = "https://api.openai.com/v1";
@@ -22,6 +24,9 @@ pub const DEFAULT_BASE_URL: &str = "https://api.openai.com/v1";
 #[derive(Clone)]
 pub struct Client {
     inner: Arc<Inner>,
+    /// Per-call transport settings laid over the client's own (set by `Call`, never shared
+    /// with other calls: the limits in `inner` are).
+    overrides: Option<Arc<TransportOverrides>>,
 }
 
 struct Inner {
@@ -37,6 +42,20 @@ struct Inner {
     backend: Option<SharedBackend>,
     /// Structured-output modes learnt by stepping down the ladder, per model.
     learned_modes: Mutex<HashMap<String, Mode>>,
+    /// The connect deadline given to reqwest (kept to report it in timeouts).
+    connect_timeout: Duration,
+    /// Request sent → status line; `None`: only the total deadline applies.
+    first_byte_timeout: Option<Duration>,
+    /// The longest silence between two body chunks; `None`: [`DEFAULT_IDLE_TIMEOUT`].
+    idle_timeout: Option<Duration>,
+    /// Transport retries (not the re-asks counted by `retries`).
+    retry_policy: RetryPolicy,
+    /// The largest body read into memory.
+    max_body_bytes: usize,
+    /// In-flight and per-minute limits shared by every call on this client.
+    limits: Limits,
+    /// Whether call spans record prompt and answer text.
+    trace_content: bool,
 }
 
 impl fmt::Debug for Client {
@@ -51,6 +70,7 @@ impl fmt::Debug for Client {
             .field("mode", &self.inner.mode)
             .field("retries", &self.inner.retries)
             .field("timeout", &self.inner.timeout)
+            .field("retry_policy", &self.retry_policy())
             .finish_non_exhaustive()
     }
 }
@@ -101,6 +121,69 @@ impl Client {
 
     pub(crate) fn timeout(&self) -> Duration {
         self.inner.timeout
+    }
+
+    pub(crate) fn connect_timeout(&self) -> Duration {
+        self.inner.connect_timeout
+    }
+
+    /// The first-byte deadline in force (per call, else per client); `None`: none but the total.
+    pub(crate) fn first_byte_timeout(&self) -> Option<Duration> {
+        self.overrides
+            .as_ref()
+            .and_then(|o| o.first_byte_timeout)
+            .or(self.inner.first_byte_timeout)
+    }
+
+    /// The idle deadline in force (per call, else per client, else [`DEFAULT_IDLE_TIMEOUT`]).
+    pub(crate) fn idle_timeout(&self) -> Option<Duration> {
+        self.overrides
+            .as_ref()
+            .and_then(|o| o.idle_timeout)
+            .or(self.inner.idle_timeout)
+            .or(Some(DEFAULT_IDLE_TIMEOUT))
+    }
+
+    /// The transport retry policy in force (per call, else per client).
+    pub(crate) fn retry_policy(&self) -> RetryPolicy {
+        let overrides = self.overrides.as_deref();
+        let policy = overrides
+            .and_then(|o| o.retry_policy.clone())
+            .unwrap_or_else(|| self.inner.retry_policy.clone());
+        match overrides.and_then(|o| o.max_attempts) {
+            Some(attempts) => policy.max_attempts(attempts),
+            None => policy,
+        }
+    }
+
+    pub(crate) fn max_body_bytes(&self) -> usize {
+        self.inner.max_body_bytes
+    }
+
+    pub(crate) fn limits(&self) -> &Limits {
+        &self.inner.limits
+    }
+
+    /// Whether call spans may record prompt and answer text.
+    pub(crate) fn trace_content(&self) -> bool {
+        self.inner.trace_content
+    }
+
+    /// `error` with any echo of this client's API key in server-provided text replaced.
+    pub(crate) fn scrub(&self, error: Error) -> Error {
+        crate::redact::scrub(error, self.inner.api_key.as_ref())
+    }
+
+    /// This client with one call's transport settings laid over its own; connection pool,
+    /// limits and learnt modes stay shared.
+    pub(crate) fn with_overrides(&self, overrides: &TransportOverrides) -> Self {
+        if overrides.is_empty() {
+            return self.clone();
+        }
+        Self {
+            inner: Arc::clone(&self.inner),
+            overrides: Some(Arc::new(overrides.clone())),
+        }
     }
 
     pub(crate) fn auth_header(&self) -> Option<HeaderValue> {
@@ -167,6 +250,13 @@ pub struct ClientBuilder {
     connect_timeout: Option<Duration>,
     headers: Vec<(String, String)>,
     backend: Option<SharedBackend>,
+    first_byte_timeout: Option<Duration>,
+    idle_timeout: Option<Duration>,
+    retry_policy: Option<RetryPolicy>,
+    max_body_bytes: Option<usize>,
+    max_concurrency: Option<usize>,
+    requests_per_minute: Option<u32>,
+    trace_content: bool,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -185,6 +275,10 @@ pub const DEFAULT_RETRIES: u32 = 2;
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(600);
 /// The default connect deadline: a server that does not accept a connection quickly is down.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// The default idle deadline: a body silent for five minutes is dead. (There is no default
+/// first-byte deadline: a non-streamed answer arrives whole, after the model has finished, so
+/// only the total deadline bounds it.)
+pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(300);
 
 impl ClientBuilder {
     /// Fill everything not yet set from `OPENAI_BASE_URL`, `OPENAI_API_KEY` and `PROMPTFN_MODEL`.
@@ -232,12 +326,15 @@ impl ClientBuilder {
     }
 
     /// How many times to re-ask the model after an undecodable answer (default [`DEFAULT_RETRIES`]).
+    /// (Requests that fail for transient reasons are retried by the transport: see
+    /// [`retry_policy`](Self::retry_policy).)
     pub fn retries(mut self, retries: u32) -> Self {
         self.retries = Some(retries);
         self
     }
 
-    /// The total deadline of one request (default [`DEFAULT_TIMEOUT`]).
+    /// The total deadline of one request (default [`DEFAULT_TIMEOUT`]), every transport
+    /// retry and every wait between attempts included.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
         self
@@ -246,6 +343,66 @@ impl ClientBuilder {
     /// The connect deadline (default [`DEFAULT_CONNECT_TIMEOUT`]).
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.connect_timeout = Some(timeout);
+        self
+    }
+
+    /// The deadline from sending a request to its status line (default: none but the total
+    /// deadline, since a non-streamed answer arrives only once the model has finished). A
+    /// stalled attempt that reaches it is retried.
+    pub fn first_byte_timeout(mut self, timeout: Duration) -> Self {
+        self.first_byte_timeout = Some(timeout);
+        self
+    }
+
+    /// The longest silence allowed between two chunks of a response body (default
+    /// [`DEFAULT_IDLE_TIMEOUT`]). A non-streamed body that stalls is retried; a stream that
+    /// stalls ends with [`Error::Timeout`].
+    pub fn idle_timeout(mut self, timeout: Duration) -> Self {
+        self.idle_timeout = Some(timeout);
+        self
+    }
+
+    /// How requests that fail for transient reasons (rate limits, overload, resets, stalls)
+    /// are retried (default [`RetryPolicy::default`]: 3 attempts). Not to be confused with
+    /// [`retries`](Self::retries), which re-asks the model after an undecodable answer.
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry_policy = Some(policy);
+        self
+    }
+
+    /// How many times a request may be sent in all, the first attempt included: shorthand for
+    /// a [`retry_policy`](Self::retry_policy) with this many attempts (1 turns retries off).
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        let policy = self.retry_policy.take().unwrap_or_default();
+        self.retry_policy = Some(policy.max_attempts(attempts));
+        self
+    }
+
+    /// The largest response body read into memory (default [`DEFAULT_MAX_BODY_BYTES`]); a
+    /// larger one ends the call with [`Error::Protocol`].
+    pub fn max_body_bytes(mut self, bytes: usize) -> Self {
+        self.max_body_bytes = Some(bytes);
+        self
+    }
+
+    /// At most this many requests of this client in flight at once (default: no limit); the
+    /// others wait their turn. Shared by every call on the client and its clones.
+    pub fn max_concurrency(mut self, requests: usize) -> Self {
+        self.max_concurrency = Some(requests);
+        self
+    }
+
+    /// At most this many requests started per minute (default: no limit), spaced evenly;
+    /// retries count. Shared by every call on the client and its clones.
+    pub fn requests_per_minute(mut self, requests: u32) -> Self {
+        self.requests_per_minute = Some(requests);
+        self
+    }
+
+    /// Record prompt and answer text in the `promptfn.call` tracing span (default: off, since
+    /// prompts and answers may hold personal or confidential data).
+    pub fn trace_content(mut self, record: bool) -> Self {
+        self.trace_content = record;
         self
     }
 
@@ -271,9 +428,12 @@ impl ClientBuilder {
             headers.insert(header, value);
         }
         let timeout = self.timeout.unwrap_or(DEFAULT_TIMEOUT);
+        let connect_timeout = self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT);
+        warn_if_plain_http(&base_url);
         let http = reqwest::Client::builder()
             .default_headers(headers)
-            .connect_timeout(self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT))
+            .connect_timeout(connect_timeout)
+            .redirect(crate::transport::redirect_policy())
             .build()
             .map_err(|e| Error::Config(format!("the HTTP client could not be built: {e}")))?;
         Ok(Client {
@@ -286,9 +446,24 @@ impl ClientBuilder {
                 mode: self.mode,
                 retries: self.retries.unwrap_or(DEFAULT_RETRIES),
                 timeout,
+                // Test doubles answer exactly what was scripted, once per request.
+                retry_policy: self.retry_policy.unwrap_or_else(|| {
+                    if self.backend.is_some() {
+                        RetryPolicy::none()
+                    } else {
+                        RetryPolicy::default()
+                    }
+                }),
                 backend: self.backend,
                 learned_modes: Mutex::new(HashMap::new()),
+                connect_timeout,
+                first_byte_timeout: self.first_byte_timeout,
+                idle_timeout: self.idle_timeout,
+                max_body_bytes: self.max_body_bytes.unwrap_or(DEFAULT_MAX_BODY_BYTES),
+                limits: Limits::new(self.max_concurrency, self.requests_per_minute),
+                trace_content: self.trace_content,
             }),
+            overrides: None,
         })
     }
 
@@ -298,6 +473,37 @@ impl ClientBuilder {
         self.backend = Some(backend);
         self
     }
+}
+
+/// Warn when prompts and the API key would cross a network unencrypted: plain `http` to a host
+/// other than loopback.
+fn warn_if_plain_http(base_url: &str) {
+    let Some(rest) = base_url.strip_prefix("http://") else {
+        return;
+    };
+    let authority = rest.split('/').next().unwrap_or_default();
+    // Userinfo may hold credentials: only the host is ever logged.
+    let host_port = authority.rsplit('@').next().unwrap_or_default();
+    let host = match host_port.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or_default(),
+        None => host_port.split(':').next().unwrap_or_default(),
+    };
+    if !is_loopback(host) {
+        tracing::warn!(
+            host,
+            "the base URL uses plain http to a host that is not loopback: prompts, answers and \
+             the API key cross the network unencrypted; use https"
+        );
+    }
+}
+
+fn is_loopback(host: &str) -> bool {
+    let host = host.to_ascii_lowercase();
+    host == "localhost"
+        || host.ends_with(".localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 /// `https://host`, `https://host/`, `https://host/v1`, `https://host/v1/` → `https://host/v1`.
@@ -396,5 +602,62 @@ mod tests {
             .build()
             .unwrap_err();
         assert!(err.to_string().contains("bad header"), "{err}");
+    }
+
+    #[test]
+    fn loopback_hosts_are_told_apart_from_the_rest() {
+        for host in [
+            "localhost",
+            "127.0.0.1",
+            "127.3.2.1",
+            "::1",
+            "api.localhost",
+        ] {
+            assert!(is_loopback(host), "{host}");
+        }
+        for host in [
+            "example.com",
+            "10.0.0.1",
+            "192.168.1.2",
+            "",
+            "localhost.example",
+        ] {
+            assert!(!is_loopback(host), "{host}");
+        }
+    }
+
+    #[test]
+    fn call_overrides_win_and_client_settings_fill_in() {
+        let client = Client::builder()
+            .base_url("http://127.0.0.1:1")
+            .max_attempts(5)
+            .idle_timeout(Duration::from_secs(7))
+            .build()
+            .unwrap();
+        assert_eq!(client.retry_policy().attempts(), 5);
+        assert_eq!(client.first_byte_timeout(), None);
+        assert_eq!(client.idle_timeout(), Some(Duration::from_secs(7)));
+        let call = client.with_overrides(&TransportOverrides {
+            retry_policy: Some(RetryPolicy::none()),
+            max_attempts: None,
+            first_byte_timeout: Some(Duration::from_secs(2)),
+            idle_timeout: None,
+        });
+        assert_eq!(call.retry_policy().attempts(), 1);
+        let more = client.with_overrides(&TransportOverrides {
+            max_attempts: Some(9),
+            ..TransportOverrides::default()
+        });
+        assert_eq!(more.retry_policy().attempts(), 9);
+        assert_eq!(call.first_byte_timeout(), Some(Duration::from_secs(2)));
+        assert_eq!(call.idle_timeout(), Some(Duration::from_secs(7)));
+        assert_eq!(
+            client.retry_policy().attempts(),
+            5,
+            "the client is unchanged"
+        );
+        let plain = Client::builder().build().unwrap();
+        assert_eq!(plain.idle_timeout(), Some(DEFAULT_IDLE_TIMEOUT));
+        assert_eq!(plain.max_body_bytes(), DEFAULT_MAX_BODY_BYTES);
     }
 }

@@ -120,6 +120,9 @@ pub struct ApiError {
     pub error: Option<ProviderError>,
     /// The response body (at most [`RAW_EXCERPT_LIMIT`] bytes).
     pub raw: String,
+    /// How long the server asked the client to wait before trying again (`retry-after-ms` or
+    /// `Retry-After`), when it said so on a transient error that promptfn stopped retrying.
+    pub retry_after: Option<Duration>,
 }
 
 impl ApiError {
@@ -129,6 +132,7 @@ impl ApiError {
             status,
             error: ProviderError::parse(body),
             raw: excerpt(&raw),
+            retry_after: None,
         }
     }
 
@@ -158,6 +162,9 @@ impl fmt::Display for ApiError {
         }?;
         if let Some(hint) = status_hint(self.status) {
             write!(f, "; {hint}")?;
+        }
+        if let Some(wait) = self.retry_after {
+            write!(f, " (the server asked to retry after {wait:?})")?;
         }
         Ok(())
     }

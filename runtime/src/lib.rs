@@ -23,15 +23,22 @@
 mod call;
 mod client;
 mod error;
+mod limit;
 mod media;
 mod message;
 mod output;
 mod params;
 mod plan;
+mod redact;
 mod response;
+mod retry;
 mod structured;
+mod telemetry;
 mod transport;
 mod wire;
+
+#[cfg(test)]
+mod decoders_never_panic;
 
 pub mod lenient;
 mod schema;
@@ -42,6 +49,7 @@ mod shape;
 pub mod __private;
 
 pub use call::{Call, WithMeta};
+pub use client::DEFAULT_IDLE_TIMEOUT;
 pub use client::{
     Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_RETRIES,
     DEFAULT_TIMEOUT, set_default_client,
@@ -54,7 +62,9 @@ pub use media::MediaArg;
 pub use message::{Message, Part, Role, ToolCall};
 pub use output::{Choices, Output, Validate};
 pub use response::{FinishReason, Response, Usage};
+pub use retry::{DEFAULT_MAX_ATTEMPTS, RetryPolicy};
 pub use structured::Mode;
+pub use transport::DEFAULT_MAX_BODY_BYTES;
 
 #[doc(inline)]
 pub use promptfn_macros::prompt;

@@ -9,6 +9,9 @@ pub use ::std;
 /// The SSE decoder, reachable by benchmarks.
 pub use crate::wire::sse;
 
+/// The transport's streaming path without the decoder, reachable by fault-injection tests.
+pub use crate::transport::probe as transport_probe;
+
 use std::fmt;
 
 use std::marker::PhantomData;

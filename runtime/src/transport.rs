@@ -1,8 +1,20 @@
-//! Sending one request and reading its answer, bounded in time and size.
+//! Sending one request and reading its answer, bounded in time and size, retried when a
+//! transient fault allows.
 //!
 //! [`open`] gets as far as the status line and headers; the body is then read on demand from a
 //! [`Body`], whole by [`send`] or chunk by chunk by the streaming path. A client may carry a
 //! [`Backend`] that answers instead of the network (test doubles).
+//!
+//! Retries (policy and classification in [`crate::retry`]) happen only where nothing has
+//! reached the caller yet:
+//! - [`open`] retries until it has a status line worth handing over: it never retries once a
+//!   2xx body has started, so a streamed body is never re-sent;
+//! - [`send`] reads the whole body before handing anything over, so it also retries a body that
+//!   breaks off or stalls midway (the caller has seen none of it).
+//!
+//! Deadlines: `connect` (reqwest), `first byte` (request sent → status line), `idle` (the
+//! longest silence between two body chunks) and `total` (the whole request, every attempt and
+//! every wait between attempts included).
 
 use std::collections::VecDeque;
 use std::fmt;
@@ -15,12 +27,25 @@ use bytes::{Bytes, BytesMut};
 use futures_core::Stream;
 use futures_util::StreamExt;
 use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderValue};
+use tokio::time::Instant;
+use tracing::Instrument;
 
 use crate::client::Client;
-use crate::error::{Error, Result};
+use crate::error::{ApiError, Error, Result};
+use crate::limit::Permit;
+use crate::retry::{self, Hints, RetryPolicy, Verdict};
 
-/// The largest response body read into memory; a misbehaving server cannot exhaust the process.
-pub(crate) const MAX_BODY_BYTES: usize = 32 * 1024 * 1024;
+/// The default cap on a response body read into memory; a misbehaving server cannot exhaust
+/// the process. Change it with [`ClientBuilder::max_body_bytes`](crate::ClientBuilder::max_body_bytes).
+pub const DEFAULT_MAX_BODY_BYTES: usize = 32 * 1024 * 1024;
+
+/// The largest response body read into memory by default (see [`DEFAULT_MAX_BODY_BYTES`]).
+#[allow(dead_code)] // kept for code written against the first transport
+pub(crate) const MAX_BODY_BYTES: usize = DEFAULT_MAX_BODY_BYTES;
+
+/// How much of an error answer is read to decide whether to retry it and to report it: error
+/// objects are small, and an endless error page must not hold a retry up.
+const ERROR_BODY_LIMIT: usize = 1024 * 1024;
 
 /// One request on its way out.
 #[derive(Debug, Clone)]
@@ -29,7 +54,7 @@ pub(crate) struct Outgoing {
     pub(crate) function: &'static str,
     /// The JSON body.
     pub(crate) body: Bytes,
-    /// The total deadline.
+    /// The total deadline: every attempt and every wait between attempts included.
     pub(crate) timeout: Duration,
     /// Whether the answer is an SSE stream.
     pub(crate) stream: bool,
@@ -50,7 +75,10 @@ impl fmt::Debug for Opened {
 }
 
 /// A response body, from the network or from a test double.
-#[allow(dead_code)] // `Chunks` and `Stream` are built by test doubles
+///
+/// An error answer (status ≥ 400) returned by [`open`] has already been read (a bounded part of
+/// it) and comes as `Chunks`. On a client with a concurrency limit, a 2xx body comes as a
+/// `Stream` that holds the client's in-flight slot until it is dropped.
 pub(crate) enum Body {
     Http(reqwest::Response),
     Chunks(VecDeque<Bytes>),
@@ -58,8 +86,21 @@ pub(crate) enum Body {
 }
 
 impl Body {
-    /// The next chunk, or `None` at the end.
+    /// The next chunk, or `None` at the end; a silence longer than the client's idle timeout
+    /// is an [`Error::Timeout`] with phase `idle`.
     pub(crate) async fn chunk(&mut self, client: &Client) -> Result<Option<Bytes>> {
+        match client.idle_timeout() {
+            Some(limit) => tokio::time::timeout(limit, self.next_chunk(client))
+                .await
+                .unwrap_or(Err(Error::Timeout {
+                    phase: "idle",
+                    after: limit,
+                })),
+            None => self.next_chunk(client).await,
+        }
+    }
+
+    async fn next_chunk(&mut self, client: &Client) -> Result<Option<Bytes>> {
         match self {
             Self::Http(response) => response
                 .chunk()
@@ -68,6 +109,25 @@ impl Body {
             Self::Chunks(chunks) => Ok(chunks.pop_front()),
             Self::Stream(stream) => stream.next().await.transpose(),
         }
+    }
+
+    /// This body as a stream that keeps `permit` until it ends or is dropped.
+    fn holding(self, client: &Client, permit: Permit) -> Self {
+        if !permit.is_held() {
+            return self;
+        }
+        let state = Some((self, client.clone(), permit));
+        Self::Stream(Box::pin(futures_util::stream::unfold(
+            state,
+            |state| async move {
+                let (mut body, client, permit) = state?;
+                match body.next_chunk(&client).await {
+                    Ok(Some(bytes)) => Some((Ok(bytes), Some((body, client, permit)))),
+                    Ok(None) => None,
+                    Err(e) => Some((Err(e), None)),
+                }
+            },
+        )))
     }
 }
 
@@ -95,37 +155,259 @@ impl HttpAnswer {
     }
 }
 
+/// Per-call transport settings laid over a client's own (see `Call::retry_policy`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct TransportOverrides {
+    pub(crate) retry_policy: Option<RetryPolicy>,
+    /// Applied over whichever policy is in force.
+    pub(crate) max_attempts: Option<u32>,
+    pub(crate) first_byte_timeout: Option<Duration>,
+    pub(crate) idle_timeout: Option<Duration>,
+}
+
+impl TransportOverrides {
+    pub(crate) fn is_empty(&self) -> bool {
+        *self == Self::default()
+    }
+}
+
 /// Send a request and read the whole answer, within the request's total deadline.
+///
+/// Transient failures are retried, a body that breaks off midway included. An error status
+/// that is still transient when the attempts or the deadline run out comes back as
+/// [`Error::Api`] (with the server's `Retry-After`); any other status comes back as an answer.
 pub(crate) async fn send(client: &Client, out: &Outgoing) -> Result<HttpAnswer> {
-    let timeout = out.timeout;
-    let exchange = async {
-        let mut opened = open(client, out).await?;
-        let body = read_all(client, &mut opened.body).await?;
-        Ok(HttpAnswer {
-            status: opened.status,
-            body,
+    within_total(out.timeout, |deadline| {
+        retrying(client, out, deadline, |attempt| async move {
+            let mut opened = attempt_open(client, out, attempt).await?;
+            let body = read_all(client, &mut opened.body)
+                .await
+                .map_err(Failure::classified)?;
+            Ok(HttpAnswer {
+                status: opened.status,
+                body,
+            })
         })
+    })
+    .await
+}
+
+/// Send a request and wait for the status line and headers, retrying transient failures.
+///
+/// A 2xx answer comes back with its body unread. An error status comes back read (at most
+/// 1 MiB of it) as `Body::Chunks`, unless it is transient and the attempts or the deadline ran
+/// out: then it is an [`Error::Api`]. Nothing is retried once a 2xx body has been handed over.
+pub(crate) async fn open(client: &Client, out: &Outgoing) -> Result<Opened> {
+    within_total(out.timeout, |deadline| {
+        retrying(client, out, deadline, |attempt| {
+            attempt_open(client, out, attempt)
+        })
+    })
+    .await
+}
+
+/// Read a body to its end, refusing more than the client's `max_body_bytes`.
+pub(crate) async fn read_all(client: &Client, body: &mut Body) -> Result<Bytes> {
+    let cap = client.max_body_bytes();
+    let too_large = |kept: &[u8]| Error::Protocol {
+        reason: format!(
+            "the response body exceeds the {cap}-byte limit; the server is misbehaving, or \
+             raise the limit with Client::builder().max_body_bytes(…)"
+        ),
+        raw: crate::error::excerpt(&String::from_utf8_lossy(kept)),
     };
-    match tokio::time::timeout(timeout, exchange).await {
-        Ok(answer) => answer,
+    let mut buf = match body {
+        Body::Http(r) => {
+            let announced = r.content_length().unwrap_or(0);
+            if announced > cap as u64 {
+                return Err(too_large(&[]));
+            }
+            BytesMut::with_capacity(if announced == 0 {
+                8 * 1024
+            } else {
+                announced as usize
+            })
+        }
+        _ => BytesMut::new(),
+    };
+    while let Some(chunk) = body.chunk(client).await? {
+        if buf.len() + chunk.len() > cap {
+            let keep = crate::error::RAW_EXCERPT_LIMIT.min(buf.len());
+            return Err(too_large(&buf[..keep]));
+        }
+        buf.extend_from_slice(&chunk);
+    }
+    Ok(buf.freeze())
+}
+
+/// Read at most `limit` bytes of a body and drop the rest (for error answers).
+async fn read_prefix(client: &Client, mut body: Body, limit: usize) -> Result<Bytes> {
+    let mut buf = BytesMut::new();
+    while let Some(chunk) = body.chunk(client).await? {
+        let room = limit - buf.len();
+        buf.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        if buf.len() == limit {
+            break;
+        }
+    }
+    Ok(buf.freeze())
+}
+
+/// A failed attempt and whether it may be tried again.
+struct Failure {
+    error: Error,
+    verdict: Verdict,
+}
+
+impl Failure {
+    fn classified(error: Error) -> Self {
+        Self {
+            verdict: retry::classify_error(&error),
+            error,
+        }
+    }
+}
+
+impl From<Error> for Failure {
+    fn from(error: Error) -> Self {
+        Self::classified(error)
+    }
+}
+
+/// Run `exchange` under the total deadline `total`, handing it the instant the deadline ends.
+async fn within_total<T, F, Fut>(total: Duration, exchange: F) -> Result<T>
+where
+    F: FnOnce(Instant) -> Fut,
+    Fut: Future<Output = Result<T>>,
+{
+    let now = Instant::now();
+    // A deadline too far to represent is no deadline (a year is far enough for any call).
+    let deadline = now
+        .checked_add(total)
+        .unwrap_or(now + Duration::from_secs(365 * 24 * 3600));
+    match tokio::time::timeout_at(deadline, exchange(deadline)).await {
+        Ok(result) => result,
         Err(_) => Err(Error::Timeout {
             phase: "total",
-            after: timeout,
+            after: total,
         }),
     }
 }
 
-/// Send a request and wait for the status line and headers.
-pub(crate) async fn open(client: &Client, out: &Outgoing) -> Result<Opened> {
-    tracing::trace!(
-        function = out.function,
-        bytes = out.body.len(),
-        stream = out.stream,
-        "sending a chat completion"
-    );
-    if let Some(backend) = client.backend() {
-        return backend.open(out).await;
+/// Make attempts until one succeeds, one fails for good, or the policy or deadline says stop.
+async fn retrying<T, F, Fut>(
+    client: &Client,
+    out: &Outgoing,
+    deadline: Instant,
+    mut attempt: F,
+) -> Result<T>
+where
+    F: FnMut(u32) -> Fut,
+    Fut: Future<Output = Result<T, Failure>>,
+{
+    let policy = client.retry_policy();
+    let mut number = 1;
+    loop {
+        let failure = match attempt(number).await {
+            Ok(done) => return Ok(done),
+            Err(failure) => Failure {
+                error: client.scrub(failure.error),
+                verdict: failure.verdict,
+            },
+        };
+        let Verdict::Retry { after } = failure.verdict else {
+            return Err(failure.error);
+        };
+        let left = deadline.saturating_duration_since(Instant::now());
+        let Some(wait) = policy.next_wait(number, after, left) else {
+            return Err(gave_up(failure.error, number));
+        };
+        tracing::info!(
+            function = out.function,
+            attempt = number,
+            wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
+            error = %failure.error,
+            "transient failure; retrying"
+        );
+        tokio::time::sleep(wait).await;
+        number += 1;
     }
+}
+
+/// The last error of a retried request, saying how many attempts it took.
+fn gave_up(error: Error, attempts: u32) -> Error {
+    match error {
+        Error::Transport { url, mut message } if attempts > 1 => {
+            message.push_str(&format!(" (gave up after {attempts} attempts)"));
+            Error::Transport { url, message }
+        }
+        other => other,
+    }
+}
+
+/// One attempt: admission, the request, and for an error status the decision to retry.
+async fn attempt_open(client: &Client, out: &Outgoing, attempt: u32) -> Result<Opened, Failure> {
+    let span = tracing::debug_span!(
+        "promptfn.attempt",
+        function = out.function,
+        attempt,
+        status = tracing::field::Empty,
+        latency_ms = tracing::field::Empty,
+    );
+    async {
+        let permit = client.limits().admit().await;
+        let started = Instant::now();
+        tracing::trace!(
+            bytes = out.body.len(),
+            stream = out.stream,
+            "sending a chat completion"
+        );
+        let (opened, hints) = match client.backend() {
+            Some(backend) => (backend.open(out).await?, Hints::default()),
+            None => http_open(client, out).await?,
+        };
+        let span = tracing::Span::current();
+        span.record("status", opened.status);
+        span.record(
+            "latency_ms",
+            u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+        );
+        let status = opened.status;
+        if status < 400 {
+            return Ok(Opened {
+                status,
+                body: opened.body.holding(client, permit),
+            });
+        }
+        let body = read_prefix(client, opened.body, ERROR_BODY_LIMIT).await?;
+        drop(permit);
+        match retry::classify_status(status, hints, &body, carries_structured_output(out)) {
+            Verdict::Final => Ok(Opened {
+                status,
+                body: Body::Chunks(VecDeque::from([body])),
+            }),
+            verdict => {
+                let mut error = ApiError::from_body(status, &body);
+                error.retry_after = hints.retry_after;
+                Err(Failure {
+                    error: error.into(),
+                    verdict,
+                })
+            }
+        }
+    }
+    .instrument(span)
+    .await
+}
+
+/// Whether the request uses a structured-output feature a server may reject.
+fn carries_structured_output(out: &Outgoing) -> bool {
+    let has = |needle: &[u8]| memchr::memmem::find(&out.body, needle).is_some();
+    has(b"\"response_format\"") || has(b"\"tools\"")
+}
+
+/// Send the request over HTTP and wait for the status line, within the first-byte deadline.
+async fn http_open(client: &Client, out: &Outgoing) -> Result<(Opened, Hints)> {
     let accept = if out.stream {
         "text/event-stream"
     } else {
@@ -140,58 +422,63 @@ pub(crate) async fn open(client: &Client, out: &Outgoing) -> Result<Opened> {
     if let Some(auth) = client.auth_header() {
         request = request.header(AUTHORIZATION, auth);
     }
-    let response = request
-        .send()
-        .await
-        .map_err(|e| transport_error(client, &e))?;
-    Ok(Opened {
-        status: response.status().as_u16(),
-        body: Body::Http(response),
-    })
-}
-
-/// Read a body to its end, refusing more than [`MAX_BODY_BYTES`].
-pub(crate) async fn read_all(client: &Client, body: &mut Body) -> Result<Bytes> {
-    let mut buf = match body {
-        Body::Http(r) => BytesMut::with_capacity(
-            r.content_length()
-                .map_or(8 * 1024, |n| n.min(MAX_BODY_BYTES as u64) as usize),
-        ),
-        _ => BytesMut::new(),
+    let sent = match client.first_byte_timeout() {
+        Some(limit) => tokio::time::timeout(limit, request.send())
+            .await
+            .map_err(|_| Error::Timeout {
+                phase: "first byte",
+                after: limit,
+            })?,
+        None => request.send().await,
     };
-    while let Some(chunk) = body.chunk(client).await? {
-        if buf.len() + chunk.len() > MAX_BODY_BYTES {
-            return Err(Error::Protocol {
-                reason: format!(
-                    "the response body exceeds {} MiB; the server is misbehaving",
-                    MAX_BODY_BYTES / (1024 * 1024)
-                ),
-                raw: crate::error::excerpt(&String::from_utf8_lossy(&buf)),
-            });
-        }
-        buf.extend_from_slice(&chunk);
-    }
-    Ok(buf.freeze())
+    let response = sent.map_err(|e| transport_error(client, &e))?;
+    let status = response.status().as_u16();
+    let hints = if status >= 400 {
+        Hints::from_headers(response.headers())
+    } else {
+        Hints::default()
+    };
+    Ok((
+        Opened {
+            status,
+            body: Body::Http(response),
+        },
+        hints,
+    ))
 }
 
 fn transport_error(client: &Client, e: &reqwest::Error) -> Error {
     if e.is_timeout() {
-        return Error::Timeout {
-            phase: if e.is_connect() { "connect" } else { "total" },
-            after: client.timeout(),
+        return if e.is_connect() {
+            Error::Timeout {
+                phase: "connect",
+                after: client.connect_timeout(),
+            }
+        } else {
+            Error::Timeout {
+                phase: "total",
+                after: client.timeout(),
+            }
         };
     }
     // reqwest's own message names the URL; its causes say what actually happened.
-    let mut message = describe(e);
+    let mut causes = String::new();
     let mut source = std::error::Error::source(e);
     while let Some(cause) = source {
-        message.push_str(": ");
-        message.push_str(&cause.to_string());
+        causes.push_str(": ");
+        causes.push_str(&cause.to_string());
         source = cause.source();
+    }
+    if e.is_redirect() || e.is_builder() {
+        // A refused redirect or an unusable request: retrying cannot help, the settings can.
+        return Error::Config(format!(
+            "the request to {} could not be completed{causes}",
+            client.endpoint()
+        ));
     }
     Error::Transport {
         url: client.endpoint().to_owned(),
-        message,
+        message: describe(e) + &causes,
     }
 }
 
@@ -205,5 +492,122 @@ fn describe(e: &reqwest::Error) -> String {
         "the request could not be sent".to_owned()
     } else {
         "HTTP error".to_owned()
+    }
+}
+
+/// The redirect policy of every client: redirects within the configured origin are followed
+/// (at most 10); a redirect to another scheme, host or port is refused with an error, so that
+/// neither the API key nor the client's extra headers (which may hold credentials and which
+/// reqwest does not strip) ever reach a server the user did not name.
+pub(crate) fn redirect_policy() -> reqwest::redirect::Policy {
+    reqwest::redirect::Policy::custom(|attempt| {
+        let Some(from) = attempt.previous().last() else {
+            return attempt.follow();
+        };
+        let to = attempt.url();
+        let same_origin = from.scheme() == to.scheme()
+            && from.host_str() == to.host_str()
+            && from.port_or_known_default() == to.port_or_known_default();
+        if !same_origin {
+            let error = CrossOriginRedirect {
+                to: to.origin().ascii_serialization(),
+            };
+            return attempt.error(error);
+        }
+        if attempt.previous().len() >= 10 {
+            return attempt.error(TooManyRedirects);
+        }
+        attempt.follow()
+    })
+}
+
+#[derive(Debug)]
+struct CrossOriginRedirect {
+    to: String,
+}
+
+impl fmt::Display for CrossOriginRedirect {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "the server redirected it to another origin ({}), which promptfn does not follow so \
+             that the API key stays with the configured server; if that server is the right \
+             one, use it as the base URL",
+            self.to
+        )
+    }
+}
+
+impl std::error::Error for CrossOriginRedirect {}
+
+#[derive(Debug)]
+struct TooManyRedirects;
+
+impl fmt::Display for TooManyRedirects {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("the server redirected it more than 10 times; check the base URL")
+    }
+}
+
+impl std::error::Error for TooManyRedirects {}
+
+/// The streaming path of the transport (`open`, then `Body::chunk`) without the SSE
+/// decoder on top, for fault-injection tests. Not public API: no semver promise.
+pub mod probe {
+    use std::fmt;
+    use std::time::Duration;
+
+    use bytes::Bytes;
+
+    use super::{Body, Outgoing, open};
+    use crate::client::Client;
+    use crate::error::Result;
+
+    /// A streamed answer whose status has arrived.
+    pub struct RawStream {
+        client: Client,
+        status: u16,
+        body: Body,
+    }
+
+    impl fmt::Debug for RawStream {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.debug_struct("RawStream")
+                .field("status", &self.status)
+                .finish_non_exhaustive()
+        }
+    }
+
+    /// Send `body` as a streamed chat completion through `client` (retrying only until the
+    /// status line, as streams do) and return the answer unread.
+    pub async fn open_stream(
+        client: &Client,
+        body: Vec<u8>,
+        timeout: Duration,
+    ) -> Result<RawStream> {
+        let out = Outgoing {
+            function: "probe",
+            body: body.into(),
+            timeout,
+            stream: true,
+        };
+        let opened = open(client, &out).await?;
+        Ok(RawStream {
+            client: client.clone(),
+            status: opened.status,
+            body: opened.body,
+        })
+    }
+
+    impl RawStream {
+        /// The HTTP status.
+        pub fn status(&self) -> u16 {
+            self.status
+        }
+
+        /// The next chunk of the body, `None` at its end.
+        pub async fn chunk(&mut self) -> Result<Option<Bytes>> {
+            self.body.chunk(&self.client).await
+        }
     }
 }

@@ -6,5 +6,6 @@
     missing_debug_implementations
 )]
 
+pub mod fault;
 pub mod live;
 pub mod mock;

@@ -151,12 +151,14 @@ impl MockServer {
         self.addr
     }
 
-    /// A client for this server with a test key and model.
+    /// A client for this server with a test key and model. It sends each request once
+    /// (no transport retries), so that every scripted reply answers exactly one call.
     pub fn client(&self) -> promptfn::Client {
         promptfn::Client::builder()
             .base_url(self.url())
             .api_key("sk-test-key")
             .model("mock-model")
+            .max_attempts(1)
             .build()
             .expect("client")
     }
@@ -202,7 +204,7 @@ async fn serve(mut socket: TcpStream, state: Arc<Mutex<State>>) {
     write_reply(&mut socket, reply).await;
 }
 
-async fn read_request(socket: &mut TcpStream) -> Option<Recorded> {
+pub(crate) async fn read_request(socket: &mut TcpStream) -> Option<Recorded> {
     let mut buf = Vec::new();
     let mut chunk = [0u8; 8192];
     let head_end = loop {

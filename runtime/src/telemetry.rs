@@ -1,0 +1,136 @@
+//! The `tracing` spans of a call: what it asked, of which model, how it ended, how long it took
+//! and how many tokens it used.
+//!
+//! Each call runs in an `info` span `promptfn.call` with the fields `function`, `model`,
+//! `status` (`ok` or the error kind: `Api`, `Transport`, `Timeout`…), `http_status` (of the
+//! last API error), `latency_ms`, `requests` (1 plus one per re-ask), `prompt_tokens`,
+//! `completion_tokens` and `total_tokens`. Each HTTP attempt runs inside it in a `debug` span
+//! `promptfn.attempt` with `function`, `attempt`, `status` and `latency_ms`; a retry is an
+//! `info` event. Prompt and answer text are recorded (fields `prompt` and `answer`) only on
+//! clients built with [`ClientBuilder::trace_content`](crate::ClientBuilder::trace_content).
+//! The API key is never recorded: it lives in a secret type and a header marked sensitive.
+
+use std::fmt;
+use std::time::Duration;
+
+use tracing::Span;
+use tracing::field::Empty;
+
+use crate::error::{Error, Result, excerpt};
+use crate::message::Message;
+use crate::response::{Response, Usage};
+
+/// The span of one call.
+pub(crate) fn call_span(function: &'static str, model: Option<&str>) -> Span {
+    tracing::info_span!(
+        "promptfn.call",
+        function,
+        model = model.unwrap_or("(none)"),
+        status = Empty,
+        http_status = Empty,
+        latency_ms = Empty,
+        requests = Empty,
+        prompt_tokens = Empty,
+        completion_tokens = Empty,
+        total_tokens = Empty,
+        prompt = Empty,
+        answer = Empty,
+    )
+}
+
+/// Record the prompt's text (only for clients that opted in).
+pub(crate) fn record_prompt(span: &Span, messages: &[Message]) {
+    let text: Vec<String> = messages
+        .iter()
+        .map(|m| format!("{}: {}", m.role.as_str(), m.text_content()))
+        .collect();
+    span.record("prompt", excerpt(&text.join("\n")).as_str());
+}
+
+/// Record how the call ended; `content` says whether answer text may be recorded.
+pub(crate) fn record_outcome<T>(
+    span: &Span,
+    result: &Result<Response<T>>,
+    latency: Duration,
+    content: bool,
+) {
+    span.record(
+        "latency_ms",
+        u64::try_from(latency.as_millis()).unwrap_or(u64::MAX),
+    );
+    match result {
+        Ok(response) => {
+            span.record("status", "ok");
+            span.record("requests", response.requests);
+            record_usage(span, response.usage);
+            if content {
+                span.record("answer", excerpt(&response.raw).as_str());
+            }
+        }
+        Err(error) => {
+            span.record("status", kind(error));
+            match error {
+                Error::Api(api) => {
+                    span.record("http_status", api.status);
+                }
+                Error::Incomplete { partial, usage } => {
+                    record_usage(span, *usage);
+                    if content {
+                        span.record("answer", excerpt(partial).as_str());
+                    }
+                }
+                Error::Decode(decode) if content => {
+                    span.record("answer", excerpt(decode.raw()).as_str());
+                }
+                _ => {}
+            }
+            // The error's text names no secret (see `Error`): safe to log at any level.
+            tracing::debug!(parent: span, error = %error, "call failed");
+        }
+    }
+}
+
+fn record_usage(span: &Span, usage: Option<Usage>) {
+    if let Some(usage) = usage {
+        span.record("prompt_tokens", usage.prompt_tokens);
+        span.record("completion_tokens", usage.completion_tokens);
+        span.record("total_tokens", usage.total_tokens);
+    }
+}
+
+/// The error's kind: its variant name, read from `Debug` so that kinds added later need no
+/// change here. Formatting stops at the end of the name, so a large error costs nothing.
+fn kind(error: &Error) -> String {
+    struct Name(String);
+    impl fmt::Write for Name {
+        fn write_str(&mut self, s: &str) -> fmt::Result {
+            for c in s.chars() {
+                if !(c.is_ascii_alphanumeric() || c == '_') {
+                    return Err(fmt::Error);
+                }
+                self.0.push(c);
+            }
+            Ok(())
+        }
+    }
+    let mut name = Name(String::new());
+    let _ = fmt::Write::write_fmt(&mut name, format_args!("{error:?}"));
+    name.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_kinds_are_variant_names() {
+        assert_eq!(kind(&Error::Config("x".into())), "Config");
+        let timeout = Error::Timeout {
+            phase: "idle",
+            after: Duration::from_secs(1),
+        };
+        assert_eq!(kind(&timeout), "Timeout");
+        let api = Error::from(crate::error::ApiError::from_body(429, b""));
+        assert_eq!(kind(&api), "Api");
+    }
+}
