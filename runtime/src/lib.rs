@@ -18,9 +18,11 @@
 //! ```
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
+#![warn(missing_docs)]
 
 mod call;
 mod client;
+mod decode;
 mod error;
 mod media;
 mod message;
@@ -44,6 +46,7 @@ pub use client::{
     Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_RETRIES,
     DEFAULT_TIMEOUT, set_default_client,
 };
+pub use decode::decode;
 pub use error::{
     ApiError, DecodeError, Error, ErrorCode, ProviderError, RAW_EXCERPT_LIMIT, RejectedAnswer,
     Result,
