@@ -126,6 +126,8 @@ pub(crate) async fn open(client: &Client, out: &Outgoing) -> Result<Opened> {
     if let Some(backend) = client.backend() {
         return backend.open(out).await;
     }
+    #[cfg(feature = "testing")]
+    crate::testing::check_live_request(client, out.function)?;
     let accept = if out.stream {
         "text/event-stream"
     } else {
