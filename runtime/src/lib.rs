@@ -16,7 +16,12 @@
 //! let person = extract_person("Alice is 30").await?;
 //! # Ok(()) }
 //! ```
-
+#![cfg_attr(feature = "testing", doc = include_str!("guide.md"))]
+#![cfg_attr(
+    not(feature = "testing"),
+    doc = "\n\nThe guide, with a runnable example of every capability, is part of the documentation \
+           built with the `testing` feature (as on docs.rs): `cargo doc -p promptfn --features testing --open`."
+)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![warn(missing_docs)]
 

@@ -15,7 +15,7 @@
 //!    fits the schema; a span that was read is never searched again, so the scan is linear;
 //! 4. for enums, booleans and numbers only, a short bare answer (`Positive`) read as text.
 //!
-//! Each candidate value is then fitted to the schema by [`coerce`]. Nesting is bounded
+//! Each candidate value is then fitted to the schema by `coerce`. Nesting is bounded
 //! (128 levels, as in serde_json) and the schema walk has a step budget proportional to the
 //! answer's length, so no input can overflow the stack or run away.
 

@@ -25,9 +25,10 @@ pub const MOCK_MODEL: &str = "mock-model";
 /// give it to the calls under test (`.client(&client)`, or [`with_default_client`] for code
 /// that names no client), then assert on [`requests`](Self::requests).
 ///
-/// The answers scripted for one function are used in order, one per request, and the last one
-/// is used again for every later request: script one answer for "always this", several for a
-/// sequence (for example a malformed answer, then the re-asked good one). A request of a
+/// The answers scripted for one function are used in order, one per request; once they are used
+/// up, the last one used answers every later request. Script one answer for "always this",
+/// several for a sequence (for example a malformed answer, then the re-asked good one); answers
+/// scripted later take over from the repeating one. A request of a
 /// function with nothing scripted uses the [`fallback`](Self::fallback) answer, or fails with
 /// [`Error::Config`] listing the functions that have answers.
 ///
@@ -49,7 +50,7 @@ pub const MOCK_MODEL: &str = "mock-model";
 /// # async fn main() -> Result<()> {
 /// let mock = MockClient::new();
 /// mock.on("extract_person")
-///     .reply(Reply::text("Sorry, here you go: {\"name\": 42"))   // undecodable: re-asked
+///     .reply(Reply::text("I could not find anyone."))   // undecodable: the call re-asks
 ///     .returns(Person { name: "Alice".into(), age: Some(30) });
 ///
 /// let person = extract_person("Alice is 30").client(&mock.client()?).await?;
@@ -76,8 +77,28 @@ struct MockState {
 
 #[derive(Default)]
 struct Script {
-    by_function: HashMap<String, VecDeque<Reply>>,
+    by_function: HashMap<String, Answers>,
     fallback: Option<Reply>,
+}
+
+/// The answers of one function: those not used yet, and the last one used, which repeats once
+/// the others are used up.
+#[derive(Default)]
+struct Answers {
+    queue: VecDeque<Reply>,
+    last: Option<Reply>,
+}
+
+impl Answers {
+    fn next(&mut self) -> Option<Reply> {
+        match self.queue.pop_front() {
+            Some(reply) => {
+                self.last = Some(reply.clone());
+                Some(reply)
+            }
+            None => self.last.clone(),
+        }
+    }
 }
 
 impl MockClient {
@@ -193,6 +214,7 @@ impl<'a> ScriptFor<'a> {
             .by_function
             .entry(self.function.clone())
             .or_default()
+            .queue
             .push_back(reply);
         self
     }
@@ -217,15 +239,8 @@ impl MockState {
     /// The next scripted reply for `function`: the first of its queue, kept when it is the last.
     fn next_reply(&self, function: &str) -> Result<Reply> {
         let mut script = lock(&self.script);
-        if let Some(queue) = script.by_function.get_mut(function) {
-            let reply = if queue.len() > 1 {
-                queue.pop_front()
-            } else {
-                queue.front().cloned()
-            };
-            if let Some(reply) = reply {
-                return Ok(reply);
-            }
+        if let Some(reply) = script.by_function.get_mut(function).and_then(Answers::next) {
+            return Ok(reply);
         }
         if let Some(fallback) = &script.fallback {
             return Ok(fallback.clone());
@@ -352,6 +367,11 @@ mod tests {
             got.push(call::<String>(&TEXT, "x").client(&client).await.unwrap());
         }
         assert_eq!(got, ["one", "two", "two"]);
+        mock.on("text").returns_text("three");
+        for _ in 0..2 {
+            got.push(call::<String>(&TEXT, "x").client(&client).await.unwrap());
+        }
+        assert_eq!(got[3..], ["three", "three"]);
     }
 
     #[tokio::test]
