@@ -110,9 +110,8 @@ impl CassetteFile {
         Ok(Some(file))
     }
 
-    /// Write the cassette (through a temporary file, so a crash never leaves half a cassette),
-    /// with every occurrence of each secret replaced by [`REDACTED`].
-    pub(crate) fn save(&self, path: &Path, secrets: &[String]) -> Result<()> {
+    /// Write the cassette (through a temporary file, so a crash never leaves half a cassette).
+    pub(crate) fn save(&self, path: &Path) -> Result<()> {
         let io_error = |e: std::io::Error| {
             Error::Config(format!(
                 "the cassette {} could not be written: {e}",
@@ -125,7 +124,6 @@ impl CassetteFile {
                 path.display()
             ))
         })?;
-        text = redact(text, secrets);
         text.push('\n');
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(io_error)?;
@@ -137,15 +135,41 @@ impl CassetteFile {
     }
 }
 
-/// Replace each secret, as written and as JSON escapes it, by [`REDACTED`].
-pub(crate) fn redact(mut text: String, secrets: &[String]) -> String {
-    for secret in secrets.iter().filter(|s| !s.is_empty()) {
-        let escaped = serde_json::to_string(secret).unwrap_or_default();
-        let escaped = escaped.trim_matches('"');
-        for form in [secret.as_str(), escaped] {
-            if !form.is_empty() && text.contains(form) {
-                text = text.replace(form, REDACTED);
+impl Interaction {
+    /// Replace every occurrence of each secret in the request and the response by
+    /// [`REDACTED`]. Strings are rewritten inside the JSON values, so the file stays valid
+    /// whatever the secret looks like.
+    pub(crate) fn redact(&mut self, secrets: &[String]) {
+        redact_value(&mut self.request, secrets);
+        if let Some(body) = &mut self.response.body {
+            redact_value(body, secrets);
+        }
+        if let Some(text) = &mut self.response.body_text {
+            *text = redact_text(text, secrets);
+        }
+    }
+}
+
+fn redact_value(value: &mut Value, secrets: &[String]) {
+    match value {
+        Value::String(s) => *s = redact_text(s, secrets),
+        Value::Array(items) => items.iter_mut().for_each(|v| redact_value(v, secrets)),
+        Value::Object(map) => {
+            let entries = std::mem::take(map);
+            for (key, mut v) in entries {
+                redact_value(&mut v, secrets);
+                map.insert(redact_text(&key, secrets), v);
             }
+        }
+        Value::Null | Value::Bool(_) | Value::Number(_) => {}
+    }
+}
+
+fn redact_text(text: &str, secrets: &[String]) -> String {
+    let mut text = text.to_owned();
+    for secret in secrets.iter().filter(|s| !s.is_empty()) {
+        if text.contains(secret.as_str()) {
+            text = text.replace(secret.as_str(), REDACTED);
         }
     }
     text
@@ -156,12 +180,24 @@ mod tests {
     use super::*;
 
     #[test]
-    fn secrets_are_redacted_in_plain_and_escaped_forms() {
+    fn secrets_are_redacted_in_values_keys_and_text() {
         let secrets = vec!["sk-a\"b".to_owned(), String::new()];
-        let text = serde_json::json!({"echo": "key sk-a\"b here"}).to_string();
-        let out = redact(text, &secrets);
-        assert!(!out.contains("sk-a"), "{out}");
-        assert!(out.contains(REDACTED));
+        let mut interaction = Interaction {
+            function: "f".into(),
+            request: serde_json::json!({"messages": [{"content": "key sk-a\"b here"}]}),
+            response: RecordedResponse::new(200, br#"{"sk-a\"b": "sk-a\"b"}"#),
+        };
+        interaction.redact(&secrets);
+        let text = serde_json::to_string(&interaction).unwrap();
+        assert!(!text.contains("sk-a"), "{text}");
+        assert_eq!(
+            interaction.request["messages"][0]["content"],
+            "key [redacted] here"
+        );
+        let mut stream = RecordedResponse::new(200, b"data: sk-a\"b\n\n");
+        assert!(stream.body.is_none());
+        stream.body_text = stream.body_text.map(|t| redact_text(&t, &secrets));
+        assert_eq!(stream.body_text.as_deref(), Some("data: [redacted]\n\n"));
     }
 
     #[test]

@@ -400,16 +400,17 @@ impl CassetteState {
             })
             .into_iter()
             .collect();
-        let interaction = Interaction {
+        let mut interaction = Interaction {
             function: out.function.to_owned(),
             request,
             response: RecordedResponse::new(answer.status, &answer.body),
         };
+        interaction.redact(&secrets);
         {
             let mut tape = lock(&self.tape);
             tape.file.interactions.push(interaction);
             tape.played.push(true);
-            tape.file.save(&self.path, &secrets)?;
+            tape.file.save(&self.path)?;
         }
         Ok(Opened {
             status: answer.status,
