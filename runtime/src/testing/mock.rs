@@ -387,34 +387,30 @@ mod tests {
 
     #[tokio::test]
     async fn scripted_errors_reach_the_caller_typed() {
-        let mock = MockClient::new();
-        mock.on("text")
-            .reply(Reply::api_error(429, "Rate limit reached"))
-            .reply(Reply::truncated("half an ans"))
-            .reply(Reply::refusal("I can't help with that."))
-            .reply(Reply::content_filtered())
-            .reply(Reply::timeout())
-            .reply(Reply::disconnect());
-        let client = mock.client().unwrap();
-        let mut errors = Vec::new();
-        for _ in 0..6 {
-            errors.push(
-                call::<String>(&TEXT, "x")
-                    .client(&client)
-                    .await
-                    .unwrap_err(),
-            );
+        // One mock per fault, so that a transport that retries some of them sees the same one.
+        async fn error_for(reply: Reply) -> Error {
+            let mock = MockClient::new();
+            mock.on("text").reply(reply);
+            let client = mock.client().unwrap();
+            call::<String>(&TEXT, "x")
+                .client(&client)
+                .await
+                .unwrap_err()
         }
+        let e = error_for(Reply::api_error(429, "Rate limit reached")).await;
         assert!(
-            matches!(&errors[0], Error::Api(e) if e.status == 429 && e.message() == "Rate limit reached")
+            matches!(&e, Error::Api(a) if a.status == 429 && a.message() == "Rate limit reached")
         );
-        assert!(
-            matches!(&errors[1], Error::Incomplete { partial, .. } if partial == "half an ans")
-        );
-        assert!(matches!(&errors[2], Error::Refused { refusal } if refusal.contains("can't")));
-        assert!(matches!(&errors[3], Error::ContentFilter { .. }));
-        assert!(matches!(&errors[4], Error::Timeout { .. }));
-        assert!(matches!(&errors[5], Error::Transport { .. }));
+        let e = error_for(Reply::truncated("half an ans")).await;
+        assert!(matches!(&e, Error::Incomplete { partial, .. } if partial == "half an ans"));
+        let e = error_for(Reply::refusal("I can't help with that.")).await;
+        assert!(matches!(&e, Error::Refused { refusal } if refusal.contains("can't")));
+        let e = error_for(Reply::content_filtered()).await;
+        assert!(matches!(e, Error::ContentFilter { .. }));
+        let e = error_for(Reply::timeout()).await;
+        assert!(matches!(e, Error::Timeout { .. }));
+        let e = error_for(Reply::disconnect()).await;
+        assert!(matches!(e, Error::Transport { .. }));
     }
 
     #[tokio::test]
