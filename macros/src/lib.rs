@@ -22,6 +22,9 @@ use proc_macro::TokenStream;
 
 /// Turns a body-less `async fn` declaration into a typed LLM call.
 ///
+/// (Not compiled here, since a proc-macro crate cannot use the crate that re-exports it; the
+/// `promptfn` crate's guide runs the same declarations as doc tests.)
+///
 /// ```ignore
 /// use promptfn::{prompt, Result};
 ///

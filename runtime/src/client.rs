@@ -213,6 +213,10 @@ impl Client {
 
     /// The client a call uses when it names none.
     pub(crate) fn default_client() -> Result<Self> {
+        #[cfg(feature = "testing")]
+        if let Some(c) = crate::testing::scoped_default_client() {
+            return Ok(c);
+        }
         if let Some(c) = DEFAULT
             .read()
             .unwrap_or_else(PoisonError::into_inner)

@@ -16,12 +16,19 @@
 //! let person = extract_person("Alice is 30").await?;
 //! # Ok(()) }
 //! ```
-
+#![cfg_attr(feature = "testing", doc = include_str!("guide.md"))]
+#![cfg_attr(
+    not(feature = "testing"),
+    doc = "\n\nThe guide, with a runnable example of every capability, is part of the documentation \
+           built with the `testing` feature (as on docs.rs): `cargo doc -p promptfn --features testing --open`."
+)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
+#![warn(missing_docs)]
 
 mod call;
 mod client;
+mod decode;
 mod error;
 mod limit;
 mod media;
@@ -44,6 +51,10 @@ pub mod lenient;
 mod schema;
 mod shape;
 
+#[cfg(feature = "testing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
+pub mod testing;
+
 #[doc(hidden)]
 #[path = "private.rs"]
 pub mod __private;
@@ -54,6 +65,7 @@ pub use client::{
     Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_RETRIES,
     DEFAULT_TIMEOUT, set_default_client,
 };
+pub use decode::decode;
 pub use error::{
     ApiError, DecodeError, Error, ErrorCode, ProviderError, RAW_EXCERPT_LIMIT, RejectedAnswer,
     Result,

@@ -220,7 +220,7 @@ fn is_plain_string(schema: &Value) -> bool {
             .all(|k| matches!(k.as_str(), "type" | "$schema" | "title" | "description"))
 }
 
-/// The per-function slot holding its [`OutputPlan`].
+/// The per-function slot holding its `OutputPlan`.
 #[derive(Debug)]
 pub struct OutputCache(OnceLock<OutputPlan>);
 

@@ -137,11 +137,12 @@ impl Family {
 /// modes): the shape of the JSON, which models follow, rather than the schema, which small
 /// models echo back.
 pub(crate) fn schema_instruction(schema: &serde_json::Value) -> String {
-    format!(
-        "\n\nAnswer with JSON only, no prose and no code fences, in this shape:\n{}",
-        crate::shape::render(schema)
-    )
+    format!("{SCHEMA_INSTRUCTION_LEAD}{}", crate::shape::render(schema))
 }
+
+/// The start of [`schema_instruction`]; the shape follows it.
+pub(crate) const SCHEMA_INSTRUCTION_LEAD: &str =
+    "\n\nAnswer with JSON only, no prose and no code fences, in this shape:\n";
 
 /// The name of the forced tool in `Tool` mode.
 pub(crate) const ANSWER_TOOL: &str = "answer";

@@ -408,6 +408,8 @@ fn carries_structured_output(out: &Outgoing) -> bool {
 
 /// Send the request over HTTP and wait for the status line, within the first-byte deadline.
 async fn http_open(client: &Client, out: &Outgoing) -> Result<(Opened, Hints)> {
+    #[cfg(feature = "testing")]
+    crate::testing::check_live_request(client, out.function)?;
     let accept = if out.stream {
         "text/event-stream"
     } else {

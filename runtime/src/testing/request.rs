@@ -1,0 +1,235 @@
+//! A request as a test double saw it, with accessors for the assertions tests make most.
+
+use serde_json::Value;
+
+use crate::structured::{Mode, SCHEMA_INSTRUCTION_LEAD};
+
+/// One chat-completions request that reached a [`MockClient`](super::MockClient), kept for
+/// assertions.
+///
+/// The body is the exact JSON the runtime would have sent to a server; the accessors read the
+/// parts tests usually check (the rendered prompt, the model, the structured-output mode).
+///
+/// ```
+/// # use promptfn::testing::MockRequest;
+/// # use serde_json::json;
+/// let request = MockRequest::new(
+///     "greet",
+///     json!({"model": "m", "messages": [{"role": "user", "content": "Say hi to Bob"}]}),
+/// );
+/// assert_eq!(request.prompt(), "Say hi to Bob");
+/// assert_eq!(request.model(), Some("m"));
+/// assert_eq!(request.mode(), None); // plain text: no structured output asked for
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct MockRequest {
+    /// The name of the prompt function that made the request.
+    pub function: String,
+    /// The request body as JSON (a JSON string holding the text if the body was not JSON).
+    pub body: Value,
+    /// Whether the request asked for a streamed (SSE) answer.
+    pub stream: bool,
+}
+
+impl MockRequest {
+    /// A request of `function` with this body, as the runtime would build it (for unit tests of
+    /// code that takes a `MockRequest`, such as the closures given to
+    /// [`Reply::from_fn`](super::Reply::from_fn)).
+    pub fn new(function: impl Into<String>, body: Value) -> Self {
+        let stream = body.get("stream").and_then(Value::as_bool) == Some(true);
+        Self {
+            function: function.into(),
+            body,
+            stream,
+        }
+    }
+
+    pub(crate) fn from_wire(function: &str, body: &[u8], stream: bool) -> Self {
+        let body = serde_json::from_slice(body)
+            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(body).into_owned()));
+        Self {
+            function: function.to_owned(),
+            body,
+            stream,
+        }
+    }
+
+    /// The `model` the request names.
+    pub fn model(&self) -> Option<&str> {
+        self.body.get("model").and_then(Value::as_str)
+    }
+
+    /// The `messages` array (empty if the body has none).
+    pub fn messages(&self) -> &[Value] {
+        self.body
+            .get("messages")
+            .and_then(Value::as_array)
+            .map_or(&[], Vec::as_slice)
+    }
+
+    /// The text of the last user message, without the structured-output instruction promptfn
+    /// appends in the `json_object` and `prompt` modes: the prompt as the template rendered it.
+    pub fn prompt(&self) -> String {
+        let text = self
+            .messages()
+            .iter()
+            .rev()
+            .find(|m| m.get("role").and_then(Value::as_str) == Some("user"))
+            .map(message_text)
+            .unwrap_or_default();
+        match text.find(instruction_marker()) {
+            Some(at) => text[..at].to_owned(),
+            None => text,
+        }
+    }
+
+    /// The text of the system message, if the request has one.
+    pub fn system(&self) -> Option<String> {
+        self.messages()
+            .iter()
+            .find(|m| m.get("role").and_then(Value::as_str) == Some("system"))
+            .map(message_text)
+    }
+
+    /// The name of the function the request forces the model to call (`tool_choice`), if any.
+    pub fn forced_tool(&self) -> Option<&str> {
+        self.body
+            .get("tool_choice")?
+            .get("function")?
+            .get("name")?
+            .as_str()
+    }
+
+    /// How the request asks for a structured answer, read from the body: `None` for plain text.
+    pub fn mode(&self) -> Option<Mode> {
+        match self
+            .body
+            .get("response_format")
+            .and_then(|f| f.get("type"))
+            .and_then(Value::as_str)
+        {
+            Some("json_schema") => return Some(Mode::JsonSchema),
+            Some("json_object") => return Some(Mode::JsonObject),
+            _ => {}
+        }
+        if self.forced_tool().is_some() {
+            return Some(Mode::Tool);
+        }
+        let marker = instruction_marker();
+        self.messages()
+            .iter()
+            .any(|m| message_text(m).contains(marker))
+            .then_some(Mode::Prompt)
+    }
+
+    /// The JSON Schema the request sends for the answer (`response_format` or the forced tool's
+    /// parameters), if it sends one.
+    pub(crate) fn answer_schema(&self) -> Option<&Value> {
+        let format = self.body.get("response_format");
+        if let Some(schema) = format
+            .and_then(|f| f.get("json_schema"))
+            .and_then(|s| s.get("schema"))
+            .or_else(|| format.and_then(|f| f.get("schema")))
+        {
+            return Some(schema);
+        }
+        let tool = self.forced_tool()?;
+        self.body
+            .get("tools")?
+            .as_array()?
+            .iter()
+            .map(|t| t.get("function").unwrap_or(t))
+            .find(|f| f.get("name").and_then(Value::as_str) == Some(tool))?
+            .get("parameters")
+    }
+
+    /// How many choices the request asks for (`n`, default 1).
+    pub(crate) fn choices(&self) -> usize {
+        self.body
+            .get("n")
+            .and_then(Value::as_u64)
+            .map_or(1, |n| n.clamp(1, 16) as usize)
+    }
+}
+
+/// The start of the instruction that carries the schema in the prompt (the schema follows it).
+fn instruction_marker() -> &'static str {
+    SCHEMA_INSTRUCTION_LEAD
+}
+
+/// A message's text: its string content, or its text parts joined.
+fn message_text(message: &Value) -> String {
+    match message.get("content") {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Array(parts)) => parts
+            .iter()
+            .filter_map(|p| p.get("text").and_then(Value::as_str))
+            .collect(),
+        _ => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn the_prompt_leaves_out_the_schema_instruction() {
+        let instructed = format!(
+            "Is it true?{}",
+            crate::structured::schema_instruction(&json!({"type": "object"}))
+        );
+        let r = MockRequest::new(
+            "check",
+            json!({"model": "m", "messages": [
+                {"role": "system", "content": "Be brief."},
+                {"role": "user", "content": [{"type": "text", "text": instructed}]}
+            ]}),
+        );
+        assert_eq!(r.prompt(), "Is it true?");
+        assert_eq!(r.system().as_deref(), Some("Be brief."));
+        assert_eq!(r.mode(), Some(Mode::Prompt));
+    }
+
+    #[test]
+    fn modes_and_schemas_are_read_from_the_body() {
+        let schema = json!({"type": "object"});
+        let r = MockRequest::new(
+            "f",
+            json!({"response_format": {"type": "json_schema", "json_schema": {"name": "x", "schema": schema}}}),
+        );
+        assert_eq!(r.mode(), Some(Mode::JsonSchema));
+        assert_eq!(r.answer_schema(), Some(&schema));
+        let r = MockRequest::new(
+            "f",
+            json!({"response_format": {"type": "json_object", "schema": schema}}),
+        );
+        assert_eq!(r.mode(), Some(Mode::JsonObject));
+        assert_eq!(r.answer_schema(), Some(&schema));
+        let r = MockRequest::new(
+            "f",
+            json!({
+                "tools": [{"type": "function", "function": {"name": "answer", "parameters": schema}}],
+                "tool_choice": {"type": "function", "function": {"name": "answer"}},
+                "stream": true,
+                "n": 3
+            }),
+        );
+        assert_eq!(r.mode(), Some(Mode::Tool));
+        assert_eq!(r.forced_tool(), Some("answer"));
+        assert_eq!(r.answer_schema(), Some(&schema));
+        assert!(r.stream);
+        assert_eq!(r.choices(), 3);
+    }
+
+    #[test]
+    fn a_body_that_is_not_json_is_kept_as_text() {
+        let r = MockRequest::from_wire("f", b"not json", false);
+        assert_eq!(r.body, Value::String("not json".into()));
+        assert!(r.messages().is_empty());
+        assert_eq!(r.prompt(), "");
+        assert_eq!(r.mode(), None);
+    }
+}
