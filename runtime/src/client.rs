@@ -9,6 +9,7 @@ use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::error::{Error, Result};
+use crate::media::MediaPolicy;
 use crate::structured::Mode;
 use crate::transport::SharedBackend;
 
@@ -37,6 +38,11 @@ struct Inner {
     backend: Option<SharedBackend>,
     /// Structured-output modes learnt by stepping down the ladder, per model.
     learned_modes: Mutex<HashMap<String, Mode>>,
+    /// How media arguments are sent (unset fields: per model family).
+    media_policy: MediaPolicy,
+    /// Downloads media URLs: the same pool as `http` unless extra headers are set, which may
+    /// carry credentials and must not reach arbitrary media hosts.
+    downloader: reqwest::Client,
 }
 
 impl fmt::Debug for Client {
@@ -85,6 +91,14 @@ impl Client {
 
     pub(crate) fn http(&self) -> &reqwest::Client {
         &self.inner.http
+    }
+
+    pub(crate) fn media_policy(&self) -> MediaPolicy {
+        self.inner.media_policy
+    }
+
+    pub(crate) fn downloader(&self) -> &reqwest::Client {
+        &self.inner.downloader
     }
 
     pub(crate) fn backend(&self) -> Option<&SharedBackend> {
@@ -167,6 +181,7 @@ pub struct ClientBuilder {
     connect_timeout: Option<Duration>,
     headers: Vec<(String, String)>,
     backend: Option<SharedBackend>,
+    media_policy: MediaPolicy,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -255,6 +270,33 @@ impl ClientBuilder {
         self
     }
 
+    /// How media arguments are sent by every call of this client (fields it leaves unset are
+    /// chosen per model family); calls can override it.
+    pub fn media_policy(mut self, policy: MediaPolicy) -> Self {
+        self.media_policy = policy.over(self.media_policy);
+        self
+    }
+
+    /// Whether media URLs the target only takes inline are downloaded (default on); off, they are
+    /// an error before sending. See [`UrlHandling`](crate::UrlHandling).
+    pub fn download_media(mut self, on: bool) -> Self {
+        self.media_policy = self.media_policy.download(on);
+        self
+    }
+
+    /// The most bytes one media download may have
+    /// (default [`MediaPolicy::DEFAULT_MAX_DOWNLOAD_BYTES`]).
+    pub fn max_media_download(mut self, bytes: u64) -> Self {
+        self.media_policy = self.media_policy.max_download_bytes(bytes);
+        self
+    }
+
+    /// The deadline of one media download (default [`MediaPolicy::DEFAULT_DOWNLOAD_TIMEOUT`]).
+    pub fn media_download_timeout(mut self, timeout: Duration) -> Self {
+        self.media_policy = self.media_policy.download_timeout(timeout);
+        self
+    }
+
     /// Build the client.
     pub fn build(self) -> Result<Client> {
         let base_url = normalize_base_url(self.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL))?;
@@ -271,11 +313,21 @@ impl ClientBuilder {
             headers.insert(header, value);
         }
         let timeout = self.timeout.unwrap_or(DEFAULT_TIMEOUT);
+        let connect_timeout = self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT);
+        let has_extra_headers = !headers.is_empty();
         let http = reqwest::Client::builder()
             .default_headers(headers)
-            .connect_timeout(self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT))
+            .connect_timeout(connect_timeout)
             .build()
             .map_err(|e| Error::Config(format!("the HTTP client could not be built: {e}")))?;
+        let downloader = if has_extra_headers {
+            reqwest::Client::builder()
+                .connect_timeout(connect_timeout)
+                .build()
+                .map_err(|e| Error::Config(format!("the HTTP client could not be built: {e}")))?
+        } else {
+            http.clone()
+        };
         Ok(Client {
             inner: Arc::new(Inner {
                 http,
@@ -288,6 +340,8 @@ impl ClientBuilder {
                 timeout,
                 backend: self.backend,
                 learned_modes: Mutex::new(HashMap::new()),
+                media_policy: self.media_policy,
+                downloader,
             }),
         })
     }
