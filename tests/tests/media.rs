@@ -769,15 +769,25 @@ async fn downloads_are_bounded_in_size_and_time_and_report_http_errors() {
             .max_media_download(1024)
             .await,
     );
-    assert_eq!(
-        e,
-        MediaError::TooLarge {
-            what: format!("the PDF at {}", files.url_of("/big.pdf")),
-            limit: 1024,
-            size: Some(4096)
-        }
+    assert!(
+        matches!(
+            &e,
+            MediaError::TooLarge {
+                limit: 1024,
+                size: Some(4096),
+                ..
+            }
+        ),
+        "{e:?}"
     );
-    assert!(e.to_string().contains(".max_media_download("), "{e}");
+    assert_eq!(
+        e.to_string(),
+        format!(
+            "the PDF at {} is larger than the download cap of 1024 bytes (4096 bytes); raise the \
+             cap with `.max_media_download(…)`, or pass the content with `Pdf::path` or `Pdf::bytes`",
+            files.url_of("/big.pdf")
+        )
+    );
 
     let e = media_error(
         look_pdf(Pdf::url(files.url_of("/missing.pdf")))
@@ -785,6 +795,18 @@ async fn downloads_are_bounded_in_size_and_time_and_report_http_errors() {
             .await,
     );
     assert!(e.to_string().contains("HTTP 404"), "{e}");
+    // Where the target takes URLs, sending it as it is is the other way out.
+    let e = media_error(
+        look_image(Image::url(files.url_of("/missing.png")))
+            .client(&client)
+            .media_policy(MediaPolicy::new().urls(UrlHandling::DownloadAll))
+            .await,
+    );
+    assert!(
+        e.to_string()
+            .ends_with("send it as it is with `.download_media(false)`"),
+        "{e}"
+    );
 
     let e = media_error(
         look_pdf(Pdf::url(files.url_of("/slow.pdf")))

@@ -20,6 +20,7 @@ pub(crate) async fn fetch(
     http: &reqwest::Client,
     url: &str,
     what: String,
+    fix: String,
     policy: &Settled,
 ) -> Result<Downloaded, MediaError> {
     let limit = policy.max_download_bytes;
@@ -27,10 +28,12 @@ pub(crate) async fn fetch(
         what: what.clone(),
         limit,
         size,
+        fix: fix.clone(),
     };
     let failed = |reason: String| MediaError::Download {
         what: what.clone(),
         reason,
+        fix: fix.clone(),
     };
     let work = async {
         let mut response = http

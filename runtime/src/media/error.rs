@@ -20,20 +20,21 @@ pub enum MediaError {
 
     /// A URL that had to be downloaded could not be (connection, HTTP status, deadline).
     #[error(
-        "could not download {what}: {reason}; check the URL, or if the model server can reach it, \
-         send it as it is with `.download_media(false)`"
+        "could not download {what}: {reason}; check the URL and that this machine can reach it, {fix}"
     )]
     Download {
         /// The medium, as errors name it.
         what: String,
         /// What went wrong.
         reason: String,
+        /// What to do about it.
+        fix: String,
     },
 
     /// A download was larger than the size cap.
     #[error(
         "{what} is larger than the download cap of {limit} bytes{}; raise the cap with \
-         `.max_media_download(…)`, or send the URL as it is with `.download_media(false)`",
+         `.max_media_download(…)`, {fix}",
         size.map(|s| format!(" ({s} bytes)")).unwrap_or_default()
     )]
     TooLarge {
@@ -43,6 +44,8 @@ pub enum MediaError {
         limit: u64,
         /// The size the server announced, when it did.
         size: Option<u64>,
+        /// What else to do about it.
+        fix: String,
     },
 
     /// The MIME type could be told neither from the content nor from a name.

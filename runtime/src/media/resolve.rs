@@ -76,7 +76,11 @@ impl ResolvedMedia {
 /// What preparing one medium leaves to do.
 enum Step {
     Ready(WirePart),
-    Download(String),
+    /// Download this URL; `forwardable` when the target would also take it as it is.
+    Download {
+        url: String,
+        forwardable: bool,
+    },
 }
 
 /// Resolve every media part, downloading URLs as the policy says.
@@ -92,16 +96,15 @@ pub(crate) async fn resolve(
             Step::Ready(part) => {
                 resolved.parts.insert(at, part);
             }
-            Step::Download(url) => downloads.push((at, media, url)),
+            Step::Download { url, forwardable } => downloads.push((at, media, url, forwardable)),
         }
     }
-    let fetched = try_join_all(
-        downloads
-            .iter()
-            .map(|(_, media, url)| download::fetch(http, url, media.describe(), &target.policy)),
-    )
+    let fetched = try_join_all(downloads.iter().map(|(_, media, url, forwardable)| {
+        let fix = download_fix(media, *forwardable);
+        download::fetch(http, url, media.describe(), fix, &target.policy)
+    }))
     .await?;
-    for ((at, media, url), got) in downloads.into_iter().zip(fetched) {
+    for ((at, media, url, _), got) in downloads.into_iter().zip(fetched) {
         resolved
             .parts
             .insert(at, downloaded(media, &url, got, target)?);
@@ -121,7 +124,7 @@ pub(crate) fn resolve_offline(
             Step::Ready(part) => {
                 resolved.parts.insert(at, part);
             }
-            Step::Download(_) => {
+            Step::Download { .. } => {
                 return Err(crate::Error::Config(format!(
                     "`request()` does not download media, and {} would be downloaded and sent \
                      inline; await the call instead, or send URLs as they are with \
@@ -192,11 +195,13 @@ fn url_step(media: &Media, url: &str, target: &Target<'_>) -> Result<Step, Media
     }
     let class = class(media.kind(), mime.as_deref());
     let must_inline = !target.takes_url(class);
+    let download = Step::Download {
+        url: url.to_owned(),
+        forwardable: !must_inline,
+    };
     match target.policy.urls {
-        UrlHandling::DownloadAll => return Ok(Step::Download(url.to_owned())),
-        UrlHandling::DownloadWhenNeeded if must_inline => {
-            return Ok(Step::Download(url.to_owned()));
-        }
+        UrlHandling::DownloadAll => return Ok(download),
+        UrlHandling::DownloadWhenNeeded if must_inline => return Ok(download),
         UrlHandling::Forward if must_inline => return Err(target.needs_download(media, class)),
         _ => {}
     }
@@ -303,6 +308,18 @@ fn inline(
             content,
         },
     })
+}
+
+/// What to do when a download fails: send the URL as it is where the target takes it, else
+/// send the content from elsewhere.
+fn download_fix(media: &Media, forwardable: bool) -> String {
+    if forwardable {
+        "or, if the model server can reach the URL, send it as it is with `.download_media(false)`"
+            .to_owned()
+    } else {
+        let ty = media.kind().type_name();
+        format!("or pass the content with `{ty}::path` or `{ty}::bytes`")
+    }
 }
 
 fn guess_from_name(name: Option<&str>) -> Option<String> {
