@@ -122,7 +122,7 @@ impl<'p> RequestPlan<'p> {
         }
         req.messages.media = self.media;
         // With large inline media the body is sized once: regrowing it would briefly hold two copies.
-        let capacity = self.media.map_or(0, |m| m.body_capacity(messages));
+        let capacity = self.media.map_or(0, |m| m.body_capacity(messages)).max(128);
         let mut body = Vec::with_capacity(capacity);
         let written = serde_json::to_writer(&mut body, &req);
         if let Some(failure) = self.media.and_then(ResolvedMedia::take_failure) {

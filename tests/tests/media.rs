@@ -48,6 +48,9 @@ async fn gallery(photos: Vec<Image>, extra: Option<Image>, pair: &[Image]) -> Re
 #[prompt("Describe {photo}")]
 async fn describe_maybe(photo: Option<Image>) -> Result<String>;
 
+#[prompt(system = "Our logo: {logo}", "Is {photo} on brand?")]
+async fn on_brand(logo: Image, photo: Image) -> Result<bool>;
+
 #[derive(Debug, Deserialize, JsonSchema, PartialEq)]
 struct Caption {
     text: String,
@@ -588,6 +591,20 @@ async fn an_explicit_mime_beats_detection_and_files_route_by_their_type() {
         body["messages"][0]["content"][1],
         json!({"type": "input_audio", "input_audio": {"data": "AQID", "format": "wav"}})
     );
+    // A data: URI given as a URL is sent inline like one given to `data_uri`.
+    let as_url = look_image(Image::url(Medium::Image.data_uri()))
+        .client(&client)
+        .request()
+        .unwrap();
+    let as_data_uri = look_image(Image::data_uri(&Medium::Image.data_uri()).unwrap())
+        .client(&client)
+        .request()
+        .unwrap();
+    assert_eq!(as_url, as_data_uri);
+    assert_eq!(
+        as_url["messages"][0]["content"][1]["image_url"]["url"],
+        Medium::Image.data_uri()
+    );
     // A File holding an image is sent as an image.
     let body = look_file(File::bytes(png()))
         .client(&client)
@@ -742,6 +759,25 @@ async fn content_that_is_not_what_it_was_declared_as_is_refused() {
             .await,
     );
     assert!(e.to_string().contains("Image::path"), "{e}");
+    assert!(chat.requests().is_empty());
+}
+
+#[tokio::test]
+async fn media_outside_the_user_message_is_refused() {
+    let chat = MockServer::start().await;
+    let e = media_error(
+        on_brand(
+            Image::url("https://h.example/logo.png"),
+            Image::url("https://h.example/photo.png"),
+        )
+        .client(&chat.client())
+        .await,
+    );
+    assert_eq!(
+        e.to_string(),
+        "the image at https://h.example/logo.png is placed in a system message, which can hold \
+         text only; move its placeholder to the user message"
+    );
     assert!(chat.requests().is_empty());
 }
 

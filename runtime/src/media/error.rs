@@ -83,6 +83,18 @@ pub enum MediaError {
         reason: String,
     },
 
+    /// A medium placed in a system, assistant or tool message, which hold text only.
+    #[error(
+        "{what} is placed in a {role} message, which can hold text only; move its placeholder \
+         to the user message"
+    )]
+    Misplaced {
+        /// The medium, as errors name it.
+        what: String,
+        /// The role of the message it is in.
+        role: &'static str,
+    },
+
     /// The target model (or the way media is written for it) cannot take this medium.
     #[error("`{model}` cannot take {what}{}: {reason}", mime.as_ref().map(|m| format!(" (`{m}`)")).unwrap_or_default())]
     Unsupported {

@@ -65,7 +65,7 @@ pub enum UrlHandling {
 #[must_use]
 pub struct MediaPolicy {
     style: Option<MediaStyle>,
-    urls: Option<UrlHandling>,
+    urls: Option<Urls>,
     max_download_bytes: Option<u64>,
     download_timeout: Option<Duration>,
 }
@@ -90,7 +90,7 @@ impl MediaPolicy {
 
     /// What to do with URLs (default [`UrlHandling::DownloadWhenNeeded`]).
     pub fn urls(mut self, urls: UrlHandling) -> Self {
-        self.urls = Some(urls);
+        self.urls = Some(Urls::Set(urls));
         self
     }
 
@@ -106,20 +106,29 @@ impl MediaPolicy {
         self
     }
 
-    /// Download on (`DownloadWhenNeeded`) or off (`Forward`).
-    pub(crate) fn download(self, on: bool) -> Self {
-        self.urls(if on {
-            UrlHandling::DownloadWhenNeeded
-        } else {
-            UrlHandling::Forward
-        })
+    /// Downloading off (`Forward`), or on: `DownloadWhenNeeded` unless `DownloadAll` is set,
+    /// here or below.
+    pub(crate) fn download(mut self, on: bool) -> Self {
+        self.urls = Some(match (on, self.urls) {
+            (false, _) => Urls::Set(UrlHandling::Forward),
+            (true, Some(Urls::Set(UrlHandling::DownloadAll))) => {
+                Urls::Set(UrlHandling::DownloadAll)
+            }
+            (true, _) => Urls::DownloadOn,
+        });
+        self
     }
 
     /// This policy, with what it leaves unset taken from `base`.
     pub(crate) fn over(self, base: MediaPolicy) -> MediaPolicy {
+        let urls = match (self.urls, base.urls) {
+            (Some(Urls::DownloadOn), Some(Urls::Set(UrlHandling::DownloadAll))) => base.urls,
+            (Some(urls), _) => Some(urls),
+            (None, urls) => urls,
+        };
         MediaPolicy {
             style: self.style.or(base.style),
-            urls: self.urls.or(base.urls),
+            urls,
             max_download_bytes: self.max_download_bytes.or(base.max_download_bytes),
             download_timeout: self.download_timeout.or(base.download_timeout),
         }
@@ -129,7 +138,10 @@ impl MediaPolicy {
     pub(crate) fn settle(self, family: Family) -> Settled {
         Settled {
             style: self.style.unwrap_or_else(|| MediaStyle::for_family(family)),
-            urls: self.urls.unwrap_or(UrlHandling::DownloadWhenNeeded),
+            urls: match self.urls {
+                Some(Urls::Set(urls)) => urls,
+                Some(Urls::DownloadOn) | None => UrlHandling::DownloadWhenNeeded,
+            },
             max_download_bytes: self
                 .max_download_bytes
                 .unwrap_or(Self::DEFAULT_MAX_DOWNLOAD_BYTES),
@@ -138,6 +150,14 @@ impl MediaPolicy {
                 .unwrap_or(Self::DEFAULT_DOWNLOAD_TIMEOUT),
         }
     }
+}
+
+/// How a level sets URL handling: exactly, or just "downloading on" (which keeps a
+/// `DownloadAll` set below rather than narrowing it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Urls {
+    Set(UrlHandling),
+    DownloadOn,
 }
 
 /// A policy with every field decided.
@@ -166,6 +186,29 @@ mod tests {
         assert_eq!(
             settled.download_timeout,
             MediaPolicy::DEFAULT_DOWNLOAD_TIMEOUT
+        );
+    }
+
+    #[test]
+    fn turning_downloads_on_never_narrows_download_all() {
+        let all = MediaPolicy::new().urls(UrlHandling::DownloadAll);
+        let on = MediaPolicy::new().download(true);
+        assert_eq!(
+            on.over(all).settle(Family::Other).urls,
+            UrlHandling::DownloadAll
+        );
+        assert_eq!(
+            all.download(true).settle(Family::Other).urls,
+            UrlHandling::DownloadAll
+        );
+        let off = MediaPolicy::new().download(false);
+        assert_eq!(
+            on.over(off).settle(Family::Other).urls,
+            UrlHandling::DownloadWhenNeeded
+        );
+        assert_eq!(
+            off.over(all).settle(Family::Other).urls,
+            UrlHandling::Forward
         );
     }
 

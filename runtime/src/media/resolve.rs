@@ -22,12 +22,15 @@ use super::mime;
 use super::policy::UrlHandling;
 use super::rules::{Target, check_kind, class};
 use super::types::{Media, MediaKind, MediaSource};
-use crate::message::{Message, Part};
+use crate::message::{Message, Part, Role};
 
-/// Every media part of a conversation, ready to serialize, by (message index, part index).
+/// Where a part is: (message index, part index).
+type Position = (usize, usize);
+
+/// Every media part of a conversation, ready to serialize, by position.
 #[derive(Debug, Default)]
 pub(crate) struct ResolvedMedia {
-    parts: HashMap<(usize, usize), WirePart>,
+    parts: HashMap<Position, WirePart>,
     /// A read error met while a file was streamed into a body.
     failure: Mutex<Option<MediaError>>,
 }
@@ -91,7 +94,7 @@ pub(crate) async fn resolve(
 ) -> crate::Result<ResolvedMedia> {
     let mut resolved = ResolvedMedia::default();
     let mut downloads = Vec::new();
-    for (at, media) in media_parts(messages) {
+    for (at, media) in media_parts(messages)? {
         match prepare(media, target)? {
             Step::Ready(part) => {
                 resolved.parts.insert(at, part);
@@ -119,7 +122,7 @@ pub(crate) fn resolve_offline(
     target: &Target<'_>,
 ) -> crate::Result<ResolvedMedia> {
     let mut resolved = ResolvedMedia::default();
-    for (at, media) in media_parts(messages) {
+    for (at, media) in media_parts(messages)? {
         match prepare(media, target)? {
             Step::Ready(part) => {
                 resolved.parts.insert(at, part);
@@ -137,16 +140,23 @@ pub(crate) fn resolve_offline(
     Ok(resolved)
 }
 
-fn media_parts(messages: &[Message]) -> impl Iterator<Item = ((usize, usize), &Media)> {
-    messages.iter().enumerate().flat_map(|(i, m)| {
-        m.parts
-            .iter()
-            .enumerate()
-            .filter_map(move |(j, p)| match p {
-                Part::Media(media) => Some(((i, j), media)),
-                Part::Text(_) => None,
-            })
-    })
+/// Every media part with its position; media outside user messages is refused, since system,
+/// assistant and tool messages hold text only on the wire.
+fn media_parts(messages: &[Message]) -> Result<Vec<(Position, &Media)>, MediaError> {
+    let mut found = Vec::new();
+    for (i, m) in messages.iter().enumerate() {
+        for (j, part) in m.parts.iter().enumerate() {
+            let Part::Media(media) = part else { continue };
+            if m.role != Role::User {
+                return Err(MediaError::Misplaced {
+                    what: media.describe(),
+                    role: m.role.as_str(),
+                });
+            }
+            found.push(((i, j), media));
+        }
+    }
+    Ok(found)
 }
 
 /// Settle one medium as far as possible without the network.
