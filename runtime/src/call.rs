@@ -11,6 +11,7 @@ use crate::__private::PromptSpec;
 use crate::client::Client;
 use crate::error::{DecodeError, Error, RejectedAnswer, Result};
 use crate::lenient::Repair;
+use crate::media::MediaPolicy;
 use crate::message::{Message, Role};
 use crate::output::{Output, OutputPlan};
 use crate::params::{Overrides, Sampling};
@@ -38,6 +39,7 @@ pub struct Call<T> {
     validator: Option<Validator>,
     /// Retry policy and deadlines of this call, laid over the client's.
     transport: TransportOverrides,
+    media: MediaPolicy,
     _output: PhantomData<fn() -> T>,
 }
 
@@ -83,6 +85,7 @@ impl<T: Output> Call<T> {
             timeout: None,
             validator: None,
             transport: TransportOverrides::default(),
+            media: MediaPolicy::new(),
             _output: PhantomData,
         }
     }
@@ -171,6 +174,32 @@ impl<T: Output> Call<T> {
         self
     }
 
+    /// How this call sends its media arguments (fields left unset come from the client, then
+    /// from the model family).
+    pub fn media_policy(mut self, policy: MediaPolicy) -> Self {
+        self.media = policy.over(self.media);
+        self
+    }
+
+    /// Whether media URLs the target only takes inline are downloaded; off, they are an error
+    /// before sending.
+    pub fn download_media(mut self, on: bool) -> Self {
+        self.media = self.media.download(on);
+        self
+    }
+
+    /// The most bytes one media download of this call may have.
+    pub fn max_media_download(mut self, bytes: u64) -> Self {
+        self.media = self.media.max_download_bytes(bytes);
+        self
+    }
+
+    /// The deadline of each media download of this call.
+    pub fn media_download_timeout(mut self, timeout: Duration) -> Self {
+        self.media = self.media.download_timeout(timeout);
+        self
+    }
+
     /// The messages this call sends (before any structured-output instruction is added).
     pub fn messages(&self) -> &[Message] {
         &self.messages
@@ -182,12 +211,16 @@ impl<T: Output> Call<T> {
     }
 
     /// The chat-completions body this call would send first, without sending it.
+    ///
+    /// Media is written as it would be sent, except that nothing is downloaded: a URL the call
+    /// would download is an error here.
     pub fn request(&self) -> Result<serde_json::Value> {
         let client = self.resolve_client()?;
         let model = self.resolve_model(&client)?;
         let plan = self.spec.output.get::<T>();
         let mode = self.initial_mode(&client, &model, plan);
-        let req = RequestPlan::new(plan, mode, Family::of(&model))?;
+        let media = crate::media::prepare_offline(&self.messages, &model, self.media, &client)?;
+        let req = RequestPlan::new(plan, mode, Family::of(&model))?.with_media(&media);
         let body = req.encode(
             &model,
             &self.messages,
@@ -312,13 +345,14 @@ impl<T: Output> Call<T> {
         let instruction_at = self.instruction_at();
         let mut sampling = self.sampling();
         sampling.n = n;
+        let media = crate::media::prepare(&self.messages, &model, self.media, &client).await?;
 
         let mut conversation = self.messages.clone();
         let mut rejected: Vec<RejectedAnswer> = Vec::new();
         let mut usage: Option<Usage> = None;
         let mut requests = 0u32;
         loop {
-            let req = RequestPlan::new(plan, mode, family)?;
+            let req = RequestPlan::new(plan, mode, family)?.with_media(&media);
             let body = req.encode(&model, &conversation, sampling, instruction_at)?;
             requests += 1;
             let out = Outgoing {

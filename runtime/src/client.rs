@@ -10,6 +10,7 @@ use secrecy::{ExposeSecret, SecretString};
 
 use crate::error::{Error, Result};
 use crate::limit::Limits;
+use crate::media::MediaPolicy;
 use crate::retry::RetryPolicy;
 use crate::structured::Mode;
 use crate::transport::{DEFAULT_MAX_BODY_BYTES, SharedBackend, TransportOverrides};
@@ -56,6 +57,11 @@ struct Inner {
     limits: Limits,
     /// Whether call spans record prompt and answer text.
     trace_content: bool,
+    /// How media arguments are sent (unset fields: per model family).
+    media_policy: MediaPolicy,
+    /// Downloads media URLs: the same pool as `http` unless extra headers are set, which may
+    /// carry credentials and must not reach arbitrary media hosts.
+    downloader: reqwest::Client,
 }
 
 impl fmt::Debug for Client {
@@ -105,6 +111,14 @@ impl Client {
 
     pub(crate) fn http(&self) -> &reqwest::Client {
         &self.inner.http
+    }
+
+    pub(crate) fn media_policy(&self) -> MediaPolicy {
+        self.inner.media_policy
+    }
+
+    pub(crate) fn downloader(&self) -> &reqwest::Client {
+        &self.inner.downloader
     }
 
     pub(crate) fn backend(&self) -> Option<&SharedBackend> {
@@ -261,6 +275,7 @@ pub struct ClientBuilder {
     max_concurrency: Option<usize>,
     requests_per_minute: Option<u32>,
     trace_content: bool,
+    media_policy: MediaPolicy,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -416,6 +431,33 @@ impl ClientBuilder {
         self
     }
 
+    /// How media arguments are sent by every call of this client (fields it leaves unset are
+    /// chosen per model family); calls can override it.
+    pub fn media_policy(mut self, policy: MediaPolicy) -> Self {
+        self.media_policy = policy.over(self.media_policy);
+        self
+    }
+
+    /// Whether media URLs the target only takes inline are downloaded (default on); off, they are
+    /// an error before sending. See [`UrlHandling`](crate::UrlHandling).
+    pub fn download_media(mut self, on: bool) -> Self {
+        self.media_policy = self.media_policy.download(on);
+        self
+    }
+
+    /// The most bytes one media download may have
+    /// (default [`MediaPolicy::DEFAULT_MAX_DOWNLOAD_BYTES`]).
+    pub fn max_media_download(mut self, bytes: u64) -> Self {
+        self.media_policy = self.media_policy.max_download_bytes(bytes);
+        self
+    }
+
+    /// The deadline of one media download (default [`MediaPolicy::DEFAULT_DOWNLOAD_TIMEOUT`]).
+    pub fn media_download_timeout(mut self, timeout: Duration) -> Self {
+        self.media_policy = self.media_policy.download_timeout(timeout);
+        self
+    }
+
     /// Build the client.
     pub fn build(self) -> Result<Client> {
         let base_url = normalize_base_url(self.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL))?;
@@ -438,6 +480,13 @@ impl ClientBuilder {
             .default_headers(headers)
             .connect_timeout(connect_timeout)
             .redirect(crate::transport::redirect_policy())
+            .build()
+            .map_err(|e| Error::Config(format!("the HTTP client could not be built: {e}")))?;
+        // Media downloads get their own pool: no extra headers (they may carry credentials
+        // that must not reach media hosts), and reqwest's ordinary redirect policy, since media
+        // URLs often redirect to a CDN while API requests refuse to leave their origin.
+        let downloader = reqwest::Client::builder()
+            .connect_timeout(connect_timeout)
             .build()
             .map_err(|e| Error::Config(format!("the HTTP client could not be built: {e}")))?;
         Ok(Client {
@@ -466,6 +515,8 @@ impl ClientBuilder {
                 max_body_bytes: self.max_body_bytes.unwrap_or(DEFAULT_MAX_BODY_BYTES),
                 limits: Limits::new(self.max_concurrency, self.requests_per_minute),
                 trace_content: self.trace_content,
+                media_policy: self.media_policy,
+                downloader,
             }),
             overrides: None,
         })

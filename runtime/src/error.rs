@@ -87,6 +87,11 @@ pub enum Error {
     /// The return type's schema cannot be expressed in the target's schema dialect.
     #[error("the return type cannot be sent as a schema: {0}")]
     Schema(String),
+
+    /// A media argument cannot be sent to the target as asked (unreadable, unknown or unsupported
+    /// type, too large to download…). Found before any request is sent.
+    #[error("{0}")]
+    Media(Box<crate::media::MediaError>),
 }
 
 impl From<ApiError> for Error {

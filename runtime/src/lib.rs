@@ -70,7 +70,10 @@ pub use error::{
     ApiError, DecodeError, Error, ErrorCode, ProviderError, RAW_EXCERPT_LIMIT, RejectedAnswer,
     Result,
 };
-pub use media::MediaArg;
+pub use media::{
+    Audio, Detail, File, Image, Media, MediaArg, MediaError, MediaKind, MediaPolicy, MediaSource,
+    MediaStyle, Pdf, UrlHandling, Video,
+};
 pub use message::{Message, Part, Role, ToolCall};
 pub use output::{Choices, Output, Validate};
 pub use response::{FinishReason, Response, Usage};

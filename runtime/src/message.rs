@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use crate::media::Media;
+
 /// Who speaks a message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -40,6 +42,8 @@ impl fmt::Display for Role {
 pub enum Part {
     /// Text.
     Text(String),
+    /// An image, audio, video, PDF or other file, sent the way the target model takes it.
+    Media(Media),
 }
 
 /// A tool call the model asked for, as it appears in an assistant message.
@@ -120,12 +124,16 @@ impl Message {
         }
     }
 
+    /// Append a medium as its own part, after what is there.
+    pub fn push_media(&mut self, media: impl Into<Media>) {
+        self.parts.push(Part::Media(media.into()));
+    }
+
     /// The message's text, when it has nothing but text (`None` if it holds media).
     pub fn as_text(&self) -> Option<&str> {
         match self.parts.as_slice() {
             [] => Some(""),
             [Part::Text(t)] => Some(t),
-            #[allow(unreachable_patterns)]
             _ => None,
         }
     }
@@ -136,6 +144,7 @@ impl Message {
             .iter()
             .map(|p| match p {
                 Part::Text(t) => t.as_str(),
+                Part::Media(_) => "",
             })
             .collect()
     }
@@ -153,6 +162,19 @@ mod tests {
         m.push_text("world");
         assert_eq!(m.parts, vec![Part::Text("Hello, world".into())]);
         assert_eq!(m.as_text(), Some("Hello, world"));
+    }
+
+    #[test]
+    fn media_splits_text_and_keeps_its_position() {
+        let mut m = Message::new(Role::User);
+        m.push_text("Compare ");
+        m.push_media(crate::Image::url("https://h.example/a.png"));
+        m.push_text(" with ");
+        m.push_media(crate::Image::url("https://h.example/b.png"));
+        assert_eq!(m.parts.len(), 4);
+        assert!(matches!(&m.parts[1], Part::Media(_)));
+        assert_eq!(m.as_text(), None);
+        assert_eq!(m.text_content(), "Compare  with ");
     }
 
     #[test]

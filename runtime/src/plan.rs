@@ -3,6 +3,7 @@
 use serde_json::{Value, json};
 
 use crate::error::{Error, Result};
+use crate::media::ResolvedMedia;
 use crate::message::{Message, Role};
 use crate::output::OutputPlan;
 use crate::params::Sampling;
@@ -74,6 +75,8 @@ pub(crate) struct RequestPlan<'p> {
     mode: Option<Mode>,
     family: Family,
     wire: Option<&'p ModeWire>,
+    /// The conversation's media, resolved for the target.
+    media: Option<&'p ResolvedMedia>,
 }
 
 impl<'p> RequestPlan<'p> {
@@ -86,7 +89,14 @@ impl<'p> RequestPlan<'p> {
             mode: wire.and(mode),
             family,
             wire,
+            media: None,
         })
+    }
+
+    /// Write the conversation's media parts as `media` says (resolved for this call's target).
+    pub(crate) fn with_media(mut self, media: &'p ResolvedMedia) -> Self {
+        self.media = Some(media);
+        self
     }
 
     /// The request body, as bytes ready to send.
@@ -106,8 +116,16 @@ impl<'p> RequestPlan<'p> {
             req.tool_choice = wire.tool_choice.as_ref();
             req.messages.suffix = instruction_at.zip(wire.instruction.as_deref());
         }
-        serde_json::to_vec(&req)
-            .map_err(|e| Error::Config(format!("the request could not be encoded: {e}")))
+        req.messages.media = self.media;
+        // With large inline media the body is sized once: regrowing it would briefly hold two copies.
+        let capacity = self.media.map_or(0, |m| m.body_capacity(messages)).max(128);
+        let mut body = Vec::with_capacity(capacity);
+        let written = serde_json::to_writer(&mut body, &req);
+        if let Some(failure) = self.media.and_then(ResolvedMedia::take_failure) {
+            return Err(failure.into());
+        }
+        written.map_err(|e| Error::Config(format!("the request could not be encoded: {e}")))?;
+        Ok(body)
     }
 
     /// Where the answer is: the forced tool call's arguments in `Tool` mode, else the content.

@@ -1,7 +1,7 @@
 //! A scripted OpenAI-compatible server on 127.0.0.1, written on raw TCP so that tests control
 //! every byte (status, headers, bodies, delays) and can assert the exact JSON each request sent.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
@@ -72,6 +72,15 @@ impl Reply {
         }
     }
 
+    /// HTTP 200 with `body` served as `content_type` (a file to download).
+    pub fn file(content_type: &str, body: impl Into<Vec<u8>>) -> Self {
+        Self::Http {
+            status: 200,
+            headers: vec![("content-type".into(), content_type.into())],
+            body: body.into(),
+        }
+    }
+
     /// HTTP 200 carrying a chat completion whose message content is `content`.
     pub fn content(content: &str) -> Self {
         Self::json(completion(
@@ -107,6 +116,8 @@ pub fn completion(message: Value, finish_reason: &str) -> Value {
 struct State {
     requests: Vec<Recorded>,
     replies: VecDeque<Reply>,
+    /// Fixed replies by request path, answered every time before the queue is consulted.
+    routes: HashMap<String, Reply>,
 }
 
 /// The server. Dropping it stops it.
@@ -168,6 +179,16 @@ impl MockServer {
         self.lock().replies.push_back(reply);
     }
 
+    /// Answer every request for `path` (e.g. `/files/a.mp3`) with `reply`, leaving the queue alone.
+    pub fn route(&self, path: &str, reply: Reply) {
+        self.lock().routes.insert(path.to_owned(), reply);
+    }
+
+    /// The absolute URL of `path` on this server (`http://127.0.0.1:PORT/path`).
+    pub fn url_of(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
     /// Every request received so far, in order.
     pub fn requests(&self) -> Vec<Recorded> {
         self.lock().requests.clone()
@@ -195,8 +216,9 @@ async fn serve(mut socket: TcpStream, state: Arc<Mutex<State>>) {
     };
     let reply = {
         let mut s = state.lock().unwrap_or_else(PoisonError::into_inner);
+        let routed = s.routes.get(&request.path).cloned();
         s.requests.push(request);
-        s.replies.pop_front()
+        routed.or_else(|| s.replies.pop_front())
     };
     let reply = reply.unwrap_or_else(|| {
         Reply::status(500, json!({"error": {"message": "mock server: no reply was scripted for this request", "type": "mock"}}))

@@ -3,10 +3,11 @@
 //! Reading follows what real servers send (wire-format.md §3, §6): unknown fields are ignored,
 //! nulls are accepted wherever a value may be absent, `finish_reason` is an open set.
 
-use serde::ser::{SerializeMap, Serializer};
+use serde::ser::{Error as _, SerializeMap, SerializeSeq, Serializer};
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 
+use crate::media::ResolvedMedia;
 use crate::message::{Message, Part, Role, ToolCall};
 use crate::params::{LogitBias, Sampling};
 use crate::response::{FinishReason, Usage};
@@ -52,6 +53,7 @@ impl<'a> ChatRequest<'a> {
                 messages,
                 suffix: None,
                 null_tool_content: true,
+                media: None,
             },
             temperature: sampling.temperature,
             top_p: sampling.top_p,
@@ -78,6 +80,8 @@ pub(crate) struct WireMessages<'a> {
     /// Whether an assistant turn that only calls tools says `content: null` (the spec) or
     /// `content: ""` (llama-cpp-python answers HTTP 500 to null).
     pub(crate) null_tool_content: bool,
+    /// The wire form of every media part, settled for the target before encoding.
+    pub(crate) media: Option<&'a ResolvedMedia>,
 }
 
 impl Serialize for WireMessages<'_> {
@@ -86,6 +90,7 @@ impl Serialize for WireMessages<'_> {
             message: m,
             suffix: self.suffix.filter(|(at, _)| *at == i).map(|(_, text)| text),
             null_tool_content: self.null_tool_content,
+            media: self.media.map(|media| (media, i)),
         }))
     }
 }
@@ -94,6 +99,8 @@ struct WireMessage<'a> {
     message: &'a Message,
     suffix: Option<&'a str>,
     null_tool_content: bool,
+    /// The resolved media and this message's index in the conversation.
+    media: Option<(&'a ResolvedMedia, usize)>,
 }
 
 impl Serialize for WireMessage<'_> {
@@ -110,7 +117,14 @@ impl Serialize for WireMessage<'_> {
             // reject arrays of parts even when they hold only text.
             (Some(text), None) => map.serialize_entry("content", text)?,
             (Some(text), Some(suffix)) => map.serialize_entry("content", &Concat(text, suffix))?,
-            (None, suffix) => map.serialize_entry("content", &Parts(&m.parts, suffix))?,
+            (None, suffix) => map.serialize_entry(
+                "content",
+                &Parts {
+                    parts: &m.parts,
+                    suffix,
+                    media: self.media,
+                },
+            )?,
         }
         if !m.tool_calls.is_empty() {
             map.serialize_entry("tool_calls", &WireToolCalls(&m.tool_calls))?;
@@ -130,14 +144,52 @@ impl Serialize for Concat<'_> {
     }
 }
 
-struct Parts<'a>(&'a [Part], Option<&'a str>);
+/// Content as an array of parts: text parts, and media parts in the form resolved for the target.
+struct Parts<'a> {
+    parts: &'a [Part],
+    suffix: Option<&'a str>,
+    media: Option<(&'a ResolvedMedia, usize)>,
+}
 
 impl Serialize for Parts<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let suffix = self.1.map(|text| Part::Text(text.to_owned()));
-        s.collect_seq(self.0.iter().chain(suffix.as_ref()).map(|p| match p {
-            Part::Text(text) => serde_json::json!({"type": "text", "text": text}),
-        }))
+        let len = self.parts.len() + usize::from(self.suffix.is_some());
+        let mut seq = s.serialize_seq(Some(len))?;
+        for (j, part) in self.parts.iter().enumerate() {
+            match part {
+                Part::Text(text) => seq.serialize_element(&TextPart(text))?,
+                Part::Media(_) => {
+                    let Some((media, i)) = self.media else {
+                        return Err(S::Error::custom(
+                            "a media part reached the wire unresolved (promptfn bug: the request \
+                             plan needs `with_media`)",
+                        ));
+                    };
+                    let Some(wire) = media.part(i, j) else {
+                        return Err(S::Error::custom(format!(
+                            "media part {j} of message {i} was not resolved (promptfn bug)"
+                        )));
+                    };
+                    seq.serialize_element(&wire.serializable(media.failure_slot()))?;
+                }
+            }
+        }
+        if let Some(suffix) = self.suffix {
+            seq.serialize_element(&TextPart(suffix))?;
+        }
+        seq.end()
+    }
+}
+
+/// `{"type": "text", "text": …}`
+struct TextPart<'a>(&'a str);
+
+impl Serialize for TextPart<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(Some(2))?;
+        map.serialize_entry("type", "text")?;
+        map.serialize_entry("text", self.0)?;
+        map.end()
     }
 }
 

@@ -1,0 +1,103 @@
+//! Downloading a media URL to send it inline: bounded in size and time.
+
+use bytes::{Bytes, BytesMut};
+use reqwest::header::CONTENT_TYPE;
+
+use super::error::MediaError;
+use super::mime;
+use super::policy::Settled;
+
+/// A downloaded medium.
+#[derive(Debug)]
+pub(crate) struct Downloaded {
+    pub(crate) bytes: Bytes,
+    /// The server's `Content-Type` (canonical spelling), unless it says nothing (`octet-stream`).
+    pub(crate) content_type: Option<String>,
+}
+
+/// Download `url`, refusing more than the policy's cap and giving up at its deadline.
+pub(crate) async fn fetch(
+    http: &reqwest::Client,
+    url: &str,
+    what: String,
+    fix: String,
+    policy: &Settled,
+) -> Result<Downloaded, MediaError> {
+    let limit = policy.max_download_bytes;
+    let too_large = |size| MediaError::TooLarge {
+        what: what.clone(),
+        limit,
+        size,
+        fix: fix.clone(),
+    };
+    let failed = |reason: String| MediaError::Download {
+        what: what.clone(),
+        reason,
+        fix: fix.clone(),
+    };
+    let work = async {
+        let mut response = http
+            .get(url)
+            .send()
+            .await
+            .map_err(|e| failed(describe(&e)))?;
+        let status = response.status();
+        if !status.is_success() {
+            return Err(failed(format!(
+                "the server answered HTTP {}",
+                status.as_u16()
+            )));
+        }
+        let content_type = response
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(mime::canonical)
+            .filter(|m| !mime::is_generic(m));
+        let announced = response.content_length();
+        if let Some(size) = announced
+            && size > limit
+        {
+            return Err(too_large(Some(size)));
+        }
+        let capacity = announced.unwrap_or(64 * 1024).min(limit);
+        let mut buf = BytesMut::with_capacity(usize::try_from(capacity).unwrap_or(0));
+        while let Some(chunk) = response.chunk().await.map_err(|e| failed(describe(&e)))? {
+            if (buf.len() + chunk.len()) as u64 > limit {
+                return Err(too_large(None));
+            }
+            buf.extend_from_slice(&chunk);
+        }
+        Ok(Downloaded {
+            bytes: buf.freeze(),
+            content_type,
+        })
+    };
+    match tokio::time::timeout(policy.download_timeout, work).await {
+        Ok(result) => result,
+        Err(_) => Err(failed(format!(
+            "it did not arrive within {:?} (raise the deadline with `.media_download_timeout(…)`)",
+            policy.download_timeout
+        ))),
+    }
+}
+
+/// reqwest's error with its causes, which say what actually happened.
+fn describe(e: &reqwest::Error) -> String {
+    let mut message = if e.is_connect() {
+        "the connection failed".to_owned()
+    } else if e.is_body() || e.is_decode() {
+        "the body could not be read".to_owned()
+    } else if e.is_builder() {
+        "the URL is not valid".to_owned()
+    } else {
+        "the request failed".to_owned()
+    };
+    let mut source = std::error::Error::source(e);
+    while let Some(cause) = source {
+        message.push_str(": ");
+        message.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    message
+}

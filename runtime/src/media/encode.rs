@@ -1,0 +1,424 @@
+//! Media parts as they go on the wire, with inline content base64-encoded straight into the
+//! request body.
+//!
+//! A large file is never held as raw bytes, base64 text and JSON body at once: its base64 is
+//! written chunk by chunk into the serializer's output (a local file is even read chunk by chunk
+//! while the body is written), so the body is the only large buffer.
+
+use std::fmt;
+use std::fs;
+use std::io::Read;
+use std::path::PathBuf;
+use std::sync::{Mutex, PoisonError};
+
+use base64::Engine;
+use bytes::Bytes;
+use serde::Serialize;
+use serde::ser::{SerializeMap, Serializer};
+
+use super::data_uri::STANDARD;
+use super::error::MediaError;
+use super::rules::Shape;
+use super::types::Detail;
+
+/// One media part, ready to serialize.
+#[derive(Debug)]
+pub(crate) struct WirePart {
+    pub(crate) shape: Shape,
+    pub(crate) payload: Payload,
+    /// `image_url.detail` (images only).
+    pub(crate) detail: Option<Detail>,
+    /// `file.filename` (`file` parts only).
+    pub(crate) filename: String,
+}
+
+/// What a part carries: a URL sent as it is, or content sent inline.
+#[derive(Debug)]
+pub(crate) enum Payload {
+    Url(String),
+    Inline {
+        /// The MIME type, as this target spells it.
+        mime: String,
+        content: Inline,
+    },
+}
+
+/// Inline content, read when the body is written.
+#[derive(Debug)]
+pub(crate) enum Inline {
+    /// In memory (given as bytes, a `data:` URI, or downloaded).
+    Bytes(Bytes),
+    /// A local file, streamed from disk into the body.
+    File {
+        path: PathBuf,
+        /// The size when the request was planned, to size the body.
+        len: u64,
+        /// How errors name it.
+        what: String,
+    },
+}
+
+impl Inline {
+    fn len(&self) -> u64 {
+        match self {
+            Self::Bytes(b) => b.len() as u64,
+            Self::File { len, .. } => *len,
+        }
+    }
+}
+
+impl WirePart {
+    /// How many bytes this part's payload takes in the body (the rest of the part is small).
+    pub(crate) fn payload_len(&self) -> usize {
+        match &self.payload {
+            Payload::Url(url) => url.len(),
+            Payload::Inline { mime, content } => {
+                let raw = usize::try_from(content.len()).unwrap_or(usize::MAX);
+                let encoded = base64::encoded_len(raw, true).unwrap_or(usize::MAX);
+                encoded.saturating_add(mime.len() + DATA_URI_OVERHEAD)
+            }
+        }
+    }
+
+    /// This part as serde sees it; read failures of streamed files land in `failure`.
+    pub(crate) fn serializable<'a>(
+        &'a self,
+        failure: &'a Mutex<Option<MediaError>>,
+    ) -> impl Serialize + 'a {
+        PartRef {
+            part: self,
+            failure,
+        }
+    }
+}
+
+/// `data:` + `;base64,`
+const DATA_URI_OVERHEAD: usize = 13;
+
+struct PartRef<'a> {
+    part: &'a WirePart,
+    failure: &'a Mutex<Option<MediaError>>,
+}
+
+impl Serialize for PartRef<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let part = self.part;
+        let payload = |as_data_uri| PayloadText {
+            payload: &part.payload,
+            as_data_uri,
+            failure: self.failure,
+        };
+        let mut map = s.serialize_map(Some(2))?;
+        match part.shape {
+            Shape::ImageUrl => {
+                map.serialize_entry("type", "image_url")?;
+                map.serialize_entry(
+                    "image_url",
+                    &UrlObject {
+                        url: payload(true),
+                        detail: part.detail,
+                    },
+                )?;
+            }
+            Shape::VideoUrl => {
+                map.serialize_entry("type", "video_url")?;
+                map.serialize_entry(
+                    "video_url",
+                    &UrlObject {
+                        url: payload(true),
+                        detail: None,
+                    },
+                )?;
+            }
+            Shape::InputAudio { format } => {
+                map.serialize_entry("type", "input_audio")?;
+                map.serialize_entry(
+                    "input_audio",
+                    &AudioObject {
+                        data: payload(false),
+                        format,
+                    },
+                )?;
+            }
+            Shape::File => {
+                map.serialize_entry("type", "file")?;
+                map.serialize_entry(
+                    "file",
+                    &FileObject {
+                        filename: &part.filename,
+                        file_data: payload(true),
+                    },
+                )?;
+            }
+        }
+        map.end()
+    }
+}
+
+#[derive(Serialize)]
+struct UrlObject<'a> {
+    url: PayloadText<'a>,
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "detail")]
+    detail: Option<Detail>,
+}
+
+fn detail<S: Serializer>(d: &Option<Detail>, s: S) -> Result<S::Ok, S::Error> {
+    match d {
+        Some(d) => s.serialize_str(d.as_str()),
+        None => s.serialize_none(),
+    }
+}
+
+#[derive(Serialize)]
+struct AudioObject<'a> {
+    data: PayloadText<'a>,
+    format: &'static str,
+}
+
+#[derive(Serialize)]
+struct FileObject<'a> {
+    filename: &'a str,
+    file_data: PayloadText<'a>,
+}
+
+/// A payload as a JSON string: the URL, a `data:<mime>;base64,…` URI, or bare base64.
+struct PayloadText<'a> {
+    payload: &'a Payload,
+    as_data_uri: bool,
+    failure: &'a Mutex<Option<MediaError>>,
+}
+
+impl Serialize for PayloadText<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self.payload {
+            Payload::Url(url) => s.serialize_str(url),
+            Payload::Inline { mime, content } => s.collect_str(&Base64Text {
+                prefix: self.as_data_uri.then_some(mime.as_str()),
+                content,
+                failure: self.failure,
+            }),
+        }
+    }
+}
+
+/// Input bytes per base64 chunk: a multiple of 3, so that only the last chunk is padded.
+const CHUNK_IN: usize = 3 * 4096;
+const CHUNK_OUT: usize = 4 * 4096;
+
+/// Base64 text written in chunks into whatever formats it (serde_json writes it straight into
+/// the body, escaping nothing since base64 needs no escapes).
+struct Base64Text<'a> {
+    prefix: Option<&'a str>,
+    content: &'a Inline,
+    failure: &'a Mutex<Option<MediaError>>,
+}
+
+impl fmt::Display for Base64Text<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(mime) = self.prefix {
+            write!(f, "data:{mime};base64,")?;
+        }
+        match self.content {
+            Inline::Bytes(bytes) => {
+                for chunk in bytes.chunks(CHUNK_IN) {
+                    self.write_chunk(f, chunk)?;
+                }
+                Ok(())
+            }
+            Inline::File { path, what, .. } => {
+                // A read error cannot travel through `fmt::Error` (serializers treat that as their
+                // own writer failing), so it is recorded and the text simply ends; the caller
+                // checks `failure` and discards the body.
+                let fail = |e: std::io::Error| {
+                    self.record(MediaError::Unreadable {
+                        what: what.clone(),
+                        reason: e.to_string(),
+                    });
+                    Ok(())
+                };
+                let mut file = match fs::File::open(path) {
+                    Ok(file) => file,
+                    Err(e) => return fail(e),
+                };
+                let mut buf = vec![0u8; CHUNK_IN];
+                loop {
+                    let filled = match fill(&mut file, &mut buf) {
+                        Ok(n) => n,
+                        Err(e) => return fail(e),
+                    };
+                    if filled == 0 {
+                        return Ok(());
+                    }
+                    self.write_chunk(f, &buf[..filled])?;
+                    if filled < buf.len() {
+                        return Ok(());
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl Base64Text<'_> {
+    fn write_chunk(&self, f: &mut fmt::Formatter<'_>, chunk: &[u8]) -> fmt::Result {
+        let mut out = [0u8; CHUNK_OUT];
+        let written = STANDARD.encode_slice(chunk, &mut out);
+        match written.map(|n| std::str::from_utf8(&out[..n])) {
+            Ok(Ok(text)) => f.write_str(text),
+            // Cannot happen (the buffer fits a chunk, base64 is ASCII); kept as an error, not a panic.
+            _ => {
+                self.record(MediaError::Unreadable {
+                    what: "inline media".into(),
+                    reason: "its base64 encoding failed".into(),
+                });
+                Ok(())
+            }
+        }
+    }
+
+    fn record(&self, error: MediaError) {
+        let mut slot = self.failure.lock().unwrap_or_else(PoisonError::into_inner);
+        slot.get_or_insert(error);
+    }
+}
+
+/// Read until `buf` is full or the file ends; the count read.
+fn fill(file: &mut fs::File, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match file.read(&mut buf[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(filled)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn json_of(part: &WirePart) -> serde_json::Value {
+        let failure = Mutex::new(None);
+        let text = serde_json::to_string(&part.serializable(&failure)).unwrap();
+        assert!(failure.lock().unwrap().is_none());
+        serde_json::from_str(&text).unwrap()
+    }
+
+    fn inline(bytes: &'static [u8], mime: &str) -> Payload {
+        Payload::Inline {
+            mime: mime.into(),
+            content: Inline::Bytes(Bytes::from_static(bytes)),
+        }
+    }
+
+    #[test]
+    fn each_shape_serializes_as_the_spec_shows() {
+        let image = WirePart {
+            shape: Shape::ImageUrl,
+            payload: Payload::Url("https://h/a.png".into()),
+            detail: Some(Detail::Low),
+            filename: String::new(),
+        };
+        assert_eq!(
+            json_of(&image),
+            json!({"type":"image_url","image_url":{"url":"https://h/a.png","detail":"low"}})
+        );
+        let audio = WirePart {
+            shape: Shape::InputAudio { format: "mp3" },
+            payload: inline(b"ID3\x04", "audio/mpeg"),
+            detail: None,
+            filename: String::new(),
+        };
+        assert_eq!(
+            json_of(&audio),
+            json!({"type":"input_audio","input_audio":{"data":"SUQzBA==","format":"mp3"}})
+        );
+        let file = WirePart {
+            shape: Shape::File,
+            payload: inline(b"%PDF-", "application/pdf"),
+            detail: None,
+            filename: "b.pdf".into(),
+        };
+        assert_eq!(
+            json_of(&file),
+            json!({"type":"file","file":{"filename":"b.pdf","file_data":"data:application/pdf;base64,JVBERi0="}})
+        );
+        let video = WirePart {
+            shape: Shape::VideoUrl,
+            payload: Payload::Url("https://h/c.mp4".into()),
+            detail: None,
+            filename: String::new(),
+        };
+        assert_eq!(
+            json_of(&video),
+            json!({"type":"video_url","video_url":{"url":"https://h/c.mp4"}})
+        );
+    }
+
+    #[test]
+    fn chunked_encoding_matches_one_shot_encoding_at_every_boundary() {
+        for len in [
+            0,
+            1,
+            2,
+            3,
+            CHUNK_IN - 1,
+            CHUNK_IN,
+            CHUNK_IN + 1,
+            3 * CHUNK_IN + 2,
+        ] {
+            let data: Vec<u8> = (0..len).map(|i| (i * 7 % 251) as u8).collect();
+            let part = WirePart {
+                shape: Shape::InputAudio { format: "wav" },
+                payload: Payload::Inline {
+                    mime: "audio/wav".into(),
+                    content: Inline::Bytes(Bytes::from(data.clone())),
+                },
+                detail: None,
+                filename: String::new(),
+            };
+            let json = json_of(&part);
+            assert_eq!(json["input_audio"]["data"], STANDARD.encode(&data), "{len}");
+            let expected_len = STANDARD.encode(&data).len() + "audio/wav".len() + DATA_URI_OVERHEAD;
+            assert_eq!(part.payload_len(), expected_len);
+        }
+    }
+
+    #[test]
+    fn files_stream_from_disk_and_read_errors_are_recorded() {
+        let dir = std::env::temp_dir().join(format!("promptfn-encode-{}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("doc.pdf");
+        let data: Vec<u8> = (0..CHUNK_IN * 2 + 5).map(|i| (i % 256) as u8).collect();
+        fs::write(&path, &data).unwrap();
+        let part = |path: PathBuf| WirePart {
+            shape: Shape::File,
+            payload: Payload::Inline {
+                mime: "application/pdf".into(),
+                content: Inline::File {
+                    path,
+                    len: data.len() as u64,
+                    what: "the PDF file doc.pdf".into(),
+                },
+            },
+            detail: None,
+            filename: "doc.pdf".into(),
+        };
+        let json = json_of(&part(path.clone()));
+        assert_eq!(
+            json["file"]["file_data"],
+            format!("data:application/pdf;base64,{}", STANDARD.encode(&data))
+        );
+        fs::remove_file(&path).unwrap();
+        let failure = Mutex::new(None);
+        let missing = part(path);
+        serde_json::to_string(&missing.serializable(&failure)).unwrap();
+        let recorded = failure.lock().unwrap().take().unwrap();
+        assert!(recorded.to_string().contains("doc.pdf"), "{recorded}");
+        let _ = fs::remove_dir(&dir);
+    }
+}
