@@ -33,6 +33,10 @@ struct Inner {
     mode: Option<Mode>,
     retries: u32,
     timeout: Duration,
+    /// The longest wait for the first byte of an answer.
+    first_byte_timeout: Option<Duration>,
+    /// The longest gap between two chunks of a streamed answer.
+    idle_timeout: Option<Duration>,
     /// Answers requests instead of the network (test doubles).
     backend: Option<SharedBackend>,
     /// Structured-output modes learnt by stepping down the ladder, per model.
@@ -103,6 +107,14 @@ impl Client {
         self.inner.timeout
     }
 
+    pub(crate) fn first_byte_timeout(&self) -> Option<Duration> {
+        self.inner.first_byte_timeout
+    }
+
+    pub(crate) fn idle_timeout(&self) -> Option<Duration> {
+        self.inner.idle_timeout
+    }
+
     pub(crate) fn auth_header(&self) -> Option<HeaderValue> {
         let key = self.inner.api_key.as_ref()?;
         let mut value = HeaderValue::from_str(&format!("Bearer {}", key.expose_secret())).ok()?;
@@ -165,6 +177,8 @@ pub struct ClientBuilder {
     retries: Option<u32>,
     timeout: Option<Duration>,
     connect_timeout: Option<Duration>,
+    first_byte_timeout: Option<Duration>,
+    idle_timeout: Option<Duration>,
     headers: Vec<(String, String)>,
     backend: Option<SharedBackend>,
 }
@@ -249,6 +263,21 @@ impl ClientBuilder {
         self
     }
 
+    /// The longest wait from sending a request to the first byte of its streamed answer
+    /// (default: none, only the total deadline applies). Covers a slow prompt evaluation.
+    pub fn first_byte_timeout(mut self, timeout: Duration) -> Self {
+        self.first_byte_timeout = Some(timeout);
+        self
+    }
+
+    /// The longest silence between two chunks of a streamed answer, keep-alive comments
+    /// included (default: none, only the total deadline applies). Catches stalled streams
+    /// long before the total deadline would.
+    pub fn idle_timeout(mut self, timeout: Duration) -> Self {
+        self.idle_timeout = Some(timeout);
+        self
+    }
+
     /// An extra header sent with every request (for aggregators that want their own).
     pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.headers.push((name.into(), value.into()));
@@ -286,6 +315,8 @@ impl ClientBuilder {
                 mode: self.mode,
                 retries: self.retries.unwrap_or(DEFAULT_RETRIES),
                 timeout,
+                first_byte_timeout: self.first_byte_timeout,
+                idle_timeout: self.idle_timeout,
                 backend: self.backend,
                 learned_modes: Mutex::new(HashMap::new()),
             }),

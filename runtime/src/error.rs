@@ -87,6 +87,19 @@ pub enum Error {
     /// The return type's schema cannot be expressed in the target's schema dialect.
     #[error("the return type cannot be sent as a schema: {0}")]
     Schema(String),
+
+    /// A streamed answer stopped before the server said it was complete: no `[DONE]` and no
+    /// finish reason (the connection dropped, or the server died mid-answer).
+    #[error(
+        "the answer stream stopped before it was complete ({reason}) after {} characters; call again",
+        partial.len()
+    )]
+    Truncated {
+        /// The answer text that arrived before the stream stopped.
+        partial: String,
+        /// How the stream ended.
+        reason: String,
+    },
 }
 
 impl From<ApiError> for Error {

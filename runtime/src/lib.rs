@@ -34,6 +34,7 @@ mod wire;
 
 pub mod lenient;
 mod schema;
+mod stream;
 
 #[doc(hidden)]
 #[path = "private.rs"]
@@ -52,6 +53,7 @@ pub use media::MediaArg;
 pub use message::{Message, Part, Role, ToolCall};
 pub use output::Output;
 pub use response::{FinishReason, Response, Usage};
+pub use stream::{ItemStream, Streamable, TextEvent, TextEvents, TextStream};
 pub use structured::Mode;
 
 #[doc(inline)]
