@@ -308,6 +308,10 @@ impl Elements {
 }
 
 #[cfg(test)]
+#[path = "elements/proptests.rs"]
+mod proptests;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 
