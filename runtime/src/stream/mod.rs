@@ -2,28 +2,12 @@
 //!
 //! [`Call::stream`](crate::Call::stream) works for the two outputs that have parts worth
 //! having early: `String` gives a [`TextStream`] of text deltas, `Vec<T>` an [`ItemStream`]
-//! of `T`s, each handed out as soon as its JSON element is complete.
+//! of `T`s, each handed out as soon as its JSON element is complete. How streams behave is
+//! documented on [`Streamable`], where users see it.
 //!
-//! How the stream behaves:
-//! - The request asks for `stream: true` and `stream_options.include_usage`; servers that
-//!   ignore the usage request are fine (usage is then `None`), and a server that rejects it is
-//!   asked again without it, before any answer has streamed.
-//! - Before the first byte the call behaves like an awaited one: it steps down the
-//!   structured-output ladder when the server rejects a mode, and the transport may retry.
-//!   After it, nothing is ever sent again: a broken stream ends with an error item, never
-//!   with a silent reconnect that could repeat or lose text.
-//! - Three deadlines: the first byte and each gap between chunks
-//!   ([`ClientBuilder::first_byte_timeout`](crate::ClientBuilder::first_byte_timeout),
-//!   [`ClientBuilder::idle_timeout`](crate::ClientBuilder::idle_timeout)), and the total
-//!   ([`Call::timeout`](crate::Call::timeout)). Dropping a stream cancels its request.
-//! - Real-world deltas are absorbed: tool-call deltas without `index` or arriving whole,
-//!   `reasoning_content`/`reasoning` (kept apart from the answer), a finish reason in its own
-//!   empty chunk, usage chunks with no choices, `: ping` comments, `data:` without a space.
-//!   An error object inside a 200 stream becomes [`Error::Api`](crate::Error::Api).
-//! - A stream that stops without `[DONE]` and without a finish reason ends with
-//!   [`Error::Truncated`](crate::Error::Truncated).
-//! - The model is never re-asked mid-stream: `retries` applies to awaited calls only. An
-//!   element that does not decode is an error item; the stream goes on.
+//! Inside: `open` sends the request (stepping down before the first byte), `session` reads the
+//! SSE body into pieces under the `deadline`s, `tool_calls` joins tool-call deltas, `elements`
+//! finds list elements in a growing answer, and `text` / `items` are the public streams.
 
 mod deadline;
 mod elements;
@@ -52,6 +36,27 @@ mod sealed {
 }
 
 /// An output that can be streamed: `String` (text deltas) or `Vec<T>` (one item at a time).
+///
+/// How the stream behaves:
+/// - The request asks for `stream: true` and `stream_options.include_usage`; servers that
+///   ignore the usage request are fine (usage is then `None`), and a server that rejects it is
+///   asked again without it, before any answer has streamed.
+/// - Before the first byte the call behaves like an awaited one: it steps down the
+///   structured-output ladder when the server rejects a mode, and the transport may retry.
+///   After it, nothing is ever sent again: a broken stream ends with an error item, never
+///   with a silent reconnect that could repeat or lose text.
+/// - Three deadlines: the first byte and each gap between chunks
+///   ([`ClientBuilder::first_byte_timeout`](crate::ClientBuilder::first_byte_timeout),
+///   [`ClientBuilder::idle_timeout`](crate::ClientBuilder::idle_timeout)), and the total
+///   ([`Call::timeout`](crate::Call::timeout)). Dropping a stream cancels its request.
+/// - Real-world deltas are absorbed: tool-call deltas without `index` or arriving whole,
+///   `reasoning_content`/`reasoning` (kept apart from the answer), a finish reason in its own
+///   empty chunk, usage chunks with no choices, `: ping` comments, `data:` without a space.
+///   An error object inside a 200 stream becomes [`Error::Api`](crate::Error::Api).
+/// - A stream that stops without `[DONE]` and without a finish reason ends with
+///   [`Error::Truncated`](crate::Error::Truncated).
+/// - The model is never re-asked mid-stream: `retries` applies to awaited calls only. An
+///   element that does not decode is an error item; the stream goes on.
 #[diagnostic::on_unimplemented(
     message = "a call returning `{Self}` cannot be streamed",
     label = "`.stream()` needs a `String` or `Vec<T>` output",

@@ -216,6 +216,16 @@ impl TextEvents {
     pub fn reasoning(&self) -> &str {
         self.0.reasoning()
     }
+
+    /// Token usage, once the server has reported it.
+    pub fn usage(&self) -> Option<Usage> {
+        self.0.usage()
+    }
+
+    /// Why the model stopped, once the server has said.
+    pub fn finish_reason(&self) -> Option<&FinishReason> {
+        self.0.finish_reason()
+    }
 }
 
 impl Stream for TextEvents {
