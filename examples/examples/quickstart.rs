@@ -1,7 +1,9 @@
-//! The tour: plain text, a classification and a struct extraction, typed.
+//! The tour: plain text, a streamed answer, a classification and a struct extraction, typed.
 //!
 //! Runs against whatever `OPENAI_BASE_URL`, `OPENAI_API_KEY` and `PROMPTFN_MODEL` name;
 //! `scripts/quickstart` starts the local model server and sets them for you.
+
+use std::io::Write;
 
 use promptfn::{Result, prompt};
 use schemars::JsonSchema;
@@ -51,6 +53,24 @@ async fn extract_person(text: &str) -> Result<Person>;
 async fn main() -> Result<()> {
     let answer = capital("France").await?;
     println!("text:      {answer}");
+
+    // The same kind of call, streamed: each piece is printed as soon as the model writes it.
+    let mut stream = capital("Japan").stream();
+    print!("streamed:  ");
+    let mut deltas = 0;
+    while let Some(delta) = stream.next().await {
+        print!("{}", delta?);
+        // Terminals show stdout line by line; show each piece now.
+        let _ = std::io::stdout().flush();
+        deltas += 1;
+    }
+    let streamed = stream.into_response().await?;
+    println!(
+        "\n           {deltas} deltas, finish reason {}",
+        streamed
+            .finish_reason
+            .map_or("not given".to_owned(), |r| r.to_string())
+    );
 
     let mood = sentiment("I loved every minute of it. Wonderful!").await?;
     println!("sentiment: {mood:?}");

@@ -511,6 +511,45 @@ enum Verdict<I> {
     Reask(String),
 }
 
+impl<T: Output> Call<T> {
+    /// Stream the answer as the model writes it, instead of awaiting it whole.
+    ///
+    /// A `String` function gives a [`TextStream`](crate::TextStream) of text deltas; a
+    /// `Vec<T>` function an [`ItemStream`](crate::ItemStream) of items, each handed out as soon
+    /// as its JSON is complete. Nothing is sent until the stream is polled; dropping it cancels
+    /// the request. The model is not re-asked mid-stream (`retries` does not apply).
+    pub fn stream(self) -> T::Stream
+    where
+        T: crate::stream::Streamable,
+    {
+        T::open(self)
+    }
+
+    /// What a streamed request needs, resolved as an awaited call resolves it.
+    pub(crate) fn prepare_stream(self) -> Result<crate::stream::Prepared> {
+        let client = self.resolve_client()?;
+        let model = self.resolve_model(&client)?;
+        let spec: &'static PromptSpec = self.spec;
+        let plan = spec.output.get::<T>();
+        let mode = self.initial_mode(&client, &model, plan);
+        let timeout = self.timeout.unwrap_or(client.timeout());
+        let instruction_at = self.instruction_at();
+        Ok(crate::stream::Prepared {
+            client,
+            model,
+            plan,
+            mode,
+            timeout,
+            function: spec.name,
+            messages: self.messages,
+            instruction_at,
+            decl: &spec.decl,
+            overrides: self.overrides,
+            media: self.media,
+        })
+    }
+}
+
 impl<T: Output> IntoFuture for Call<T> {
     type Output = Result<T>;
     type IntoFuture = Pin<Box<dyn Future<Output = Result<T>> + Send>>;

@@ -92,6 +92,19 @@ pub enum Error {
     /// type, too large to download…). Found before any request is sent.
     #[error("{0}")]
     Media(Box<crate::media::MediaError>),
+
+    /// A streamed answer stopped before the server said it was complete: no `[DONE]` and no
+    /// finish reason (the connection dropped, or the server died mid-answer).
+    #[error(
+        "the answer stream stopped before it was complete ({reason}) after {} characters; call again",
+        partial.len()
+    )]
+    Truncated {
+        /// The answer text that arrived before the stream stopped.
+        partial: String,
+        /// How the stream ended.
+        reason: String,
+    },
 }
 
 impl From<ApiError> for Error {

@@ -51,6 +51,7 @@ pub mod lenient;
 mod schema;
 mod shape;
 
+mod stream;
 #[cfg(feature = "testing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
 pub mod testing;
@@ -78,6 +79,7 @@ pub use message::{Message, Part, Role, ToolCall};
 pub use output::{Choices, Output, Validate};
 pub use response::{FinishReason, Response, Usage};
 pub use retry::{DEFAULT_MAX_ATTEMPTS, RetryPolicy};
+pub use stream::{ItemStream, Streamable, TextEvent, TextEvents, TextStream};
 pub use structured::Mode;
 pub use transport::DEFAULT_MAX_BODY_BYTES;
 

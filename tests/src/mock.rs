@@ -9,6 +9,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
 /// One request the server received.
@@ -55,6 +56,49 @@ pub enum Reply {
     Hangup,
     /// Wait this long, then answer with the inner reply.
     Delayed(Duration, Box<Reply>),
+    /// A streamed answer driven step by step: the status line and SSE headers, then each step.
+    Steps { status: u16, steps: Vec<Step> },
+}
+
+/// One step of a [`Reply::Steps`] answer.
+#[derive(Debug, Clone)]
+pub enum Step {
+    /// Write these bytes (and flush them).
+    Send(Vec<u8>),
+    /// Pause.
+    Sleep(Duration),
+    /// Wait until the test calls `notify_one` on this (at most [`STEP_WAIT_LIMIT`]).
+    Gate(Arc<Notify>),
+    /// Wait until the client closes the connection (at most [`STEP_WAIT_LIMIT`]), then call
+    /// `notify_one` on this; it is not called if the limit passes first.
+    AwaitClose(Arc<Notify>),
+}
+
+/// The longest a [`Step`] waits for the test or the client, so a failing test cannot hang.
+pub const STEP_WAIT_LIMIT: Duration = Duration::from_secs(30);
+
+/// One SSE event carrying `data`, as servers frame it: `data: …` and a blank line.
+pub fn sse(data: &str) -> Vec<u8> {
+    format!("data: {data}\n\n").into_bytes()
+}
+
+/// A `chat.completion.chunk` with one choice holding `delta` and `finish_reason`.
+pub fn chunk(delta: Value, finish_reason: Option<&str>) -> Value {
+    json!({
+        "id": "chatcmpl-stream",
+        "object": "chat.completion.chunk",
+        "created": 1_700_000_000,
+        "model": "mock-model",
+        "choices": [{"index": 0, "delta": delta, "logprobs": null, "finish_reason": finish_reason}]
+    })
+}
+
+/// A [`Reply::Stream`] sending each piece at once, in order.
+pub fn stream_of(pieces: impl IntoIterator<Item = Vec<u8>>) -> Reply {
+    Reply::Stream {
+        status: 200,
+        chunks: pieces.into_iter().map(|p| (Duration::ZERO, p)).collect(),
+    }
 }
 
 impl Reply {
@@ -314,6 +358,44 @@ async fn write_reply(socket: &mut TcpStream, reply: Reply) {
                 tokio::time::sleep(delay).await;
                 if socket.write_all(&bytes).await.is_err() || socket.flush().await.is_err() {
                     return;
+                }
+            }
+        }
+        Reply::Steps { status, steps } => {
+            let head = format!(
+                "HTTP/1.1 {status} {}\r\ncontent-type: text/event-stream\r\ncache-control: no-cache\r\nconnection: close\r\n\r\n",
+                reason(status)
+            );
+            if socket.write_all(head.as_bytes()).await.is_err() {
+                return;
+            }
+            for step in steps {
+                match step {
+                    Step::Send(bytes) => {
+                        if socket.write_all(&bytes).await.is_err() || socket.flush().await.is_err()
+                        {
+                            return;
+                        }
+                    }
+                    Step::Sleep(delay) => tokio::time::sleep(delay).await,
+                    Step::Gate(gate) => {
+                        let _ = tokio::time::timeout(STEP_WAIT_LIMIT, gate.notified()).await;
+                    }
+                    Step::AwaitClose(closed) => {
+                        let mut sink = [0u8; 1024];
+                        let eof = async {
+                            loop {
+                                match socket.read(&mut sink).await {
+                                    Ok(0) | Err(_) => break,
+                                    Ok(_) => {}
+                                }
+                            }
+                        };
+                        if tokio::time::timeout(STEP_WAIT_LIMIT, eof).await.is_ok() {
+                            closed.notify_one();
+                        }
+                        return;
+                    }
                 }
             }
         }

@@ -359,6 +359,76 @@ fn arguments<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error
     })
 }
 
+/// One chunk of a streamed answer (`chat.completion.chunk`), read leniently.
+///
+/// Every field may be absent or null: servers send `"role":null,"content":null` deltas, usage
+/// chunks with `choices: []`, and error objects in place of chunks (wire-format.md §1, §3).
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct ChatChunk {
+    #[serde(deserialize_with = "lenient_string")]
+    pub(crate) id: Option<String>,
+    #[serde(deserialize_with = "lenient_string")]
+    pub(crate) model: Option<String>,
+    #[serde(deserialize_with = "null_as_default")]
+    pub(crate) choices: Vec<ChunkChoice>,
+    pub(crate) usage: Option<Usage>,
+    /// vLLM, sglang and llama-server put an error object in a `data:` line of a 200 stream.
+    pub(crate) error: Option<Value>,
+}
+
+/// One choice of a stream chunk.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct ChunkChoice {
+    #[serde(deserialize_with = "null_as_default")]
+    pub(crate) delta: Delta,
+    #[serde(deserialize_with = "crate::response::finish_reason")]
+    pub(crate) finish_reason: Option<FinishReason>,
+}
+
+/// What one chunk adds to the answer.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct Delta {
+    #[serde(deserialize_with = "content")]
+    pub(crate) content: Option<String>,
+    #[serde(deserialize_with = "lenient_string")]
+    pub(crate) refusal: Option<String>,
+    /// DeepSeek, new-api and llama-server call the reasoning text `reasoning_content`; vLLM
+    /// and mlx call it `reasoning`. Two fields, not an alias: a server may send both.
+    #[serde(deserialize_with = "lenient_string")]
+    pub(crate) reasoning_content: Option<String>,
+    #[serde(deserialize_with = "lenient_string")]
+    pub(crate) reasoning: Option<String>,
+    #[serde(deserialize_with = "null_as_default")]
+    pub(crate) tool_calls: Vec<ToolCallDelta>,
+    /// The legacy single `function_call`, streamed the same way.
+    pub(crate) function_call: Option<WireFunction>,
+}
+
+/// A piece of a tool call: `index` is the only key the spec requires, and some servers omit
+/// even that (Gemini compatibility layers, one-api's Claude channel).
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct ToolCallDelta {
+    pub(crate) index: Option<u32>,
+    #[serde(deserialize_with = "lenient_string")]
+    pub(crate) id: Option<String>,
+    #[serde(deserialize_with = "null_as_default")]
+    pub(crate) function: WireFunction,
+}
+
+impl Delta {
+    /// The reasoning text, under whichever name the server used.
+    pub(crate) fn reasoning_text(&self) -> Option<&str> {
+        self.reasoning_content
+            .as_deref()
+            .or(self.reasoning.as_deref())
+            .filter(|r| !r.is_empty())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -437,5 +507,40 @@ mod tests {
                 {"role":"tool","content":"ok","tool_call_id":"c1"}
             ]})
         );
+    }
+
+    #[test]
+    fn reads_stream_chunks_with_nulls_and_missing_keys() {
+        let chunk: ChatChunk = serde_json::from_str(
+            r#"{"id":"c","choices":[{"index":0,"delta":{"role":null,"content":null},"finish_reason":null}],"usage":null}"#,
+        )
+        .unwrap();
+        assert_eq!(chunk.choices[0].delta.content, None);
+        assert_eq!(chunk.usage, None);
+        let usage: ChatChunk = serde_json::from_str(
+            r#"{"choices":[],"usage":{"prompt_tokens":3,"completion_tokens":4,"total_tokens":7}}"#,
+        )
+        .unwrap();
+        assert!(usage.choices.is_empty());
+        assert_eq!(usage.usage, Some(Usage::new(3, 4)));
+        let tool: ChatChunk = serde_json::from_str(
+            r#"{"choices":[{"delta":{"tool_calls":[{"id":"x","type":null,"function":{"arguments":"{\"a\""}}]},"finish_reason":""}]}"#,
+        )
+        .unwrap();
+        let call = &tool.choices[0].delta.tool_calls[0];
+        assert_eq!(call.index, None);
+        assert_eq!(call.function.arguments.as_deref(), Some("{\"a\""));
+        assert_eq!(tool.choices[0].finish_reason, None);
+    }
+
+    #[test]
+    fn delta_reasoning_under_either_name() {
+        let a: Delta = serde_json::from_str(r#"{"reasoning_content":"r1"}"#).unwrap();
+        let b: Delta = serde_json::from_str(r#"{"reasoning":"r2"}"#).unwrap();
+        let both: Delta =
+            serde_json::from_str(r#"{"reasoning_content":"r","reasoning":"r"}"#).unwrap();
+        assert_eq!(a.reasoning_text(), Some("r1"));
+        assert_eq!(b.reasoning_text(), Some("r2"));
+        assert_eq!(both.reasoning_text(), Some("r"));
     }
 }

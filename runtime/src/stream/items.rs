@@ -1,0 +1,305 @@
+//! Lists as they are written: [`ItemStream`] hands out each element of a `Vec<T>` answer as
+//! soon as its JSON is complete.
+
+use std::collections::VecDeque;
+use std::future::poll_fn;
+use std::marker::PhantomData;
+use std::ops::Range;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use futures_core::Stream;
+use schemars::JsonSchema;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use crate::error::{DecodeError, Error, RejectedAnswer, Result};
+use crate::lenient::{self, Repair};
+use crate::output::OutputPlan;
+use crate::response::{FinishReason, Response, Usage};
+use crate::structured::Mode;
+
+use super::elements::{Elements, Ending as ListEnding};
+use super::session::{Ending, Piece, Session};
+
+/// Where the answer is read from while it streams.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Source {
+    /// The message content (`JsonSchema`, `JsonObject` and `Prompt` modes).
+    Content,
+    /// The arguments of the forced tool call (`Tool` mode).
+    Arguments,
+}
+
+/// The items of a `Vec<T>` prompt function, one at a time, from
+/// [`Call::stream`](crate::Call::stream).
+///
+/// A [`Stream`] of `Result<T>`: each element of the answer's list is decoded (with the tolerant
+/// decoder, against `T`'s schema) and handed out as soon as its JSON is complete, while the
+/// model is still writing the next ones. In `Tool` mode the list is read from the forced tool
+/// call's arguments as they stream; in the other modes from the content.
+///
+/// ```no_run
+/// # use promptfn::{prompt, Result};
+/// # #[derive(Debug, serde::Deserialize, schemars::JsonSchema)] struct City { name: String }
+/// #[prompt("List the five largest cities of {country}.")]
+/// async fn cities(country: &str) -> Result<Vec<City>>;
+///
+/// # async fn demo() -> Result<()> {
+/// let mut stream = cities("Japan").stream();
+/// while let Some(city) = stream.next().await {
+///     println!("{:?}", city?);
+/// }
+/// # Ok(()) }
+/// ```
+///
+/// An element that does not fit `T` is an error item, and the stream goes on with the next
+/// one. When the answer holds no list the scanner can follow (prose, an unusual shape), the
+/// whole answer is decoded once it is complete, and its items come then. A model is never
+/// re-asked mid-stream: the `retries` setting does not apply to streams. The last item is an
+/// error when the answer is not usable (cut at the token limit, filtered, refused, or cut by
+/// the connection). Dropping the stream cancels the request.
+#[must_use = "a stream does nothing until it is polled"]
+pub struct ItemStream<T> {
+    session: Session,
+    /// The `Vec<T>` plan, for decoding a whole answer the scanner could not follow.
+    plan: Option<&'static OutputPlan>,
+    /// `T`'s own schema, for decoding one element.
+    item_schema: Value,
+    elements: Elements,
+    /// The tool call read in `Tool` mode, fixed when its first arguments arrive.
+    answer_call: Option<usize>,
+    ready: VecDeque<Result<T>>,
+    repairs: Vec<Repair>,
+    /// The verdict came: the answer is complete and usable.
+    complete: bool,
+    failed: bool,
+    _item: PhantomData<fn() -> T>,
+}
+
+// Items are only ever moved, never pinned.
+impl<T> Unpin for ItemStream<T> {}
+
+impl<T> std::fmt::Debug for ItemStream<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ItemStream")
+            .field("session", &self.session)
+            .field("items_found", &self.elements.found())
+            .field("ready", &self.ready.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T: DeserializeOwned + JsonSchema + Send + 'static> ItemStream<T> {
+    pub(crate) fn new(session: Session, plan: Option<&'static OutputPlan>) -> Self {
+        Self {
+            session,
+            plan,
+            item_schema: schemars::schema_for!(T).to_value(),
+            elements: Elements::new(),
+            answer_call: None,
+            ready: VecDeque::new(),
+            repairs: Vec::new(),
+            complete: false,
+            failed: false,
+            _item: PhantomData,
+        }
+    }
+
+    /// The next item; `None` at the end.
+    pub async fn next(&mut self) -> Option<Result<T>> {
+        poll_fn(|cx| self.poll_item(cx)).await
+    }
+
+    /// Reads the rest of the stream and returns the items not handed out yet (all of them,
+    /// if the stream was not polled before) with the metadata: usage, finish reason, the
+    /// repairs the tolerant decoder made, the raw event stream.
+    ///
+    /// # Errors
+    ///
+    /// The first error item among the rest of the stream. If the stream already handed out
+    /// the error that ended it, an [`Error::Config`] saying so.
+    pub async fn into_response(mut self) -> Result<Response<Vec<T>>> {
+        let mut items = Vec::new();
+        while let Some(item) = self.next().await {
+            items.push(item?);
+        }
+        if !self.complete {
+            return Err(Error::Config(if self.failed {
+                "the stream already ended with an error, handed out by `next`; there is no response"
+                    .into()
+            } else {
+                "the stream ended without an answer".into()
+            }));
+        }
+        Ok(self.session.response(items, self.repairs.clone()))
+    }
+
+    /// The reasoning text received so far (empty when the model gives none).
+    pub fn reasoning(&self) -> &str {
+        &self.session.assembled.reasoning
+    }
+
+    /// Token usage, once the server has reported it.
+    pub fn usage(&self) -> Option<Usage> {
+        self.session.assembled.usage
+    }
+
+    /// Why the model stopped, once the server has said.
+    pub fn finish_reason(&self) -> Option<&FinishReason> {
+        self.session.assembled.finish_reason.as_ref()
+    }
+
+    fn source(&self) -> Source {
+        if self.session.mode == Some(Mode::Tool) {
+            Source::Arguments
+        } else {
+            Source::Content
+        }
+    }
+
+    fn poll_item(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<T>>> {
+        loop {
+            if let Some(item) = self.ready.pop_front() {
+                return Poll::Ready(Some(item));
+            }
+            let piece = match self.session.poll_piece(cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(None) => return Poll::Ready(None),
+                Poll::Ready(Some(Err(e))) => {
+                    self.failed = true;
+                    return Poll::Ready(Some(Err(e)));
+                }
+                Poll::Ready(Some(Ok(piece))) => piece,
+            };
+            match piece {
+                Piece::Text(_) if self.source() == Source::Content => self.scan(Source::Content),
+                Piece::Arguments if self.source() == Source::Arguments => {
+                    self.scan(Source::Arguments);
+                }
+                Piece::Text(_) | Piece::Arguments | Piece::Reasoning(_) => {}
+                Piece::End(ending) => self.end(&ending),
+            }
+        }
+    }
+
+    /// The answer text from `source`, as far as it has arrived.
+    fn text(&mut self, source: Source) -> &str {
+        // The call read in `Tool` mode is fixed by the first arguments, so the scan never
+        // jumps from one call's text to another's.
+        if source == Source::Arguments && self.answer_call.is_none() {
+            self.answer_call = self.session.assembled.tool_calls.answer();
+        }
+        answer_text(&self.session, self.answer_call, source)
+    }
+
+    /// Reads the elements completed by the latest text.
+    fn scan(&mut self, source: Source) {
+        let _ = self.text(source);
+        let text = answer_text(&self.session, self.answer_call, source);
+        let mut found: Vec<Range<usize>> = Vec::new();
+        self.elements.feed(text, &mut found);
+        for range in found {
+            let item =
+                decode_element::<T>(&text[range], &self.item_schema).map(|(value, repairs)| {
+                    self.repairs.extend(repairs);
+                    value
+                });
+            self.ready.push_back(item);
+        }
+    }
+
+    fn end(&mut self, ending: &Ending) {
+        // The answer is where the mode put it; else where the server put it instead (servers
+        // that ignore tool_choice answer in the content, and the other way round).
+        let live = self.source();
+        let other = match live {
+            Source::Content => Source::Arguments,
+            Source::Arguments => Source::Content,
+        };
+        let source = if self.text(live).trim().is_empty() && !self.text(other).trim().is_empty() {
+            self.elements = Elements::new();
+            self.scan(other);
+            other
+        } else {
+            live
+        };
+        let answer = self.text(source).to_owned();
+        if let Err(e) = self.session.verdict(ending, &answer) {
+            self.ready.push_back(Err(e));
+            return;
+        }
+        self.complete = true;
+        if self.elements.ending() == ListEnding::Closed {
+            return;
+        }
+        // The scanner lost the list (prose, an unusual shape) or it was left open: decode the
+        // whole answer, and hand out what the scanner had not.
+        let Some(plan) = self.plan else {
+            return;
+        };
+        let found = self.elements.found();
+        match plan.decode::<Vec<T>>(&answer) {
+            Ok((items, repairs)) => {
+                if items.len() < found {
+                    tracing::debug!(
+                        function = self.session.function,
+                        found,
+                        decoded = items.len(),
+                        "the whole answer decodes to fewer items than were streamed"
+                    );
+                }
+                self.repairs.extend(repairs);
+                self.ready.extend(items.into_iter().skip(found).map(Ok));
+            }
+            Err(reason) => {
+                self.complete = false;
+                self.ready.push_back(Err(DecodeError {
+                    type_name: std::any::type_name::<Vec<T>>(),
+                    attempts: vec![RejectedAnswer {
+                        raw: answer,
+                        reason,
+                    }],
+                }
+                .into()));
+            }
+        }
+    }
+}
+
+/// The answer text from `source`: the content, or the arguments of the call read in `Tool` mode.
+fn answer_text(session: &Session, answer_call: Option<usize>, source: Source) -> &str {
+    let assembled = &session.assembled;
+    match source {
+        Source::Content => &assembled.content,
+        Source::Arguments => answer_call
+            .and_then(|at| assembled.tool_calls.slot(at))
+            .map_or("", |call| call.arguments.as_str()),
+    }
+}
+
+/// Decodes one element of the list.
+fn decode_element<T: DeserializeOwned>(text: &str, schema: &Value) -> Result<(T, Vec<Repair>)> {
+    let reject = |reason: String| -> Error {
+        DecodeError {
+            type_name: std::any::type_name::<T>(),
+            attempts: vec![RejectedAnswer {
+                raw: text.to_owned(),
+                reason,
+            }],
+        }
+        .into()
+    };
+    let decoded = lenient::decode(text, schema).map_err(|f| reject(f.to_string()))?;
+    let value = serde_json::from_value(decoded.value)
+        .map_err(|e| reject(format!("the JSON does not fit the type: {e}")))?;
+    Ok((value, decoded.repairs))
+}
+
+impl<T: DeserializeOwned + JsonSchema + Send + 'static> Stream for ItemStream<T> {
+    type Item = Result<T>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.get_mut().poll_item(cx)
+    }
+}

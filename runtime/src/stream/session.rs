@@ -1,0 +1,466 @@
+//! One streamed exchange, from sending the request to the verdict on how it ended.
+//!
+//! The session owns the request in flight (dropping it drops the connection), decodes the SSE
+//! body as it arrives, reads each event as a chat-completion chunk, keeps what the chunks say
+//! (text, reasoning, tool calls, usage, finish reason) and hands out [`Piece`]s in arrival
+//! order. The public streams turn pieces into text deltas or typed items.
+
+use std::collections::VecDeque;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use bytes::Bytes;
+
+use crate::error::{ApiError, Error, ProviderError, Result, excerpt};
+use crate::response::{FinishReason, Response, Usage};
+use crate::structured::Mode;
+use crate::transport::MAX_BODY_BYTES;
+use crate::wire::openai::{ChatChunk, ChatResponse, ChunkChoice};
+use crate::wire::sse::{SseDecoder, SseEvent, SseItem};
+
+use super::deadline::{Deadlines, Limits};
+use super::open::{ByteStream, Prepared, Started};
+use super::tool_calls::ToolCalls;
+
+/// What the session hands out, in the order the server sent it.
+#[derive(Debug)]
+pub(crate) enum Piece {
+    /// Answer text.
+    Text(String),
+    /// Reasoning text.
+    Reasoning(String),
+    /// A tool call's arguments grew (read them from [`Session::tool_calls`]).
+    Arguments,
+    /// The body is over; [`Session::verdict`] says whether the answer is usable.
+    End(Ending),
+}
+
+/// How the body ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Ending {
+    /// `[DONE]` arrived, or the server gave a finish reason before closing.
+    Complete,
+    /// The body stopped without either: the answer may be cut.
+    Truncated(String),
+}
+
+type Opening = Pin<Box<dyn Future<Output = Result<Started>> + Send>>;
+
+enum State {
+    /// The call could not even be prepared; the error is handed out on the first poll.
+    Failed(Error),
+    Opening(Opening),
+    Reading(ByteStream),
+    Finished,
+}
+
+/// How the body is framed; decided by its first non-blank byte.
+#[derive(Debug)]
+enum Framing {
+    Unknown,
+    Sse,
+    /// The server ignored `stream: true` and sent one JSON (or HTML) body.
+    Whole(Vec<u8>),
+}
+
+/// What the chunks have said so far.
+#[derive(Debug, Default)]
+pub(crate) struct Assembled {
+    pub(crate) id: Option<String>,
+    pub(crate) model: Option<String>,
+    pub(crate) usage: Option<Usage>,
+    pub(crate) finish_reason: Option<FinishReason>,
+    pub(crate) content: String,
+    pub(crate) reasoning: String,
+    pub(crate) refusal: String,
+    pub(crate) tool_calls: ToolCalls,
+}
+
+/// One streamed exchange.
+pub(crate) struct Session {
+    state: State,
+    deadlines: Deadlines,
+    decoder: SseDecoder,
+    framing: Framing,
+    pending: VecDeque<Piece>,
+    pub(crate) assembled: Assembled,
+    raw: Vec<u8>,
+    raw_dropped: usize,
+    pub(crate) function: &'static str,
+    pub(crate) mode: Option<Mode>,
+    requests: u32,
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("function", &self.function)
+            .field("mode", &self.mode)
+            .field("assembled", &self.assembled)
+            .field("raw_bytes", &(self.raw.len() + self.raw_dropped))
+            .finish_non_exhaustive()
+    }
+}
+
+impl Session {
+    /// A session for a prepared call; nothing is sent until the first poll.
+    pub(crate) fn new(prepared: Result<Prepared>) -> Self {
+        let (state, limits, function, mode) = match prepared {
+            Ok(p) => {
+                let limits = Limits {
+                    total: p.timeout,
+                    first_byte: p.client.first_byte_timeout(),
+                    idle: p.client.idle_timeout(),
+                };
+                let (function, mode) = (p.function, p.mode);
+                let opening: Opening = Box::pin(super::open::start(p));
+                (State::Opening(opening), limits, function, mode)
+            }
+            Err(e) => {
+                let limits = Limits {
+                    total: crate::client::DEFAULT_TIMEOUT,
+                    first_byte: None,
+                    idle: None,
+                };
+                (State::Failed(e), limits, "", None)
+            }
+        };
+        Self {
+            state,
+            deadlines: Deadlines::new(limits),
+            decoder: SseDecoder::new(),
+            framing: Framing::Unknown,
+            pending: VecDeque::new(),
+            assembled: Assembled::default(),
+            raw: Vec::new(),
+            raw_dropped: 0,
+            function,
+            mode,
+            requests: 0,
+        }
+    }
+
+    /// The next piece; `None` once the stream is over (after its `End` or its error).
+    pub(crate) fn poll_piece(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Piece>>> {
+        loop {
+            if let Some(piece) = self.pending.pop_front() {
+                return Poll::Ready(Some(Ok(piece)));
+            }
+            let polled = match &mut self.state {
+                State::Finished => return Poll::Ready(None),
+                State::Failed(_) => {
+                    let State::Failed(e) = std::mem::replace(&mut self.state, State::Finished)
+                    else {
+                        return Poll::Ready(None);
+                    };
+                    return Poll::Ready(Some(Err(e)));
+                }
+                State::Opening(opening) => match opening.as_mut().poll(cx) {
+                    Poll::Ready(Ok(started)) => {
+                        self.mode = started.mode;
+                        self.requests = started.requests;
+                        self.state = State::Reading(started.body);
+                        continue;
+                    }
+                    Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
+                    Poll::Pending => Poll::Pending,
+                },
+                State::Reading(body) => match body.as_mut().poll_next(cx) {
+                    Poll::Ready(Some(Ok(chunk))) => Poll::Ready(self.take(chunk)),
+                    Poll::Ready(Some(Err(e))) => Poll::Ready(Err(e)),
+                    Poll::Ready(None) => Poll::Ready(self.end_of_body()),
+                    Poll::Pending => Poll::Pending,
+                },
+            };
+            match polled {
+                Poll::Ready(Ok(())) => continue,
+                Poll::Ready(Err(e)) => return self.fail(e),
+                Poll::Pending => {
+                    return match self.deadlines.poll_expired(cx) {
+                        // Dropping the request in flight closes its connection.
+                        Poll::Ready(e) => self.fail(e),
+                        Poll::Pending => Poll::Pending,
+                    };
+                }
+            }
+        }
+    }
+
+    fn fail(&mut self, e: Error) -> Poll<Option<Result<Piece>>> {
+        self.state = State::Finished;
+        self.pending.clear();
+        Poll::Ready(Some(Err(e)))
+    }
+
+    /// A chunk of the body arrived.
+    fn take(&mut self, chunk: Bytes) -> Result<()> {
+        self.deadlines.on_bytes()?;
+        self.keep_raw(&chunk);
+        match &mut self.framing {
+            Framing::Sse => self.decode_sse(&chunk),
+            Framing::Whole(body) => {
+                body.extend_from_slice(&chunk);
+                if body.len() > MAX_BODY_BYTES {
+                    return Err(Error::Protocol {
+                        reason: format!(
+                            "the response body exceeds {} MiB; the server is misbehaving",
+                            MAX_BODY_BYTES / (1024 * 1024)
+                        ),
+                        raw: excerpt(&String::from_utf8_lossy(&self.raw)),
+                    });
+                }
+                Ok(())
+            }
+            Framing::Unknown => {
+                // SSE lines start with a field name or `:`; a body starting like JSON or HTML
+                // comes from a server that ignored `stream: true`.
+                let first = chunk
+                    .iter()
+                    .find(|b| !b.is_ascii_whitespace() && !matches!(b, 0xEF | 0xBB | 0xBF));
+                match first {
+                    None => {
+                        self.decoder.feed(&chunk).for_each(drop);
+                        Ok(())
+                    }
+                    Some(b'{' | b'[' | b'<') => {
+                        self.framing = Framing::Whole(chunk.to_vec());
+                        Ok(())
+                    }
+                    Some(_) => {
+                        self.framing = Framing::Sse;
+                        self.decode_sse(&chunk)
+                    }
+                }
+            }
+        }
+    }
+
+    fn keep_raw(&mut self, chunk: &[u8]) {
+        let room = MAX_BODY_BYTES.saturating_sub(self.raw.len());
+        let kept = chunk.len().min(room);
+        self.raw.extend_from_slice(&chunk[..kept]);
+        self.raw_dropped += chunk.len() - kept;
+    }
+
+    fn decode_sse(&mut self, chunk: &[u8]) -> Result<()> {
+        // Decoding the whole chunk queues its items in the decoder; they are taken one by one.
+        let _ = self.decoder.feed(chunk);
+        while let Some(item) = self.decoder.next_item() {
+            match item {
+                Ok(SseItem::Event(event)) => self.event(&event)?,
+                Ok(SseItem::Done) => {
+                    self.finish(Ending::Complete);
+                    return Ok(());
+                }
+                Err(e) => {
+                    return Err(Error::Protocol {
+                        reason: e.to_string(),
+                        raw: excerpt(&String::from_utf8_lossy(&self.raw)),
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The body is over without `[DONE]`.
+    fn end_of_body(&mut self) -> Result<()> {
+        if let Framing::Whole(body) = std::mem::replace(&mut self.framing, Framing::Sse) {
+            return self.whole(&body);
+        }
+        let ending = match self.decoder.finish() {
+            Ok(()) => Ending::Complete,
+            // A finish reason says the answer is complete; what was cut is the usage chunk
+            // or the sentinel, which some servers never send.
+            Err(cut) if self.assembled.finish_reason.is_some() => {
+                tracing::debug!(function = self.function, %cut, "stream ended after its finish reason but without [DONE]");
+                Ending::Complete
+            }
+            Err(cut) => Ending::Truncated(cut.to_string()),
+        };
+        self.finish(ending);
+        Ok(())
+    }
+
+    fn finish(&mut self, ending: Ending) {
+        self.pending.push_back(Piece::End(ending));
+        // Nothing after `[DONE]` matters; dropping the body releases the connection.
+        self.state = State::Finished;
+    }
+
+    /// One SSE event: a chunk, or an error the server put in the stream.
+    fn event(&mut self, event: &SseEvent) -> Result<()> {
+        let data = event.data.trim();
+        if event.event.as_deref() == Some("error") {
+            return Err(ApiError::from_body(200, data.as_bytes()).into());
+        }
+        if data.is_empty() {
+            return Ok(());
+        }
+        let chunk: ChatChunk = serde_json::from_str(data).map_err(|e| Error::Protocol {
+            reason: format!("a stream event is not a chat-completion chunk: {e}"),
+            raw: excerpt(data),
+        })?;
+        if chunk.error.as_ref().is_some_and(|e| !e.is_null()) {
+            return Err(ApiError::from_body(200, data.as_bytes()).into());
+        }
+        let a = &mut self.assembled;
+        // Gemini behind one-api gives every chunk a fresh id: keep the first.
+        a.id = a.id.take().or(chunk.id);
+        a.model = a.model.take().or(chunk.model);
+        if chunk.usage.is_some() {
+            a.usage = chunk.usage;
+        }
+        // Choices are merged: one answer is streamed (n > 1 is refused), and new-api's Claude
+        // channel numbers choices by content block.
+        for choice in chunk.choices {
+            self.choice(choice);
+        }
+        Ok(())
+    }
+
+    fn choice(&mut self, choice: ChunkChoice) {
+        let a = &mut self.assembled;
+        let delta = choice.delta;
+        if let Some(reasoning) = delta.reasoning_text() {
+            a.reasoning.push_str(reasoning);
+            self.pending
+                .push_back(Piece::Reasoning(reasoning.to_owned()));
+        }
+        if let Some(refusal) = &delta.refusal {
+            a.refusal.push_str(refusal);
+        }
+        let mut arguments = false;
+        for call in &delta.tool_calls {
+            arguments |= a.tool_calls.apply(call);
+        }
+        if let Some(function) = &delta.function_call {
+            arguments |= a.tool_calls.apply_legacy(function);
+        }
+        if arguments {
+            self.pending.push_back(Piece::Arguments);
+        }
+        if let Some(text) = delta.content.filter(|t| !t.is_empty()) {
+            a.content.push_str(&text);
+            self.pending.push_back(Piece::Text(text));
+        }
+        if choice.finish_reason.is_some() {
+            a.finish_reason = choice.finish_reason;
+        }
+    }
+
+    /// A server that ignored `stream: true`: its one body becomes one of each piece.
+    fn whole(&mut self, body: &[u8]) -> Result<()> {
+        let raw = || excerpt(&String::from_utf8_lossy(body));
+        let parsed =
+            ChatResponse::parse(body).map_err(|reason| Error::Protocol { reason, raw: raw() })?;
+        if parsed.error.as_ref().is_some_and(|e| !e.is_null()) {
+            return Err(ApiError::from_body(200, body).into());
+        }
+        let Some(choice) = parsed.choices.into_iter().next() else {
+            return Err(Error::Protocol {
+                reason: "the completion has no choices".into(),
+                raw: raw(),
+            });
+        };
+        let message = choice.message;
+        let json = serde_json::json!({
+            "id": parsed.id,
+            "model": parsed.model,
+            "usage": parsed.usage,
+            "choices": [{
+                "delta": {
+                    "content": message.content,
+                    "refusal": message.refusal,
+                    "reasoning_content": message.reasoning_content,
+                    "tool_calls": message.calls().iter().enumerate().map(|(i, c)| serde_json::json!({
+                        "index": i, "id": c.id, "function": {"name": c.name, "arguments": c.arguments}
+                    })).collect::<Vec<_>>(),
+                },
+                "finish_reason": choice.finish_reason.as_ref().map(FinishReason::as_str),
+            }],
+        });
+        self.event(&SseEvent {
+            data: json.to_string(),
+            ..SseEvent::default()
+        })?;
+        self.finish(Ending::Complete);
+        Ok(())
+    }
+
+    /// Whether the answer is usable, given how the body ended; `partial` is the answer text
+    /// (content or tool arguments) the errors keep.
+    pub(crate) fn verdict(&self, ending: &Ending, partial: &str) -> Result<()> {
+        let a = &self.assembled;
+        match &a.finish_reason {
+            Some(FinishReason::Length) => {
+                return Err(Error::Incomplete {
+                    partial: partial.to_owned(),
+                    usage: a.usage,
+                });
+            }
+            Some(FinishReason::ContentFilter) => {
+                return Err(Error::ContentFilter {
+                    partial: partial.to_owned(),
+                });
+            }
+            // OpenRouter ends a failed stream with `finish_reason: "error"` instead of an error object.
+            Some(FinishReason::Other(reason)) if reason == "error" => {
+                return Err(ApiError {
+                    status: 200,
+                    error: Some(ProviderError {
+                        message: "the server ended the stream with finish_reason \"error\"".into(),
+                        kind: None,
+                        code: None,
+                        param: None,
+                    }),
+                    raw: excerpt(&self.raw_text()),
+                    retry_after: None,
+                }
+                .into());
+            }
+            _ => {}
+        }
+        if let Ending::Truncated(reason) = ending {
+            return Err(Error::Truncated {
+                partial: partial.to_owned(),
+                reason: reason.clone(),
+            });
+        }
+        if !a.refusal.trim().is_empty() {
+            return Err(Error::Refused {
+                refusal: a.refusal.clone(),
+            });
+        }
+        Ok(())
+    }
+
+    fn raw_text(&self) -> String {
+        let mut raw = String::from_utf8_lossy(&self.raw).into_owned();
+        if self.raw_dropped > 0 {
+            raw.push_str(&format!("… [{} more bytes]", self.raw_dropped));
+        }
+        raw
+    }
+
+    /// The metadata so far around `value`.
+    pub(crate) fn response<V>(
+        &self,
+        value: V,
+        repairs: Vec<crate::lenient::Repair>,
+    ) -> Response<V> {
+        let a = &self.assembled;
+        Response {
+            value,
+            id: a.id.clone(),
+            model: a.model.clone(),
+            usage: a.usage,
+            finish_reason: a.finish_reason.clone(),
+            raw: self.raw_text(),
+            repairs,
+            requests: self.requests,
+            mode: self.mode,
+        }
+    }
+}

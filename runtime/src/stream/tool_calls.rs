@@ -1,0 +1,219 @@
+//! Putting streamed tool calls back together from their deltas.
+//!
+//! The spec sends a call's `id` and `name` once, then argument pieces under the same `index`.
+//! Real servers differ (wire-format.md §3): Gemini and one-api's Claude channel omit `index`,
+//! some send a whole call in one delta, older Gemini builds give every call index 0, and
+//! llama-cpp-python repeats `id`, `type` and `name` in every delta. So a delta joins the call
+//! with the same `id`; else the call with the same `index`; else, with neither, the latest call.
+
+#[cfg(test)]
+use crate::message::ToolCall;
+use crate::structured::ANSWER_TOOL;
+use crate::wire::openai::{ToolCallDelta, WireFunction};
+
+/// One call being assembled.
+#[derive(Debug, Default)]
+pub(crate) struct Slot {
+    index: Option<u32>,
+    id: Option<String>,
+    pub(crate) name: String,
+    pub(crate) arguments: String,
+}
+
+/// The calls of one streamed answer, in the order they started.
+#[derive(Debug, Default)]
+pub(crate) struct ToolCalls {
+    slots: Vec<Slot>,
+    /// A `tool_calls` delta was seen: a legacy `function_call` beside it repeats the same call.
+    modern: bool,
+}
+
+impl ToolCalls {
+    /// Adds one delta; returns whether it brought argument text.
+    pub(crate) fn apply(&mut self, delta: &ToolCallDelta) -> bool {
+        self.modern = true;
+        let id = delta.id.as_deref().filter(|id| !id.is_empty());
+        let at = match self.find(delta.index, id) {
+            Some(at) => at,
+            None => {
+                self.slots.push(Slot {
+                    index: delta.index,
+                    ..Slot::default()
+                });
+                self.slots.len() - 1
+            }
+        };
+        let slot = &mut self.slots[at];
+        if slot.id.is_none() {
+            slot.id = id.map(str::to_owned);
+        }
+        Self::extend(slot, &delta.function)
+    }
+
+    /// Adds a legacy `function_call` delta, unless `tool_calls` deltas carry the same call.
+    pub(crate) fn apply_legacy(&mut self, function: &WireFunction) -> bool {
+        if self.modern {
+            return false;
+        }
+        if self.slots.is_empty() {
+            self.slots.push(Slot::default());
+        }
+        let last = self.slots.len() - 1;
+        Self::extend(&mut self.slots[last], function)
+    }
+
+    fn find(&self, index: Option<u32>, id: Option<&str>) -> Option<usize> {
+        if let Some(id) = id {
+            if let Some(at) = self.slots.iter().position(|s| s.id.as_deref() == Some(id)) {
+                return Some(at);
+            }
+            // A new id is a new call, unless the call at this index has not had its id yet.
+            return index.and_then(|ix| {
+                self.slots
+                    .iter()
+                    .rposition(|s| s.index == Some(ix) && s.id.is_none())
+            });
+        }
+        match index {
+            Some(ix) => self.slots.iter().rposition(|s| s.index == Some(ix)),
+            None => self.slots.len().checked_sub(1),
+        }
+    }
+
+    fn extend(slot: &mut Slot, function: &WireFunction) -> bool {
+        // Names come whole (once, or repeated in every delta); only arguments come in pieces.
+        if slot.name.is_empty()
+            && let Some(name) = function.name.as_deref()
+        {
+            slot.name = name.to_owned();
+        }
+        match function.arguments.as_deref() {
+            Some(piece) if !piece.is_empty() => {
+                slot.arguments.push_str(piece);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// The call that carries the answer in `Tool` mode: the forced tool, else the first call.
+    pub(crate) fn answer(&self) -> Option<usize> {
+        self.slots
+            .iter()
+            .position(|s| s.name == ANSWER_TOOL)
+            .or((!self.slots.is_empty()).then_some(0))
+    }
+
+    pub(crate) fn slot(&self, at: usize) -> Option<&Slot> {
+        self.slots.get(at)
+    }
+
+    /// The assembled calls; calls without an id are numbered like non-streamed ones.
+    #[cfg(test)]
+    pub(crate) fn calls(&self) -> Vec<ToolCall> {
+        self.slots
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                ToolCall::new(
+                    s.id.clone().unwrap_or_else(|| format!("call_{i}")),
+                    s.name.clone(),
+                    s.arguments.clone(),
+                )
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn delta(json: &str) -> ToolCallDelta {
+        serde_json::from_str(json).unwrap()
+    }
+
+    fn assemble(deltas: &[&str]) -> Vec<ToolCall> {
+        let mut calls = ToolCalls::default();
+        for d in deltas {
+            calls.apply(&delta(d));
+        }
+        calls.calls()
+    }
+
+    #[test]
+    fn spec_shape_index_then_pieces() {
+        let calls = assemble(&[
+            r#"{"index":0,"id":"a","type":"function","function":{"name":"f","arguments":""}}"#,
+            r#"{"index":0,"function":{"arguments":"{\"x\":"}}"#,
+            r#"{"index":1,"id":"b","function":{"name":"g","arguments":"{}"}}"#,
+            r#"{"index":0,"function":{"arguments":"1}"}}"#,
+        ]);
+        assert_eq!(
+            calls,
+            [
+                ToolCall::new("a", "f", r#"{"x":1}"#),
+                ToolCall::new("b", "g", "{}")
+            ]
+        );
+    }
+
+    #[test]
+    fn deltas_without_index_continue_the_latest_call() {
+        let calls = assemble(&[
+            r#"{"id":"a","type":null,"function":{"name":"f","arguments":"{\"x\""}}"#,
+            r#"{"function":{"arguments":":1}"}}"#,
+            r#"{"id":"b","function":{"name":"g","arguments":"{"}}"#,
+            r#"{"function":{"arguments":"}"}}"#,
+        ]);
+        assert_eq!(
+            calls,
+            [
+                ToolCall::new("a", "f", r#"{"x":1}"#),
+                ToolCall::new("b", "g", "{}")
+            ]
+        );
+    }
+
+    #[test]
+    fn repeated_ids_and_names_do_not_repeat_the_call() {
+        // llama-cpp-python: id, type and name again in every delta.
+        let calls = assemble(&[
+            r#"{"index":0,"id":"c","type":"function","function":{"name":"answer","arguments":"{\"va"}}"#,
+            r#"{"index":0,"id":"c","type":"function","function":{"name":"answer","arguments":"lue\":1}"}}"#,
+        ]);
+        assert_eq!(calls, [ToolCall::new("c", "answer", r#"{"value":1}"#)]);
+    }
+
+    #[test]
+    fn whole_calls_sharing_index_zero_stay_apart() {
+        let calls = assemble(&[
+            r#"{"index":0,"id":"a","function":{"name":"f","arguments":"{}"}}"#,
+            r#"{"index":0,"id":"b","function":{"name":"g","arguments":"{}"}}"#,
+        ]);
+        assert_eq!(calls.len(), 2);
+    }
+
+    #[test]
+    fn the_answer_is_the_forced_tool_else_the_first() {
+        let mut calls = ToolCalls::default();
+        calls.apply(&delta(r#"{"id":"a","function":{"name":"note"}}"#));
+        assert_eq!(calls.answer(), Some(0));
+        calls.apply(&delta(r#"{"id":"b","function":{"name":"answer"}}"#));
+        assert_eq!(calls.answer(), Some(1));
+    }
+
+    #[test]
+    fn legacy_function_calls_count_only_alone() {
+        let mut calls = ToolCalls::default();
+        let f: WireFunction = serde_json::from_str(r#"{"name":"f","arguments":"{}"}"#).unwrap();
+        assert!(calls.apply_legacy(&f));
+        assert_eq!(calls.calls(), [ToolCall::new("call_0", "f", "{}")]);
+        let mut both = ToolCalls::default();
+        both.apply(&delta(
+            r#"{"index":0,"id":"a","function":{"name":"f","arguments":"{}"}}"#,
+        ));
+        assert!(!both.apply_legacy(&f));
+        assert_eq!(both.calls(), [ToolCall::new("a", "f", "{}")]);
+    }
+}
