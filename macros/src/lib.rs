@@ -12,6 +12,9 @@ mod expand;
 mod sig;
 mod suggest;
 mod template;
+mod tool;
+mod tool_codegen;
+mod tool_list;
 
 #[cfg(test)]
 mod expansion_tests;
@@ -85,4 +88,45 @@ use proc_macro::TokenStream;
 #[proc_macro_attribute]
 pub fn prompt(attr: TokenStream, item: TokenStream) -> TokenStream {
     expand::prompt(attr.into(), item.into()).into()
+}
+
+/// Makes a function a tool the model can call: `#[tool]` on a plain `fn` or `async fn`, free
+/// or a method (`&self` or `self`).
+///
+/// ```ignore
+/// /// The current weather in a city.
+/// #[tool]
+/// async fn get_weather(
+///     /// The city's name, e.g. "Paris".
+///     city: String,
+///     unit: Option<Unit>,
+/// ) -> Result<Report, WeatherError> { … }
+///
+/// #[prompt("Should I take an umbrella in {city}?", tools = [get_weather])]
+/// async fn umbrella(city: &str) -> Result<String>;
+/// ```
+///
+/// - The function's doc comment is the tool's description (required), each parameter's doc
+///   comment its description; the name is the function's.
+/// - Parameters are owned types with `serde::Deserialize + schemars::JsonSchema`; together they
+///   form the tool's JSON schema (an `Option<…>` parameter may be left out by the model).
+/// - The return value is the tool's result: any `serde::Serialize` (a `String` is sent as it
+///   is, anything else as JSON), or `Result<T, E>` with `E: Display`, whose `Err` the model is
+///   told about.
+/// - The function stays callable as before. Beside it the macro writes a hidden companion that
+///   `#[prompt(tools = [...])]` and `tools![...]` use; a method's tool keeps a clone of the
+///   receiver, so `Self: Clone + Send + Sync + 'static`.
+/// - `#[tool(crate = path)]` names promptfn through a re-export.
+#[proc_macro_attribute]
+pub fn tool(attr: TokenStream, item: TokenStream) -> TokenStream {
+    tool::expand(attr.into(), item.into()).into()
+}
+
+/// An array of tools for [`Call::tools`]: `tools![get_weather, geo::search, self.lookup]`.
+///
+/// Each entry is a `#[tool]` function (a path) or a `#[tool]` method of a value
+/// (`value.method`, bound to a clone of `value`).
+#[proc_macro]
+pub fn tools(input: TokenStream) -> TokenStream {
+    tool_list::tools_macro(input.into()).into()
 }

@@ -14,6 +14,7 @@ use crate::params::{Overrides, Sampling};
 use crate::plan::RequestPlan;
 use crate::response::{FinishReason, Response, Usage};
 use crate::structured::{Family, Mode};
+use crate::tool::{self, Tool, ToolBox, ToolChoice};
 use crate::transport::{self, Outgoing};
 use crate::wire::openai::ChatResponse;
 
@@ -30,6 +31,10 @@ pub struct Call<T> {
     mode: Option<Mode>,
     retries: Option<u32>,
     timeout: Option<Duration>,
+    /// The tools offered to the model: declared, or replaced per call.
+    tools: Vec<Tool>,
+    max_steps: Option<u32>,
+    tool_choice: Option<ToolChoice>,
     _output: PhantomData<fn() -> T>,
 }
 
@@ -39,6 +44,7 @@ impl<T> std::fmt::Debug for Call<T> {
             .field("function", &self.spec.name)
             .field("messages", &self.messages)
             .field("client", &self.client)
+            .field("tools", &self.tools)
             .finish_non_exhaustive()
     }
 }
@@ -64,8 +70,17 @@ impl<T: Output> Call<T> {
             mode: None,
             retries: None,
             timeout: None,
+            tools: Vec::new(),
+            max_steps: None,
+            tool_choice: None,
             _output: PhantomData,
         }
+    }
+
+    /// The tools listed in `#[prompt(tools = [...])]`.
+    pub(crate) fn with_declared_tools(mut self, tools: Vec<Tool>) -> Self {
+        self.tools = tools;
+        self
     }
 
     /// Send this call through `client` instead of the default client.
@@ -123,6 +138,28 @@ impl<T: Output> Call<T> {
         self
     }
 
+    /// Offer these tools to the model instead of the declared ones (`tools![f, g]`); an empty
+    /// list offers none. The call runs the calls the model makes and feeds the results back
+    /// until the model answers.
+    pub fn tools(mut self, tools: impl IntoIterator<Item = Tool>) -> Self {
+        self.tools = tools.into_iter().collect();
+        self
+    }
+
+    /// The most rounds of tool calls this call runs before failing with
+    /// [`Error::MaxSteps`].
+    pub fn max_steps(mut self, max_steps: u32) -> Self {
+        self.max_steps = Some(max_steps);
+        self
+    }
+
+    /// Whether and which tools the model must call (a forcing choice applies to the first
+    /// request only; see [`ToolChoice`]).
+    pub fn tool_choice(mut self, choice: ToolChoice) -> Self {
+        self.tool_choice = Some(choice);
+        self
+    }
+
     /// The messages this call sends (before any structured-output instruction is added).
     pub fn messages(&self) -> &[Message] {
         &self.messages
@@ -139,7 +176,13 @@ impl<T: Output> Call<T> {
         let model = self.resolve_model(&client)?;
         let plan = self.spec.output.get::<T>();
         let mode = self.initial_mode(&client, &model, plan);
-        let req = RequestPlan::new(plan, mode, Family::of(&model))?;
+        let toolbox = ToolBox::new(&self.tools, Family::of(&model))?;
+        let choice = self.resolve_tool_choice();
+        let req = RequestPlan::new(plan, mode, Family::of(&model))?.with_tools(
+            toolbox.as_ref(),
+            choice.as_ref(),
+            0,
+        );
         let body = req.encode(
             &model,
             &self.messages,
@@ -151,6 +194,13 @@ impl<T: Output> Call<T> {
 
     fn sampling(&self) -> Sampling<'_> {
         Sampling::merge(&self.spec.decl, &self.overrides)
+    }
+
+    /// Per call > declared.
+    fn resolve_tool_choice(&self) -> Option<ToolChoice> {
+        self.tool_choice
+            .clone()
+            .or_else(|| self.spec.decl.tool_choice.map(ToolChoice::from))
     }
 
     fn resolve_client(&self) -> Result<Client> {
@@ -209,13 +259,32 @@ impl<T: Output> Call<T> {
         let timeout = self.timeout.unwrap_or(client.timeout());
         let instruction_at = self.instruction_at();
         let sampling = self.sampling();
+        let toolbox = ToolBox::new(&self.tools, family)?;
+        let tool_choice = self.resolve_tool_choice();
+        let max_steps = self
+            .max_steps
+            .or(self.spec.decl.max_steps)
+            .unwrap_or(client.default_max_steps());
+        if T::TOOL_CALLS && toolbox.is_none() {
+            return Err(Error::Config(format!(
+                "`{}` returns the model's tool calls but offers no tools: list them in \
+                 #[prompt(tools = [...])] or with `.tools(tools![...])`",
+                self.spec.name
+            )));
+        }
 
         let mut conversation = self.messages.clone();
         let mut rejected: Vec<RejectedAnswer> = Vec::new();
         let mut usage: Option<Usage> = None;
         let mut requests = 0u32;
+        // Rounds of tool calls run so far.
+        let mut steps = 0u32;
         loop {
-            let req = RequestPlan::new(plan, mode, family)?;
+            let req = RequestPlan::new(plan, mode, family)?.with_tools(
+                toolbox.as_ref(),
+                tool_choice.as_ref(),
+                steps,
+            );
             let body = req.encode(&model, &conversation, sampling, instruction_at)?;
             requests += 1;
             let out = Outgoing {
@@ -277,16 +346,43 @@ impl<T: Output> Call<T> {
                     refusal: refusal.to_owned(),
                 });
             }
-            let outcome = match answer_text {
-                Some(text) => plan.decode::<T::Item>(text).map(|ok| (ok, text)),
-                None => Err("the model gave no answer (empty content and no tool call)".to_owned()),
+            if !T::TOOL_CALLS
+                && let Some(toolbox) = &toolbox
+                && let Some(turn) = tool::calls_to_run(toolbox, message, mode)
+            {
+                if steps >= max_steps {
+                    conversation.push(turn);
+                    return Err(Error::MaxSteps(Box::new(crate::error::MaxStepsError {
+                        max_steps,
+                        transcript: conversation,
+                        usage,
+                    })));
+                }
+                steps += 1;
+                let results = tool::run_round(toolbox, &turn.tool_calls).await;
+                conversation.push(turn);
+                conversation.extend(results);
+                continue;
+            }
+            let outcome = if T::TOOL_CALLS {
+                tool::take_calls::<T>(toolbox.as_ref(), message)
+            } else {
+                match answer_text {
+                    Some(text) => plan
+                        .decode::<T::Item>(text)
+                        .map(|(item, repairs)| (T::from_items(vec![item]), repairs)),
+                    None => {
+                        Err("the model gave no answer (empty content and no tool call)".to_owned())
+                    }
+                }
             };
             match outcome {
-                Ok(((item, repairs), _)) => {
-                    let value = T::from_items(vec![item]).ok_or_else(|| Error::Protocol {
+                Ok((value, repairs)) => {
+                    let value = value.ok_or_else(|| Error::Protocol {
                         reason: "the completion has no usable choice".into(),
                         raw: crate::error::excerpt(&raw),
                     })?;
+                    conversation.push(message.to_message());
                     return Ok(Response {
                         value,
                         id: parsed.id,
@@ -297,10 +393,15 @@ impl<T: Output> Call<T> {
                         repairs,
                         requests,
                         mode,
+                        transcript: conversation,
                     });
                 }
                 Err(reason) => {
-                    let raw_answer = answer_text.unwrap_or_default().to_owned();
+                    let raw_answer = if T::TOOL_CALLS {
+                        tool::calls_text(message)
+                    } else {
+                        answer_text.unwrap_or_default().to_owned()
+                    };
                     tracing::debug!(function = self.spec.name, %reason, "undecodable answer");
                     rejected.push(RejectedAnswer {
                         raw: raw_answer,
@@ -313,7 +414,11 @@ impl<T: Output> Call<T> {
                         }
                         .into());
                     }
-                    req.append_reask(&mut conversation, message, &reason);
+                    if T::TOOL_CALLS {
+                        tool::reask_calls(&mut conversation, message, &reason);
+                    } else {
+                        req.append_reask(&mut conversation, message, &reason);
+                    }
                 }
             }
         }

@@ -29,6 +29,7 @@ mod params;
 mod plan;
 mod response;
 mod structured;
+mod tool;
 mod transport;
 mod wire;
 
@@ -45,14 +46,17 @@ pub use client::{
     DEFAULT_TIMEOUT, set_default_client,
 };
 pub use error::{
-    ApiError, DecodeError, Error, ErrorCode, ProviderError, RAW_EXCERPT_LIMIT, RejectedAnswer,
-    Result,
+    ApiError, DecodeError, Error, ErrorCode, MaxStepsError, ProviderError, RAW_EXCERPT_LIMIT,
+    RejectedAnswer, Result,
 };
 pub use media::MediaArg;
 pub use message::{Message, Part, Role, ToolCall};
 pub use output::Output;
 pub use response::{FinishReason, Response, Usage};
 pub use structured::Mode;
+pub use tool::{DEFAULT_MAX_STEPS, RequestedCall, Tool, ToolCalls, ToolChoice};
 
 #[doc(inline)]
 pub use promptfn_macros::prompt;
+#[doc(inline)]
+pub use promptfn_macros::{tool, tools};

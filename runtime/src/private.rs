@@ -18,6 +18,12 @@ pub use crate::message::Role;
 use crate::output::Output;
 pub use crate::output::OutputCache;
 use crate::structured::Mode;
+use crate::tool::Tool;
+pub use crate::tool::{
+    ChoiceDecl, IntoToolOutput, ParamDef, ResultOutput, ToolArgs, ToolDef, ToolFailure, ToolFuture,
+    ToolParam, ToolReceiver, ValueOutput, assert_tool_output, assert_tool_param, new_tool,
+    param_schema, tool_future, tool_ready, tool_receiver,
+};
 
 /// What a `#[prompt]` declares, fixed at compile time: one `static` per function.
 ///
@@ -50,6 +56,10 @@ pub struct Decl {
     pub n: Option<u32>,
     pub mode: Option<Mode>,
     pub retries: Option<u32>,
+    /// The most rounds of tool calls (`max_steps = …`).
+    pub max_steps: Option<u32>,
+    /// `tool_choice = "…"`.
+    pub tool_choice: Option<ChoiceDecl>,
 }
 
 impl Decl {
@@ -68,6 +78,8 @@ impl Decl {
         n: None,
         mode: None,
         retries: None,
+        max_steps: None,
+        tool_choice: None,
     };
 }
 
@@ -76,6 +88,8 @@ impl Decl {
 pub struct PromptBuilder {
     spec: &'static PromptSpec,
     messages: Vec<Message>,
+    /// `tools = [...]`, made at render time: a tool bound to `self` needs the receiver.
+    tools: Vec<Tool>,
 }
 
 impl PromptBuilder {
@@ -83,7 +97,13 @@ impl PromptBuilder {
         Self {
             spec,
             messages: Vec::with_capacity(2),
+            tools: Vec::new(),
         }
+    }
+
+    /// A declared tool.
+    pub fn tool(&mut self, tool: Tool) {
+        self.tools.push(tool);
     }
 
     /// Begin a new message.
@@ -113,7 +133,7 @@ impl PromptBuilder {
     }
 
     pub fn finish<T: Output>(self) -> Call<T> {
-        Call::new(self.spec, self.messages)
+        Call::new(self.spec, self.messages).with_declared_tools(self.tools)
     }
 }
 
