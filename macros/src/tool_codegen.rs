@@ -28,6 +28,15 @@ pub fn generate(tool: &ToolFn, krate: &CratePath) -> TokenStream {
     let (bind_args, args) = take_arguments(tool);
     let is_async = item.sig.asyncness.is_some();
     let output = &tool.output;
+    // The call that turns the return value into the tool's result carries the return type's
+    // span: a return type that cannot be a result is reported there, once.
+    let output_span = located(match &item.sig.output {
+        syn::ReturnType::Type(_, ty) => ty.span(),
+        syn::ReturnType::Default => item.sig.ident.span(),
+    });
+    let finish_future =
+        quote_spanned!(output_span=> #krate::__private::tool_future::<#marker, _, _>);
+    let finish_ready = quote_spanned!(output_span=> #krate::__private::tool_ready::<#marker, _>);
     let attrs = quote! {
         #[doc(hidden)]
         #[allow(dead_code, unused_mut, clippy::needless_pass_by_value)]
@@ -45,7 +54,7 @@ pub fn generate(tool: &ToolFn, krate: &CratePath) -> TokenStream {
                         __PromptfnR: ::core::future::Future<Output = #output>
                             + ::core::marker::Send + 'static,
                     },
-                    quote!(#krate::__private::tool_future::<#marker, _, _>(__promptfn_f(#(#args),*))),
+                    quote!(#finish_future(__promptfn_f(#(#args),*))),
                 )
             } else {
                 (
@@ -54,7 +63,7 @@ pub fn generate(tool: &ToolFn, krate: &CratePath) -> TokenStream {
                         __PromptfnF: ::core::ops::Fn(#(#types),*) -> #output
                             + ::core::marker::Send + ::core::marker::Sync + 'static,
                     },
-                    quote!(#krate::__private::tool_ready::<#marker, _>(__promptfn_f(#(#args),*))),
+                    quote!(#finish_ready(__promptfn_f(#(#args),*))),
                 )
             };
             quote! {
@@ -77,7 +86,8 @@ pub fn generate(tool: &ToolFn, krate: &CratePath) -> TokenStream {
                 .sig
                 .receiver()
                 .map_or_else(Span::call_site, |r| r.span());
-            let this = quote_spanned!(receiver_span=> #krate::__private::tool_receiver(self));
+            let this =
+                quote_spanned!(receiver_span=> #krate::__private::tool_receiver::<Self>(self));
             let call_on = match kind {
                 ReceiverKind::Ref => quote!(__promptfn_this),
                 ReceiverKind::Value => quote!(::core::clone::Clone::clone(&__promptfn_this)),
@@ -85,12 +95,12 @@ pub fn generate(tool: &ToolFn, krate: &CratePath) -> TokenStream {
             let run = if is_async {
                 quote! {
                     let __promptfn_this = ::core::clone::Clone::clone(&__promptfn_this);
-                    #krate::__private::tool_future::<#marker, _, _>(async move {
+                    #finish_future(async move {
                         __promptfn_this.#method(#(#args),*).await
                     })
                 }
             } else {
-                quote!(#krate::__private::tool_ready::<#marker, _>(#call_on.#method(#(#args),*)))
+                quote!(#finish_ready(#call_on.#method(#(#args),*)))
             };
             quote! {
                 #attrs
@@ -105,7 +115,10 @@ pub fn generate(tool: &ToolFn, krate: &CratePath) -> TokenStream {
             }
         }
     };
+    // Tool parameters must be owned (the arguments are decoded into them), so clippy's advice
+    // to borrow instead cannot be followed.
     quote! {
+        #[allow(clippy::needless_pass_by_value)]
         #item
         #companion_fn
     }
@@ -141,25 +154,13 @@ fn definition(tool: &ToolFn, krate: &CratePath) -> TokenStream {
     }
 }
 
-/// Type checks spanned on the user's tokens, so errors read like advice where they belong.
+/// Parameter type checks spanned on the types, so errors read like advice where they belong.
 fn checks(tool: &ToolFn, krate: &CratePath) -> TokenStream {
     let params = tool.params.iter().map(|p| {
         let ty = &p.ty;
         quote_spanned!(located(ty.span())=> #krate::__private::assert_tool_param::<#ty>();)
     });
-    let output = &tool.output;
-    let marker = marker(tool, krate);
-    let output_span = match &tool.item.sig.output {
-        syn::ReturnType::Type(_, ty) => ty.span(),
-        syn::ReturnType::Default => tool.item.sig.ident.span(),
-    };
-    let output_check = quote_spanned! {located(output_span)=>
-        #krate::__private::assert_tool_output::<#marker, #output>();
-    };
-    quote! {
-        #(#params)*
-        #output_check
-    }
+    quote!(#(#params)*)
 }
 
 /// `ResultOutput` for `Result<…>` (the `Err` is a failure the model is told about), else

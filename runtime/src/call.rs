@@ -348,7 +348,7 @@ impl<T: Output> Call<T> {
             }
             if !T::TOOL_CALLS
                 && let Some(toolbox) = &toolbox
-                && let Some(turn) = tool::calls_to_run(toolbox, message, mode)
+                && let Some(turn) = tool::calls_to_run(message, mode)
             {
                 if steps >= max_steps {
                     conversation.push(turn);

@@ -21,8 +21,8 @@ use crate::structured::Mode;
 use crate::tool::Tool;
 pub use crate::tool::{
     ChoiceDecl, IntoToolOutput, ParamDef, ResultOutput, ToolArgs, ToolDef, ToolFailure, ToolFuture,
-    ToolParam, ToolReceiver, ValueOutput, assert_tool_output, assert_tool_param, new_tool,
-    param_schema, tool_future, tool_ready, tool_receiver,
+    ToolParam, ToolReceiver, ValueOutput, assert_tool_param, new_tool, param_schema, tool_future,
+    tool_ready, tool_receiver,
 };
 
 /// What a `#[prompt]` declares, fixed at compile time: one `static` per function.

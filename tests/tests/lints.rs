@@ -4,7 +4,7 @@
 //! asserting the request body it would send.
 #![deny(warnings, missing_docs, clippy::all, clippy::pedantic)]
 
-use promptfn::{Result, prompt};
+use promptfn::{Result, ToolCalls, prompt, tool, tools};
 use promptfn_tests::mock::MockServer;
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -97,6 +97,72 @@ pub async fn colour(hint: &str) -> Result<String>;
     retries = 1
 )]
 pub async fn check(claim: &str) -> Result<Verdict>;
+
+/// A tool: an `async fn` returning `Result`, with a documented parameter.
+///
+/// # Errors
+///
+/// Never, but the model would be told.
+#[tool]
+pub async fn get_weather(
+    /// The city's name.
+    city: String,
+) -> std::result::Result<String, std::fmt::Error> {
+    let sky = std::future::ready("sunny").await;
+    Ok(format!("{sky} in {city}"))
+}
+
+/// A tool: a plain `fn` returning a value.
+#[tool]
+#[must_use]
+pub fn add(a: i64, b: i64) -> i64 {
+    a + b
+}
+
+/// The arguments of `add`, as manual mode hands them over.
+#[derive(Debug, Deserialize)]
+pub struct AddArgs {
+    /// The first term.
+    pub a: i64,
+    /// The second term.
+    pub b: i64,
+}
+
+/// Tools on a type: an associated function and a method bound to the receiver.
+#[derive(Debug, Clone)]
+pub struct Desk {
+    /// Returned by the `owner` tool.
+    pub owner: String,
+}
+
+impl Desk {
+    /// Shouts a text.
+    #[tool]
+    #[must_use]
+    pub fn shout(text: String) -> String {
+        text.to_uppercase()
+    }
+
+    /// Who owns the desk.
+    #[tool]
+    #[must_use]
+    pub fn owner(&self) -> String {
+        self.owner.clone()
+    }
+
+    /// Every kind of tool, with a step limit and a choice.
+    #[prompt(
+        "Help {self.owner} with: {task}",
+        tools = [get_weather, add, Self::shout, self.owner],
+        max_steps = 3,
+        tool_choice = "auto"
+    )]
+    pub async fn help(&self, task: &str) -> Result<String>;
+}
+
+/// Manual mode: the calls are handed over, typed.
+#[prompt("Add {a} and {b}.", tools = [add], tool_choice = "add")]
+pub async fn plan_addition(a: i64, b: i64) -> Result<ToolCalls<AddArgs>>;
 
 /// The body a call would send, rendered with `request()` through the mock server's client
 /// (which sets the model `mock-model`); nothing is sent.
@@ -215,5 +281,51 @@ async fn every_setting_reaches_the_body() {
     assert_eq!(
         sent["messages"],
         json!([{"role": "user", "content": "Check: water is wet"}])
+    );
+}
+
+/// The names of the tools a body offers.
+fn tool_names(body: &Value) -> Vec<&str> {
+    body["tools"]
+        .as_array()
+        .map(|tools| {
+            tools
+                .iter()
+                .filter_map(|t| t["function"]["name"].as_str())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn every_kind_of_tool_is_offered() {
+    let server = MockServer::start().await;
+    let desk = Desk {
+        owner: "Ada".to_owned(),
+    };
+    let sent = body(desk.help("sums"), &server);
+    assert_eq!(tool_names(&sent), ["get_weather", "add", "shout", "owner"]);
+    assert_eq!(sent["tool_choice"], "auto");
+    assert_eq!(
+        sent["tools"][0]["function"]["parameters"]["properties"]["city"]["description"],
+        "The city's name."
+    );
+    let sent = body(plan_addition(1, 2), &server);
+    assert_eq!(tool_names(&sent), ["add"]);
+    assert_eq!(
+        sent["tool_choice"],
+        json!({"type": "function", "function": {"name": "add"}})
+    );
+    let sent = body(
+        plan_addition(1, 2).tools(tools![Desk::shout, desk.owner]),
+        &server,
+    );
+    assert_eq!(tool_names(&sent), ["shout", "owner"]);
+    // The functions stay callable as written.
+    assert_eq!(add(2, 3), 5);
+    assert_eq!(Desk::shout("hi".to_owned()), "HI");
+    assert_eq!(
+        get_weather("Oslo".to_owned()).await,
+        Ok("sunny in Oslo".to_owned())
     );
 }

@@ -34,7 +34,7 @@ pub use def::{ParamDef, ToolDef, param_schema};
 pub(crate) use exec::run_round;
 pub use result::{
     IntoToolOutput, ResultOutput, ToolFailure, ToolFuture, ToolParam, ToolReceiver, ValueOutput,
-    assert_tool_output, assert_tool_param, tool_future, tool_ready, tool_receiver,
+    assert_tool_param, tool_future, tool_ready, tool_receiver,
 };
 pub(crate) use step::{calls_text, calls_to_run, reask_calls, take_calls};
 pub(crate) use toolbox::ToolBox;

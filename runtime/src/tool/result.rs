@@ -108,9 +108,6 @@ pub fn tool_receiver<T: ToolReceiver>(this: &T) -> T {
 /// Compile-time check of a parameter type, spanned on it.
 pub fn assert_tool_param<T: ToolParam>() {}
 
-/// Compile-time check of the return type, spanned on it.
-pub fn assert_tool_output<M, R: IntoToolOutput<M>>() {}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -12,18 +12,14 @@ use crate::wire::openai::AssistantMessage;
 
 /// The assistant turn to record and run when the model called tools; `None` when the turn is
 /// the answer (no calls, or the `answer` tool in `Tool` mode, which wins over other calls).
-pub(crate) fn calls_to_run(
-    toolbox: &ToolBox,
-    message: &AssistantMessage,
-    mode: Option<Mode>,
-) -> Option<Message> {
+pub(crate) fn calls_to_run(message: &AssistantMessage, mode: Option<Mode>) -> Option<Message> {
     let mut turn = message.to_message();
     if turn.tool_calls.is_empty() {
         return None;
     }
-    let answered = mode == Some(Mode::Tool)
-        && !toolbox.has(ANSWER_TOOL)
-        && turn.tool_calls.iter().any(|c| c.name == ANSWER_TOOL);
+    // The toolbox refuses user tools named `answer`, so such a call is the answer.
+    let answered =
+        mode == Some(Mode::Tool) && turn.tool_calls.iter().any(|c| c.name == ANSWER_TOOL);
     if answered {
         return None;
     }

@@ -82,11 +82,6 @@ impl ToolBox {
             .map(|e| (&e.tool, &e.schema))
     }
 
-    /// Whether some tool is named `name`.
-    pub(crate) fn has(&self, name: &str) -> bool {
-        self.find(name).is_some()
-    }
-
     /// The tools' names, for messages: "`a`, `b`".
     pub(crate) fn names(&self) -> String {
         self.entries
