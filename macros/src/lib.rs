@@ -75,6 +75,9 @@ use proc_macro::TokenStream;
 /// | `n` | integer ≥ 1; `n > 1` needs the return type `Result<Choices<T>>` |
 /// | `mode` | `"json_schema"`, `"json_object"`, `"tool"` or `"prompt"` |
 /// | `retries` | integer: re-asks after an undecodable answer |
+/// | `tools` | `[f, module::g, Self::h, self.method, param.method]`: `#[tool]` functions the model may call |
+/// | `max_steps` | integer ≥ 1: the most rounds of tool calls (default 10) |
+/// | `tool_choice` | `"auto"`, `"required"`, `"none"` or the name of a listed tool |
 /// | `crate` | path to the promptfn crate when it is re-exported or renamed |
 ///
 /// Values must be literals; they are checked at compile time and every error is reported at
@@ -122,7 +125,7 @@ pub fn tool(attr: TokenStream, item: TokenStream) -> TokenStream {
     tool::expand(attr.into(), item.into()).into()
 }
 
-/// An array of tools for [`Call::tools`]: `tools![get_weather, geo::search, self.lookup]`.
+/// An array of tools for `Call::tools`: `tools![get_weather, geo::search, self.lookup]`.
 ///
 /// Each entry is a `#[tool]` function (a path) or a `#[tool]` method of a value
 /// (`value.method`, bound to a clone of `value`).
