@@ -93,8 +93,8 @@ pub fn prompt(attr: TokenStream, item: TokenStream) -> TokenStream {
     expand::prompt(attr.into(), item.into()).into()
 }
 
-/// Makes a function a tool the model can call: `#[tool]` on a plain `fn` or `async fn`, free
-/// or a method (`&self` or `self`).
+/// Makes a function a tool the model can call: `#[tool]` on a plain `fn` or `async fn`, free,
+/// associated, or a method (`&self` or `self`) in an inherent `impl` block.
 ///
 /// ```ignore
 /// /// The current weather in a city.
@@ -119,6 +119,10 @@ pub fn prompt(attr: TokenStream, item: TokenStream) -> TokenStream {
 /// - The function stays callable as before. Beside it the macro writes a hidden companion that
 ///   `#[prompt(tools = [...])]` and `tools![...]` use; a method's tool keeps a clone of the
 ///   receiver, so `Self: Clone + Send + Sync + 'static`.
+/// - A failing (`Err`), panicking or stuck tool does not fail the call: the model is told
+///   (a call still running after the call's timeout is abandoned).
+/// - Listing a function that is not a `#[tool]` fails with "cannot find function
+///   `__promptfn_tool_<name>`".
 /// - `#[tool(crate = path)]` names promptfn through a re-export.
 #[proc_macro_attribute]
 pub fn tool(attr: TokenStream, item: TokenStream) -> TokenStream {

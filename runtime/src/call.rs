@@ -132,7 +132,7 @@ impl<T: Output> Call<T> {
         self
     }
 
-    /// The total deadline of each request of this call.
+    /// The total deadline of each request of this call (and of each tool call it runs).
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
         self
@@ -359,7 +359,7 @@ impl<T: Output> Call<T> {
                     })));
                 }
                 steps += 1;
-                let results = tool::run_round(toolbox, &turn.tool_calls).await;
+                let results = tool::run_round(toolbox, &turn.tool_calls, timeout).await;
                 conversation.push(turn);
                 conversation.extend(results);
                 continue;

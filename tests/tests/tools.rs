@@ -617,6 +617,36 @@ async fn parallel_calls_run_concurrently() {
     );
 }
 
+/// Never finishes.
+#[tool]
+async fn stuck(reason: String) -> String {
+    std::future::pending::<()>().await;
+    reason
+}
+
+#[tokio::test]
+async fn a_tool_that_never_finishes_is_abandoned_after_the_call_timeout() {
+    let server = MockServer::with([
+        Reply::tool_calls(&[("c1", "stuck", r#"{"reason":"x"}"#)]),
+        Reply::content("It got stuck."),
+    ])
+    .await;
+    let answer = greet("Ann")
+        .client(&server.client())
+        .tools(tools![stuck])
+        .timeout(Duration::from_secs(3))
+        .await
+        .unwrap();
+    assert_eq!(answer, "It got stuck.");
+    assert_eq!(
+        tool_results(&server.bodies()[1]),
+        [(
+            "c1".to_owned(),
+            "Error: the tool `stuck` did not finish within 3s".to_owned()
+        )]
+    );
+}
+
 #[tokio::test]
 async fn request_shows_the_tools_without_sending() {
     let server = MockServer::start().await;

@@ -4,6 +4,7 @@
 
 use std::any::Any;
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::time::Duration;
 
 use futures_util::FutureExt;
 use futures_util::future::join_all;
@@ -13,14 +14,29 @@ use super::result::ToolFailure;
 use super::toolbox::ToolBox;
 use crate::message::{Message, ToolCall};
 
-/// Run `calls` concurrently; one tool message per call, in the calls' order.
+/// Run `calls` concurrently; one tool message per call, in the calls' order. A call still
+/// running after `limit` (the call's request timeout) is abandoned and reported as failed, so
+/// a stuck tool cannot hang the call.
 ///
 /// The futures run on the caller's task (structured concurrency: dropping the call cancels
 /// them). A plain `fn` tool runs when its call starts, so it should be quick; slow work belongs
 /// in an `async fn` tool.
-pub(crate) async fn run_round(toolbox: &ToolBox, calls: &[ToolCall]) -> Vec<Message> {
+pub(crate) async fn run_round(
+    toolbox: &ToolBox,
+    calls: &[ToolCall],
+    limit: Duration,
+) -> Vec<Message> {
     join_all(calls.iter().map(|call| async move {
-        let content = run_one(toolbox, call).await;
+        let content = match tokio::time::timeout(limit, run_one(toolbox, call)).await {
+            Ok(content) => content,
+            Err(_) => {
+                tracing::warn!(tool = call.name, ?limit, "a tool call was abandoned");
+                format!(
+                    "Error: the tool `{}` did not finish within {limit:?}",
+                    call.name
+                )
+            }
+        };
         Message::tool_result(call.id.clone(), content)
     }))
     .await
