@@ -648,6 +648,32 @@ async fn a_tool_that_never_finishes_is_abandoned_after_the_call_timeout() {
 }
 
 #[tokio::test]
+async fn tool_schemas_follow_the_target_family() {
+    let server = MockServer::start().await;
+    let parameters = |model: &str| {
+        let body = briefing("x")
+            .client(&server.client())
+            .model(model)
+            .request()
+            .unwrap();
+        body["tools"][0]["function"].clone()
+    };
+    let openai = parameters("openai/gpt-4o");
+    assert_eq!(openai["strict"], true);
+    assert_eq!(openai["parameters"]["additionalProperties"], false);
+    let gemini = parameters("gemini-2.0-flash");
+    assert!(gemini.get("strict").is_none());
+    assert!(
+        gemini["parameters"].get("additionalProperties").is_none(),
+        "{gemini}"
+    );
+    assert_eq!(gemini["parameters"]["required"], json!(["city"]));
+    let claude = parameters("claude-3-5-haiku-latest");
+    assert!(claude.get("strict").is_none());
+    assert_eq!(claude["parameters"]["required"], json!(["city"]));
+}
+
+#[tokio::test]
 async fn request_shows_the_tools_without_sending() {
     let server = MockServer::start().await;
     let body = plan("Graz").client(&server.client()).request().unwrap();
