@@ -4,6 +4,7 @@
 use crate::crate_path::CratePath;
 use crate::errors::Errors;
 use crate::suggest;
+use crate::tool_list::{self, ToolRef};
 use proc_macro2::{Span, TokenStream, TokenTree};
 use std::ops::Range;
 use std::path::Path;
@@ -158,6 +159,36 @@ pub struct Settings {
     pub mode: Option<Mode>,
     /// `retries = …` (u32).
     pub retries: Option<u32>,
+    /// `tools = [get_weather, geo::search, self.lookup]`.
+    pub tools: Option<Vec<ToolRef>>,
+    /// `max_steps = 1..`: the most rounds of tool calls.
+    pub max_steps: Option<u32>,
+    /// `tool_choice = "auto" | "required" | "none" | "<a listed tool>"`.
+    pub tool_choice: Option<ToolChoice>,
+}
+
+/// `tool_choice = "…"`.
+pub enum ToolChoice {
+    /// `"auto"`.
+    Auto,
+    /// `"required"`.
+    Required,
+    /// `"none"`.
+    None,
+    /// The name of one of the `tools`.
+    Function(LitStr),
+}
+
+impl ToolChoice {
+    /// The `ChoiceDecl` variant name.
+    pub fn variant(&self) -> &'static str {
+        match self {
+            ToolChoice::Auto => "Auto",
+            ToolChoice::Required => "Required",
+            ToolChoice::None => "None",
+            ToolChoice::Function(_) => "Function",
+        }
+    }
 }
 
 /// Every key, in the order error messages list them.
@@ -179,6 +210,9 @@ const KEYS: &[&str] = &[
     "n",
     "mode",
     "retries",
+    "tools",
+    "max_steps",
+    "tool_choice",
     "crate",
 ];
 
@@ -241,6 +275,7 @@ pub fn parse(attr: TokenStream, errors: &mut Errors) -> Args {
         }
     }
 
+    check_tool_choice(&collected.settings, errors);
     let (messages, template_complete) = messages(collected.parts, errors);
     Args {
         messages,
@@ -364,6 +399,11 @@ impl Collected {
             "stop" => settings.stop = errors.ok(stop(value)),
             "logit_bias" => settings.logit_bias = errors.ok(logit_bias(value)),
             "mode" => settings.mode = errors.ok(mode(value)),
+            "tools" => settings.tools = errors.ok(tool_list::parse_array(ungroup(value))),
+            "max_steps" => {
+                settings.max_steps = errors.ok(u32_at_least(name, value, 1, "5"));
+            }
+            "tool_choice" => settings.tool_choice = errors.ok(tool_choice(value)),
             "crate" => *crate_path = errors.ok(CratePath::from_value(value)),
             "template" => {
                 errors.at(
@@ -776,6 +816,48 @@ fn mode(value: &Expr) -> syn::Result<Mode> {
         })
 }
 
+fn tool_choice(value: &Expr) -> syn::Result<ToolChoice> {
+    let lit = string("tool_choice", value, "\"auto\"")?;
+    Ok(match lit.value().as_str() {
+        "auto" => ToolChoice::Auto,
+        "required" => ToolChoice::Required,
+        "none" => ToolChoice::None,
+        _ => ToolChoice::Function(lit),
+    })
+}
+
+/// A `tool_choice` that names a tool must name one of `tools`.
+fn check_tool_choice(settings: &Settings, errors: &mut Errors) {
+    let Some(ToolChoice::Function(lit)) = &settings.tool_choice else {
+        return;
+    };
+    let wanted = lit.value();
+    let names: Vec<String> = settings.tools.iter().flatten().map(ToolRef::name).collect();
+    if names.contains(&wanted) {
+        return;
+    }
+    let listed = if names.is_empty() {
+        "no tools are listed: add `tools = [...]`".to_owned()
+    } else {
+        format!(
+            "the tools are {}",
+            names
+                .iter()
+                .map(|n| format!("`{n}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    };
+    errors.spanned(
+        lit,
+        format!(
+            "`tool_choice` is \"auto\", \"required\", \"none\" or the name of a listed tool; \
+             `{wanted}` is none of them{}; {listed}",
+            suggest::did_you_mean(&wanted, names.iter().map(String::as_str))
+        ),
+    );
+}
+
 fn expected(value: &Expr, key: &str, kind: &str, example: &str) -> syn::Error {
     syn::Error::new_spanned(
         value,
@@ -945,7 +1027,10 @@ mod tests {
         );
         let (_, errors) = parse_args(quote!("t", colour = 1));
         assert!(!errors[0].contains("did you mean"), "{errors:?}");
-        assert!(errors[0].contains("retries, crate"), "{errors:?}");
+        assert!(
+            errors[0].contains("retries, tools, max_steps, tool_choice, crate"),
+            "{errors:?}"
+        );
     }
 
     #[test]
@@ -1198,5 +1283,56 @@ mod tests {
         assert_eq!(value_offset("\"esc\\n {x}\""), None);
         assert_eq!(value_offset("r\"raw\""), Some(2));
         assert_eq!(value_offset("r##\"raw\"##"), Some(4));
+    }
+
+    #[test]
+    fn tool_keys_are_read() {
+        let args = parse_ok(quote!(
+            "t",
+            tools = [get_weather, geo::search, self.lookup],
+            max_steps = 3,
+            tool_choice = "search"
+        ));
+        let names: Vec<_> = args
+            .settings
+            .tools
+            .iter()
+            .flatten()
+            .map(ToolRef::name)
+            .collect();
+        assert_eq!(names, ["get_weather", "search", "lookup"]);
+        assert_eq!(args.settings.max_steps, Some(3));
+        assert!(matches!(
+            args.settings.tool_choice,
+            Some(ToolChoice::Function(_))
+        ));
+        for (choice, variant) in [("auto", "Auto"), ("required", "Required"), ("none", "None")] {
+            let args = parse_ok(quote!("t", tool_choice = #choice));
+            assert_eq!(
+                args.settings.tool_choice.map(|c| c.variant()),
+                Some(variant)
+            );
+        }
+    }
+
+    #[test]
+    fn tool_key_errors() {
+        single_error(quote!("t", tools = get_weather), "`tools` expects an array");
+        single_error(
+            quote!("t", max_steps = 0),
+            "`max_steps` must be at least 1, got 0",
+        );
+        single_error(
+            quote!("t", tool_choice = auto),
+            "`tool_choice` expects a string literal",
+        );
+        single_error(
+            quote!("t", tools = [get_weather], tool_choice = "get_wether"),
+            "`get_wether` is none of them (did you mean `get_weather`?); the tools are `get_weather`",
+        );
+        single_error(
+            quote!("t", tool_choice = "search"),
+            "no tools are listed: add `tools = [...]`",
+        );
     }
 }

@@ -86,6 +86,18 @@ pub fn resolve(args: &Args, sig: &Analysed, errors: &mut Errors) -> Plan {
         });
     }
 
+    // A parameter (or `self`) that a tool method is bound to is used too.
+    for root in args
+        .settings
+        .tools
+        .iter()
+        .flatten()
+        .filter_map(|tool| tool.receiver_root())
+    {
+        for (param, used) in params.iter().zip(used.iter_mut()) {
+            *used |= param.name == root;
+        }
+    }
     if args.template_complete {
         for (param, _) in params.iter().zip(&used).filter(|(_, used)| !**used) {
             errors.spanned(&param.arg, unused_message(param));

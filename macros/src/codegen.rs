@@ -3,7 +3,7 @@
 //! parameters and visibility that renders the prompt into a `PromptBuilder` and returns
 //! `CRATE::Call<T>`.
 
-use crate::attr::{Role, Settings};
+use crate::attr::{Role, Settings, ToolChoice};
 use crate::check::{Part, Plan, PlannedMessage};
 use crate::crate_path::CratePath;
 use crate::sig::{Declaration, ReturnShape};
@@ -76,6 +76,11 @@ pub fn generate(input: &Input<'_>) -> TokenStream {
         .messages
         .iter()
         .map(|message| render_message(message, krate, &builder));
+    // Tools are made at render time: a tool method is bound to `self` or a parameter.
+    let tools = input.settings.tools.iter().flatten().map(|tool| {
+        let tool = tool.to_tool();
+        quote!(#builder.tool(#tool);)
+    });
 
     // Items come before statements: clippy::items_after_statements is pedantic.
     quote! {
@@ -90,6 +95,7 @@ pub fn generate(input: &Input<'_>) -> TokenStream {
             #assert_output
             let mut #builder = #krate::__private::PromptBuilder::new(&#spec);
             #(#messages)*
+            #(#tools)*
             #builder.finish_checked::<#value>(
                 (&#krate::__private::Probe::<#value>::NEW).__promptfn_validator(),
             )
@@ -175,6 +181,27 @@ fn spec_static(input: &Input<'_>, spec: &Ident) -> TokenStream {
             .retries
             .as_ref()
             .map(|s| some(Literal::u32_unsuffixed(*s))),
+    );
+    field(
+        "max_steps",
+        settings
+            .max_steps
+            .as_ref()
+            .map(|s| some(Literal::u32_unsuffixed(*s))),
+    );
+    field(
+        "tool_choice",
+        settings.tool_choice.as_ref().map(|choice| {
+            let variant = Ident::new(choice.variant(), Span::call_site());
+            let name = match choice {
+                ToolChoice::Function(lit) => {
+                    let lit = str_lit(&lit.value());
+                    quote!((#lit))
+                }
+                _ => TokenStream::new(),
+            };
+            some(quote!(#krate::__private::ChoiceDecl::#variant #name))
+        }),
     );
     // The settings sit in `Decl`, which has no destructor: a struct update from a constant
     // inside a `static` is only allowed then (E0493), and `OutputCache` holds a `OnceLock`.

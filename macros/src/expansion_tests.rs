@@ -152,3 +152,85 @@ fn non_function_items_are_kept_with_an_error() {
         "{expanded}"
     );
 }
+
+fn expand_tool(attr: TokenStream, item: TokenStream) -> String {
+    let output = crate::tool::expand(attr, item);
+    match syn::parse2::<syn::File>(output.clone()) {
+        Ok(file) => prettyplease::unparse(&file),
+        Err(error) => panic!("expansion is not valid Rust ({error}):\n{output}"),
+    }
+}
+
+#[test]
+fn tool_async_fn_returning_result() {
+    insta::assert_snapshot!(expand_tool(
+        TokenStream::new(),
+        quote! {
+            /// The current weather in a city.
+            pub async fn get_weather(
+                /// The city's name.
+                city: String,
+                unit: Option<Unit>,
+            ) -> Result<Report, WeatherError> {
+                fetch(city, unit).await
+            }
+        },
+    ));
+}
+
+#[test]
+fn tool_plain_fn_without_parameters_and_crate_override() {
+    insta::assert_snapshot!(expand_tool(
+        quote!(crate = ::my_app::promptfn),
+        quote! {
+            /// The time.
+            fn now() -> String {
+                String::from("noon")
+            }
+        },
+    ));
+}
+
+#[test]
+fn tool_methods_bind_a_clone_of_the_receiver() {
+    let by_ref = expand_tool(
+        TokenStream::new(),
+        quote! {
+            /// Looks a key up.
+            async fn lookup(&self, key: String) -> Option<String> {
+                self.map.get(&key).cloned()
+            }
+        },
+    );
+    let by_value = expand_tool(
+        TokenStream::new(),
+        quote! {
+            /// Counts.
+            fn count(self, r#type: u8) -> usize {
+                self.items.len()
+            }
+        },
+    );
+    insta::assert_snapshot!(format!("{by_ref}\n{by_value}"));
+}
+
+#[test]
+fn prompt_with_tools_max_steps_and_tool_choice() {
+    insta::assert_snapshot!(expand_pretty(
+        quote!(
+            "Plan a day in {city}",
+            tools = [
+                get_weather,
+                geo::search,
+                Self::helper,
+                self.lookup,
+                db.query
+            ],
+            max_steps = 4,
+            tool_choice = "get_weather"
+        ),
+        quote!(
+            async fn plan(&self, city: &str, db: &Db) -> Result<String>;
+        ),
+    ));
+}

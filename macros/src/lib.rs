@@ -14,6 +14,9 @@ mod expand;
 mod sig;
 mod suggest;
 mod template;
+mod tool;
+mod tool_codegen;
+mod tool_list;
 
 #[cfg(test)]
 mod expansion_tests;
@@ -77,6 +80,9 @@ use proc_macro::TokenStream;
 /// | `n` | integer ≥ 1; `n > 1` needs the return type `Result<Choices<T>>` |
 /// | `mode` | `"json_schema"`, `"json_object"`, `"tool"` or `"prompt"` |
 /// | `retries` | integer: re-asks after an undecodable answer |
+/// | `tools` | `[f, module::g, Self::h, self.method, param.method]`: `#[tool]` functions the model may call |
+/// | `max_steps` | integer ≥ 1: the most rounds of tool calls (default 10) |
+/// | `tool_choice` | `"auto"`, `"required"`, `"none"` or the name of a listed tool |
 /// | `crate` | path to the promptfn crate when it is re-exported or renamed |
 ///
 /// Values must be literals; they are checked at compile time and every error is reported at
@@ -90,4 +96,49 @@ use proc_macro::TokenStream;
 #[proc_macro_attribute]
 pub fn prompt(attr: TokenStream, item: TokenStream) -> TokenStream {
     expand::prompt(attr.into(), item.into()).into()
+}
+
+/// Makes a function a tool the model can call: `#[tool]` on a plain `fn` or `async fn`, free,
+/// associated, or a method (`&self` or `self`) in an inherent `impl` block.
+///
+/// ```ignore
+/// /// The current weather in a city.
+/// #[tool]
+/// async fn get_weather(
+///     /// The city's name, e.g. "Paris".
+///     city: String,
+///     unit: Option<Unit>,
+/// ) -> Result<Report, WeatherError> { … }
+///
+/// #[prompt("Should I take an umbrella in {city}?", tools = [get_weather])]
+/// async fn umbrella(city: &str) -> Result<String>;
+/// ```
+///
+/// - The function's doc comment is the tool's description (required), each parameter's doc
+///   comment its description; the name is the function's.
+/// - Parameters are owned types with `serde::Deserialize + schemars::JsonSchema`; together they
+///   form the tool's JSON schema (an `Option<…>` parameter may be left out by the model).
+/// - The return value is the tool's result: any `serde::Serialize` (a `String` is sent as it
+///   is, anything else as JSON), or `Result<T, E>` with `E: Display`, whose `Err` the model is
+///   told about.
+/// - The function stays callable as before. Beside it the macro writes a hidden companion that
+///   `#[prompt(tools = [...])]` and `tools![...]` use; a method's tool keeps a clone of the
+///   receiver, so `Self: Clone + Send + Sync + 'static`.
+/// - A failing (`Err`), panicking or stuck tool does not fail the call: the model is told
+///   (a call still running after the call's timeout is abandoned).
+/// - Listing a function that is not a `#[tool]` fails with "cannot find function
+///   `__promptfn_tool_<name>`".
+/// - `#[tool(crate = path)]` names promptfn through a re-export.
+#[proc_macro_attribute]
+pub fn tool(attr: TokenStream, item: TokenStream) -> TokenStream {
+    tool::expand(attr.into(), item.into()).into()
+}
+
+/// An array of tools for `Call::tools`: `tools![get_weather, geo::search, self.lookup]`.
+///
+/// Each entry is a `#[tool]` function (a path) or a `#[tool]` method of a value
+/// (`value.method`, bound to a clone of `value`).
+#[proc_macro]
+pub fn tools(input: TokenStream) -> TokenStream {
+    tool_list::tools_macro(input.into()).into()
 }

@@ -20,6 +20,7 @@ use crate::response::{FinishReason, Response, Usage};
 use crate::retry::RetryPolicy;
 use crate::structured::{Family, Mode};
 use crate::telemetry;
+use crate::tool::{self, Tool, ToolBox, ToolChoice};
 use crate::transport::{self, Outgoing, TransportOverrides};
 use crate::wire::openai::{ChatResponse, Choice};
 
@@ -40,6 +41,10 @@ pub struct Call<T> {
     /// Retry policy and deadlines of this call, laid over the client's.
     transport: TransportOverrides,
     media: MediaPolicy,
+    /// The tools offered to the model: declared, or replaced per call.
+    tools: Vec<Tool>,
+    max_steps: Option<u32>,
+    tool_choice: Option<ToolChoice>,
     _output: PhantomData<fn() -> T>,
 }
 
@@ -53,6 +58,7 @@ impl<T> std::fmt::Debug for Call<T> {
             .field("function", &self.spec.name)
             .field("messages", &self.messages)
             .field("client", &self.client)
+            .field("tools", &self.tools)
             .finish_non_exhaustive()
     }
 }
@@ -86,8 +92,17 @@ impl<T: Output> Call<T> {
             validator: None,
             transport: TransportOverrides::default(),
             media: MediaPolicy::new(),
+            tools: Vec::new(),
+            max_steps: None,
+            tool_choice: None,
             _output: PhantomData,
         }
+    }
+
+    /// The tools listed in `#[prompt(tools = [...])]`.
+    pub(crate) fn with_declared_tools(mut self, tools: Vec<Tool>) -> Self {
+        self.tools = tools;
+        self
     }
 
     /// Send this call through `client` instead of the default client.
@@ -140,8 +155,8 @@ impl<T: Output> Call<T> {
         self
     }
 
-    /// The total deadline of each request of this call, every transport retry and every wait
-    /// between attempts included.
+    /// The total deadline of each request of this call (and of each tool call it runs), every
+    /// transport retry and every wait between attempts included.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
         self
@@ -200,6 +215,28 @@ impl<T: Output> Call<T> {
         self
     }
 
+    /// Offer these tools to the model instead of the declared ones (`tools![f, g]`); an empty
+    /// list offers none. The call runs the calls the model makes and feeds the results back
+    /// until the model answers.
+    pub fn tools(mut self, tools: impl IntoIterator<Item = Tool>) -> Self {
+        self.tools = tools.into_iter().collect();
+        self
+    }
+
+    /// The most rounds of tool calls this call runs before failing with
+    /// [`Error::MaxSteps`].
+    pub fn max_steps(mut self, max_steps: u32) -> Self {
+        self.max_steps = Some(max_steps);
+        self
+    }
+
+    /// Whether and which tools the model must call (a forcing choice applies to the first
+    /// request only; see [`ToolChoice`]).
+    pub fn tool_choice(mut self, choice: ToolChoice) -> Self {
+        self.tool_choice = Some(choice);
+        self
+    }
+
     /// The messages this call sends (before any structured-output instruction is added).
     pub fn messages(&self) -> &[Message] {
         &self.messages
@@ -220,7 +257,11 @@ impl<T: Output> Call<T> {
         let plan = self.spec.output.get::<T>();
         let mode = self.initial_mode(&client, &model, plan);
         let media = crate::media::prepare_offline(&self.messages, &model, self.media, &client)?;
-        let req = RequestPlan::new(plan, mode, Family::of(&model))?.with_media(&media);
+        let toolbox = ToolBox::new(&self.tools, Family::of(&model))?;
+        let choice = self.resolve_tool_choice();
+        let req = RequestPlan::new(plan, mode, Family::of(&model))?
+            .with_media(&media)
+            .with_tools(toolbox.as_ref(), choice.as_ref(), 0);
         let body = req.encode(
             &model,
             &self.messages,
@@ -232,6 +273,13 @@ impl<T: Output> Call<T> {
 
     fn sampling(&self) -> Sampling<'_> {
         Sampling::merge(&self.spec.decl, &self.overrides)
+    }
+
+    /// Per call > declared.
+    fn resolve_tool_choice(&self) -> Option<ToolChoice> {
+        self.tool_choice
+            .clone()
+            .or_else(|| self.spec.decl.tool_choice.map(ToolChoice::from))
     }
 
     fn resolve_client(&self) -> Result<Client> {
@@ -317,12 +365,19 @@ impl<T: Output> Call<T> {
                 response.usage = Usage::sum(response.usage, fill.usage);
                 response.requests += fill.requests;
                 response.repairs.extend(fill.repairs);
-                response.value.extend(fill.value);
+                if let (Gathered::Items(items), Gathered::Items(more)) =
+                    (&mut response.value, fill.value)
+                {
+                    items.extend(more);
+                }
             }
         }
         let raw = crate::error::excerpt(&response.raw);
-        let items = std::mem::take(&mut response.value);
-        let value = T::from_items(items).ok_or_else(|| Error::Protocol {
+        let value = match std::mem::replace(&mut response.value, Gathered::Items(Vec::new())) {
+            Gathered::Whole(whole) => Some(whole),
+            Gathered::Items(items) => T::from_items(items),
+        };
+        let value = value.ok_or_else(|| Error::Protocol {
             reason: "the completion has no usable choice".into(),
             raw,
         })?;
@@ -331,7 +386,7 @@ impl<T: Output> Call<T> {
 
     /// One answer (or, for `want > 1`, up to `want` answers from the choices of one completion),
     /// re-asking the model while its output cannot be decoded.
-    async fn answer(&self, n: Option<u32>, want: usize) -> Result<Response<Vec<T::Item>>> {
+    async fn answer(&self, n: Option<u32>, want: usize) -> Result<Response<Gathered<T>>> {
         let client = self.resolve_client()?;
         let model = self.resolve_model(&client)?;
         let plan = self.spec.output.get::<T>();
@@ -346,13 +401,30 @@ impl<T: Output> Call<T> {
         let mut sampling = self.sampling();
         sampling.n = n;
         let media = crate::media::prepare(&self.messages, &model, self.media, &client).await?;
+        let toolbox = ToolBox::new(&self.tools, family)?;
+        let tool_choice = self.resolve_tool_choice();
+        let max_steps = self
+            .max_steps
+            .or(self.spec.decl.max_steps)
+            .unwrap_or(client.default_max_steps());
+        if T::TOOL_CALLS && toolbox.is_none() {
+            return Err(Error::Config(format!(
+                "`{}` returns the model's tool calls but offers no tools: list them in \
+                 #[prompt(tools = [...])] or with `.tools(tools![...])`",
+                self.spec.name
+            )));
+        }
 
         let mut conversation = self.messages.clone();
         let mut rejected: Vec<RejectedAnswer> = Vec::new();
         let mut usage: Option<Usage> = None;
         let mut requests = 0u32;
+        // Rounds of tool calls run so far.
+        let mut steps = 0u32;
         loop {
-            let req = RequestPlan::new(plan, mode, family)?.with_media(&media);
+            let req = RequestPlan::new(plan, mode, family)?
+                .with_media(&media)
+                .with_tools(toolbox.as_ref(), tool_choice.as_ref(), steps);
             let body = req.encode(&model, &conversation, sampling, instruction_at)?;
             requests += 1;
             let out = Outgoing {
@@ -394,6 +466,74 @@ impl<T: Output> Call<T> {
                 });
             }
 
+            let first = &parsed.choices[0];
+            let answer_text = req.answer_text(&first.message);
+            if let Some(fatal) = fatal_finish(first, answer_text, usage) {
+                return Err(fatal);
+            }
+
+            // A round of tool calls: run them, hand the results back, ask again.
+            if !T::TOOL_CALLS
+                && let Some(toolbox) = &toolbox
+                && let Some(turn) = tool::calls_to_run(&first.message, mode)
+            {
+                if steps >= max_steps {
+                    conversation.push(turn);
+                    return Err(Error::MaxSteps(Box::new(crate::error::MaxStepsError {
+                        max_steps,
+                        transcript: conversation,
+                        usage,
+                    })));
+                }
+                steps += 1;
+                let results = tool::run_round(toolbox, &turn.tool_calls, timeout).await;
+                conversation.push(turn);
+                conversation.extend(results);
+                continue;
+            }
+
+            // Manual mode: the requested calls are the answer.
+            if T::TOOL_CALLS {
+                match tool::take_calls::<T>(toolbox.as_ref(), &first.message) {
+                    Ok((whole, repairs)) => {
+                        let whole = whole.ok_or_else(|| Error::Protocol {
+                            reason: "the completion has no usable choice".into(),
+                            raw: crate::error::excerpt(&raw),
+                        })?;
+                        conversation.push(first.message.to_message());
+                        let finish_reason = first.finish_reason.clone();
+                        return Ok(Response {
+                            value: Gathered::Whole(whole),
+                            id: parsed.id,
+                            model: parsed.model,
+                            usage,
+                            finish_reason,
+                            raw,
+                            repairs,
+                            requests,
+                            mode,
+                            transcript: conversation,
+                        });
+                    }
+                    Err(reason) => {
+                        tracing::debug!(function = self.spec.name, %reason, "unusable tool calls");
+                        rejected.push(RejectedAnswer {
+                            raw: crate::error::excerpt(&tool::calls_text(&first.message)),
+                            reason: reason.clone(),
+                        });
+                        if rejected.len() > retries as usize {
+                            return Err(DecodeError {
+                                type_name: plan.type_name,
+                                attempts: rejected,
+                            }
+                            .into());
+                        }
+                        tool::reask_calls(&mut conversation, &first.message, &reason);
+                        continue;
+                    }
+                }
+            }
+
             let mut items = Vec::new();
             let mut repairs = Vec::new();
             let mut first_rejection: Option<(usize, String)> = None;
@@ -413,9 +553,10 @@ impl<T: Output> Call<T> {
                 }
             }
             if !items.is_empty() {
-                let finish_reason = parsed.choices.first().and_then(|c| c.finish_reason.clone());
+                conversation.push(first.message.to_message());
+                let finish_reason = first.finish_reason.clone();
                 return Ok(Response {
-                    value: items,
+                    value: Gathered::Items(items),
                     id: parsed.id,
                     model: parsed.model,
                     usage,
@@ -424,6 +565,7 @@ impl<T: Output> Call<T> {
                     repairs,
                     requests,
                     mode,
+                    transcript: conversation,
                 });
             }
             if let Some(fatal) = first_fatal {
@@ -458,33 +600,9 @@ impl<T: Output> Call<T> {
         choice: &Choice,
         usage: Option<Usage>,
     ) -> Result<Verdict<T::Item>> {
-        let message = &choice.message;
-        let answer_text = req.answer_text(message);
-        match &choice.finish_reason {
-            Some(FinishReason::Length) => {
-                return Err(Error::Incomplete {
-                    partial: answer_text.unwrap_or_default().to_owned(),
-                    usage,
-                });
-            }
-            Some(FinishReason::ContentFilter) => {
-                return Err(Error::ContentFilter {
-                    partial: answer_text.unwrap_or_default().to_owned(),
-                });
-            }
-            // OpenRouter and others end a choice with "error" when the upstream failed mid-answer.
-            Some(FinishReason::Other(reason)) if reason == "error" => {
-                return Err(Error::Protocol {
-                    reason: "the provider ended the answer with finish_reason \"error\"".into(),
-                    raw: crate::error::excerpt(answer_text.unwrap_or_default()),
-                });
-            }
-            _ => {}
-        }
-        if let Some(refusal) = message.refusal.as_deref().filter(|r| !r.trim().is_empty()) {
-            return Err(Error::Refused {
-                refusal: refusal.to_owned(),
-            });
+        let answer_text = req.answer_text(&choice.message);
+        if let Some(fatal) = fatal_finish(choice, answer_text, usage) {
+            return Err(fatal);
         }
         let Some(text) = answer_text else {
             return Ok(Verdict::Reask(
@@ -500,6 +618,54 @@ impl<T: Output> Call<T> {
                 }
             }
         })
+    }
+}
+
+/// The error a choice's ending makes final, whatever its content: the token limit, the content
+/// filter, a provider-side error, a refusal.
+fn fatal_finish(choice: &Choice, answer_text: Option<&str>, usage: Option<Usage>) -> Option<Error> {
+    let partial = || answer_text.unwrap_or_default().to_owned();
+    match &choice.finish_reason {
+        Some(FinishReason::Length) => {
+            return Some(Error::Incomplete {
+                partial: partial(),
+                usage,
+            });
+        }
+        Some(FinishReason::ContentFilter) => {
+            return Some(Error::ContentFilter { partial: partial() });
+        }
+        // OpenRouter and others end a choice with "error" when the upstream failed mid-answer.
+        Some(FinishReason::Other(reason)) if reason == "error" => {
+            return Some(Error::Protocol {
+                reason: "the provider ended the answer with finish_reason \"error\"".into(),
+                raw: crate::error::excerpt(answer_text.unwrap_or_default()),
+            });
+        }
+        _ => {}
+    }
+    let refusal = choice
+        .message
+        .refusal
+        .as_deref()
+        .filter(|r| !r.trim().is_empty())?;
+    Some(Error::Refused {
+        refusal: refusal.to_owned(),
+    })
+}
+
+/// What [`Call::answer`] gathered: decoded choices, or (manual tool mode) the whole value.
+enum Gathered<T: Output> {
+    Items(Vec<T::Item>),
+    Whole(T),
+}
+
+impl<T: Output> Gathered<T> {
+    fn len(&self) -> usize {
+        match self {
+            Self::Items(items) => items.len(),
+            Self::Whole(_) => 1,
+        }
     }
 }
 

@@ -39,6 +39,7 @@ struct Inner {
     mode: Option<Mode>,
     retries: u32,
     timeout: Duration,
+    max_steps: u32,
     /// Answers requests instead of the network (test doubles).
     backend: Option<SharedBackend>,
     /// Structured-output modes learnt by stepping down the ladder, per model.
@@ -200,6 +201,10 @@ impl Client {
         }
     }
 
+    pub(crate) fn default_max_steps(&self) -> u32 {
+        self.inner.max_steps
+    }
+
     pub(crate) fn auth_header(&self) -> Option<HeaderValue> {
         let key = self.inner.api_key.as_ref()?;
         let mut value = HeaderValue::from_str(&format!("Bearer {}", key.expose_secret())).ok()?;
@@ -276,6 +281,7 @@ pub struct ClientBuilder {
     requests_per_minute: Option<u32>,
     trace_content: bool,
     media_policy: MediaPolicy,
+    max_steps: Option<u32>,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -425,6 +431,13 @@ impl ClientBuilder {
         self
     }
 
+    /// The most rounds of tool calls a call runs before failing with
+    /// [`Error::MaxSteps`] (default [`DEFAULT_MAX_STEPS`](crate::DEFAULT_MAX_STEPS)).
+    pub fn max_steps(mut self, max_steps: u32) -> Self {
+        self.max_steps = Some(max_steps);
+        self
+    }
+
     /// An extra header sent with every request (for aggregators that want their own).
     pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.headers.push((name.into(), value.into()));
@@ -507,6 +520,7 @@ impl ClientBuilder {
                         RetryPolicy::default()
                     }
                 }),
+                max_steps: self.max_steps.unwrap_or(crate::tool::DEFAULT_MAX_STEPS),
                 backend: self.backend,
                 learned_modes: Mutex::new(HashMap::new()),
                 connect_timeout,

@@ -163,6 +163,13 @@ impl<T: Output> Response<T> {
             reason: "the completion has no choices".into(),
             raw: excerpt(&raw),
         })?;
+        // Only the answer is known here: the prompt was sent by someone else.
+        let transcript = parsed
+            .choices
+            .first()
+            .map(|c| c.message.to_message())
+            .into_iter()
+            .collect();
         Ok(Response {
             value,
             id: parsed.id,
@@ -173,6 +180,7 @@ impl<T: Output> Response<T> {
             repairs,
             requests: 1,
             mode: None,
+            transcript,
         })
     }
 }

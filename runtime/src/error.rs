@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+use crate::message::Message;
 use crate::response::Usage;
 
 /// `Result<T, promptfn::Error>`: what every prompt function returns when awaited.
@@ -105,6 +106,10 @@ pub enum Error {
         /// How the stream ended.
         reason: String,
     },
+
+    /// The model still asked for tools after `max_steps` rounds of tool calls.
+    #[error("{0}")]
+    MaxSteps(Box<MaxStepsError>),
 }
 
 impl From<ApiError> for Error {
@@ -367,6 +372,40 @@ impl fmt::Display for DecodeError {
 }
 
 impl std::error::Error for DecodeError {}
+
+/// The tool loop ran out of rounds: the model was still calling tools after `max_steps`.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct MaxStepsError {
+    /// The limit that was reached.
+    pub max_steps: u32,
+    /// The whole conversation: the prompt, every assistant turn with its tool calls, every tool
+    /// result, and the last turn, whose calls were not run.
+    pub transcript: Vec<Message>,
+    /// Token usage summed over every request, when the server reported it.
+    pub usage: Option<Usage>,
+}
+
+impl fmt::Display for MaxStepsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let last_calls: Vec<&str> = self
+            .transcript
+            .last()
+            .map(|m| m.tool_calls.iter().map(|c| c.name.as_str()).collect())
+            .unwrap_or_default();
+        write!(
+            f,
+            "the model still asked for tools ({}) after {} round(s) of tool calls; raise \
+             `max_steps` (`.max_steps(n)` per call, `#[prompt(max_steps = n)]` or \
+             `Client::builder().max_steps(n)`), or check the transcript for a tool whose results \
+             do not settle the question",
+            last_calls.join(", "),
+            self.max_steps
+        )
+    }
+}
+
+impl std::error::Error for MaxStepsError {}
 
 #[cfg(test)]
 mod tests {

@@ -41,6 +41,7 @@ mod response;
 mod retry;
 mod structured;
 mod telemetry;
+mod tool;
 mod transport;
 mod wire;
 
@@ -68,8 +69,8 @@ pub use client::{
 };
 pub use decode::decode;
 pub use error::{
-    ApiError, DecodeError, Error, ErrorCode, ProviderError, RAW_EXCERPT_LIMIT, RejectedAnswer,
-    Result,
+    ApiError, DecodeError, Error, ErrorCode, MaxStepsError, ProviderError, RAW_EXCERPT_LIMIT,
+    RejectedAnswer, Result,
 };
 pub use media::{
     Audio, Detail, File, Image, Media, MediaArg, MediaError, MediaKind, MediaPolicy, MediaSource,
@@ -81,7 +82,10 @@ pub use response::{FinishReason, Response, Usage};
 pub use retry::{DEFAULT_MAX_ATTEMPTS, RetryPolicy};
 pub use stream::{ItemStream, Streamable, TextEvent, TextEvents, TextStream};
 pub use structured::Mode;
+pub use tool::{DEFAULT_MAX_STEPS, RequestedCall, Tool, ToolCalls, ToolChoice};
 pub use transport::DEFAULT_MAX_BODY_BYTES;
 
 #[doc(inline)]
 pub use promptfn_macros::prompt;
+#[doc(inline)]
+pub use promptfn_macros::{tool, tools};

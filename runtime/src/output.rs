@@ -33,6 +33,22 @@ pub trait Output: Sized + Send + 'static {
     /// Build the value from the decoded choices, in order; `None` if there are none.
     #[doc(hidden)]
     fn from_items(items: Vec<Self::Item>) -> Option<Self>;
+
+    /// Whether the type takes the model's tool calls instead of running them
+    /// ([`ToolCalls`](crate::ToolCalls)).
+    #[doc(hidden)]
+    const TOOL_CALLS: bool = false;
+
+    /// Build the value from the tool calls the model asked for (arguments read as JSON) and
+    /// its text; an `Err` is sent back to the model to correct. Used when `TOOL_CALLS` is set.
+    #[doc(hidden)]
+    fn from_tool_calls(
+        calls: Vec<crate::tool::RequestedCall<Value>>,
+        text: String,
+    ) -> Result<Self, String> {
+        let _ = (calls, text);
+        Err("this return type does not take tool calls".to_owned())
+    }
 }
 
 impl<T: DeserializeOwned + JsonSchema + Send + 'static> Output for T {

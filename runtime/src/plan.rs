@@ -9,6 +9,7 @@ use crate::output::OutputPlan;
 use crate::params::Sampling;
 use crate::schema::{CompiledSchema, Dialect};
 use crate::structured::{ANSWER_TOOL, Family, Mode, schema_instruction};
+use crate::tool::{ToolBox, ToolChoice};
 use crate::wire::openai::{AssistantMessage, ChatRequest};
 
 /// What a structured-output mode adds to a request; built once per (function, mode, dialect).
@@ -77,6 +78,8 @@ pub(crate) struct RequestPlan<'p> {
     wire: Option<&'p ModeWire>,
     /// The conversation's media, resolved for the target.
     media: Option<&'p ResolvedMedia>,
+    /// The user's tools and this request's `tool_choice`.
+    tools: Option<(&'p ToolBox, Option<Value>)>,
 }
 
 impl<'p> RequestPlan<'p> {
@@ -90,12 +93,28 @@ impl<'p> RequestPlan<'p> {
             family,
             wire,
             media: None,
+            tools: None,
         })
     }
 
     /// Write the conversation's media parts as `media` says (resolved for this call's target).
     pub(crate) fn with_media(mut self, media: &'p ResolvedMedia) -> Self {
         self.media = Some(media);
+        self
+    }
+
+    /// Offer the user's tools in this request, the `step`-th of the tool loop (0 for the first).
+    /// In `Tool` mode they sit beside the `answer` tool, and some function must be called.
+    pub(crate) fn with_tools(
+        mut self,
+        toolbox: Option<&'p ToolBox>,
+        choice: Option<&ToolChoice>,
+        step: u32,
+    ) -> Self {
+        self.tools = toolbox.map(|toolbox| {
+            let answer_tool = self.mode == Some(Mode::Tool);
+            (toolbox, ToolChoice::wire(choice, step, answer_tool))
+        });
         self
     }
 
@@ -107,6 +126,14 @@ impl<'p> RequestPlan<'p> {
         sampling: Sampling<'_>,
         instruction_at: Option<usize>,
     ) -> Result<Vec<u8>> {
+        // The user's tools first, then the mode's own `answer` tool, if any.
+        let offered = self.tools.as_ref().map(|(toolbox, choice)| {
+            let mut all = toolbox.definitions().to_vec();
+            if let Some(Value::Array(mode_tools)) = self.wire.and_then(|w| w.tools.as_ref()) {
+                all.extend(mode_tools.iter().cloned());
+            }
+            (Value::Array(all), choice)
+        });
         let mut req = ChatRequest::new(model, messages, sampling);
         // Local servers (llama-cpp-python) reject `content: null` next to tool calls.
         req.messages.null_tool_content = self.family != Family::Other;
@@ -115,6 +142,10 @@ impl<'p> RequestPlan<'p> {
             req.tools = wire.tools.as_ref();
             req.tool_choice = wire.tool_choice.as_ref();
             req.messages.suffix = instruction_at.zip(wire.instruction.as_deref());
+        }
+        if let Some((tools, choice)) = &offered {
+            req.tools = Some(tools);
+            req.tool_choice = choice.as_ref();
         }
         req.messages.media = self.media;
         // With large inline media the body is sized once: regrowing it would briefly hold two copies.

@@ -23,6 +23,12 @@ pub use crate::message::Role;
 pub use crate::output::OutputCache;
 use crate::output::{Output, Validate};
 use crate::structured::Mode;
+use crate::tool::Tool;
+pub use crate::tool::{
+    ChoiceDecl, IntoToolOutput, ParamDef, ResultOutput, ToolArgs, ToolDef, ToolFailure, ToolFuture,
+    ToolParam, ToolReceiver, ValueOutput, assert_tool_param, new_tool, param_schema, tool_future,
+    tool_ready, tool_receiver,
+};
 
 /// What a `#[prompt]` declares, fixed at compile time: one `static` per function.
 ///
@@ -55,6 +61,10 @@ pub struct Decl {
     pub n: Option<u32>,
     pub mode: Option<Mode>,
     pub retries: Option<u32>,
+    /// The most rounds of tool calls (`max_steps = …`).
+    pub max_steps: Option<u32>,
+    /// `tool_choice = "…"`.
+    pub tool_choice: Option<ChoiceDecl>,
 }
 
 impl Decl {
@@ -73,6 +83,8 @@ impl Decl {
         n: None,
         mode: None,
         retries: None,
+        max_steps: None,
+        tool_choice: None,
     };
 }
 
@@ -81,6 +93,8 @@ impl Decl {
 pub struct PromptBuilder {
     spec: &'static PromptSpec,
     messages: Vec<Message>,
+    /// `tools = [...]`, made at render time: a tool bound to `self` needs the receiver.
+    tools: Vec<Tool>,
 }
 
 impl PromptBuilder {
@@ -88,7 +102,13 @@ impl PromptBuilder {
         Self {
             spec,
             messages: Vec::with_capacity(2),
+            tools: Vec::new(),
         }
+    }
+
+    /// A declared tool.
+    pub fn tool(&mut self, tool: Tool) {
+        self.tools.push(tool);
     }
 
     /// Begin a new message.
@@ -118,7 +138,7 @@ impl PromptBuilder {
     }
 
     pub fn finish<T: Output>(self) -> Call<T> {
-        Call::new(self.spec, self.messages)
+        Call::new(self.spec, self.messages).with_declared_tools(self.tools)
     }
 
     /// [`finish`](Self::finish) with the return type's [`Validate`] check, when it has one.

@@ -5,6 +5,7 @@ use std::fmt;
 use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::lenient::Repair;
+use crate::message::Message;
 use crate::structured::Mode;
 
 /// A typed value together with everything the server said about it.
@@ -31,6 +32,9 @@ pub struct Response<T> {
     pub requests: u32,
     /// The structured-output mode that produced the value (`None` for plain text).
     pub mode: Option<Mode>,
+    /// The whole conversation: the rendered prompt, then every assistant turn (tool calls
+    /// included), every tool result and re-ask, and the final answer's turn.
+    pub transcript: Vec<Message>,
 }
 
 impl<T> Response<T> {
@@ -46,6 +50,7 @@ impl<T> Response<T> {
             repairs: self.repairs,
             requests: self.requests,
             mode: self.mode,
+            transcript: self.transcript,
         }
     }
 

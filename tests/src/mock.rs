@@ -144,6 +144,23 @@ impl Reply {
     }
 }
 
+impl Reply {
+    /// HTTP 200 carrying a chat completion whose message makes these `(id, name, arguments)`
+    /// tool calls at once.
+    pub fn tool_calls(calls: &[(&str, &str, &str)]) -> Self {
+        let calls: Vec<Value> = calls
+            .iter()
+            .map(|(id, name, arguments)| {
+                json!({"id": id, "type": "function", "function": {"name": name, "arguments": arguments}})
+            })
+            .collect();
+        Self::json(completion(
+            json!({"role": "assistant", "content": null, "tool_calls": calls}),
+            "tool_calls",
+        ))
+    }
+}
+
 /// A chat-completion body around `message` with a fixed id, model and usage.
 pub fn completion(message: Value, finish_reason: &str) -> Value {
     json!({

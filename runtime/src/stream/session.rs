@@ -90,6 +90,8 @@ pub(crate) struct Session {
     pub(crate) function: &'static str,
     pub(crate) mode: Option<Mode>,
     requests: u32,
+    /// The rendered prompt, the start of the response's transcript.
+    prompt: Vec<crate::message::Message>,
 }
 
 impl std::fmt::Debug for Session {
@@ -106,8 +108,9 @@ impl std::fmt::Debug for Session {
 impl Session {
     /// A session for a prepared call; nothing is sent until the first poll.
     pub(crate) fn new(prepared: Result<Prepared>) -> Self {
-        let (state, limits, function, mode) = match prepared {
+        let (state, limits, function, mode, prompt) = match prepared {
             Ok(p) => {
+                let prompt = p.messages.clone();
                 let limits = Limits {
                     total: p.timeout,
                     first_byte: p.client.first_byte_timeout(),
@@ -115,7 +118,7 @@ impl Session {
                 };
                 let (function, mode) = (p.function, p.mode);
                 let opening: Opening = Box::pin(super::open::start(p));
-                (State::Opening(opening), limits, function, mode)
+                (State::Opening(opening), limits, function, mode, prompt)
             }
             Err(e) => {
                 let limits = Limits {
@@ -123,7 +126,7 @@ impl Session {
                     first_byte: None,
                     idle: None,
                 };
-                (State::Failed(e), limits, "", None)
+                (State::Failed(e), limits, "", None, Vec::new())
             }
         };
         Self {
@@ -138,6 +141,7 @@ impl Session {
             function,
             mode,
             requests: 0,
+            prompt,
         }
     }
 
@@ -461,6 +465,17 @@ impl Session {
             repairs,
             requests: self.requests,
             mode: self.mode,
+            transcript: self.transcript(),
         }
+    }
+
+    /// The prompt followed by the streamed answer's turn.
+    fn transcript(&self) -> Vec<crate::message::Message> {
+        let mut transcript = self.prompt.clone();
+        transcript.push(crate::message::Message::text(
+            crate::message::Role::Assistant,
+            self.assembled.content.clone(),
+        ));
+        transcript
     }
 }

@@ -1,0 +1,95 @@
+//! What one model turn asks of the tool loop: calls to run, or (manual mode) calls to hand
+//! over, and how a manual-mode turn with bad arguments is sent back.
+
+use super::calls::RequestedCall;
+use super::exec::make_ids_unique;
+use super::toolbox::ToolBox;
+use crate::lenient::{self, Repair};
+use crate::message::{Message, Role};
+use crate::output::Output;
+use crate::structured::{ANSWER_TOOL, Mode};
+use crate::wire::openai::AssistantMessage;
+
+/// The assistant turn to record and run when the model called tools; `None` when the turn is
+/// the answer (no calls, or the `answer` tool in `Tool` mode, which wins over other calls).
+pub(crate) fn calls_to_run(message: &AssistantMessage, mode: Option<Mode>) -> Option<Message> {
+    let mut turn = message.to_message();
+    if turn.tool_calls.is_empty() {
+        return None;
+    }
+    // The toolbox refuses user tools named `answer`, so such a call is the answer.
+    let answered =
+        mode == Some(Mode::Tool) && turn.tool_calls.iter().any(|c| c.name == ANSWER_TOOL);
+    if answered {
+        return None;
+    }
+    make_ids_unique(&mut turn.tool_calls);
+    Some(turn)
+}
+
+/// Manual mode: the turn's calls, arguments read leniently against each tool's schema, as a
+/// `T`; an `Err` names what the model must correct.
+pub(crate) fn take_calls<T: Output>(
+    toolbox: Option<&ToolBox>,
+    message: &AssistantMessage,
+) -> Result<(Option<T>, Vec<Repair>), String> {
+    let mut calls = message.calls();
+    make_ids_unique(&mut calls);
+    let mut repairs = Vec::new();
+    let mut requested = Vec::with_capacity(calls.len());
+    for call in calls {
+        let Some((_, schema)) = toolbox.and_then(|t| t.find(&call.name)) else {
+            let names = toolbox.map(ToolBox::names).unwrap_or_default();
+            return Err(format!(
+                "there is no tool named `{}`; the tools are: {names}",
+                call.name
+            ));
+        };
+        let text = if call.arguments.trim().is_empty() {
+            "{}"
+        } else {
+            &call.arguments
+        };
+        let decoded = lenient::decode(text, schema)
+            .map_err(|failure| format!("the arguments of `{}`: {failure}", call.name))?;
+        repairs.extend(decoded.repairs);
+        requested.push(RequestedCall {
+            id: call.id,
+            name: call.name,
+            arguments: decoded.value,
+        });
+    }
+    let text = message.content.clone().unwrap_or_default();
+    T::from_tool_calls(requested, text).map(|value| (Some(value), repairs))
+}
+
+/// The turn's calls as text, for a [`RejectedAnswer`](crate::RejectedAnswer).
+pub(crate) fn calls_text(message: &AssistantMessage) -> String {
+    message
+        .calls()
+        .iter()
+        .map(|c| format!("{}({})", c.name, c.arguments))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Manual mode: answer each call of the rejected turn with the reason, so the model calls again.
+pub(crate) fn reask_calls(
+    conversation: &mut Vec<Message>,
+    message: &AssistantMessage,
+    reason: &str,
+) {
+    let mut turn = message.to_message();
+    make_ids_unique(&mut turn.tool_calls);
+    let ids: Vec<String> = turn.tool_calls.iter().map(|c| c.id.clone()).collect();
+    conversation.push(turn);
+    let feedback =
+        format!("Error: {reason}. Call the tool again with arguments that match its parameters.");
+    if ids.is_empty() {
+        conversation.push(Message::text(Role::User, feedback));
+        return;
+    }
+    for id in ids {
+        conversation.push(Message::tool_result(id, feedback.clone()));
+    }
+}
