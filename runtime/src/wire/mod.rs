@@ -2,4 +2,3 @@
 
 pub(crate) mod openai;
 pub mod sse;
-pub(crate) mod tool_deltas;
