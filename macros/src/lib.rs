@@ -101,6 +101,9 @@ pub fn prompt(attr: TokenStream, item: TokenStream) -> TokenStream {
 /// Makes a function a tool the model can call: `#[tool]` on a plain `fn` or `async fn`, free,
 /// associated, or a method (`&self` or `self`) in an inherent `impl` block.
 ///
+/// (Not run here: this crate cannot depend on `promptfn`; the runnable examples are in the
+/// `promptfn` guide.)
+///
 /// ```ignore
 /// /// The current weather in a city.
 /// #[tool]
@@ -108,7 +111,9 @@ pub fn prompt(attr: TokenStream, item: TokenStream) -> TokenStream {
 ///     /// The city's name, e.g. "Paris".
 ///     city: String,
 ///     unit: Option<Unit>,
-/// ) -> Result<Report, WeatherError> { … }
+/// ) -> Result<Report, WeatherError> {
+///     todo!()
+/// }
 ///
 /// #[prompt("Should I take an umbrella in {city}?", tools = [get_weather])]
 /// async fn umbrella(city: &str) -> Result<String>;
