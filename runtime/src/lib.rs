@@ -16,6 +16,9 @@
 //! let person = extract_person("Alice is 30").await?;
 //! # Ok(()) }
 //! ```
+//!
+//! (Compiled, not run: awaiting the call sends it through the default client, over the network;
+//! the guide's examples run the same kind of declarations against the mock client.)
 #![cfg_attr(feature = "testing", doc = include_str!("guide.md"))]
 #![cfg_attr(
     not(feature = "testing"),

@@ -53,6 +53,9 @@ enum Source {
 /// # Ok(()) }
 /// ```
 ///
+/// (Compiled, not run: the stream reads from the default client, over the network; the guide's
+/// "Streaming" section runs item streams against the mock client.)
+///
 /// An element that does not fit `T` is an error item, and the stream goes on with the next
 /// one. When the answer holds no list the scanner can follow (prose, an unusual shape), the
 /// whole answer is decoded once it is complete, and its items come then. A model is never

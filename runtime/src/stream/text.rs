@@ -42,6 +42,9 @@ pub enum TextEvent {
 /// # Ok(()) }
 /// ```
 ///
+/// (Compiled, not run: the stream reads from the default client, over the network; the guide's
+/// "Streaming" section runs text streams against the mock client.)
+///
 /// The last item is an error when the answer is not usable: cut at the token limit
 /// ([`Error::Incomplete`]), stopped by a content filter, refused, or cut because the
 /// connection ended early ([`Error::Truncated`]). Reasoning text is kept apart: see

@@ -34,6 +34,9 @@ use crate::output::Output;
 /// }
 /// # Ok(()) }
 /// ```
+///
+/// (Compiled, not run: the call goes through the default client, over the network; the guide's
+/// "Tools" section runs manual mode against the mock client.)
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct ToolCalls<A = Value> {
