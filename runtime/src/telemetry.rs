@@ -64,7 +64,18 @@ pub(crate) fn record_outcome<T>(
             span.record("requests", response.requests);
             record_usage(span, response.usage);
             if content {
-                span.record("answer", excerpt(&response.raw).as_str());
+                // The model's last turn: its text, or the tool call that carried the answer.
+                let answer = response
+                    .transcript
+                    .iter()
+                    .rev()
+                    .find(|m| m.role == crate::message::Role::Assistant)
+                    .map(|m| match m.tool_calls.first() {
+                        Some(call) if m.text_content().trim().is_empty() => call.arguments.clone(),
+                        _ => m.text_content(),
+                    })
+                    .unwrap_or_default();
+                span.record("answer", excerpt(&answer).as_str());
             }
         }
         Err(error) => {

@@ -354,6 +354,9 @@ async fn attempt_open(client: &Client, out: &Outgoing, attempt: u32) -> Result<O
         status = tracing::field::Empty,
         latency_ms = tracing::field::Empty,
     );
+    // Recorded on this span itself: `Span::current()` would be the call's span whenever the
+    // attempt span is disabled (debug level off), and would overwrite the call's own fields.
+    let attempt_span = span.clone();
     async {
         let permit = client.limits().admit().await;
         let started = Instant::now();
@@ -366,9 +369,8 @@ async fn attempt_open(client: &Client, out: &Outgoing, attempt: u32) -> Result<O
             Some(backend) => (backend.open(out).await?, Hints::default()),
             None => http_open(client, out).await?,
         };
-        let span = tracing::Span::current();
-        span.record("status", opened.status);
-        span.record(
+        attempt_span.record("status", opened.status);
+        attempt_span.record(
             "latency_ms",
             u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
         );
