@@ -131,9 +131,11 @@ pub(crate) async fn open(client: &Client, out: &Outgoing) -> Result<Opened> {
     } else {
         "application/json"
     };
-    let mut request = client
-        .http()
-        .post(client.endpoint())
+    let post = match client.endpoint_url() {
+        Some(url) => client.http().post(url.clone()),
+        None => client.http().post(client.endpoint()),
+    };
+    let mut request = post
         .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
         .header(ACCEPT, HeaderValue::from_static(accept))
         .body(out.body.clone());
@@ -152,6 +154,16 @@ pub(crate) async fn open(client: &Client, out: &Outgoing) -> Result<Opened> {
 
 /// Read a body to its end, refusing more than [`MAX_BODY_BYTES`].
 pub(crate) async fn read_all(client: &Client, body: &mut Body) -> Result<Bytes> {
+    // A body that arrives in one chunk (most of them) is returned as it is, without a copy.
+    let Some(first) = body.chunk(client).await? else {
+        return Ok(Bytes::new());
+    };
+    if first.len() > MAX_BODY_BYTES {
+        return Err(too_large(&first));
+    }
+    let Some(second) = body.chunk(client).await? else {
+        return Ok(first);
+    };
     let mut buf = match body {
         Body::Http(r) => BytesMut::with_capacity(
             r.content_length()
@@ -159,19 +171,26 @@ pub(crate) async fn read_all(client: &Client, body: &mut Body) -> Result<Bytes> 
         ),
         _ => BytesMut::new(),
     };
-    while let Some(chunk) = body.chunk(client).await? {
+    buf.extend_from_slice(&first);
+    let mut next = Some(second);
+    while let Some(chunk) = next {
         if buf.len() + chunk.len() > MAX_BODY_BYTES {
-            return Err(Error::Protocol {
-                reason: format!(
-                    "the response body exceeds {} MiB; the server is misbehaving",
-                    MAX_BODY_BYTES / (1024 * 1024)
-                ),
-                raw: crate::error::excerpt(&String::from_utf8_lossy(&buf)),
-            });
+            return Err(too_large(&buf));
         }
         buf.extend_from_slice(&chunk);
+        next = body.chunk(client).await?;
     }
     Ok(buf.freeze())
+}
+
+fn too_large(start: &[u8]) -> Error {
+    Error::Protocol {
+        reason: format!(
+            "the response body exceeds {} MiB; the server is misbehaving",
+            MAX_BODY_BYTES / (1024 * 1024)
+        ),
+        raw: crate::error::excerpt(&String::from_utf8_lossy(start)),
+    }
 }
 
 fn transport_error(client: &Client, e: &reqwest::Error) -> Error {
