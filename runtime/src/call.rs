@@ -196,7 +196,9 @@ impl<T: Output> Call<T> {
             .or(self.messages.len().checked_sub(1))
     }
 
-    async fn run(self) -> Result<Response<T>> {
+    /// `keep_raw`: whether the caller wants [`Response::raw`] (a plain `.await` drops it, so it
+    /// is not copied out of the body then).
+    async fn run(self, keep_raw: bool) -> Result<Response<T>> {
         let client = self.resolve_client()?;
         let model = self.resolve_model(&client)?;
         let plan = self.spec.output.get::<T>();
@@ -208,9 +210,10 @@ impl<T: Output> Call<T> {
             .unwrap_or(client.default_retries());
         let timeout = self.timeout.unwrap_or(client.timeout());
         let instruction_at = self.instruction_at();
-        let sampling = self.sampling();
+        let sampling = Sampling::merge(&self.spec.decl, &self.overrides);
 
-        let mut conversation = self.messages.clone();
+        // The call is consumed: its messages become the conversation without a copy.
+        let mut conversation = self.messages;
         let mut rejected: Vec<RejectedAnswer> = Vec::new();
         let mut usage: Option<Usage> = None;
         let mut requests = 0u32;
@@ -239,10 +242,10 @@ impl<T: Output> Call<T> {
                 }
                 return Err(crate::error::ApiError::from_body(answer.status, &answer.body).into());
             }
-            let raw = String::from_utf8_lossy(&answer.body).into_owned();
+            let raw = || String::from_utf8_lossy(&answer.body);
             let parsed = ChatResponse::parse(&answer.body).map_err(|reason| Error::Protocol {
                 reason,
-                raw: crate::error::excerpt(&raw),
+                raw: crate::error::excerpt(&raw()),
             })?;
             if let Some(error) = &parsed.error {
                 return Err(
@@ -253,7 +256,7 @@ impl<T: Output> Call<T> {
             let Some(choice) = parsed.choices.into_iter().next() else {
                 return Err(Error::Protocol {
                     reason: "the completion has no choices".into(),
-                    raw: crate::error::excerpt(&raw),
+                    raw: crate::error::excerpt(&raw()),
                 });
             };
             let message = &choice.message;
@@ -285,7 +288,7 @@ impl<T: Output> Call<T> {
                 Ok(((item, repairs), _)) => {
                     let value = T::from_items(vec![item]).ok_or_else(|| Error::Protocol {
                         reason: "the completion has no usable choice".into(),
-                        raw: crate::error::excerpt(&raw),
+                        raw: crate::error::excerpt(&raw()),
                     })?;
                     return Ok(Response {
                         value,
@@ -293,7 +296,11 @@ impl<T: Output> Call<T> {
                         model: parsed.model,
                         usage,
                         finish_reason: choice.finish_reason,
-                        raw,
+                        raw: if keep_raw {
+                            raw().into_owned()
+                        } else {
+                            String::new()
+                        },
                         repairs,
                         requests,
                         mode,
@@ -325,7 +332,7 @@ impl<T: Output> IntoFuture for Call<T> {
     type IntoFuture = Pin<Box<dyn Future<Output = Result<T>> + Send>>;
 
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(async move { self.run().await.map(Response::into_value) })
+        Box::pin(async move { self.run(false).await.map(Response::into_value) })
     }
 }
 
@@ -339,6 +346,6 @@ impl<T: Output> IntoFuture for WithMeta<T> {
     type IntoFuture = Pin<Box<dyn Future<Output = Result<Response<T>>> + Send>>;
 
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.0.run())
+        Box::pin(self.0.run(true))
     }
 }
