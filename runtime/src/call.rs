@@ -135,18 +135,23 @@ impl<T: Output> Call<T> {
 
     /// The chat-completions body this call would send first, without sending it.
     pub fn request(&self) -> Result<serde_json::Value> {
+        let body = self.request_body()?;
+        serde_json::from_slice(&body).map_err(|e| Error::Config(format!("request body: {e}")))
+    }
+
+    /// The first request's body as the bytes that go on the wire.
+    pub(crate) fn request_body(&self) -> Result<Vec<u8>> {
         let client = self.resolve_client()?;
         let model = self.resolve_model(&client)?;
         let plan = self.spec.output.get::<T>();
         let mode = self.initial_mode(&client, &model, plan);
         let req = RequestPlan::new(plan, mode, Family::of(&model))?;
-        let body = req.encode(
+        req.encode(
             &model,
             &self.messages,
             self.sampling(),
             self.instruction_at(),
-        )?;
-        serde_json::from_slice(&body).map_err(|e| Error::Config(format!("request body: {e}")))
+        )
     }
 
     fn sampling(&self) -> Sampling<'_> {

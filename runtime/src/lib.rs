@@ -28,6 +28,7 @@ mod output;
 mod params;
 mod plan;
 mod response;
+mod stages;
 mod structured;
 mod transport;
 mod wire;

@@ -9,6 +9,11 @@ pub use ::std;
 /// The SSE decoder, reachable by benchmarks.
 pub use crate::wire::sse;
 
+/// The stages of a call one at a time, reachable by benchmarks.
+pub mod stages {
+    pub use crate::stages::{Stages, request_body};
+}
+
 use std::fmt;
 
 use crate::call::Call;
