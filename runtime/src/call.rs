@@ -337,7 +337,10 @@ impl<T: Output> IntoFuture for Call<T> {
     type IntoFuture = Pin<Box<dyn Future<Output = Result<T>> + Send>>;
 
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(async move { self.run(false).await.map(Response::into_value) })
+        // Mapped, not wrapped in an `async` block, so that the boxed future holds the call once.
+        Box::pin(futures_util::FutureExt::map(self.run(false), |r| {
+            r.map(Response::into_value)
+        }))
     }
 }
 
