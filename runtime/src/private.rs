@@ -11,7 +11,7 @@ pub use crate::wire::sse;
 
 /// The stages of a call one at a time, reachable by benchmarks.
 pub mod stages {
-    pub use crate::stages::{Stages, request_body};
+    pub use crate::stages::{Stages, offline_client, request_body};
 }
 
 use std::fmt;

@@ -2,11 +2,20 @@
 //! completion body, compiling a return type's schema. Reached through `__private::stages`; not
 //! public API.
 
+use std::collections::VecDeque;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use bytes::Bytes;
+
 use crate::call::Call;
+use crate::client::Client;
 use crate::error::{Error, Result};
 use crate::output::{Output, OutputPlan};
 use crate::plan::RequestPlan;
 use crate::structured::{Family, Mode};
+use crate::transport::{Backend, Body, Opened, Outgoing};
 use crate::wire::openai::ChatResponse;
 
 /// The body the first request of `call` sends, as bytes (what [`Call::request`] parses).
@@ -62,5 +71,27 @@ impl Stages {
             reason: "no value".into(),
             raw: String::new(),
         })
+    }
+}
+
+/// A client that answers every request at once with HTTP 200 and `body`, without the network:
+/// a whole call minus the HTTP stack.
+pub fn offline_client(body: &'static [u8]) -> Result<Client> {
+    Client::builder()
+        .base_url("http://offline.invalid")
+        .backend(Arc::new(Canned(Bytes::from_static(body))))
+        .build()
+}
+
+#[derive(Debug)]
+struct Canned(Bytes);
+
+impl Backend for Canned {
+    fn open<'a>(
+        &'a self,
+        _out: &'a Outgoing,
+    ) -> Pin<Box<dyn Future<Output = Result<Opened>> + Send + 'a>> {
+        let body = Body::Chunks(VecDeque::from([self.0.clone()]));
+        Box::pin(std::future::ready(Ok(Opened { status: 200, body })))
     }
 }
