@@ -2,12 +2,15 @@
 """The compile-time cost of #[prompt]: `cargo check` of a crate with N prompt functions against
 the same crate with the functions written by hand against promptfn's runtime.
 
-Usage: benches/compile-time/run.py [--functions 200] [--runs 5]
+Usage: benches/compile-time/run.py [--functions 200] [--runs 7] [--incremental]
 
-It writes a two-crate workspace under target/compile-time/ (with-macro/ and by-hand/, the same
-200 functions in four shapes), checks each once to build the dependencies (not timed), then, in
-alternating order, touches each crate's lib.rs and times `cargo check` of that crate alone,
-`--runs` times each. It prints the medians (and min-max) as a Markdown table.
+It writes a workspace under target/compile-time/ with three crates: with-macro/ and by-hand/
+(the same functions in four shapes) and empty/ (the same types, no function: the fixed cost of
+a check). It checks each once to build the dependencies (not timed), then, in rotating order,
+touches each crate's lib.rs and times `cargo check` of that crate alone, `--runs` times each,
+and prints the medians (and min-max) as a Markdown table. Checks run with CARGO_INCREMENTAL=0,
+so each one redoes the whole crate (an untouched crate's incremental re-check reuses nearly
+everything and measures little); `--incremental` keeps cargo's default instead.
 
 The hand-written form is what tests/tests/by_hand.rs writes: a `static PromptSpec` and a
 `PromptBuilder` fed literal text and formatted arguments; it skips the macro's compile-time
@@ -135,20 +138,24 @@ def by_hand(i: int, shape: dict) -> str:
     return "\n".join(lines)
 
 
+CRATES = ("with-macro", "by-hand", "empty")
+
+
 def write_workspace(count: int) -> None:
     if WORK.exists():
-        for crate in ("with-macro", "by-hand"):
+        for crate in CRATES:
             shutil.rmtree(WORK / crate, ignore_errors=True)
     WORK.mkdir(parents=True, exist_ok=True)
     runtime = (REPO / "runtime").as_posix()
     (WORK / "Cargo.toml").write_text(
-        '[workspace]\nresolver = "3"\nmembers = ["with-macro", "by-hand"]\n'
+        '[workspace]\nresolver = "3"\nmembers = ["with-macro", "by-hand", "empty"]\n'
     )
     # The repository's lock file pins every dependency to the versions already built and cached.
     shutil.copy(REPO / "Cargo.lock", WORK / "Cargo.lock")
     for crate, form, render in (
         ("with-macro", "declared with #[prompt]", with_macro),
         ("by-hand", "written by hand against promptfn::__private", by_hand),
+        ("empty", "none: the types alone", None),
     ):
         src = WORK / crate / "src"
         src.mkdir(parents=True)
@@ -157,15 +164,18 @@ def write_workspace(count: int) -> None:
             f'[dependencies]\npromptfn = {{ path = "{runtime}" }}\n'
             'schemars = "1.2"\nserde = { version = "1", features = ["derive"] }\n'
         )
-        body = [PRELUDE.replace("{count}", str(count)).replace("{form}", form)]
+        body = [PRELUDE.replace("{count}", str(count if render else 0)).replace("{form}", form)]
         if crate == "by-hand":
             body.append("use promptfn::__private::{Decl, OutputCache, PromptBuilder, PromptSpec, Role};\n")
-        body += [render(i, SHAPES[i % len(SHAPES)]) for i in range(count)]
+        if render:
+            body += [render(i, SHAPES[i % len(SHAPES)]) for i in range(count)]
         (src / "lib.rs").write_text("\n".join(body))
 
 
-def check(crate: str) -> float:
+def check(crate: str, incremental: bool) -> float:
     env = dict(os.environ, CARGO_TARGET_DIR=str(WORK / "target"))
+    if not incremental:
+        env["CARGO_INCREMENTAL"] = "0"
     start = time.perf_counter()
     result = subprocess.run(
         ["cargo", "check", "--quiet", "--offline", "-p", crate],
@@ -184,33 +194,42 @@ def check(crate: str) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--functions", type=int, default=200)
-    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--incremental", action="store_true")
     args = parser.parse_args()
 
     write_workspace(args.functions)
     print(f"workspace: {WORK}", file=sys.stderr)
-    for crate in ("with-macro", "by-hand"):
+    for crate in CRATES:
         print(f"warming up {crate} (builds the dependencies once, not timed)…", file=sys.stderr)
-        check(crate)
+        check(crate, args.incremental)
 
-    times = {"with-macro": [], "by-hand": []}
+    times = {crate: [] for crate in CRATES}
     for run in range(args.runs):
-        order = ("with-macro", "by-hand") if run % 2 == 0 else ("by-hand", "with-macro")
+        order = CRATES[run % 3 :] + CRATES[: run % 3]
         for crate in order:
             (WORK / crate / "src" / "lib.rs").touch()
-            times[crate].append(check(crate))
+            times[crate].append(check(crate, args.incremental))
             print(f"run {run + 1}: {crate} {times[crate][-1]:.2f} s", file=sys.stderr)
 
-    macro, hand = (statistics.median(times[c]) for c in ("with-macro", "by-hand"))
-    print(f"\n`cargo check` of a crate with {args.functions} prompt functions, "
-          f"median of {args.runs} re-checks after touching lib.rs:\n")
-    print("| crate | median | min–max |")
-    print("|---|---:|---:|")
-    for crate, label in (("with-macro", "#[prompt]"), ("by-hand", "written by hand")):
+    macro, hand, empty = (statistics.median(times[c]) for c in CRATES)
+    mode = "incremental" if args.incremental else "CARGO_INCREMENTAL=0"
+    print(f"\n`cargo check -p <crate>` ({mode}), {args.functions} prompt functions, "
+          f"median of {args.runs} checks after touching lib.rs:\n")
+    print("| crate | median | min–max | minus the empty crate |")
+    print("|---|---:|---:|---:|")
+    for crate, label in (
+        ("with-macro", f"{args.functions} × #[prompt]"),
+        ("by-hand", f"{args.functions} written by hand"),
+        ("empty", "types only, no function"),
+    ):
         t = times[crate]
-        print(f"| {label} | {statistics.median(t):.2f} s | {min(t):.2f}–{max(t):.2f} s |")
-    print(f"\n#[prompt] adds {macro - hand:.2f} s ({(macro - hand) / args.functions * 1000:.1f} ms "
-          f"per function), {macro / hand:.2f}× the hand-written crate's check time.")
+        median = statistics.median(t)
+        print(f"| {label} | {median:.2f} s | {min(t):.2f}–{max(t):.2f} s | {median - empty:.2f} s |")
+    print(f"\n#[prompt] adds {macro - hand:.2f} s ({(macro - hand) / args.functions * 1000:.2f} ms "
+          f"per function) over the hand-written functions; the functions themselves cost "
+          f"{(macro - empty) / (hand - empty) if hand > empty else float('nan'):.2f}× as much "
+          f"with the macro as by hand.")
 
 
 if __name__ == "__main__":
