@@ -252,6 +252,12 @@ impl<T: Output> Call<T> {
     /// Media is written as it would be sent, except that nothing is downloaded: a URL the call
     /// would download is an error here.
     pub fn request(&self) -> Result<serde_json::Value> {
+        let body = self.request_body()?;
+        serde_json::from_slice(&body).map_err(|e| Error::Config(format!("request body: {e}")))
+    }
+
+    /// The first request's body as the bytes that go on the wire.
+    pub(crate) fn request_body(&self) -> Result<Vec<u8>> {
         let client = self.resolve_client()?;
         let model = self.resolve_model(&client)?;
         let plan = self.spec.output.get::<T>();
@@ -262,13 +268,12 @@ impl<T: Output> Call<T> {
         let req = RequestPlan::new(plan, mode, Family::of(&model))?
             .with_media(&media)
             .with_tools(toolbox.as_ref(), choice.as_ref(), 0);
-        let body = req.encode(
+        req.encode(
             &model,
             &self.messages,
             self.sampling(),
             self.instruction_at(),
-        )?;
-        serde_json::from_slice(&body).map_err(|e| Error::Config(format!("request body: {e}")))
+        )
     }
 
     fn sampling(&self) -> Sampling<'_> {

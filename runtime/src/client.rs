@@ -34,7 +34,12 @@ struct Inner {
     http: reqwest::Client,
     base_url: String,
     endpoint: String,
+    /// `endpoint` parsed once, so that requests do not parse it again (`None` if it does not
+    /// parse: sending then reports the error).
+    endpoint_url: Option<reqwest::Url>,
     api_key: Option<SecretString>,
+    /// The `Authorization` header for `api_key`, built once.
+    auth: Option<HeaderValue>,
     model: Option<String>,
     mode: Option<Mode>,
     retries: u32,
@@ -206,10 +211,11 @@ impl Client {
     }
 
     pub(crate) fn auth_header(&self) -> Option<HeaderValue> {
-        let key = self.inner.api_key.as_ref()?;
-        let mut value = HeaderValue::from_str(&format!("Bearer {}", key.expose_secret())).ok()?;
-        value.set_sensitive(true);
-        Some(value)
+        self.inner.auth.clone()
+    }
+
+    pub(crate) fn endpoint_url(&self) -> Option<&reqwest::Url> {
+        self.inner.endpoint_url.as_ref()
     }
 
     pub(crate) fn learned_mode(&self, model: &str) -> Option<Mode> {
@@ -502,12 +508,15 @@ impl ClientBuilder {
             .connect_timeout(connect_timeout)
             .build()
             .map_err(|e| Error::Config(format!("the HTTP client could not be built: {e}")))?;
+        let auth = self.api_key.as_ref().and_then(bearer);
         Ok(Client {
             inner: Arc::new(Inner {
                 http,
                 base_url,
+                endpoint_url: reqwest::Url::parse(&endpoint).ok(),
                 endpoint,
                 api_key: self.api_key,
+                auth,
                 model: self.model,
                 mode: self.mode,
                 retries: self.retries.unwrap_or(DEFAULT_RETRIES),
@@ -573,6 +582,13 @@ fn is_loopback(host: &str) -> bool {
         || host
             .parse::<std::net::IpAddr>()
             .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// `Authorization: Bearer <key>`, marked sensitive so that it never shows in logs.
+fn bearer(key: &SecretString) -> Option<HeaderValue> {
+    let mut value = HeaderValue::from_str(&format!("Bearer {}", key.expose_secret())).ok()?;
+    value.set_sensitive(true);
+    Some(value)
 }
 
 /// `https://host`, `https://host/`, `https://host/v1`, `https://host/v1/` → `https://host/v1`.

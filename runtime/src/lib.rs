@@ -42,6 +42,7 @@ mod plan;
 mod redact;
 mod response;
 mod retry;
+mod stages;
 mod structured;
 mod telemetry;
 mod tool;

@@ -147,6 +147,9 @@ pub(crate) enum Shape {
 pub(crate) struct JsonOutput {
     /// The schema as schemars produced it (with `$defs`), used for decoding.
     pub(crate) schema: Value,
+    /// Whether serde accepts exactly what the schema allows, so that an answer serde reads
+    /// straight into the type is one the tolerant decoder would pass unchanged (see [`serde_exact`]).
+    serde_exact: bool,
     compiled: [OnceLock<Result<CompiledSchema, String>>; 3],
     /// What each (mode, dialect) adds to a request, built on first use.
     wires: [OnceLock<Result<ModeWire, String>>; 12],
@@ -191,6 +194,7 @@ impl OutputPlan {
             Shape::Text
         } else {
             Shape::Json(Box::new(JsonOutput {
+                serde_exact: serde_exact(&schema),
                 schema,
                 compiled: Default::default(),
                 wires: Default::default(),
@@ -216,6 +220,13 @@ impl OutputPlan {
                 .map(|v| (v, Vec::new()))
                 .map_err(|e| e.to_string()),
             Shape::Json(j) => {
+                // Clean JSON of the right shape, the common case, goes straight into the type
+                // without an intermediate `Value`; anything else takes the tolerant path.
+                if j.serde_exact
+                    && let Ok(value) = serde_json::from_str::<T>(answer)
+                {
+                    return Ok((value, Vec::new()));
+                }
                 let decoded = lenient::decode(answer, &j.schema).map_err(|f| f.to_string())?;
                 let value = serde_json::from_value(decoded.value)
                     .map_err(|e| format!("the JSON does not fit the type: {e}"))?;
@@ -234,6 +245,60 @@ fn is_plain_string(schema: &Value) -> bool {
         && obj
             .keys()
             .all(|k| matches!(k.as_str(), "type" | "$schema" | "title" | "description"))
+}
+
+/// Whether every constraint of `schema` is one serde enforces by itself while deserializing.
+///
+/// The tolerant decoder also checks number bounds and item counts, which serde does not (they
+/// come from `#[schemars(range(…), length(…))]`), except those that merely restate an integer
+/// type's range (`"format": "uint32", "minimum": 0`). A schema with any other bound must go
+/// through the tolerant decoder even when serde would accept the answer.
+fn serde_exact(schema: &Value) -> bool {
+    match schema {
+        Value::Object(node) => {
+            let bounds_implied = ["minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"]
+                .iter()
+                .all(|key| {
+                    node.get(*key)
+                        .is_none_or(|bound| implied_by_format(node, key, bound))
+                });
+            bounds_implied
+                && !node.contains_key("minItems")
+                && !node.contains_key("maxItems")
+                && node.values().all(serde_exact)
+        }
+        Value::Array(items) => items.iter().all(serde_exact),
+        _ => true,
+    }
+}
+
+/// Whether `bound` (under `key`) is the edge of the integer type the node's `format` names.
+fn implied_by_format(node: &serde_json::Map<String, Value>, key: &str, bound: &Value) -> bool {
+    let Some(format) = node.get("format").and_then(Value::as_str) else {
+        return false;
+    };
+    let (min, max): (i128, i128) = match format {
+        "uint8" => (0, u8::MAX.into()),
+        "uint16" => (0, u16::MAX.into()),
+        "uint32" => (0, u32::MAX.into()),
+        "uint64" | "uint" => (0, u64::MAX.into()),
+        "uint128" => (0, i128::MAX),
+        "int8" => (i8::MIN.into(), i8::MAX.into()),
+        "int16" => (i16::MIN.into(), i16::MAX.into()),
+        "int32" => (i32::MIN.into(), i32::MAX.into()),
+        "int64" | "int" => (i64::MIN.into(), i64::MAX.into()),
+        _ => return false,
+    };
+    let edge = match key {
+        "minimum" => min,
+        "maximum" => max,
+        _ => return false,
+    };
+    let as_int = bound
+        .as_i64()
+        .map(i128::from)
+        .or_else(|| bound.as_u64().map(i128::from));
+    as_int == Some(edge)
 }
 
 /// The per-function slot holding its `OutputPlan`.
@@ -282,6 +347,71 @@ mod tests {
             Shape::Json(_)
         ));
         assert!(matches!(OutputPlan::of::<bool>().shape, Shape::Json(_)));
+    }
+
+    #[derive(Debug, Deserialize, JsonSchema, PartialEq)]
+    struct Widths {
+        small: u8,
+        count: u32,
+        delta: i16,
+        tags: Vec<String>,
+    }
+
+    #[derive(Debug, Deserialize, JsonSchema, PartialEq)]
+    struct Bounded {
+        #[schemars(range(min = 1, max = 5))]
+        stars: u8,
+    }
+
+    #[derive(Debug, Deserialize, JsonSchema, PartialEq)]
+    struct Listed {
+        #[schemars(length(min = 2))]
+        items: Vec<u32>,
+    }
+
+    #[test]
+    fn integer_ranges_are_serde_exact_but_declared_bounds_are_not() {
+        let exact = |plan: OutputPlan| plan.json().map(|j| j.serde_exact);
+        assert_eq!(exact(OutputPlan::of::<Widths>()), Some(true));
+        assert_eq!(exact(OutputPlan::of::<Mood>()), Some(true));
+        assert_eq!(exact(OutputPlan::of::<Bounded>()), Some(false));
+        assert_eq!(exact(OutputPlan::of::<Listed>()), Some(false));
+    }
+
+    #[test]
+    fn declared_bounds_still_reject_what_serde_would_accept() {
+        let plan = OutputPlan::of::<Bounded>();
+        assert!(plan.decode::<Bounded>(r#"{"stars": 9}"#).is_err());
+        let (ok, repairs): (Bounded, _) = plan.decode(r#"{"stars": 4}"#).unwrap();
+        assert_eq!(ok, Bounded { stars: 4 });
+        assert!(repairs.is_empty());
+        let plan = OutputPlan::of::<Listed>();
+        assert!(plan.decode::<Listed>(r#"{"items": [1]}"#).is_err());
+    }
+
+    #[test]
+    fn clean_and_messy_answers_decode_alike() {
+        let plan = OutputPlan::of::<Widths>();
+        let want = Widths {
+            small: 7,
+            count: 30,
+            delta: -2,
+            tags: vec!["a".into()],
+        };
+        let (clean, repairs): (Widths, _) = plan
+            .decode(r#"{"small":7,"count":30,"delta":-2,"tags":["a"]}"#)
+            .unwrap();
+        assert_eq!((clean, repairs.len()), (want, 0));
+        let (messy, repairs): (Widths, _) = plan
+            .decode("```json\n{\"small\":\"7\",\"count\":30,\"delta\":-2,\"tags\":\"a\"}\n```")
+            .unwrap();
+        assert_eq!(messy.small, 7);
+        assert_eq!(messy.tags, vec!["a".to_owned()]);
+        assert!(!repairs.is_empty());
+        assert!(
+            plan.decode::<Widths>(r#"{"small":300,"count":1,"delta":0,"tags":[]}"#)
+                .is_err()
+        );
     }
 
     #[test]

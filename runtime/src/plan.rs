@@ -19,10 +19,38 @@ pub(crate) struct ModeWire {
     tools: Option<Value>,
     tool_choice: Option<Value>,
     instruction: Option<String>,
+    /// The three fields above as they go on the wire (`,"response_format":{…}`), encoded once so
+    /// that no request re-serializes the schema.
+    encoded: Vec<u8>,
 }
 
 impl ModeWire {
     pub(crate) fn build(compiled: &CompiledSchema, mode: Mode, dialect: Dialect) -> Result<Self> {
+        let mut wire = Self::describe(compiled, mode, dialect)?;
+        wire.encoded = wire.encode_fields()?;
+        Ok(wire)
+    }
+
+    fn encode_fields(&self) -> Result<Vec<u8>> {
+        let mut encoded = Vec::new();
+        for (name, value) in [
+            ("response_format", &self.response_format),
+            ("tools", &self.tools),
+            ("tool_choice", &self.tool_choice),
+        ] {
+            if let Some(value) = value {
+                encoded.extend_from_slice(b",\"");
+                encoded.extend_from_slice(name.as_bytes());
+                encoded.extend_from_slice(b"\":");
+                serde_json::to_writer(&mut encoded, value).map_err(|e| {
+                    Error::Schema(format!("the `{name}` field could not be written: {e}"))
+                })?;
+            }
+        }
+        Ok(encoded)
+    }
+
+    fn describe(compiled: &CompiledSchema, mode: Mode, dialect: Dialect) -> Result<Self> {
         let strict = dialect == Dialect::OpenAiStrict;
         Ok(match mode {
             Mode::JsonSchema => {
@@ -35,6 +63,7 @@ impl ModeWire {
                     tools: None,
                     tool_choice: None,
                     instruction: None,
+                    encoded: Vec::new(),
                 }
             }
             Mode::JsonObject => Self {
@@ -42,6 +71,7 @@ impl ModeWire {
                 tools: None,
                 tool_choice: None,
                 instruction: Some(schema_instruction(&compiled.schema)),
+                encoded: Vec::new(),
             },
             Mode::Tool => {
                 let mut function = json!({
@@ -59,6 +89,7 @@ impl ModeWire {
                         json!({"type": "function", "function": {"name": ANSWER_TOOL}}),
                     ),
                     instruction: None,
+                    encoded: Vec::new(),
                 }
             }
             Mode::Prompt => Self {
@@ -66,10 +97,15 @@ impl ModeWire {
                 tools: None,
                 tool_choice: None,
                 instruction: Some(schema_instruction(&compiled.schema)),
+                encoded: Vec::new(),
             },
         })
     }
 }
+
+/// Room for a request's keys, roles, sampling parameters and escapes besides its text, so that
+/// encoding a typical request allocates once.
+const REQUEST_FRAME_BYTES: usize = 256;
 
 /// The plan of one request of a call.
 pub(crate) struct RequestPlan<'p> {
@@ -137,25 +173,42 @@ impl<'p> RequestPlan<'p> {
         let mut req = ChatRequest::new(model, messages, sampling);
         // Local servers (llama-cpp-python) reject `content: null` next to tool calls.
         req.messages.null_tool_content = self.family != Family::Other;
+        req.messages.media = self.media;
+        let mut added: &[u8] = &[];
         if let Some(wire) = self.wire {
-            req.response_format = wire.response_format.as_ref();
-            req.tools = wire.tools.as_ref();
-            req.tool_choice = wire.tool_choice.as_ref();
             req.messages.suffix = instruction_at.zip(wire.instruction.as_deref());
+            if offered.is_some() {
+                // The user's tools sit beside the mode's own: the fields are written in full.
+                req.response_format = wire.response_format.as_ref();
+            } else {
+                added = &wire.encoded;
+            }
         }
         if let Some((tools, choice)) = &offered {
             req.tools = Some(tools);
             req.tool_choice = choice.as_ref();
         }
-        req.messages.media = self.media;
+        let text: usize = messages
+            .iter()
+            .map(|m| m.as_text().map_or(0, str::len))
+            .sum();
         // With large inline media the body is sized once: regrowing it would briefly hold two copies.
-        let capacity = self.media.map_or(0, |m| m.body_capacity(messages)).max(128);
+        let capacity = self
+            .media
+            .map_or(0, |m| m.body_capacity(messages))
+            .max(REQUEST_FRAME_BYTES + text + added.len());
         let mut body = Vec::with_capacity(capacity);
         let written = serde_json::to_writer(&mut body, &req);
         if let Some(failure) = self.media.and_then(ResolvedMedia::take_failure) {
             return Err(failure.into());
         }
         written.map_err(|e| Error::Config(format!("the request could not be encoded: {e}")))?;
+        // The mode's fields were encoded once: put them in before the closing brace.
+        if !added.is_empty() && body.last() == Some(&b'}') {
+            body.pop();
+            body.extend_from_slice(added);
+            body.push(b'}');
+        }
         Ok(body)
     }
 

@@ -12,14 +12,19 @@ pub use crate::wire::sse;
 /// The transport's streaming path without the decoder, reachable by fault-injection tests.
 pub use crate::transport::probe as transport_probe;
 
+/// The stages of a call one at a time, reachable by benchmarks.
+pub mod stages {
+    pub use crate::stages::{Stages, offline_client, request_body};
+}
+
 use std::fmt;
 
 use std::marker::PhantomData;
 
 use crate::call::{Call, Validator};
 use crate::media::MediaArg;
-use crate::message::Message;
 pub use crate::message::Role;
+use crate::message::{Message, Part};
 pub use crate::output::OutputCache;
 use crate::output::{Output, Validate};
 use crate::structured::Mode;
@@ -131,9 +136,21 @@ impl PromptBuilder {
 
     /// A formatted placeholder.
     pub fn text_fmt(&mut self, args: fmt::Arguments<'_>) {
-        match args.as_str() {
-            Some(s) => self.text(s),
-            None => self.text(&args.to_string()),
+        if let Some(s) = args.as_str() {
+            return self.text(s);
+        }
+        // Formatted straight into the message's last text part, without a temporary string.
+        let message = self.current();
+        if !matches!(message.parts.last(), Some(Part::Text(_))) {
+            message.parts.push(Part::Text(String::new()));
+        }
+        if let Some(Part::Text(last)) = message.parts.last_mut() {
+            // A `Display` that fails leaves what it wrote; a prompt is not worth a panic.
+            let _ = fmt::Write::write_fmt(last, args);
+        }
+        // An argument that renders empty leaves no empty part behind (as `text("")` does).
+        if matches!(message.parts.last(), Some(Part::Text(t)) if t.is_empty()) {
+            message.parts.pop();
         }
     }
 
@@ -247,3 +264,34 @@ impl<T> IsPromptResult<T> for Result<T, crate::Error> {}
 
 pub fn assert_return<R: IsPromptResult<T>, T>() {}
 pub fn assert_output<T: Output>() {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    static SPEC: PromptSpec = PromptSpec {
+        name: "render",
+        decl: Decl::DEFAULT,
+        output: OutputCache::new(),
+    };
+
+    #[test]
+    fn formatted_arguments_merge_into_one_text_part() {
+        let mut b = PromptBuilder::new(&SPEC);
+        b.start(Role::User);
+        b.text("Extract: ");
+        let (n, empty) = (42, "");
+        b.text_fmt(format_args!("{n:>4}"));
+        b.text_fmt(format_args!("{empty}"));
+        b.text(".");
+        assert_eq!(b.messages.len(), 1);
+        assert_eq!(
+            b.messages[0].parts,
+            vec![Part::Text("Extract:   42.".into())]
+        );
+        let mut b = PromptBuilder::new(&SPEC);
+        b.start(Role::System);
+        b.text_fmt(format_args!("{empty}"));
+        assert!(b.messages[0].parts.is_empty());
+    }
+}

@@ -97,17 +97,18 @@ pub(crate) enum Family {
 impl Family {
     pub(crate) fn of(model: &str) -> Self {
         // Aggregators prefix vendors ("openai/gpt-4o", "google/gemini-2.0-flash"): look at the last segment.
-        let name = model
-            .rsplit('/')
-            .next()
-            .unwrap_or(model)
-            .to_ascii_lowercase();
-        let o_series = name.starts_with('o') && name[1..].starts_with(|c: char| c.is_ascii_digit());
-        if name.starts_with("gpt-") || name.starts_with("chatgpt") || o_series {
+        let name = model.rsplit('/').next().unwrap_or(model);
+        // Compared in place, case-insensitively: this runs on every call and allocates nothing.
+        let starts = |prefix: &str| {
+            name.get(..prefix.len())
+                .is_some_and(|head| head.eq_ignore_ascii_case(prefix))
+        };
+        let o_series = starts("o") && name[1..].starts_with(|c: char| c.is_ascii_digit());
+        if starts("gpt-") || starts("chatgpt") || o_series {
             Self::OpenAi
-        } else if name.starts_with("claude") {
+        } else if starts("claude") {
             Self::Claude
-        } else if name.starts_with("gemini") || name.starts_with("gemma") {
+        } else if starts("gemini") || starts("gemma") {
             Self::Gemini
         } else {
             Self::Other
@@ -160,6 +161,11 @@ mod tests {
         assert_eq!(Family::of("google/gemini-2.0-flash"), Family::Gemini);
         assert_eq!(Family::of("smollm2"), Family::Other);
         assert_eq!(Family::of("ollama"), Family::Other);
+        assert_eq!(Family::of("OpenAI/GPT-4o"), Family::OpenAi);
+        assert_eq!(Family::of("O1"), Family::OpenAi);
+        assert_eq!(Family::of("Claude-Sonnet-4"), Family::Claude);
+        assert_eq!(Family::of("é"), Family::Other);
+        assert_eq!(Family::of(""), Family::Other);
         assert_eq!(Family::Claude.default_mode(), Mode::Tool);
         assert_eq!(Family::Gemini.dialect(Mode::JsonSchema), Dialect::Gemini);
     }

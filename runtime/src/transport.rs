@@ -417,9 +417,11 @@ async fn http_open(client: &Client, out: &Outgoing) -> Result<(Opened, Hints)> {
     } else {
         "application/json"
     };
-    let mut request = client
-        .http()
-        .post(client.endpoint())
+    let post = match client.endpoint_url() {
+        Some(url) => client.http().post(url.clone()),
+        None => client.http().post(client.endpoint()),
+    };
+    let mut request = post
         .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
         .header(ACCEPT, HeaderValue::from_static(accept))
         .body(out.body.clone());

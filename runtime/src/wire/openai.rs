@@ -3,6 +3,9 @@
 //! Reading follows what real servers send (wire-format.md §3, §6): unknown fields are ignored,
 //! nulls are accepted wherever a value may be absent, `finish_reason` is an open set.
 
+use std::fmt;
+
+use serde::de::{self, MapAccess, SeqAccess, Visitor};
 use serde::ser::{Error as _, SerializeMap, SerializeSeq, Serializer};
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
@@ -328,35 +331,90 @@ where
 
 /// A string field that some server sends as a number or another value: keep its text.
 fn lenient_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-    Ok(match Option::<Value>::deserialize(d)? {
-        None | Some(Value::Null) => None,
-        Some(Value::String(s)) => Some(s),
-        Some(other) => Some(other.to_string()),
-    })
+    d.deserialize_any(Text { parts: false })
 }
 
 /// `content` is a string, null, or (some servers) an array of text parts.
 fn content<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-    Ok(match Option::<Value>::deserialize(d)? {
-        None | Some(Value::Null) => None,
-        Some(Value::String(s)) => Some(s),
-        Some(Value::Array(parts)) => Some(
-            parts
-                .iter()
-                .filter_map(|p| p.get("text").and_then(Value::as_str).or_else(|| p.as_str()))
-                .collect(),
-        ),
-        Some(other) => Some(other.to_string()),
-    })
+    d.deserialize_any(Text { parts: true })
 }
 
 /// Tool-call `arguments` should be a JSON string; some servers send the object itself.
 fn arguments<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-    Ok(match Option::<Value>::deserialize(d)? {
-        None | Some(Value::Null) => None,
-        Some(Value::String(s)) => Some(s),
-        Some(other) => Some(other.to_string()),
-    })
+    d.deserialize_any(Text { parts: false })
+}
+
+/// Reads a text field straight from the parser: strings (the common case) without an
+/// intermediate `Value`; null as `None`; numbers and booleans as their JSON text; arrays and
+/// objects as their JSON text, or (with `parts`) an array of text parts joined.
+struct Text {
+    parts: bool,
+}
+
+impl Text {
+    fn compound(&self, value: Value) -> String {
+        match value {
+            Value::Array(parts) if self.parts => parts
+                .iter()
+                .filter_map(|p| p.get("text").and_then(Value::as_str).or_else(|| p.as_str()))
+                .collect(),
+            other => other.to_string(),
+        }
+    }
+}
+
+impl<'de> Visitor<'de> for Text {
+    type Value = Option<String>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string, null or another JSON value")
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(Some(v.to_owned()))
+    }
+
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+        Ok(Some(v))
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+        Ok(Some(Value::Bool(v).to_string()))
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(Some(Value::from(v).to_string()))
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(Some(Value::from(v).to_string()))
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+        Ok(Some(Value::from(v).to_string()))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+        let value = Value::deserialize(de::value::SeqAccessDeserializer::new(seq))?;
+        Ok(Some(self.compound(value)))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        let value = Value::deserialize(de::value::MapAccessDeserializer::new(map))?;
+        Ok(Some(self.compound(value)))
+    }
 }
 
 /// One chunk of a streamed answer (`chat.completion.chunk`), read leniently.
@@ -475,6 +533,28 @@ mod tests {
         let m = &ChatResponse::parse(body).unwrap().choices[0].message;
         assert_eq!(m.content.as_deref(), Some("ab"));
         assert_eq!(m.reasoning_content.as_deref(), Some("thinking"));
+    }
+
+    #[test]
+    fn text_fields_keep_what_odd_servers_send() {
+        let body = br#"{"id":12,"model":1.5,"choices":[{"message":{"content":{"a":[1,true]},"refusal":false,"tool_calls":[{"id":null,"function":{"name":"f","arguments":{"x":"\u00e9"}}}]}}]}"#;
+        let r = ChatResponse::parse(body).unwrap();
+        assert_eq!(r.id.as_deref(), Some("12"));
+        assert_eq!(r.model.as_deref(), Some("1.5"));
+        let m = &r.choices[0].message;
+        assert_eq!(m.content.as_deref(), Some(r#"{"a":[1,true]}"#));
+        assert_eq!(m.refusal.as_deref(), Some("false"));
+        assert_eq!(m.tool_calls[0].id, None);
+        assert_eq!(
+            m.tool_calls[0].function.arguments.as_deref(),
+            Some(r#"{"x":"é"}"#)
+        );
+        let parts = br#"{"choices":[{"message":{"content":["a",{"type":"text","text":"b"},{"type":"image"},7]}}]}"#;
+        let m = &ChatResponse::parse(parts).unwrap().choices[0].message;
+        assert_eq!(m.content.as_deref(), Some("ab"));
+        let escaped = br#"{"choices":[{"message":{"content":"{\"name\":\"A\\n\"}"}}]}"#;
+        let m = &ChatResponse::parse(escaped).unwrap().choices[0].message;
+        assert_eq!(m.content.as_deref(), Some("{\"name\":\"A\\n\"}"));
     }
 
     #[test]
