@@ -246,8 +246,12 @@ pub(crate) struct AssistantMessage {
     pub(crate) tool_calls: Vec<WireToolCall>,
     /// The legacy single `function_call` some servers still add.
     pub(crate) function_call: Option<WireFunction>,
-    #[serde(alias = "reasoning", deserialize_with = "lenient_string")]
+    /// Reasoning text under either name servers use; two fields rather than a serde alias,
+    /// which would reject a message carrying both ("duplicate field").
+    #[serde(deserialize_with = "lenient_string")]
     pub(crate) reasoning_content: Option<String>,
+    #[serde(deserialize_with = "lenient_string")]
+    pub(crate) reasoning: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -532,7 +536,14 @@ mod tests {
         let body = br#"{"choices":[{"message":{"content":[{"type":"text","text":"a"},{"type":"text","text":"b"}],"reasoning":"thinking"}}]}"#;
         let m = &ChatResponse::parse(body).unwrap().choices[0].message;
         assert_eq!(m.content.as_deref(), Some("ab"));
-        assert_eq!(m.reasoning_content.as_deref(), Some("thinking"));
+        assert_eq!(m.reasoning.as_deref(), Some("thinking"));
+        let both =
+            br#"{"choices":[{"message":{"content":"a","reasoning_content":"r","reasoning":"r"}}]}"#;
+        let m = &ChatResponse::parse(both).unwrap().choices[0].message;
+        assert_eq!(
+            (m.content.as_deref(), m.reasoning_content.as_deref()),
+            (Some("a"), Some("r"))
+        );
     }
 
     #[test]
