@@ -333,15 +333,28 @@ impl<T: Output> Call<T> {
 
     /// [`run`](Self::run) inside a `promptfn.call` span that records the outcome.
     async fn run_traced(self) -> Result<Response<T>> {
-        let client = self.resolve_client().ok();
-        let model = client.as_ref().and_then(|c| self.resolve_model(c).ok());
-        let content = client.as_ref().is_some_and(Client::trace_content);
-        let span = telemetry::call_span(self.spec.name, model.as_deref());
+        // Client and model are resolved once: the span names the model, the request uses both.
+        let resolved = self.resolve_client().and_then(|client| {
+            let model = self.resolve_model(&client)?;
+            Ok((client, model))
+        });
+        let span = telemetry::call_span(
+            self.spec.name,
+            resolved.as_ref().ok().map(|(_, model)| model.as_str()),
+        );
+        let content = resolved
+            .as_ref()
+            .is_ok_and(|(client, _)| client.trace_content());
         if content {
             telemetry::record_prompt(&span, &self.messages);
         }
+        let scrubber = resolved.as_ref().ok().map(|(client, _)| client.clone());
         let started = std::time::Instant::now();
-        let result = match (self.run().instrument(span.clone()).await, &client) {
+        let result = match resolved {
+            Ok((client, model)) => self.run(client, model).instrument(span.clone()).await,
+            Err(error) => Err(error),
+        };
+        let result = match (result, &scrubber) {
             // A server may quote the key back in what it says; errors keep what it says.
             (Err(error), Some(client)) => Err(client.scrub(error)),
             (result, _) => result,
@@ -350,7 +363,7 @@ impl<T: Output> Call<T> {
         result
     }
 
-    async fn run(self) -> Result<Response<T>> {
+    async fn run(self, client: Client, model: String) -> Result<Response<T>> {
         let declared_n = self.overrides.n.or(self.spec.decl.n);
         // `Choices<T>` wants `n` answers; anything else wants one, whatever `n` says.
         let want = if T::CHOICES {
@@ -358,13 +371,15 @@ impl<T: Output> Call<T> {
         } else {
             1
         };
-        let mut response = self.answer(declared_n, want).await?;
+        let mut response = self.answer(&client, &model, declared_n, want).await?;
         if response.value.len() < want {
             // The server gave fewer choices than asked (llama.cpp ignores `n`): fill the rest
             // with single-answer requests, concurrently.
             let missing = want - response.value.len();
-            let fills =
-                futures_util::future::join_all((0..missing).map(|_| self.answer(None, 1))).await;
+            let fills = futures_util::future::join_all(
+                (0..missing).map(|_| self.answer(&client, &model, None, 1)),
+            )
+            .await;
             for fill in fills {
                 let fill = fill?;
                 response.usage = Usage::sum(response.usage, fill.usage);
@@ -377,26 +392,31 @@ impl<T: Output> Call<T> {
                 }
             }
         }
-        let raw = crate::error::excerpt(&response.raw);
         let value = match std::mem::replace(&mut response.value, Gathered::Items(Vec::new())) {
             Gathered::Whole(whole) => Some(whole),
             Gathered::Items(items) => T::from_items(items),
         };
-        let value = value.ok_or_else(|| Error::Protocol {
-            reason: "the completion has no usable choice".into(),
-            raw,
-        })?;
+        let Some(value) = value else {
+            return Err(Error::Protocol {
+                reason: "the completion has no usable choice".into(),
+                raw: crate::error::excerpt(&response.raw),
+            });
+        };
         Ok(response.map(|_| value))
     }
 
     /// One answer (or, for `want > 1`, up to `want` answers from the choices of one completion),
     /// re-asking the model while its output cannot be decoded.
-    async fn answer(&self, n: Option<u32>, want: usize) -> Result<Response<Gathered<T>>> {
-        let client = self.resolve_client()?;
-        let model = self.resolve_model(&client)?;
+    async fn answer(
+        &self,
+        client: &Client,
+        model: &str,
+        n: Option<u32>,
+        want: usize,
+    ) -> Result<Response<Gathered<T>>> {
         let plan = self.spec.output.get::<T>();
-        let family = Family::of(&model);
-        let mut mode = self.initial_mode(&client, &model, plan);
+        let family = Family::of(model);
+        let mut mode = self.initial_mode(client, model, plan);
         let retries = self
             .retries
             .or(self.spec.decl.retries)
@@ -405,7 +425,7 @@ impl<T: Output> Call<T> {
         let instruction_at = self.instruction_at();
         let mut sampling = self.sampling();
         sampling.n = n;
-        let media = crate::media::prepare(&self.messages, &model, self.media, &client).await?;
+        let media = crate::media::prepare(&self.messages, model, self.media, client).await?;
         let toolbox = ToolBox::new(&self.tools, family)?;
         let tool_choice = self.resolve_tool_choice();
         let max_steps = self
@@ -430,7 +450,7 @@ impl<T: Output> Call<T> {
             let req = RequestPlan::new(plan, mode, family)?
                 .with_media(&media)
                 .with_tools(toolbox.as_ref(), tool_choice.as_ref(), steps);
-            let body = req.encode(&model, &conversation, sampling, instruction_at)?;
+            let body = req.encode(model, &conversation, sampling, instruction_at)?;
             requests += 1;
             let out = Outgoing {
                 function: self.spec.name,
@@ -438,7 +458,7 @@ impl<T: Output> Call<T> {
                 timeout,
                 stream: false,
             };
-            let answer = transport::send(&client, &out).await?;
+            let answer = transport::send(client, &out).await?;
             if !answer.is_success() {
                 let text = String::from_utf8_lossy(&answer.body);
                 if let Some(current) = mode
@@ -447,7 +467,7 @@ impl<T: Output> Call<T> {
                 {
                     tracing::debug!(function = self.spec.name, %model, from = %current, to = %next,
                         "the server rejected the structured-output mode; stepping down");
-                    client.learn_mode(&model, next);
+                    client.learn_mode(model, next);
                     mode = Some(next);
                     continue;
                 }
