@@ -527,6 +527,7 @@ impl<T: Output> Call<T> {
                         })?;
                         conversation.push(first.message.to_message());
                         let finish_reason = first.finish_reason.clone();
+                        let reasoning = first.message.reasoning_text().map(str::to_owned);
                         return Ok(Response {
                             value: Gathered::Whole(whole),
                             id: parsed.id,
@@ -538,6 +539,7 @@ impl<T: Output> Call<T> {
                             requests,
                             mode,
                             transcript: conversation,
+                            reasoning,
                         });
                     }
                     Err(reason) => {
@@ -580,6 +582,7 @@ impl<T: Output> Call<T> {
             if !items.is_empty() {
                 conversation.push(first.message.to_message());
                 let finish_reason = first.finish_reason.clone();
+                let reasoning = first.message.reasoning_text().map(str::to_owned);
                 return Ok(Response {
                     value: Gathered::Items(items),
                     id: parsed.id,
@@ -591,6 +594,7 @@ impl<T: Output> Call<T> {
                     requests,
                     mode,
                     transcript: conversation,
+                    reasoning,
                 });
             }
             if let Some(fatal) = first_fatal {

@@ -163,6 +163,11 @@ impl<T: Output> Response<T> {
             reason: "the completion has no choices".into(),
             raw: excerpt(&raw),
         })?;
+        let reasoning = parsed
+            .choices
+            .first()
+            .and_then(|c| c.message.reasoning_text())
+            .map(str::to_owned);
         // Only the answer is known here: the prompt was sent by someone else.
         let transcript = parsed
             .choices
@@ -181,6 +186,7 @@ impl<T: Output> Response<T> {
             requests: 1,
             mode: None,
             transcript,
+            reasoning,
         })
     }
 }

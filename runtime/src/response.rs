@@ -35,6 +35,9 @@ pub struct Response<T> {
     /// The whole conversation: the rendered prompt, then every assistant turn (tool calls
     /// included), every tool result and re-ask, and the final answer's turn.
     pub transcript: Vec<Message>,
+    /// The model's reasoning text, when the server sends it apart from the answer
+    /// (`reasoning_content` or `reasoning`: DeepSeek, vLLM, llama-server, new-api).
+    pub reasoning: Option<String>,
 }
 
 impl<T> Response<T> {
@@ -51,6 +54,7 @@ impl<T> Response<T> {
             requests: self.requests,
             mode: self.mode,
             transcript: self.transcript,
+            reasoning: self.reasoning,
         }
     }
 

@@ -458,3 +458,32 @@ async fn the_api_key_never_appears_in_errors() {
     assert!(matches!(err, Error::Transport { .. }), "{err:?}");
     assert!(!format!("{err:?} {err}").contains("sk-SECRET-123"));
 }
+
+#[tokio::test]
+async fn reasoning_text_is_kept_apart_from_the_answer() {
+    let server = MockServer::with([
+        Reply::json(completion(
+            json!({"role": "assistant", "content": "Paris", "reasoning_content": "France's capital is Paris."}),
+            "stop",
+        )),
+        Reply::json(completion(
+            json!({"role": "assistant", "content": "Rome", "reasoning": "Italy: Rome.", "reasoning_content": "Italy: Rome."}),
+            "stop",
+        )),
+        Reply::content("Oslo"),
+    ])
+    .await;
+    let client = server.client();
+    let r = greet("France").client(&client).with_meta().await.unwrap();
+    assert_eq!(
+        (r.value.as_str(), r.reasoning.as_deref()),
+        ("Paris", Some("France's capital is Paris."))
+    );
+    let r = greet("Italy").client(&client).with_meta().await.unwrap();
+    assert_eq!(
+        (r.value.as_str(), r.reasoning.as_deref()),
+        ("Rome", Some("Italy: Rome."))
+    );
+    let r = greet("Norway").client(&client).with_meta().await.unwrap();
+    assert_eq!(r.reasoning, None);
+}

@@ -277,6 +277,11 @@ async fn reasoning_content_and_reasoning_are_kept_apart_from_the_answer() {
     assert!(error.is_none());
     assert_eq!(deltas, ["Rome"]);
     assert_eq!(stream.reasoning(), "vLLM names it reasoning.");
+    let response = stream.into_response().await.unwrap();
+    assert_eq!(
+        response.reasoning.as_deref(),
+        Some("vLLM names it reasoning.")
+    );
 }
 
 #[tokio::test]

@@ -466,6 +466,7 @@ impl Session {
             requests: self.requests,
             mode: self.mode,
             transcript: self.transcript(),
+            reasoning: (!a.reasoning.is_empty()).then(|| a.reasoning.clone()),
         }
     }
 

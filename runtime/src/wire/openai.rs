@@ -317,6 +317,14 @@ impl AssistantMessage {
         calls
     }
 
+    /// The reasoning text, under whichever name the server used.
+    pub(crate) fn reasoning_text(&self) -> Option<&str> {
+        self.reasoning_content
+            .as_deref()
+            .or(self.reasoning.as_deref())
+            .filter(|r| !r.is_empty())
+    }
+
     /// This answer as a message to send back in a re-ask or tool loop.
     pub(crate) fn to_message(&self) -> Message {
         let mut m = Message::text(Role::Assistant, self.content.clone().unwrap_or_default());
