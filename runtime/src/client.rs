@@ -65,8 +65,8 @@ struct Inner {
     trace_content: bool,
     /// How media arguments are sent (unset fields: per model family).
     media_policy: MediaPolicy,
-    /// Downloads media URLs: the same pool as `http` unless extra headers are set, which may
-    /// carry credentials and must not reach arbitrary media hosts.
+    /// Downloads media URLs: a pool of its own, without the extra headers (they may carry
+    /// credentials) and with reqwest's ordinary redirect policy (media URLs often redirect).
     downloader: reqwest::Client,
 }
 
