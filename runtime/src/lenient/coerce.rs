@@ -353,6 +353,26 @@ impl<'s> Coercer<'s> {
         }
     }
 
+    /// Fit `inner`, the only member (`key`) of an object standing in for its value, recording
+    /// the unwrapping.
+    fn unwrapped(
+        &mut self,
+        key: &str,
+        inner: &Value,
+        node: &'s Map<String, Value>,
+        path: &mut JsonPath,
+        depth: usize,
+    ) -> Outcome {
+        self.repairs.push(Repair::UnwrappedSingleKeyObject {
+            path: path.render(),
+            key: key.to_owned(),
+        });
+        path.push(Step::Key(key.to_owned()));
+        let fitted = self.local(inner, node, path, depth + 1);
+        path.pop();
+        fitted
+    }
+
     /// Models wrap answers in an extra object (`{"sentiment": "Positive"}`) or list; when
     /// the value does not fit, its only member may.
     fn reshape(
@@ -371,14 +391,7 @@ impl<'s> Coercer<'s> {
                 if !unwrap || !may_unwrap(path, key) {
                     return None;
                 }
-                self.repairs.push(Repair::UnwrappedSingleKeyObject {
-                    path: path.render(),
-                    key: key.clone(),
-                });
-                path.push(Step::Key(key.clone()));
-                let fitted = self.local(inner, node, path, depth + 1);
-                path.pop();
-                Some(fitted)
+                Some(self.unwrapped(key, inner, node, path, depth))
             }
             Value::Array(items) if items.len() == 1 && !accepted.has(Types::ARRAY) => {
                 self.repairs.push(Repair::SingleElementListToValue {
@@ -582,14 +595,7 @@ impl<'s> Coercer<'s> {
             && may_unwrap(path, key)
         {
             let mark = self.repairs.len();
-            self.repairs.push(Repair::UnwrappedSingleKeyObject {
-                path: path.render(),
-                key: key.clone(),
-            });
-            path.push(Step::Key(key.clone()));
-            let fitted = self.local(inner, node, path, depth + 1);
-            path.pop();
-            match fitted {
+            match self.unwrapped(key, inner, node, path, depth) {
                 Err(e) if e.kind == DecodeFailureKind::Mismatch => self.repairs.truncate(mark),
                 other => return other,
             }
