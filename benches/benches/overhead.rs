@@ -165,12 +165,15 @@ fn main() {
         }
     );
 
-    // Profiling aid: `PROMPTFN_BENCH_ONLY=<0|1|2> perf record …` runs one contender alone.
+    // Profiling aid: `PROMPTFN_BENCH_ONLY=<0|1|2> perf record …` runs one contender alone,
+    // `PROMPTFN_BENCH_CALLS` times at concurrency `PROMPTFN_BENCH_CONCURRENCY`.
     if let Some(only) = std::env::var("PROMPTFN_BENCH_ONLY")
         .ok()
         .and_then(|v| v.parse::<usize>().ok())
     {
-        let batch = setup.run(only.min(CONTENDERS - 1), 100_000, 64);
+        let calls = env_number("PROMPTFN_BENCH_CALLS", 100_000);
+        let concurrency = env_number("PROMPTFN_BENCH_CONCURRENCY", 64);
+        let batch = setup.run(only.min(CONTENDERS - 1), calls, concurrency as usize);
         println!("{}: {batch:?}", NAMES[only.min(CONTENDERS - 1)]);
         return;
     }
