@@ -1,5 +1,6 @@
 //! `Call<T>`: one rendered prompt, its per-call overrides, and the pipeline that turns it into `T`.
 
+use std::borrow::Cow;
 use std::future::{Future, IntoFuture};
 use std::marker::PhantomData;
 use std::pin::Pin;
@@ -332,7 +333,10 @@ impl<T: Output> Call<T> {
     }
 
     /// [`run`](Self::run) inside a `promptfn.call` span that records the outcome.
-    async fn run_traced(self) -> Result<Response<T>> {
+    ///
+    /// `transcript` says whether the caller reads [`Response::transcript`]; a plain `.await`
+    /// does not, and then the conversation is neither copied nor extended on success.
+    async fn run_traced(self, transcript: bool) -> Result<Response<T>> {
         // Client and model are resolved once: the span names the model, the request uses both.
         let resolved = self.resolve_client().and_then(|client| {
             let model = self.resolve_model(&client)?;
@@ -351,7 +355,12 @@ impl<T: Output> Call<T> {
         let scrubber = resolved.as_ref().ok().map(|(client, _)| client.clone());
         let started = std::time::Instant::now();
         let result = match resolved {
-            Ok((client, model)) => self.run(client, model).instrument(span.clone()).await,
+            // Traced content is read from the transcript.
+            Ok((client, model)) => {
+                self.run(client, model, transcript || content)
+                    .instrument(span.clone())
+                    .await
+            }
             Err(error) => Err(error),
         };
         let result = match (result, &scrubber) {
@@ -363,7 +372,7 @@ impl<T: Output> Call<T> {
         result
     }
 
-    async fn run(self, client: Client, model: String) -> Result<Response<T>> {
+    async fn run(self, client: Client, model: String, transcript: bool) -> Result<Response<T>> {
         let declared_n = self.overrides.n.or(self.spec.decl.n);
         // `Choices<T>` wants `n` answers; anything else wants one, whatever `n` says.
         let want = if T::CHOICES {
@@ -371,13 +380,15 @@ impl<T: Output> Call<T> {
         } else {
             1
         };
-        let mut response = self.answer(&client, &model, declared_n, want).await?;
+        let mut response = self
+            .answer(&client, &model, declared_n, want, transcript)
+            .await?;
         if response.value.len() < want {
             // The server gave fewer choices than asked (llama.cpp ignores `n`): fill the rest
             // with single-answer requests, concurrently.
             let missing = want - response.value.len();
             let fills = futures_util::future::join_all(
-                (0..missing).map(|_| self.answer(&client, &model, None, 1)),
+                (0..missing).map(|_| self.answer(&client, &model, None, 1, false)),
             )
             .await;
             for fill in fills {
@@ -413,6 +424,7 @@ impl<T: Output> Call<T> {
         model: &str,
         n: Option<u32>,
         want: usize,
+        transcript: bool,
     ) -> Result<Response<Gathered<T>>> {
         let plan = self.spec.output.get::<T>();
         let family = Family::of(model);
@@ -440,7 +452,8 @@ impl<T: Output> Call<T> {
             )));
         }
 
-        let mut conversation = self.messages.clone();
+        // Copied only once a re-ask or a tool round adds to it, or a transcript is wanted.
+        let mut conversation: Cow<'_, [Message]> = Cow::Borrowed(&self.messages);
         let mut rejected: Vec<RejectedAnswer> = Vec::new();
         let mut usage: Option<Usage> = None;
         let mut requests = 0u32;
@@ -473,8 +486,8 @@ impl<T: Output> Call<T> {
                 }
                 return Err(crate::error::ApiError::from_body(answer.status, &answer.body).into());
             }
-            let raw = String::from_utf8_lossy(&answer.body).into_owned();
-            let parsed = ChatResponse::parse(&answer.body).map_err(|reason| Error::Protocol {
+            let (raw, parsed) = ChatResponse::parse_body(answer.body.into());
+            let parsed = parsed.map_err(|reason| Error::Protocol {
                 reason,
                 raw: crate::error::excerpt(&raw),
             })?;
@@ -503,6 +516,7 @@ impl<T: Output> Call<T> {
                 && let Some(turn) = tool::calls_to_run(&first.message, mode)
             {
                 if steps >= max_steps {
+                    let mut conversation = conversation.into_owned();
                     conversation.push(turn);
                     return Err(Error::MaxSteps(Box::new(crate::error::MaxStepsError {
                         max_steps,
@@ -512,6 +526,7 @@ impl<T: Output> Call<T> {
                 }
                 steps += 1;
                 let results = tool::run_round(toolbox, &turn.tool_calls, timeout).await;
+                let conversation = conversation.to_mut();
                 conversation.push(turn);
                 conversation.extend(results);
                 continue;
@@ -525,7 +540,7 @@ impl<T: Output> Call<T> {
                             reason: "the completion has no usable choice".into(),
                             raw: crate::error::excerpt(&raw),
                         })?;
-                        conversation.push(first.message.to_message());
+                        let transcript = finished(conversation, &first.message, transcript);
                         let finish_reason = first.finish_reason.clone();
                         let reasoning = first.message.reasoning_text().map(str::to_owned);
                         return Ok(Response {
@@ -538,7 +553,7 @@ impl<T: Output> Call<T> {
                             repairs,
                             requests,
                             mode,
-                            transcript: conversation,
+                            transcript,
                             reasoning,
                         });
                     }
@@ -555,7 +570,7 @@ impl<T: Output> Call<T> {
                             }
                             .into());
                         }
-                        tool::reask_calls(&mut conversation, &first.message, &reason);
+                        tool::reask_calls(conversation.to_mut(), &first.message, &reason);
                         continue;
                     }
                 }
@@ -580,7 +595,7 @@ impl<T: Output> Call<T> {
                 }
             }
             if !items.is_empty() {
-                conversation.push(first.message.to_message());
+                let transcript = finished(conversation, &first.message, transcript);
                 let finish_reason = first.finish_reason.clone();
                 let reasoning = first.message.reasoning_text().map(str::to_owned);
                 return Ok(Response {
@@ -593,7 +608,7 @@ impl<T: Output> Call<T> {
                     repairs,
                     requests,
                     mode,
-                    transcript: conversation,
+                    transcript,
                     reasoning,
                 });
             }
@@ -616,7 +631,7 @@ impl<T: Output> Call<T> {
                 }
                 .into());
             }
-            req.append_reask(&mut conversation, message, &reason);
+            req.append_reask(conversation.to_mut(), message, &reason);
         }
     }
 
@@ -648,6 +663,28 @@ impl<T: Output> Call<T> {
             }
         })
     }
+}
+
+/// The transcript of a successful call: the conversation and the model's final turn, or
+/// nothing when the caller does not read it.
+fn finished(
+    conversation: Cow<'_, [Message]>,
+    last: &crate::wire::openai::AssistantMessage,
+    wanted: bool,
+) -> Vec<Message> {
+    if !wanted {
+        return Vec::new();
+    }
+    let mut transcript = match conversation {
+        Cow::Owned(owned) => owned,
+        Cow::Borrowed(messages) => {
+            let mut copy = Vec::with_capacity(messages.len() + 1);
+            copy.extend_from_slice(messages);
+            copy
+        }
+    };
+    transcript.push(last.to_message());
+    transcript
 }
 
 /// The error a choice's ending makes final, whatever its content: the token limit, the content
@@ -750,7 +787,7 @@ impl<T: Output> IntoFuture for Call<T> {
     type IntoFuture = Pin<Box<dyn Future<Output = Result<T>> + Send>>;
 
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(async move { self.run_traced().await.map(Response::into_value) })
+        Box::pin(async move { self.run_traced(false).await.map(Response::into_value) })
     }
 }
 
@@ -764,6 +801,6 @@ impl<T: Output> IntoFuture for WithMeta<T> {
     type IntoFuture = Pin<Box<dyn Future<Output = Result<Response<T>>> + Send>>;
 
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.0.run_traced())
+        Box::pin(self.0.run_traced(true))
     }
 }

@@ -275,19 +275,55 @@ pub(crate) struct WireFunction {
 impl ChatResponse {
     /// Parse a non-streamed body. Blank lines before the JSON (DeepSeek) are tolerated.
     pub(crate) fn parse(body: &[u8]) -> Result<Self, String> {
-        let start = body
-            .iter()
-            .position(|b| !b.is_ascii_whitespace())
-            .unwrap_or(body.len());
-        let body = &body[start..];
-        if body.is_empty() {
-            return Err("the body is empty".into());
-        }
-        if body[0] == b'<' {
-            return Err("the body is HTML, not JSON (a proxy or gateway answered instead of the model server)".into());
-        }
-        serde_json::from_slice(body).map_err(|e| format!("the body is not a chat completion: {e}"))
+        let body = json_start(body)?;
+        serde_json::from_slice(body).map_err(not_a_completion)
     }
+
+    /// [`parse`](Self::parse) for a body already known to be UTF-8: the parser then skips
+    /// validating every string again.
+    pub(crate) fn parse_text(body: &str) -> Result<Self, String> {
+        let start = body.len() - json_start(body.as_bytes())?.len();
+        serde_json::from_str(&body[start..]).map_err(not_a_completion)
+    }
+
+    /// Parse a whole body that the caller also keeps as text (`Response::raw`, error
+    /// excerpts). A UTF-8 body, as JSON must be, becomes that text without a copy and is
+    /// validated once; any other is kept with U+FFFD for what cannot be read and is parsed as
+    /// bytes, so that the parser names the bad string rather than a replaced answer getting
+    /// through.
+    pub(crate) fn parse_body(body: Vec<u8>) -> (String, Result<Self, String>) {
+        match String::from_utf8(body) {
+            Ok(text) => {
+                let parsed = Self::parse_text(&text);
+                (text, parsed)
+            }
+            Err(e) => {
+                let parsed = Self::parse(e.as_bytes());
+                (String::from_utf8_lossy(e.as_bytes()).into_owned(), parsed)
+            }
+        }
+    }
+}
+
+/// The body from its first non-blank byte, or why it cannot be a completion.
+fn json_start(body: &[u8]) -> Result<&[u8], String> {
+    let start = body
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(body.len());
+    let body = &body[start..];
+    match body.first() {
+        None => Err("the body is empty".into()),
+        Some(b'<') => Err(
+            "the body is HTML, not JSON (a proxy or gateway answered instead of the model server)"
+                .into(),
+        ),
+        Some(_) => Ok(body),
+    }
+}
+
+fn not_a_completion(e: serde_json::Error) -> String {
+    format!("the body is not a chat completion: {e}")
 }
 
 impl AssistantMessage {
@@ -585,6 +621,53 @@ mod tests {
         );
         assert!(ChatResponse::parse(b"  ").unwrap_err().contains("empty"));
         assert!(ChatResponse::parse(b"{\"choices\": [").is_err());
+    }
+
+    #[test]
+    fn text_bodies_parse_as_byte_bodies_do() {
+        let bodies = [
+            "\n\n {\"id\":\"x\",\"choices\":[{\"message\":{\"content\":\"{\\\"a\\\":\\\"é\\\"}\"},\"finish_reason\":\"stop\"}]}",
+            r#"{"choices":[{"message":{"content":["a",{"type":"text","text":"b"}]}}],"usage":null}"#,
+        ];
+        for body in bodies {
+            let (text, bytes) = (
+                ChatResponse::parse_text(body).unwrap(),
+                ChatResponse::parse(body.as_bytes()).unwrap(),
+            );
+            assert_eq!(text.id, bytes.id);
+            assert_eq!(
+                text.choices[0].message.content,
+                bytes.choices[0].message.content
+            );
+            assert_eq!(
+                text.choices[0].finish_reason,
+                bytes.choices[0].finish_reason
+            );
+        }
+        let (raw, parsed) = ChatResponse::parse_body(bodies[0].as_bytes().to_vec());
+        assert_eq!(
+            (raw.as_str(), parsed.unwrap().id),
+            (bodies[0], Some("x".into()))
+        );
+        let invalid = b"{\"choices\":[{\"message\":{\"content\":\"caf\xe9\"}}]}".to_vec();
+        let (raw, parsed) = ChatResponse::parse_body(invalid);
+        assert!(raw.contains("caf\u{fffd}"), "{raw}");
+        assert!(parsed.unwrap_err().contains("not a chat completion"));
+        assert!(
+            ChatResponse::parse_text("<html>")
+                .unwrap_err()
+                .contains("HTML")
+        );
+        assert!(
+            ChatResponse::parse_text(" \t")
+                .unwrap_err()
+                .contains("empty")
+        );
+        assert!(
+            ChatResponse::parse_text("{\"choices\": [")
+                .unwrap_err()
+                .contains("not a chat completion")
+        );
     }
 
     #[test]
