@@ -499,6 +499,10 @@ impl ClientBuilder {
             .default_headers(headers)
             .connect_timeout(connect_timeout)
             .redirect(crate::transport::redirect_policy())
+            // One retry policy, the user's (transport.rs): reqwest's own would resend refused
+            // HTTP/2 streams behind its back, and to be able to, it copies every request's
+            // headers and extensions before sending.
+            .retry(reqwest::retry::never().max_retries_per_request(0))
             .build()
             .map_err(|e| Error::Config(format!("the HTTP client could not be built: {e}")))?;
         // Media downloads get their own pool: no extra headers (they may carry credentials
