@@ -51,7 +51,12 @@ impl Stages {
     /// the first choice's answer, decode it against the schema.
     pub fn decode<T: Output>(&self, body: &[u8]) -> Result<T> {
         let request = RequestPlan::new(&self.plan, self.mode, self.family)?;
-        let parsed = ChatResponse::parse(body).map_err(|reason| Error::Protocol {
+        // A call checks the body's UTF-8 once and parses the text, as here.
+        let parsed = match std::str::from_utf8(body) {
+            Ok(text) => ChatResponse::parse_text(text),
+            Err(_) => ChatResponse::parse(body),
+        }
+        .map_err(|reason| Error::Protocol {
             reason,
             raw: String::new(),
         })?;
