@@ -353,7 +353,7 @@ impl<T: Output> Call<T> {
             telemetry::record_prompt(&span, &self.messages);
         }
         let scrubber = resolved.as_ref().ok().map(|(client, _)| client.clone());
-        let started = std::time::Instant::now();
+        let started = telemetry::start_timing(&span);
         let result = match resolved {
             // Traced content is read from the transcript.
             Ok((client, model)) => {
@@ -368,7 +368,8 @@ impl<T: Output> Call<T> {
             (Err(error), Some(client)) => Err(client.scrub(error)),
             (result, _) => result,
         };
-        telemetry::record_outcome(&span, &result, started.elapsed(), content);
+        let latency = started.map(|started| started.elapsed());
+        telemetry::record_outcome(&span, &result, latency, content);
         result
     }
 

@@ -11,7 +11,7 @@
 //! The API key is never recorded: it lives in a secret type and a header marked sensitive.
 
 use std::fmt;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tracing::Span;
 use tracing::field::Empty;
@@ -51,13 +51,12 @@ pub(crate) fn record_prompt(span: &Span, messages: &[Message]) {
 pub(crate) fn record_outcome<T>(
     span: &Span,
     result: &Result<Response<T>>,
-    latency: Duration,
+    latency: Option<Duration>,
     content: bool,
 ) {
-    span.record(
-        "latency_ms",
-        u64::try_from(latency.as_millis()).unwrap_or(u64::MAX),
-    );
+    if let Some(latency) = latency {
+        span.record("latency_ms", millis(latency));
+    }
     match result {
         Ok(response) => {
             span.record("status", "ok");
@@ -99,6 +98,17 @@ pub(crate) fn record_outcome<T>(
             tracing::debug!(parent: span, error = %error, "call failed");
         }
     }
+}
+
+/// When `span` is recorded at all, the instant a latency is measured from. A disabled span
+/// (no subscriber wants it) reads no clock.
+pub(crate) fn start_timing(span: &Span) -> Option<Instant> {
+    (!span.is_disabled()).then(Instant::now)
+}
+
+/// A latency as the whole milliseconds recorded in `latency_ms` fields.
+pub(crate) fn millis(latency: Duration) -> u64 {
+    u64::try_from(latency.as_millis()).unwrap_or(u64::MAX)
 }
 
 fn record_usage(span: &Span, usage: Option<Usage>) {

@@ -325,7 +325,7 @@ where
         tracing::info!(
             function = out.function,
             attempt = number,
-            wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
+            wait_ms = crate::telemetry::millis(wait),
             error = %failure.error,
             "transient failure; retrying"
         );
@@ -359,7 +359,7 @@ async fn attempt_open(client: &Client, out: &Outgoing, attempt: u32) -> Result<O
     let attempt_span = span.clone();
     async {
         let permit = client.limits().admit().await;
-        let started = Instant::now();
+        let started = crate::telemetry::start_timing(&attempt_span);
         tracing::trace!(
             bytes = out.body.len(),
             stream = out.stream,
@@ -370,10 +370,9 @@ async fn attempt_open(client: &Client, out: &Outgoing, attempt: u32) -> Result<O
             None => http_open(client, out).await?,
         };
         attempt_span.record("status", opened.status);
-        attempt_span.record(
-            "latency_ms",
-            u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
-        );
+        if let Some(started) = started {
+            attempt_span.record("latency_ms", crate::telemetry::millis(started.elapsed()));
+        }
         let status = opened.status;
         if status < 400 {
             return Ok(Opened {

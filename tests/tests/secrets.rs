@@ -341,6 +341,10 @@ async fn call_spans_record_function_model_attempt_status_latency_and_usage() {
         assert_eq!(attempts.len(), 2, "{attempts:?}");
         assert!(attempts[0].contains("attempt=1") && attempts[0].contains("status=503"));
         assert!(attempts[1].contains("attempt=2") && attempts[1].contains("status=200"));
+        assert!(
+            attempts.iter().all(|a| a.contains("latency_ms=")),
+            "{attempts:?}"
+        );
     })
     .await;
 }
