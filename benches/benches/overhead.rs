@@ -15,14 +15,14 @@
 use std::time::Duration;
 
 use promptfn_benches::benchmark_mode;
-use promptfn_benches::contenders::{AsyncOpenAi, Contender, Floor, Promptfn};
+use promptfn_benches::contenders::{AsyncOpenAi, Contender, Floor, JsonFloor, Promptfn};
 use promptfn_benches::cpu::server_cpu_is_separated;
 use promptfn_benches::drive::{self, Batch};
 use promptfn_benches::server::Loopback;
 use tokio::runtime::Runtime;
 
 const CONCURRENCIES: [usize; 3] = [1, 64, 256];
-const CONTENDERS: usize = 3;
+const CONTENDERS: usize = 4;
 
 fn env_number(name: &str, default: u64) -> u64 {
     std::env::var(name)
@@ -37,6 +37,7 @@ struct Setup {
     floor: Floor,
     promptfn: Promptfn,
     async_openai: AsyncOpenAi,
+    json_floor: JsonFloor,
 }
 
 impl Setup {
@@ -45,12 +46,18 @@ impl Setup {
         match contender {
             0 => drive::run(rt, server, &self.floor, calls, concurrency),
             1 => drive::run(rt, server, &self.promptfn, calls, concurrency),
-            _ => drive::run(rt, server, &self.async_openai, calls, concurrency),
+            2 => drive::run(rt, server, &self.async_openai, calls, concurrency),
+            _ => drive::run(rt, server, &self.json_floor, calls, concurrency),
         }
     }
 }
 
-const NAMES: [&str; CONTENDERS] = [Floor::NAME, Promptfn::NAME, AsyncOpenAi::NAME];
+const NAMES: [&str; CONTENDERS] = [
+    Floor::NAME,
+    Promptfn::NAME,
+    AsyncOpenAi::NAME,
+    JsonFloor::NAME,
+];
 
 /// One contender's batches at one concurrency, reduced. Best and least are the figures least
 /// disturbed by the other work on a shared machine.
@@ -149,7 +156,13 @@ fn main() {
         floor: Floor::new(server),
         promptfn: Promptfn::new(server),
         async_openai: AsyncOpenAi::new(server),
+        json_floor: JsonFloor::new(server),
     };
+    assert_eq!(
+        setup.json_floor.body(promptfn_benches::contenders::TEXT),
+        setup.floor.body(),
+        "the JSON floor must send the floor's bytes"
+    );
     println!(
         "overhead: {}; load average before: {}",
         machine(),
@@ -165,7 +178,7 @@ fn main() {
         }
     );
 
-    // Profiling aid: `PROMPTFN_BENCH_ONLY=<0|1|2> perf record …` runs one contender alone,
+    // Profiling aid: `PROMPTFN_BENCH_ONLY=<0|1|2|3> perf record …` runs one contender alone,
     // `PROMPTFN_BENCH_CALLS` times at concurrency `PROMPTFN_BENCH_CONCURRENCY`.
     if let Some(only) = std::env::var("PROMPTFN_BENCH_ONLY")
         .ok()
@@ -235,12 +248,18 @@ fn main() {
 
     println!();
     for (c, &concurrency) in CONCURRENCIES.iter().enumerate() {
-        let [floor, promptfn, async_openai] = [0, 1, 2].map(|k| Summary::of(&results[c][k]));
+        let [floor, promptfn, async_openai, json_floor] =
+            [0, 1, 2, 3].map(|k| Summary::of(&results[c][k]));
         let versus = promptfn.least_cpu_us / async_openai.least_cpu_us;
         let versus_median = paired_median(&results[c][1], &results[c][2], cpu_ratio);
-        let mut checks = vec![format!(
-            "CPU promptfn/async-openai {versus:.3} (median of rounds {versus_median:.3})"
-        )];
+        let json = promptfn.least_cpu_us / json_floor.least_cpu_us;
+        let json_median = paired_median(&results[c][1], &results[c][3], cpu_ratio);
+        let mut checks = vec![
+            format!("CPU promptfn/async-openai {versus:.3} (median of rounds {versus_median:.3})"),
+            format!(
+                "CPU promptfn/(floor + minimal serde_json) {json:.3} (median of rounds {json_median:.3})"
+            ),
+        ];
         if concurrency <= 64 {
             let ratio = promptfn.least_cpu_us / floor.least_cpu_us;
             checks.push(format!(

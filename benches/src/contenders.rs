@@ -6,6 +6,10 @@
 //!   decoding into [`Person`].
 //! - [`AsyncOpenAi`]: the same request built with async-openai's types (same prompt, same strict
 //!   schema), sent with its client, and the content decoded with `serde_json`.
+//! - [`JsonFloor`]: the floor plus the least JSON work any typed call does with `serde_json`:
+//!   the prompt rendered and escaped into the body, the completion parsed down to the first
+//!   choice's content, and the content decoded into [`Person`]. Nothing else: no usage, no
+//!   finish reason, no checks. It tells what the JSON alone costs on the machine at hand.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -137,6 +141,96 @@ impl Contender for Floor {
         // Read the body to its end so that the connection goes back to the pool.
         let body = response.bytes().await.map_err(|e| e.to_string())?;
         std::hint::black_box(body);
+        Ok(())
+    }
+}
+
+/// The floor plus the minimum JSON work of a typed call, done with `serde_json`.
+#[derive(Debug, Clone)]
+pub struct JsonFloor {
+    floor: Floor,
+    /// The body before and after the prompt's JSON string.
+    around_prompt: Arc<(Vec<u8>, Vec<u8>)>,
+}
+
+/// Only what a typed call must read from a completion.
+#[derive(Deserialize)]
+struct Completion {
+    choices: Vec<CompletionChoice>,
+}
+
+#[derive(Deserialize)]
+struct CompletionChoice {
+    message: CompletionMessage,
+}
+
+#[derive(Deserialize)]
+struct CompletionMessage {
+    content: String,
+}
+
+impl JsonFloor {
+    /// The JSON floor against `server`; its bodies are byte for byte the floor's.
+    pub fn new(server: &Loopback) -> Self {
+        let floor = Floor::new(server);
+        let prompt = serde_json::to_vec(&Self::prompt(TEXT)).unwrap_or_default();
+        let body = floor.body();
+        let Some(at) = body.windows(prompt.len()).position(|w| w == prompt) else {
+            panic!("the prompt is not in promptfn's body");
+        };
+        let around = (body[..at].to_vec(), body[at + prompt.len()..].to_vec());
+        Self {
+            floor,
+            around_prompt: Arc::new(around),
+        }
+    }
+
+    fn prompt(text: &str) -> String {
+        format!("Extract the person mentioned in: {text}")
+    }
+
+    /// The request body for `text`.
+    pub fn body(&self, text: &str) -> Bytes {
+        let (before, after) = &*self.around_prompt;
+        let prompt = Self::prompt(text);
+        let mut body = Vec::with_capacity(before.len() + prompt.len() + 8 + after.len());
+        body.extend_from_slice(before);
+        // Writing a string into a Vec cannot fail.
+        let _ = serde_json::to_writer(&mut body, &prompt);
+        body.extend_from_slice(after);
+        Bytes::from(body)
+    }
+}
+
+impl Contender for JsonFloor {
+    const NAME: &'static str = "floor + minimal serde_json";
+
+    async fn call(&self) -> std::result::Result<(), String> {
+        let body = self.body(std::hint::black_box(TEXT));
+        let floor = &self.floor;
+        let response = floor
+            .http
+            .post(floor.url.clone())
+            .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
+            .header(ACCEPT, HeaderValue::from_static("application/json"))
+            .header(AUTHORIZATION, floor.auth.clone())
+            .body(body)
+            .send()
+            .await
+            .map_err(|e| e.to_string())?;
+        if !response.status().is_success() {
+            return Err(format!("status {}", response.status()));
+        }
+        let body = response.bytes().await.map_err(|e| e.to_string())?;
+        let completion: Completion = serde_json::from_slice(&body).map_err(|e| e.to_string())?;
+        let content = &completion
+            .choices
+            .first()
+            .ok_or("the completion has no choices")?
+            .message
+            .content;
+        let person: Person = serde_json::from_str(content).map_err(|e| e.to_string())?;
+        std::hint::black_box(person);
         Ok(())
     }
 }
