@@ -15,14 +15,16 @@
 use std::time::Duration;
 
 use promptfn_benches::benchmark_mode;
-use promptfn_benches::contenders::{AsyncOpenAi, Contender, Floor, JsonFloor, Promptfn};
+use promptfn_benches::contenders::{
+    AsyncOpenAi, Contender, Floor, HyperFloor, JsonFloor, Promptfn,
+};
 use promptfn_benches::cpu::server_cpu_is_separated;
 use promptfn_benches::drive::{self, Batch};
 use promptfn_benches::server::Loopback;
 use tokio::runtime::Runtime;
 
 const CONCURRENCIES: [usize; 3] = [1, 64, 256];
-const CONTENDERS: usize = 4;
+const CONTENDERS: usize = 5;
 
 fn env_number(name: &str, default: u64) -> u64 {
     std::env::var(name)
@@ -38,6 +40,7 @@ struct Setup {
     promptfn: Promptfn,
     async_openai: AsyncOpenAi,
     json_floor: JsonFloor,
+    hyper_floor: HyperFloor,
 }
 
 impl Setup {
@@ -47,7 +50,8 @@ impl Setup {
             0 => drive::run(rt, server, &self.floor, calls, concurrency),
             1 => drive::run(rt, server, &self.promptfn, calls, concurrency),
             2 => drive::run(rt, server, &self.async_openai, calls, concurrency),
-            _ => drive::run(rt, server, &self.json_floor, calls, concurrency),
+            3 => drive::run(rt, server, &self.json_floor, calls, concurrency),
+            _ => drive::run(rt, server, &self.hyper_floor, calls, concurrency),
         }
     }
 }
@@ -57,6 +61,7 @@ const NAMES: [&str; CONTENDERS] = [
     Promptfn::NAME,
     AsyncOpenAi::NAME,
     JsonFloor::NAME,
+    HyperFloor::NAME,
 ];
 
 /// One contender's batches at one concurrency, reduced. Best and least are the figures least
@@ -157,6 +162,7 @@ fn main() {
         promptfn: Promptfn::new(server),
         async_openai: AsyncOpenAi::new(server),
         json_floor: JsonFloor::new(server),
+        hyper_floor: HyperFloor::new(server),
     };
     assert_eq!(
         setup.json_floor.body(promptfn_benches::contenders::TEXT),
@@ -178,7 +184,7 @@ fn main() {
         }
     );
 
-    // Profiling aid: `PROMPTFN_BENCH_ONLY=<0|1|2|3> perf record …` runs one contender alone,
+    // Profiling aid: `PROMPTFN_BENCH_ONLY=<0|1|2|3|4> perf record …` runs one contender alone,
     // `PROMPTFN_BENCH_CALLS` times at concurrency `PROMPTFN_BENCH_CONCURRENCY`.
     if let Some(only) = std::env::var("PROMPTFN_BENCH_ONLY")
         .ok()

@@ -31,6 +31,7 @@ CONTENDERS = [
     "promptfn",
     "async-openai + serde_json",
     "floor + minimal serde_json",
+    "floor on hyper-util (no reqwest)",
 ]
 
 

@@ -6,6 +6,8 @@
 //!   decoding into [`Person`].
 //! - [`AsyncOpenAi`]: the same request built with async-openai's types (same prompt, same strict
 //!   schema), sent with its client, and the content decoded with `serde_json`.
+//! - [`HyperFloor`]: the floor's request sent with hyper-util's client, the connection pool that
+//!   reqwest wraps, without reqwest's layers: the cost of a leaner HTTP stack.
 //! - [`JsonFloor`]: the floor plus the least JSON work any typed call does with `serde_json`:
 //!   the prompt rendered and escaped into the body, the completion parsed down to the first
 //!   choice's content, and the content decoded into [`Person`]. Nothing else: no usage, no
@@ -21,6 +23,10 @@ use async_openai::types::chat::{
     ResponseFormatJsonSchema,
 };
 use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper_util::client::legacy::Client as HyperClient;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
 use promptfn::{Result, prompt};
 use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderValue};
 use schemars::JsonSchema;
@@ -140,6 +146,62 @@ impl Contender for Floor {
         }
         // Read the body to its end so that the connection goes back to the pool.
         let body = response.bytes().await.map_err(|e| e.to_string())?;
+        std::hint::black_box(body);
+        Ok(())
+    }
+}
+
+/// The floor's request and reading, on hyper-util's pooled client directly (HTTP/1.1, no TLS):
+/// no URL re-parsing, redirect, retry, proxy or decompression layers.
+#[derive(Debug, Clone)]
+pub struct HyperFloor {
+    http: HyperClient<HttpConnector, Full<Bytes>>,
+    uri: hyper::Uri,
+    body: Bytes,
+    auth: HeaderValue,
+}
+
+impl HyperFloor {
+    /// The hyper-util floor against `server`, sending the floor's bytes.
+    pub fn new(server: &Loopback) -> Self {
+        let floor = Floor::new(server);
+        let uri = match floor.url.as_str().parse::<hyper::Uri>() {
+            Ok(uri) => uri,
+            Err(e) => panic!("{} is not a URI: {e}", floor.url),
+        };
+        Self {
+            http: HyperClient::builder(TokioExecutor::new()).build_http(),
+            uri,
+            body: floor.body,
+            auth: floor.auth,
+        }
+    }
+}
+
+impl Contender for HyperFloor {
+    const NAME: &'static str = "floor on hyper-util (no reqwest)";
+
+    async fn call(&self) -> std::result::Result<(), String> {
+        let request = hyper::Request::post(self.uri.clone())
+            .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
+            .header(ACCEPT, HeaderValue::from_static("application/json"))
+            .header(AUTHORIZATION, self.auth.clone())
+            .body(Full::new(self.body.clone()))
+            .map_err(|e| e.to_string())?;
+        let response = self
+            .http
+            .request(request)
+            .await
+            .map_err(|e| e.to_string())?;
+        if !response.status().is_success() {
+            return Err(format!("status {}", response.status()));
+        }
+        let body = response
+            .into_body()
+            .collect()
+            .await
+            .map_err(|e| e.to_string())?
+            .to_bytes();
         std::hint::black_box(body);
         Ok(())
     }
