@@ -125,28 +125,33 @@ impl Floor {
     pub fn body(&self) -> &Bytes {
         &self.body
     }
-}
 
-impl Contender for Floor {
-    const NAME: &'static str = "floor (raw reqwest)";
-
-    async fn call(&self) -> std::result::Result<(), String> {
+    /// POST `body` and read the answer to its end (so that the connection goes back to the
+    /// pool).
+    async fn exchange(&self, body: Bytes) -> std::result::Result<Bytes, String> {
         let response = self
             .http
             .post(self.url.clone())
             .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
             .header(ACCEPT, HeaderValue::from_static("application/json"))
             .header(AUTHORIZATION, self.auth.clone())
-            .body(self.body.clone())
+            .body(body)
             .send()
             .await
             .map_err(|e| e.to_string())?;
         if !response.status().is_success() {
             return Err(format!("status {}", response.status()));
         }
-        // Read the body to its end so that the connection goes back to the pool.
-        let body = response.bytes().await.map_err(|e| e.to_string())?;
-        std::hint::black_box(body);
+        response.bytes().await.map_err(|e| e.to_string())
+    }
+}
+
+impl Contender for Floor {
+    const NAME: &'static str = "floor (raw reqwest)";
+
+    async fn call(&self) -> std::result::Result<(), String> {
+        let answer = self.exchange(self.body.clone()).await?;
+        std::hint::black_box(answer);
         Ok(())
     }
 }
@@ -269,21 +274,7 @@ impl Contender for JsonFloor {
 
     async fn call(&self) -> std::result::Result<(), String> {
         let body = self.body(std::hint::black_box(TEXT));
-        let floor = &self.floor;
-        let response = floor
-            .http
-            .post(floor.url.clone())
-            .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
-            .header(ACCEPT, HeaderValue::from_static("application/json"))
-            .header(AUTHORIZATION, floor.auth.clone())
-            .body(body)
-            .send()
-            .await
-            .map_err(|e| e.to_string())?;
-        if !response.status().is_success() {
-            return Err(format!("status {}", response.status()));
-        }
-        let body = response.bytes().await.map_err(|e| e.to_string())?;
+        let body = self.floor.exchange(body).await?;
         let completion: Completion = serde_json::from_slice(&body).map_err(|e| e.to_string())?;
         let content = &completion
             .choices
