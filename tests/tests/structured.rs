@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use promptfn::{Choices, Client, Error, FinishReason, Mode, Result, Validate, prompt};
+use promptfn::{Choices, Client, Error, FinishReason, Mode, Result, Role, Validate, prompt};
 use promptfn_tests::mock::{MockServer, Reply, completion};
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -195,6 +195,51 @@ async fn invalid_output_is_reasked_with_the_error_and_the_repairs_are_reported()
     assert!(
         feedback.starts_with("Your answer could not be used: "),
         "{feedback}"
+    );
+}
+
+#[tokio::test]
+async fn the_transcript_holds_the_conversation_and_the_final_answer_with_or_without_reasks() {
+    let server = MockServer::with([
+        Reply::content(r#"{"name": "Bo", "age": null}"#),
+        Reply::content("Sure! The person is Ann."),
+        Reply::content(r#"{"name": "Ann", "age": 7}"#),
+    ])
+    .await;
+    let client = server.client();
+    let roles = |r: &promptfn::Response<Person>| -> Vec<Role> {
+        r.transcript.iter().map(|m| m.role).collect()
+    };
+
+    let plain = extract("Bo").client(&client).with_meta().await.unwrap();
+    assert_eq!(roles(&plain), [Role::User, Role::Assistant]);
+    assert!(plain.transcript[0].text_content().contains("Bo"));
+    assert_eq!(
+        plain.transcript[1].text_content(),
+        r#"{"name": "Bo", "age": null}"#
+    );
+
+    let reasked = extract("Ann is 7")
+        .client(&client)
+        .with_meta()
+        .await
+        .unwrap();
+    assert_eq!(
+        roles(&reasked),
+        [Role::User, Role::Assistant, Role::User, Role::Assistant]
+    );
+    assert_eq!(
+        reasked.transcript[1].text_content(),
+        "Sure! The person is Ann."
+    );
+    assert!(
+        reasked.transcript[2]
+            .text_content()
+            .starts_with("Your answer could not be used: ")
+    );
+    assert_eq!(
+        reasked.transcript[3].text_content(),
+        r#"{"name": "Ann", "age": 7}"#
     );
 }
 
