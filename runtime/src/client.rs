@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 use std::fmt;
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::Duration;
 
@@ -10,7 +11,7 @@ use secrecy::{ExposeSecret, SecretString};
 
 use crate::error::{Error, Result};
 use crate::limit::Limits;
-use crate::media::MediaPolicy;
+use crate::media::{MediaPolicy, MediaStyle};
 use crate::retry::RetryPolicy;
 use crate::structured::Mode;
 use crate::transport::{DEFAULT_MAX_BODY_BYTES, SharedBackend, TransportOverrides};
@@ -65,6 +66,8 @@ struct Inner {
     trace_content: bool,
     /// How media arguments are sent (unset fields: per model family).
     media_policy: MediaPolicy,
+    /// The media style a profile found for each model (below `media_policy`, above the family).
+    profiled_media_styles: HashMap<String, MediaStyle>,
     /// Downloads media URLs: a pool of its own, without the extra headers (they may carry
     /// credentials) and with reqwest's ordinary redirect policy (media URLs often redirect).
     downloader: reqwest::Client,
@@ -94,8 +97,9 @@ impl Client {
     }
 
     /// A client configured from the environment: `OPENAI_BASE_URL` (default
-    /// [`DEFAULT_BASE_URL`]), `OPENAI_API_KEY` (optional: local servers need none) and
-    /// `PROMPTFN_MODEL` (the default model).
+    /// [`DEFAULT_BASE_URL`]), `OPENAI_API_KEY` (optional: local servers need none),
+    /// `PROMPTFN_MODEL` (the default model) and `PROMPTFN_PROFILE` (a
+    /// [profile](ClientBuilder::profile)).
     pub fn from_env() -> Result<Self> {
         Self::builder().from_env().build()
     }
@@ -119,8 +123,15 @@ impl Client {
         &self.inner.http
     }
 
-    pub(crate) fn media_policy(&self) -> MediaPolicy {
-        self.inner.media_policy
+    /// How media is sent to `model`: the client's policy, then the profile's style for it.
+    pub(crate) fn media_policy(&self, model: &str) -> MediaPolicy {
+        match self.inner.profiled_media_styles.get(model) {
+            Some(style) => self
+                .inner
+                .media_policy
+                .over(MediaPolicy::new().style(*style)),
+            None => self.inner.media_policy,
+        }
     }
 
     pub(crate) fn downloader(&self) -> &reqwest::Client {
@@ -288,6 +299,7 @@ pub struct ClientBuilder {
     trace_content: bool,
     media_policy: MediaPolicy,
     max_steps: Option<u32>,
+    profile: Option<PathBuf>,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -312,7 +324,8 @@ pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(300);
 
 impl ClientBuilder {
-    /// Fill everything not yet set from `OPENAI_BASE_URL`, `OPENAI_API_KEY` and `PROMPTFN_MODEL`.
+    /// Fill everything not yet set from `OPENAI_BASE_URL`, `OPENAI_API_KEY`, `PROMPTFN_MODEL`
+    /// and `PROMPTFN_PROFILE`.
     pub fn from_env(mut self) -> Self {
         let var = |name| {
             std::env::var(name)
@@ -327,6 +340,9 @@ impl ClientBuilder {
         }
         if self.model.is_none() {
             self.model = var("PROMPTFN_MODEL");
+        }
+        if self.profile.is_none() {
+            self.profile = var("PROMPTFN_PROFILE").map(PathBuf::from);
         }
         self
     }
@@ -477,9 +493,24 @@ impl ClientBuilder {
         self
     }
 
+    /// Start each model from what `promptfn doctor --profile-out FILE` found the endpoint to
+    /// support: its structured-output mode (the ladder still steps down if the endpoint has
+    /// changed since) and its media style (below a [`media_policy`](Self::media_policy) set
+    /// here). The file is read by [`build`](Self::build); a missing or malformed one is an
+    /// [`Error::Config`]. `PROMPTFN_PROFILE` names one for [`from_env`](Self::from_env).
+    pub fn profile(mut self, path: impl Into<PathBuf>) -> Self {
+        self.profile = Some(path.into());
+        self
+    }
+
     /// Build the client.
     pub fn build(self) -> Result<Client> {
         let base_url = normalize_base_url(self.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL))?;
+        let profile = match &self.profile {
+            Some(path) => crate::profile::load(path)?,
+            None => crate::profile::Profile::default(),
+        };
+        warn_if_profiled_elsewhere(&profile, &base_url);
         let endpoint = format!("{base_url}/chat/completions");
         let mut headers = HeaderMap::new();
         for (name, value) in &self.headers {
@@ -535,7 +566,8 @@ impl ClientBuilder {
                 }),
                 max_steps: self.max_steps.unwrap_or(crate::tool::DEFAULT_MAX_STEPS),
                 backend: self.backend,
-                learned_modes: Mutex::new(HashMap::new()),
+                // The profile's modes are where each model starts; a rejection still steps down.
+                learned_modes: Mutex::new(profile.modes),
                 connect_timeout,
                 first_byte_timeout: self.first_byte_timeout,
                 idle_timeout: self.idle_timeout,
@@ -543,6 +575,7 @@ impl ClientBuilder {
                 limits: Limits::new(self.max_concurrency, self.requests_per_minute),
                 trace_content: self.trace_content,
                 media_policy: self.media_policy,
+                profiled_media_styles: profile.media_styles,
                 downloader,
             }),
             overrides: None,
@@ -554,6 +587,20 @@ impl ClientBuilder {
     pub(crate) fn backend(mut self, backend: SharedBackend) -> Self {
         self.backend = Some(backend);
         self
+    }
+}
+
+/// Warn when a profile was probed at another base URL: it may not describe this endpoint.
+fn warn_if_profiled_elsewhere(profile: &crate::profile::Profile, base_url: &str) {
+    let Some(probed) = &profile.base_url else {
+        return;
+    };
+    if normalize_base_url(probed).ok().as_deref() != Some(base_url) {
+        tracing::warn!(
+            profiled = %probed,
+            base_url,
+            "the profile was written for another base URL; its modes and media styles are used anyway"
+        );
     }
 }
 

@@ -39,6 +39,7 @@ mod message;
 mod output;
 mod params;
 mod plan;
+mod profile;
 mod redact;
 mod response;
 mod retry;
