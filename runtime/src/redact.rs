@@ -189,7 +189,9 @@ mod tests {
     /// `text` scrubbed as a body that arrives in one chunk.
     fn scrub(text: &str) -> String {
         let mut scrubber = BodyScrubber::new(Some(&SecretString::from(KEY))).unwrap();
-        let mut out = scrubber.push(Bytes::copy_from_slice(text.as_bytes())).to_vec();
+        let mut out = scrubber
+            .push(Bytes::copy_from_slice(text.as_bytes()))
+            .to_vec();
         out.extend_from_slice(&scrubber.finish());
         String::from_utf8(out).unwrap()
     }
@@ -204,7 +206,9 @@ mod tests {
             r"\\u0073k-proj\/ab-cd_ef12",
             "sk-proj%2Fab%2dcd_ef12",
         ] {
-            let shown = scrub(&format!(r#"{{"message":"Incorrect API key: {spelling}."}}"#));
+            let shown = scrub(&format!(
+                r#"{{"message":"Incorrect API key: {spelling}."}}"#
+            ));
             assert_eq!(
                 shown, r#"{"message":"Incorrect API key: [redacted]."}"#,
                 "{spelling}"
@@ -225,12 +229,19 @@ mod tests {
 
     #[test]
     fn a_key_split_across_chunks_at_every_position_is_replaced() {
-        let body = format!(r#"data: {{"error":"bad key sk-proj\/ab-cd_ef12"}}{}"#, "\n\n");
+        let body = format!(
+            r#"data: {{"error":"bad key sk-proj\/ab-cd_ef12"}}{}"#,
+            "\n\n"
+        );
         for split in 0..=body.len() {
             let mut scrubber = BodyScrubber::new(Some(&SecretString::from(KEY))).unwrap();
             let mut out = Vec::new();
-            out.extend_from_slice(&scrubber.push(Bytes::copy_from_slice(&body.as_bytes()[..split])));
-            out.extend_from_slice(&scrubber.push(Bytes::copy_from_slice(&body.as_bytes()[split..])));
+            out.extend_from_slice(
+                &scrubber.push(Bytes::copy_from_slice(&body.as_bytes()[..split])),
+            );
+            out.extend_from_slice(
+                &scrubber.push(Bytes::copy_from_slice(&body.as_bytes()[split..])),
+            );
             out.extend_from_slice(&scrubber.finish());
             assert_eq!(
                 String::from_utf8(out).unwrap(),

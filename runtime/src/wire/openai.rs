@@ -568,15 +568,23 @@ mod tests {
     #[test]
     fn a_falsy_error_field_is_no_error() {
         for falsy in ["null", "\"\"", "false", "0", "0.0", "{}", "[]"] {
-            let body = format!(r#"{{"choices":[{{"message":{{"content":"ok"}}}}],"error":{falsy}}}"#);
+            let body =
+                format!(r#"{{"choices":[{{"message":{{"content":"ok"}}}}],"error":{falsy}}}"#);
             let r = ChatResponse::parse(body.as_bytes()).unwrap();
             assert!(r.error.is_none(), "{falsy}");
-            let chunk: ChatChunk = serde_json::from_str(&format!(r#"{{"error":{falsy}}}"#)).unwrap();
+            let chunk: ChatChunk =
+                serde_json::from_str(&format!(r#"{{"error":{falsy}}}"#)).unwrap();
             assert!(chunk.error.is_none(), "{falsy}");
         }
         for truthy in [r#""boom""#, "true", "500", r#"{"message":"x"}"#, r#"["x"]"#] {
             let body = format!(r#"{{"choices":[],"error":{truthy}}}"#);
-            assert!(ChatResponse::parse(body.as_bytes()).unwrap().error.is_some(), "{truthy}");
+            assert!(
+                ChatResponse::parse(body.as_bytes())
+                    .unwrap()
+                    .error
+                    .is_some(),
+                "{truthy}"
+            );
         }
     }
 
