@@ -666,9 +666,8 @@ fn bearer(key: &SecretString) -> Result<HeaderValue> {
              is read from (surrounding whitespace is already removed)"
         )));
     }
-    let mut value = HeaderValue::from_str(&format!("Bearer {key}")).map_err(|_| {
-        Error::Config("the API key cannot be sent in an HTTP header".to_owned())
-    })?;
+    let mut value = HeaderValue::from_str(&format!("Bearer {key}"))
+        .map_err(|_| Error::Config("the API key cannot be sent in an HTTP header".to_owned()))?;
     value.set_sensitive(true);
     Ok(value)
 }
@@ -772,7 +771,14 @@ mod tests {
                 "{key:?}"
             );
         }
-        assert!(Client::builder().api_key(" \n").build().unwrap().auth_header().is_none());
+        assert!(
+            Client::builder()
+                .api_key(" \n")
+                .build()
+                .unwrap()
+                .auth_header()
+                .is_none()
+        );
         for (key, kind) in [
             ("sk-a\nbc", "a line break"),
             ("sk-a\u{7}bc", "a control character"),

@@ -890,7 +890,10 @@ async fn request_shows_media_but_never_downloads() {
         .media_policy(MediaPolicy::new().style(MediaStyle::Aggregator))
         .request()
         .unwrap();
-    assert!(body.to_string().contains("https://h.example/a.pdf"), "{body}");
+    assert!(
+        body.to_string().contains("https://h.example/a.pdf"),
+        "{body}"
+    );
     look_pdf(Pdf::bytes(pdf()))
         .client(&client)
         .request()
