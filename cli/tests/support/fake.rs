@@ -227,7 +227,12 @@ async fn chat(b: Behaviour, counter: &AtomicUsize, body: &Value) -> Response {
         finish = "tool_calls";
         None
     } else if matches!(format, Some("json_schema" | "json_object")) && !b.ignores_response_format {
-        Some("{\"sum\": 5}".to_owned())
+        // What the probe and the tests ask for: a sum, or a sentiment (wrapped, as enums are).
+        Some(if prompt.contains("sentiment") {
+            "{\"value\": \"Positive\"}".to_owned()
+        } else {
+            "{\"sum\": 5}".to_owned()
+        })
     } else if !media_parts(body).is_empty() {
         match media(b, &media_parts(body)).await {
             Ok(text) => Some(text),

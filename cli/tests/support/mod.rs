@@ -2,6 +2,7 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 pub mod fake;
+pub mod proxy;
 pub mod server;
 
 use std::process::Output;
