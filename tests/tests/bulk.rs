@@ -160,3 +160,79 @@ async fn reasks_and_usage_are_read_from_each_answer() {
     assert_eq!((done.summary.requests, done.summary.reasks), (3, 1));
     assert_eq!(done.summary.usage.total_tokens, 20);
 }
+
+fn temp_journal(name: &str) -> std::path::PathBuf {
+    let path =
+        std::env::temp_dir().join(format!("promptfn-bulk-{name}-{}.jsonl", std::process::id()));
+    let _ = std::fs::remove_file(&path);
+    path
+}
+
+#[tokio::test]
+async fn shards_split_the_inputs_and_each_keeps_its_own_journal() {
+    let server = doubling_server(Duration::ZERO).await;
+    let mut all = Vec::new();
+    for shard in 0..3 {
+        let client = server.builder().build().unwrap();
+        let journal = temp_journal(&format!("shard-{shard}"));
+        let done = Bulk::new(0..20u64, move |n| double(n).client(&client).retries(0))
+            .shard(shard, 3)
+            .journal(&journal)
+            .progress(false)
+            .collect()
+            .await
+            .unwrap();
+        let indices: Vec<usize> = done.results.iter().map(|(i, _)| *i).collect();
+        assert!(indices.iter().all(|i| i % 3 == shard), "{indices:?}");
+        all.extend(indices);
+        let journaled = std::fs::read_to_string(&journal).unwrap().lines().count();
+        assert_eq!(journaled, done.results.len());
+        let _ = std::fs::remove_file(&journal);
+    }
+    all.sort_unstable();
+    assert_eq!(all, (0..20).collect::<Vec<_>>());
+    assert_eq!(server.count(), 20);
+    let bad = Bulk::new(0..3u64, double).shard(3, 3).stream();
+    assert!(matches!(bad, Err(Error::Config(m)) if m.contains("shard(3, 3)")));
+}
+
+#[tokio::test]
+async fn a_second_run_with_the_journal_sends_only_what_got_no_answer() {
+    // Item 2 meets an HTTP error (not journaled); item 3 an undecodable answer (journaled).
+    let server = FaultServer::start(|index, request| {
+        let n = asked(request);
+        match n {
+            2 if index < 5 => Fault::error(400, &[], "invalid_request_error", "bad"),
+            3 => Fault::Answer("not a number".into()),
+            _ => Fault::Answer(format!("{{\"value\": {}}}", 2 * n)),
+        }
+    })
+    .await;
+    let journal = temp_journal("rerun");
+    let run = |journal: &std::path::Path| {
+        let client = server.builder().build().unwrap();
+        Bulk::new(0..5u64, move |n| double(n).client(&client).retries(0))
+            .concurrency(1)
+            .journal(journal)
+            .progress(false)
+            .collect()
+    };
+    let first = run(&journal).await.unwrap();
+    assert!(matches!(&first.results[2].1, Err(Error::Api(_))));
+    assert_eq!(server.count(), 5);
+
+    let second = run(&journal).await.unwrap();
+    assert_eq!(server.count(), 6, "only item 2 is sent again");
+    assert_eq!(second.summary.from_journal, 4);
+    assert_eq!(*second.results[2].1.as_ref().unwrap(), 4);
+    match &second.results[3].1 {
+        Err(Error::Decode(e)) => assert_eq!(e.raw(), "not a number"),
+        other => panic!("{other:?}"),
+    }
+    let values: Vec<u64> = [0, 1, 4]
+        .iter()
+        .map(|&i| *second.results[i].1.as_ref().unwrap())
+        .collect();
+    assert_eq!(values, [0, 2, 8]);
+    let _ = std::fs::remove_file(&journal);
+}

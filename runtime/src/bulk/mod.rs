@@ -31,18 +31,28 @@
 //! Inputs are read lazily: at most `concurrency` of them are held at once, whatever their
 //! number, so a run over a million rows of a file needs no more memory than one over ten.
 
+mod done;
+mod journal;
 mod progress;
+mod record;
 mod runner;
+mod shard;
 mod summary;
 
+use std::path::PathBuf;
 use std::pin::Pin;
 
 use futures_core::Stream;
 use futures_util::StreamExt;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 
 use crate::call::Call;
 use crate::error::Result;
 use crate::output::Output;
+use done::DoneSet;
+use journal::Codec;
+use shard::Shard;
 
 pub use runner::{BulkStream, Finished};
 pub use summary::Summary;
@@ -54,6 +64,22 @@ pub const DEFAULT_CONCURRENCY: usize = 16;
 /// call that answers it (lazily: an input is read and its call made only when there is room).
 type Calls<T> = Pin<Box<dyn Stream<Item = (usize, Call<T>)> + Send>>;
 
+/// Makes the calls of the inputs a run takes: those of its shard that no earlier run finished.
+type Source<T> = Box<dyn FnOnce(Selection) -> Calls<T> + Send>;
+
+/// Which inputs a run takes.
+struct Selection {
+    shard: Shard,
+    done: DoneSet,
+}
+
+impl Selection {
+    fn takes(&self, index: usize) -> bool {
+        let index = index as u64;
+        self.shard.takes(index) && !self.done.contains(index)
+    }
+}
+
 /// A prompt function applied to every input of an iterator or a stream.
 ///
 /// Build it with [`Bulk::new`] (an iterator) or [`Bulk::from_stream`], set its limits, then
@@ -64,12 +90,15 @@ type Calls<T> = Pin<Box<dyn Stream<Item = (usize, Call<T>)> + Send>>;
 /// request, re-asks and transport retries included; the run's limits count items.
 #[must_use = "a Bulk run does nothing until it is collected or streamed"]
 pub struct Bulk<T> {
-    calls: Calls<T>,
+    source: Source<T>,
     /// How many inputs the source says it has, when it knows.
     total: Option<u64>,
     concurrency: usize,
     requests_per_minute: Option<u32>,
     progress: bool,
+    /// `(index, count)`, checked when the run starts.
+    shard: Option<(usize, usize)>,
+    journal: Option<(PathBuf, Codec<T>)>,
 }
 
 impl<T> std::fmt::Debug for Bulk<T> {
@@ -79,6 +108,8 @@ impl<T> std::fmt::Debug for Bulk<T> {
             .field("concurrency", &self.concurrency)
             .field("requests_per_minute", &self.requests_per_minute)
             .field("progress", &self.progress)
+            .field("shard", &self.shard)
+            .field("journal", &self.journal.as_ref().map(|(path, _)| path))
             .finish_non_exhaustive()
     }
 }
@@ -113,15 +144,23 @@ impl<T: Output> Bulk<T> {
         S: Stream + Send + 'static,
         F: FnMut(S::Item) -> Call<T> + Send + 'static,
     {
-        let calls = inputs
-            .enumerate()
-            .map(move |(index, input)| (index, make(input)));
+        let source: Source<T> = Box::new(move |selection: Selection| {
+            // Inputs another shard takes, or an earlier run finished, are read and passed over
+            // without making their call.
+            let calls = inputs.enumerate().filter_map(move |(index, input)| {
+                let call = selection.takes(index).then(|| (index, make(input)));
+                std::future::ready(call)
+            });
+            Box::pin(calls) as Calls<T>
+        });
         Self {
-            calls: Box::pin(calls),
+            source,
             total,
             concurrency: DEFAULT_CONCURRENCY,
             requests_per_minute: None,
             progress: true,
+            shard: None,
+            journal: None,
         }
     }
 
@@ -145,16 +184,41 @@ impl<T: Output> Bulk<T> {
         self
     }
 
+    /// Take only every `count`-th input, starting at input `index` (`0 <= index < count`): the
+    /// share of one of `count` machines running the same inputs. Indices stay those of the
+    /// whole input, so the shards' results merge by index.
+    pub fn shard(mut self, index: usize, count: usize) -> Self {
+        self.shard = Some((index, count));
+        self
+    }
+
     /// Start the run: results come as `(input index, result)` in the order they finish.
     ///
     /// Fails before anything is sent when the run's settings cannot work.
     pub fn stream(self) -> Result<BulkStream<T>> {
-        Ok(runner::start(self))
+        runner::start(self)
     }
 
     /// Run to the end and gather every result in input order, with the run's summary.
     pub async fn collect(self) -> Result<Finished<T>> {
         self.stream()?.finish().await
+    }
+}
+
+impl<T: Output + Serialize + DeserializeOwned> Bulk<T> {
+    /// Keep a journal of finished items in the file at `path` (JSON lines, created if missing):
+    /// each item's line is written before its result is handed out, and a run started with a
+    /// journal that already holds items hands out their results again without sending them.
+    /// A run killed at any point and started again with the same journal (and the same inputs,
+    /// in the same order) therefore sends nothing twice.
+    ///
+    /// The journal keeps what the model said: values, and answers that could not become one
+    /// (undecodable, cut at the token limit, refused, filtered). An item that got no answer
+    /// (network, timeout, HTTP error, configuration) is not journaled, so the next run sends it
+    /// again.
+    pub fn journal(mut self, path: impl Into<PathBuf>) -> Self {
+        self.journal = Some((path.into(), Codec::json()));
+        self
     }
 }
 

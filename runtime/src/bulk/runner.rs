@@ -1,5 +1,5 @@
-//! The run itself: calls started lazily under the run's limits, finished ones counted, drawn and
-//! handed out.
+//! The run itself: earlier results replayed from the journal, then calls started lazily under
+//! the run's limits, each finished one journaled, counted, drawn and handed out.
 
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -7,32 +7,45 @@ use std::task::{Context, Poll};
 use futures_core::Stream;
 use futures_util::StreamExt;
 
-use super::Bulk;
+use super::journal::{Journal, Resume};
 use super::progress::Progress;
+use super::shard::Shard;
 use super::summary::Summary;
-use crate::error::Result;
+use super::{Bulk, Selection};
+use crate::error::{Error, Result};
 use crate::limit::Limits;
 use crate::output::Output;
 use crate::response::Response;
 
-/// One finished call: its input index and what it came to, metadata included.
-type Answered<T> = (usize, Result<Response<T>>);
+/// What the run produces next.
+enum Done<T> {
+    /// A call of this run finished: its input index and what it came to, metadata included.
+    Answered(usize, Result<Response<T>>),
+    /// A result an earlier run journaled, or the journal failing to give it back.
+    Replayed(usize, Result<T>),
+}
 
 /// The results of a run as they finish: `(input index, result)`.
 ///
 /// Polling it drives the run; dropping it cancels the calls in flight. Nothing is read from
 /// the inputs beyond what the run's concurrency has room for.
+///
+/// With a journal, the results earlier runs journaled come first. If the journal cannot be
+/// written (or read back), the stream hands out that [`Error::Journal`] (with the index of the
+/// item concerned, or `usize::MAX` when there is none) and ends.
 #[must_use = "a bulk run does nothing until its stream is polled"]
 pub struct BulkStream<T> {
-    answers: Pin<Box<dyn Stream<Item = Answered<T>> + Send>>,
+    results: Pin<Box<dyn Stream<Item = Done<T>> + Send>>,
+    journal: Option<Journal<T>>,
     summary: Summary,
     progress: Progress,
-    done: bool,
+    ended: bool,
 }
 
 impl<T> std::fmt::Debug for BulkStream<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("BulkStream")
+            .field("journal", &self.journal)
             .field("summary", &self.summary)
             .finish_non_exhaustive()
     }
@@ -49,14 +62,35 @@ pub struct Finished<T> {
     pub summary: Summary,
 }
 
-pub(super) fn start<T: Output>(bulk: Bulk<T>) -> BulkStream<T> {
+pub(super) fn start<T: Output>(bulk: Bulk<T>) -> Result<BulkStream<T>> {
+    let shard = match bulk.shard {
+        Some((index, count)) => Shard::new(index, count)?,
+        None => Shard::default(),
+    };
+    let (journal, resume) = match bulk.journal {
+        Some((path, codec)) => {
+            let (journal, resume) = Journal::open(&path, codec, shard)?;
+            (Some(journal), resume)
+        }
+        None => (None, Resume::default()),
+    };
+    let replayed = match &journal {
+        Some(journal) => Some(journal.replay(&resume, shard)?),
+        None => None,
+    };
+    let replayed = futures_util::stream::iter(replayed.into_iter().flatten())
+        .map(|(index, result)| Done::Replayed(index, result));
+
     // The run's per-minute limit spaces the starts of items; the client's limits still
     // space every request (each admitted by the transport).
     let pace = bulk
         .requests_per_minute
         .map(|per_minute| Limits::new(None, Some(per_minute)));
-    let answers = bulk
-        .calls
+    let calls = (bulk.source)(Selection {
+        shard,
+        done: resume.done,
+    });
+    let answered = calls
         .map(move |(index, call)| {
             let pace = pace.clone();
             async move {
@@ -64,16 +98,17 @@ pub(super) fn start<T: Output>(bulk: Bulk<T>) -> BulkStream<T> {
                     // No in-flight limit in these Limits: the permit holds nothing.
                     let _started = pace.admit().await;
                 }
-                (index, call.with_meta().await)
+                Done::Answered(index, call.with_meta().await)
             }
         })
         .buffer_unordered(bulk.concurrency);
-    BulkStream {
-        answers: Box::pin(answers),
+    Ok(BulkStream {
+        results: Box::pin(replayed.chain(answered)),
+        journal,
         summary: Summary::default(),
-        progress: Progress::new(bulk.progress, bulk.total),
-        done: false,
-    }
+        progress: Progress::new(bulk.progress, bulk.total.map(|total| shard.share_of(total))),
+        ended: false,
+    })
 }
 
 impl<T: Output> BulkStream<T> {
@@ -82,11 +117,15 @@ impl<T: Output> BulkStream<T> {
         &self.summary
     }
 
-    /// Drive the run to its end and gather every result in input order.
+    /// Drive the run to its end and gather every result in input order; fails if the journal
+    /// failed.
     pub async fn finish(mut self) -> Result<Finished<T>> {
         let mut results = Vec::new();
-        while let Some(item) = self.next().await {
-            results.push(item);
+        while let Some((index, result)) = self.next().await {
+            if let Err(error @ Error::Journal { .. }) = result {
+                return Err(error);
+            }
+            results.push((index, result));
         }
         // Finished calls come in any order; an index appears once, so a plain sort will do.
         results.sort_unstable_by_key(|(index, _)| *index);
@@ -95,6 +134,13 @@ impl<T: Output> BulkStream<T> {
             summary: self.summary,
         })
     }
+
+    /// Stop: the journal failed, and an item not journaled must not count as done.
+    fn fail(&mut self, index: usize, error: Error) -> Poll<Option<(usize, Result<T>)>> {
+        self.ended = true;
+        self.summary.stop_clock();
+        Poll::Ready(Some((index, Err(error))))
+    }
 }
 
 impl<T: Output> Stream for BulkStream<T> {
@@ -102,21 +148,35 @@ impl<T: Output> Stream for BulkStream<T> {
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = &mut *self;
-        if this.done {
+        if this.ended {
             return Poll::Ready(None);
         }
-        match this.answers.poll_next_unpin(cx) {
+        match this.results.poll_next_unpin(cx) {
             Poll::Pending => Poll::Pending,
             Poll::Ready(None) => {
-                this.done = true;
+                this.ended = true;
                 this.summary.stop_clock();
                 this.progress.finish(&this.summary);
                 Poll::Ready(None)
             }
-            Poll::Ready(Some((index, answer))) => {
+            Poll::Ready(Some(Done::Answered(index, answer))) => {
+                // Journaled before it is handed out: once the caller holds it, it is done.
+                if let Some(journal) = &mut this.journal
+                    && let Err(error) = journal.append(index, &answer)
+                {
+                    return this.fail(index, error);
+                }
                 this.summary.record(&answer);
                 this.progress.update(&this.summary);
                 Poll::Ready(Some((index, answer.map(Response::into_value))))
+            }
+            Poll::Ready(Some(Done::Replayed(index, Err(error @ Error::Journal { .. })))) => {
+                this.fail(index, error)
+            }
+            Poll::Ready(Some(Done::Replayed(index, result))) => {
+                this.summary.record_from_journal();
+                this.progress.update(&this.summary);
+                Poll::Ready(Some((index, result)))
             }
         }
     }

@@ -83,7 +83,6 @@ impl Summary {
         }
     }
 
-    #[allow(dead_code)] // counted by the journal, which comes next
     pub(super) fn record_from_journal(&mut self) {
         self.tick();
         self.from_journal += 1;
