@@ -471,6 +471,7 @@ impl<T: Output> Call<T> {
                 body: body.into(),
                 timeout,
                 stream: false,
+                route: transport::Route::Chat,
             };
             let answer = transport::send(client, &out).await?;
             if !answer.is_success() {

@@ -32,6 +32,7 @@
 mod call;
 mod client;
 mod decode;
+pub mod endpoint;
 mod error;
 mod limit;
 mod media;
@@ -72,6 +73,7 @@ pub use client::{
     DEFAULT_TIMEOUT, set_default_client,
 };
 pub use decode::decode;
+pub use endpoint::{Embedding, Moderation, Ranking, Transcript};
 pub use error::{
     ApiError, DecodeError, Error, ErrorCode, MaxStepsError, ProviderError, RAW_EXCERPT_LIMIT,
     RejectedAnswer, Result,

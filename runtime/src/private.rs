@@ -22,6 +22,7 @@ use std::fmt;
 use std::marker::PhantomData;
 
 use crate::call::{Call, Validator};
+pub use crate::endpoint::{EmbedTexts, EndpointDecl, EndpointOutput, EndpointParts};
 use crate::media::MediaArg;
 pub use crate::message::Role;
 use crate::message::{Message, Part};
@@ -156,6 +157,11 @@ impl PromptBuilder {
 
     pub fn finish<T: Output>(self) -> Call<T> {
         Call::new(self.spec, self.messages).with_declared_tools(self.tools)
+    }
+
+    /// The declaration and the rendered messages, for a call to another endpoint.
+    pub(crate) fn into_parts(self) -> (&'static PromptSpec, Vec<Message>) {
+        (self.spec, self.messages)
     }
 
     /// [`finish`](Self::finish) with the return type's [`Validate`] check, when it has one.

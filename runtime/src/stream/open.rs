@@ -105,6 +105,7 @@ pub(crate) async fn start(p: Prepared) -> Result<Started> {
             body,
             timeout: p.timeout,
             stream: true,
+            route: transport::Route::Chat,
         };
         let mut opened = transport::open(&p.client, &out).await?;
         if (200..300).contains(&opened.status) {
