@@ -9,6 +9,8 @@ mod attr;
 mod check;
 mod codegen;
 mod crate_path;
+mod endpoint;
+mod endpoint_codegen;
 mod errors;
 mod expand;
 mod sig;
