@@ -106,7 +106,8 @@ impl Common {
     }
 
     /// Run `work` with the resolved client and model inside a `promptfn.call` span that records
-    /// the outcome, as chat calls do; errors have any echo of the API key scrubbed.
+    /// the outcome, as chat calls do (the transport has scrubbed any echo of the API key from
+    /// what the server said).
     pub(crate) async fn traced<T, F, Fut>(&self, work: F) -> Result<Response<T>>
     where
         F: FnOnce(Client, String) -> Fut,
@@ -126,15 +127,10 @@ impl Common {
         {
             telemetry::record_prompt(&span, &self.messages);
         }
-        let scrubber = resolved.as_ref().ok().map(|(client, _)| client.clone());
         let started = telemetry::start_timing(&span);
         let result = match resolved {
             Ok((client, model)) => work(client, model).instrument(span.clone()).await,
             Err(error) => Err(error),
-        };
-        let result = match (result, &scrubber) {
-            (Err(error), Some(client)) => Err(client.scrub(error)),
-            (result, _) => result,
         };
         let latency = started.map(|started| started.elapsed());
         // The answer is not text (vectors, images, audio): only its outcome is recorded.

@@ -43,12 +43,9 @@ impl Client {
                 body: BodyKind::Empty,
             },
         };
-        let answer = transport::send(self, &out)
-            .await
-            .map_err(|error| self.scrub(error))?;
+        let answer = transport::send(self, &out).await?;
         if !answer.is_success() {
-            let error = ApiError::from_body(answer.status, &answer.body).into();
-            return Err(self.scrub(error));
+            return Err(ApiError::from_body(answer.status, &answer.body).into());
         }
         let (list, _raw): (ModelList, String) = decode_answer(&answer.body)?;
         Ok(list.data)

@@ -103,7 +103,7 @@ impl TranscriptionCall {
             ))
         })?;
         let policy = MediaPolicy::new()
-            .over(client.media_policy())
+            .over(client.media_policy(model))
             .settle(Family::of(model));
         let loaded = load(audio, client.downloader(), &policy)
             .await
