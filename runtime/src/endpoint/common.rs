@@ -80,7 +80,7 @@ impl Common {
 
     /// The end-user id: per call > declared.
     pub(crate) fn end_user(&self) -> Option<&str> {
-        self.end_user.as_deref().or(self.spec.decl.user)
+        self.end_user.as_deref().or(self.spec.decl.end_user)
     }
 
     /// The rendered prompt's text: every message's text, in order, a blank line apart.
