@@ -29,6 +29,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod bulk;
 mod call;
 mod client;
 mod decode;
@@ -40,6 +41,7 @@ mod output;
 mod params;
 mod partial;
 mod plan;
+mod profile;
 mod redact;
 mod response;
 mod retry;
@@ -66,6 +68,7 @@ pub mod testing;
 #[path = "private.rs"]
 pub mod __private;
 
+pub use bulk::Bulk;
 pub use call::{Call, WithMeta};
 pub use client::DEFAULT_IDLE_TIMEOUT;
 pub use client::{
