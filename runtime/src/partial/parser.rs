@@ -79,7 +79,7 @@ enum Token {
     Scalar,
 }
 
-/// Reads a JSON value from an answer that grows, into a [`Tree`] that grows with it.
+/// Reads a JSON value from an answer that grows, into a tree that grows with it.
 #[derive(Debug)]
 pub struct Parser {
     /// The next byte of the answer to read.
