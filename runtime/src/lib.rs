@@ -42,6 +42,7 @@ mod params;
 mod partial;
 mod plan;
 mod profile;
+mod provider_state;
 mod redact;
 mod response;
 mod retry;
@@ -58,6 +59,7 @@ mod decoders_never_panic;
 pub mod lenient;
 mod schema;
 mod shape;
+mod spec;
 
 mod stream;
 #[cfg(feature = "testing")]
@@ -87,6 +89,7 @@ pub use media::{
 pub use message::{Message, Part, Role, ToolCall};
 pub use output::{Choices, Output, Validate};
 pub use partial::Partial;
+pub use provider_state::ProviderState;
 pub use response::{FinishReason, Response, Usage};
 pub use retry::{DEFAULT_MAX_ATTEMPTS, RetryPolicy};
 pub use stream::{ItemStream, PartialStream, Streamable, TextEvent, TextEvents, TextStream};

@@ -19,7 +19,7 @@ use crate::output::OutputPlan;
 use crate::response::{FinishReason, Response, Usage};
 
 use super::elements::{Elements, Ending as ListEnding};
-use super::session::{Ending, Piece, Session};
+use super::session::{Cut, Ending, Piece, Session};
 use super::source::{AnswerText, Source};
 
 /// The items of a `Vec<T>` prompt function, one at a time, from
@@ -166,7 +166,12 @@ impl<T: DeserializeOwned + JsonSchema + Send + 'static> ItemStream<T> {
                 Piece::Arguments if self.source() == Source::Arguments => {
                     self.scan(Source::Arguments);
                 }
-                Piece::Text(_) | Piece::Arguments | Piece::Reasoning(_) => {}
+                // A tool round ended: the answer is in the rounds to come.
+                Piece::ToolResults(_) => {
+                    self.elements = Elements::new();
+                    self.answer = AnswerText::default();
+                }
+                Piece::Text(_) | Piece::Arguments | Piece::Reasoning(_) | Piece::ToolCalls(_) => {}
                 Piece::End(ending) => self.end(&ending),
             }
         }
@@ -194,7 +199,7 @@ impl<T: DeserializeOwned + JsonSchema + Send + 'static> ItemStream<T> {
             self.scan(source);
         }
         let answer = self.answer.get(&self.session, source).to_owned();
-        if let Err(e) = self.session.verdict(ending, &answer) {
+        if let Err(e) = self.session.verdict(ending, &answer, Cut::IsIncomplete) {
             self.ready.push_back(Err(e));
             return;
         }

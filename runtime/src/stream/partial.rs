@@ -13,7 +13,7 @@ use crate::output::OutputPlan;
 use crate::partial::{self, Parser, Partial};
 use crate::response::{FinishReason, Response, Usage};
 
-use super::session::{Ending, Piece, Session};
+use super::session::{Cut, Ending, Piece, Session};
 use super::source::{AnswerText, Source};
 
 /// Snapshots of a struct or enum answer while the model writes it, from
@@ -172,7 +172,14 @@ impl<T: Partial> PartialStream<T> {
             let grew = match piece {
                 Piece::Text(_) => live == Source::Content && self.read(Source::Content),
                 Piece::Arguments => live == Source::Arguments && self.read(Source::Arguments),
-                Piece::Reasoning(_) => false,
+                Piece::Reasoning(_) | Piece::ToolCalls(_) => false,
+                // A tool round ended: the answer is in the rounds to come.
+                Piece::ToolResults(_) => {
+                    self.answer = AnswerText::default();
+                    self.parser = Parser::new();
+                    self.seen = 0;
+                    false
+                }
                 Piece::End(ending) => {
                     self.end(&ending);
                     continue;
@@ -215,7 +222,7 @@ impl<T: Partial> PartialStream<T> {
             self.read(source);
         }
         let answer = self.answer.get(&self.session, source);
-        if let Err(e) = self.session.verdict(ending, answer) {
+        if let Err(e) = self.session.verdict(ending, answer, Cut::IsIncomplete) {
             self.ending = Some(Err(e));
             return;
         }
