@@ -40,6 +40,7 @@ mod media;
 mod message;
 mod output;
 mod params;
+mod partial;
 mod plan;
 mod profile;
 mod provider_state;
@@ -89,14 +90,17 @@ pub use media::{
 };
 pub use message::{Message, Part, Role, ToolCall};
 pub use output::{Choices, Output, Validate};
+pub use partial::Partial;
 pub use provider_state::ProviderState;
 pub use response::{FinishReason, Response, Usage};
 pub use retry::{DEFAULT_MAX_ATTEMPTS, RetryPolicy};
-pub use stream::{ItemStream, Streamable, TextEvent, TextEvents, TextStream};
+pub use stream::{ItemStream, PartialStream, Streamable, TextEvent, TextEvents, TextStream};
 pub use structured::Mode;
 pub use tool::{DEFAULT_MAX_STEPS, RequestedCall, Tool, ToolCalls, ToolChoice};
 pub use transport::DEFAULT_MAX_BODY_BYTES;
 
+#[doc(inline)]
+pub use promptfn_macros::Partial;
 #[doc(inline)]
 pub use promptfn_macros::prompt;
 #[doc(inline)]
