@@ -53,7 +53,10 @@ pub(crate) fn scrub(error: Error, secret: Option<&SecretString>) -> Error {
                 clean(&mut attempt.reason);
             }
         }
-        Error::Incomplete { partial, .. } | Error::ContentFilter { partial } => clean(partial),
+        Error::Incomplete { partial, .. }
+        | Error::ContentFilter { partial }
+        | Error::Truncated { partial, .. }
+        | Error::Timeout { partial, .. } => clean(partial),
         Error::Refused { refusal } => clean(refusal),
         // The rest hold only text promptfn wrote.
         _ => {}

@@ -6,7 +6,7 @@ use std::task::{Context, Poll};
 
 use futures_core::Stream;
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::response::{FinishReason, Response, Usage};
 
 use super::session::{Piece, Session};
@@ -46,8 +46,8 @@ pub enum TextEvent {
 /// "Streaming" section runs text streams against the mock client.)
 ///
 /// The last item is an error when the answer is not usable: cut at the token limit
-/// ([`Error::Incomplete`]), stopped by a content filter, refused, or cut because the
-/// connection ended early ([`Error::Truncated`]). Reasoning text is kept apart: see
+/// ([`Error::Incomplete`](crate::Error::Incomplete)), stopped by a content filter, refused, or cut because the
+/// connection ended early ([`Error::Truncated`](crate::Error::Truncated)). Reasoning text is kept apart: see
 /// [`reasoning`](Self::reasoning) and [`with_reasoning`](Self::with_reasoning).
 ///
 /// Nothing is sent until the stream is first polled. Dropping it cancels the request and
@@ -83,7 +83,7 @@ impl TextStream {
     /// # Errors
     ///
     /// The error that ends the stream, as [`next`](Self::next) would have given it. If that
-    /// error was already handed out by `next`, an [`Error::Config`] saying so.
+    /// error was already handed out by `next`, an [`Error::Truncated`](crate::Error::Truncated) with the text that arrived.
     pub async fn into_response(mut self) -> Result<Response<String>> {
         while let Some(item) = self.next().await {
             item?;
@@ -124,12 +124,7 @@ impl TextStream {
                 .session
                 .response(self.session.assembled.content.clone(), Vec::new()));
         }
-        Err(Error::Config(if self.failed {
-            "the stream already ended with an error, handed out by `next`; there is no response"
-                .into()
-        } else {
-            "the stream ended without an answer".into()
-        }))
+        Err(self.session.cut_short(self.failed))
     }
 
     fn poll_event(
