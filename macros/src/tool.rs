@@ -523,7 +523,10 @@ mod tests {
     #[test]
     fn a_given_name_and_description_replace_the_functions() {
         let mut errors = Errors::default();
-        let attr = parse_attr(quote!(name = "weather_now", description = "Given."), &mut errors);
+        let attr = parse_attr(
+            quote!(name = "weather_now", description = "Given."),
+            &mut errors,
+        );
         let mut item: ItemFn = syn::parse_quote! {
             /// From the doc comment.
             fn get_weather(city: String) -> String { city }
@@ -531,7 +534,11 @@ mod tests {
         let tool = analyse(&mut item, &attr, &mut errors).unwrap();
         assert!(errors.is_empty(), "{:?}", errors.messages());
         assert_eq!(
-            (tool.ident.as_str(), tool.name.as_str(), tool.description.as_str()),
+            (
+                tool.ident.as_str(),
+                tool.name.as_str(),
+                tool.description.as_str()
+            ),
             ("get_weather", "weather_now", "Given.")
         );
     }

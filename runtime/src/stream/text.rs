@@ -46,9 +46,10 @@ pub enum TextEvent {
 /// "Streaming" section runs text streams against the mock client.)
 ///
 /// The last item is an error when the answer is not usable: cut at the token limit
-/// ([`Error::Incomplete`](crate::Error::Incomplete)), stopped by a content filter, refused, or cut because the
-/// connection ended early ([`Error::Truncated`](crate::Error::Truncated)). Reasoning text is kept apart: see
-/// [`reasoning`](Self::reasoning) and [`with_reasoning`](Self::with_reasoning).
+/// ([`Error::Incomplete`](crate::Error::Incomplete)), stopped by a content filter, refused, or
+/// cut because the connection ended early ([`Error::Truncated`](crate::Error::Truncated)).
+/// Reasoning text is kept apart: see [`reasoning`](Self::reasoning) and
+/// [`with_reasoning`](Self::with_reasoning).
 ///
 /// Nothing is sent until the stream is first polled. Dropping it cancels the request and
 /// closes its connection. A stream is never reconnected: after the first byte, a failure is
@@ -83,7 +84,8 @@ impl TextStream {
     /// # Errors
     ///
     /// The error that ends the stream, as [`next`](Self::next) would have given it. If that
-    /// error was already handed out by `next`, an [`Error::Truncated`](crate::Error::Truncated) with the text that arrived.
+    /// error was already handed out by `next`, an [`Error::Truncated`](crate::Error::Truncated)
+    /// with the text that arrived.
     pub async fn into_response(mut self) -> Result<Response<String>> {
         while let Some(item) = self.next().await {
             item?;

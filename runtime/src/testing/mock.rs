@@ -32,8 +32,8 @@ pub const MOCK_MODEL: &str = "mock-model";
 /// function with nothing scripted uses the [`fallback`](Self::fallback) answer, or fails with
 /// [`Error::NoScriptedAnswer`] listing the functions that have answers.
 ///
-/// [`ScriptFor::clear`] forgets one function's answers (to script it afresh), [`reset`](Self::reset)
-/// everything. Clones share the same script and record.
+/// [`ScriptFor::clear`] forgets one function's answers (to script it afresh),
+/// [`reset`](Self::reset) everything. Clones share the same script and record.
 ///
 /// **Retries.** A mock client sends each request once: its transport does not retry, so every
 /// scripted fault (a 429, a 503, a timeout) reaches the call as the error it scripts. Real

@@ -85,8 +85,8 @@ impl FromStr for CassetteMode {
 /// with [`ignore_field`](Self::ignore_field) (for instance `model`, to replay answers recorded
 /// with another model). Interactions are replayed in recorded order; a request repeated more
 /// often than it was recorded gets the last recorded answer again. A request with no match fails
-/// with [`Error::NoScriptedAnswer`] naming the first place where it differs from the recorded request and
-/// how to record again.
+/// with [`Error::NoScriptedAnswer`] naming the first place where it differs from the recorded
+/// request and how to record again.
 ///
 /// **Secrets.** Only request bodies, statuses and response bodies are written: never a header,
 /// so neither the `Authorization` header nor extra headers reach the file. The recording
