@@ -128,6 +128,16 @@ pub enum Error {
     /// testing kit's `forbid_live_requests()` or `PROMPTFN_FORBID_LIVE_REQUESTS`).
     #[error("{0}")]
     LiveRequestBlocked(String),
+
+    /// A bulk run's journal could not be read or written. The run stops at once: an item
+    /// whose result is not journaled counts as not done, and the next run sends it again.
+    #[error("the bulk journal {path} {reason}")]
+    Journal {
+        /// The journal file.
+        path: String,
+        /// What went wrong, and what to do about it.
+        reason: String,
+    },
 }
 
 impl Error {

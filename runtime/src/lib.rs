@@ -24,6 +24,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod bulk;
 mod call;
 mod client;
 mod decode;
@@ -34,6 +35,7 @@ mod message;
 mod output;
 mod params;
 mod plan;
+mod profile;
 mod redact;
 mod response;
 mod retry;
@@ -61,6 +63,7 @@ pub mod testing;
 #[path = "private.rs"]
 pub mod __private;
 
+pub use bulk::Bulk;
 pub use call::{Call, WithMeta};
 pub use client::DEFAULT_IDLE_TIMEOUT;
 pub use client::{
