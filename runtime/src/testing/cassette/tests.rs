@@ -2,7 +2,9 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use super::*;
-use crate::__private::{Decl, OutputCache, PromptBuilder, PromptSpec, Role};
+use crate::message::Role;
+use crate::output::OutputCache;
+use crate::spec::{Decl, PromptBuilder, PromptSpec};
 use crate::testing::{MockClient, Reply};
 use crate::{Call, Mode};
 use std::future::IntoFuture;
