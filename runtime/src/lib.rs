@@ -111,7 +111,7 @@ pub use transport::DEFAULT_MAX_BODY_BYTES;
 /// async fn extract_person(text: &str) -> promptfn::Result<Person>;
 /// ```
 pub use schemars;
-/// The serde promptfn decodes answers with (see [`schemars`](crate::schemars) for deriving
+/// The serde promptfn decodes answers with (see [`schemars`] for deriving
 /// through the re-exports).
 pub use serde;
 
