@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, PoisonError, RwLock};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError, RwLock};
 use std::time::Duration;
 
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
@@ -14,6 +14,7 @@ use crate::limit::Limits;
 use crate::media::{MediaPolicy, MediaStyle};
 use crate::retry::RetryPolicy;
 use crate::structured::Mode;
+use crate::tls;
 use crate::transport::{DEFAULT_MAX_BODY_BYTES, SharedBackend, TransportOverrides};
 
 /// The base URL used when neither the builder nor `OPENAI_BASE_URL` names one.
@@ -68,9 +69,10 @@ struct Inner {
     media_policy: MediaPolicy,
     /// The media style a profile found for each model (below `media_policy`, above the family).
     profiled_media_styles: HashMap<String, MediaStyle>,
-    /// Downloads media URLs: a pool of its own, without the extra headers (they may carry
-    /// credentials) and with reqwest's ordinary redirect policy (media URLs often redirect).
-    downloader: reqwest::Client,
+    /// Downloads media URLs, built on the first download: most clients never download, and
+    /// building an HTTP client loads the root certificates again (about half of a cold
+    /// start's instructions).
+    downloader: OnceLock<reqwest::Client>,
 }
 
 impl fmt::Debug for Client {
@@ -134,8 +136,14 @@ impl Client {
         }
     }
 
-    pub(crate) fn downloader(&self) -> &reqwest::Client {
-        &self.inner.downloader
+    /// The client that downloads media URLs, built on first use.
+    pub(crate) fn downloader(&self) -> Result<&reqwest::Client> {
+        if let Some(downloader) = self.inner.downloader.get() {
+            return Ok(downloader);
+        }
+        let built = build_downloader(self.inner.connect_timeout)?;
+        // Two first downloads may race: one client is kept, the other dropped.
+        Ok(self.inner.downloader.get_or_init(|| built))
     }
 
     pub(crate) fn backend(&self) -> Option<&SharedBackend> {
@@ -391,9 +399,10 @@ impl ClientBuilder {
         self
     }
 
-    /// How many times to re-ask the model after an undecodable answer (default [`DEFAULT_RETRIES`]).
-    /// (Requests that fail for transient reasons are retried by the transport: see
-    /// [`retry_policy`](Self::retry_policy).)
+    /// How many times to re-ask the model after an undecodable or invalid answer (default
+    /// [`DEFAULT_RETRIES`]). Not to be confused with transport retries: requests that fail for
+    /// transient reasons are sent again under [`max_attempts`](Self::max_attempts) and
+    /// [`retry_policy`](Self::retry_policy).
     pub fn retries(mut self, retries: u32) -> Self {
         self.retries = Some(retries);
         self
@@ -438,6 +447,8 @@ impl ClientBuilder {
 
     /// How many times a request may be sent in all, the first attempt included: shorthand for
     /// a [`retry_policy`](Self::retry_policy) with this many attempts (1 turns retries off).
+    /// Not to be confused with [`retries`](Self::retries), which re-asks the model after an
+    /// undecodable answer.
     pub fn max_attempts(mut self, attempts: u32) -> Self {
         let policy = self.retry_policy.take().unwrap_or_default();
         self.retry_policy = Some(policy.max_attempts(attempts));
@@ -567,6 +578,8 @@ impl ClientBuilder {
         let timeout = self.timeout.unwrap_or(DEFAULT_TIMEOUT);
         let connect_timeout = self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT);
         warn_if_plain_http(&base_url);
+        tls::check_available(&base_url)?;
+        tls::install_provider();
         let http = reqwest::Client::builder()
             .default_headers(headers)
             .connect_timeout(connect_timeout)
@@ -575,13 +588,6 @@ impl ClientBuilder {
             // HTTP/2 streams behind its back, and to be able to, it copies every request's
             // headers and extensions before sending.
             .retry(reqwest::retry::never().max_retries_per_request(0))
-            .build()
-            .map_err(|e| Error::Config(format!("the HTTP client could not be built: {e}")))?;
-        // Media downloads get their own pool: no extra headers (they may carry credentials
-        // that must not reach media hosts), and reqwest's ordinary redirect policy, since media
-        // URLs often redirect to a CDN while API requests refuse to leave their origin.
-        let downloader = reqwest::Client::builder()
-            .connect_timeout(connect_timeout)
             .build()
             .map_err(|e| Error::Config(format!("the HTTP client could not be built: {e}")))?;
         let api_key = self
@@ -621,7 +627,7 @@ impl ClientBuilder {
                 trace_content: self.trace_content,
                 media_policy: self.media_policy,
                 profiled_media_styles: profile.media_styles,
-                downloader,
+                downloader: OnceLock::new(),
             }),
             overrides: None,
         })
@@ -762,10 +768,39 @@ fn is_version_segment(seg: &str) -> bool {
     })
 }
 
+/// Media downloads get their own pool: no extra headers (they may carry credentials that must
+/// not reach media hosts), and reqwest's ordinary redirect policy, since media URLs often
+/// redirect to a CDN while API requests refuse to leave their origin.
+fn build_downloader(connect_timeout: Duration) -> Result<reqwest::Client> {
+    reqwest::Client::builder()
+        .connect_timeout(connect_timeout)
+        .build()
+        .map_err(|e| Error::Config(format!("the media downloader could not be built: {e}")))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::path::Path;
+
+    #[test]
+    fn the_media_downloader_is_built_on_first_use_only() {
+        let client = Client::builder()
+            .base_url("http://127.0.0.1:9/v1")
+            .api_key("k")
+            .build()
+            .unwrap();
+        assert!(
+            client.inner.downloader.get().is_none(),
+            "built by `build()`"
+        );
+        let first: *const reqwest::Client = client.downloader().unwrap();
+        let again: *const reqwest::Client = client.clone().downloader().unwrap();
+        assert_eq!(
+            first, again,
+            "one downloader per client, shared by its clones"
+        );
+    }
 
     #[test]
     fn base_urls_with_or_without_v1_reach_the_same_endpoint() {
@@ -887,6 +922,21 @@ mod tests {
             .base_url("http://127.0.0.1:8/v1")
             .fill_from(env, KeyFromEnvironment::Always);
         assert_eq!(key(asked).as_deref(), Some("sk-env"));
+    }
+
+    #[test]
+    fn https_works_with_any_tls_feature_and_says_which_to_enable_without_one() {
+        let built = Client::builder().base_url("https://api.example/v1").build();
+        if tls::ENABLED {
+            built.unwrap();
+        } else {
+            let err = built.unwrap_err().to_string();
+            assert!(err.contains("rustls-ring"), "{err}");
+        }
+        Client::builder()
+            .base_url("http://127.0.0.1:1/v1")
+            .build()
+            .unwrap();
     }
 
     #[test]
