@@ -9,7 +9,7 @@ use serde::de::DeserializeOwned;
 use tracing::Instrument;
 
 use super::decl::EndpointDecl;
-use crate::__private::PromptSpec;
+use crate::spec::PromptSpec;
 use crate::client::Client;
 use crate::error::{ApiError, Error, Result, excerpt};
 use crate::media::Media;

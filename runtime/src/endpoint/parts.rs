@@ -9,7 +9,7 @@ use super::moderation::{Moderation, ModerationCall};
 use super::rerank::{Ranking, RerankCall};
 use super::speech::SpeechCall;
 use super::transcription::{Transcript, TranscriptionCall};
-use crate::__private::{PromptBuilder, PromptSpec};
+use crate::spec::{PromptBuilder, PromptSpec};
 use crate::media::{Audio, Image};
 
 /// A declaration's rendered prompt, ready to become its endpoint's call.
