@@ -9,12 +9,12 @@ use serde::de::DeserializeOwned;
 use tracing::Instrument;
 
 use super::decl::EndpointDecl;
-use crate::spec::PromptSpec;
 use crate::client::Client;
 use crate::error::{ApiError, Error, Result, excerpt};
 use crate::media::Media;
 use crate::message::{Message, Part};
 use crate::response::{Response, Usage};
+use crate::spec::PromptSpec;
 use crate::telemetry;
 use crate::transport::{self, BodyKind, Outgoing, Route, TransportOverrides};
 

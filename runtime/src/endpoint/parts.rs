@@ -9,8 +9,8 @@ use super::moderation::{Moderation, ModerationCall};
 use super::rerank::{Ranking, RerankCall};
 use super::speech::SpeechCall;
 use super::transcription::{Transcript, TranscriptionCall};
-use crate::spec::{PromptBuilder, PromptSpec};
 use crate::media::{Audio, Image};
+use crate::spec::{PromptBuilder, PromptSpec};
 
 /// A declaration's rendered prompt, ready to become its endpoint's call.
 #[derive(Debug)]
