@@ -312,39 +312,57 @@ pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(300);
 
 impl ClientBuilder {
-    /// Fill everything not yet set from `OPENAI_BASE_URL`, `OPENAI_API_KEY` and `PROMPTFN_MODEL`.
-    pub fn from_env(mut self) -> Self {
-        let var = |name| {
-            std::env::var(name)
-                .ok()
-                .filter(|v: &String| !v.trim().is_empty())
+    /// Fill everything not yet set from `OPENAI_BASE_URL`, `OPENAI_API_KEY` and `PROMPTFN_MODEL`,
+    /// the key included even when [`base_url`](Self::base_url) named another server.
+    ///
+    /// Without it, [`build`](Self::build) still falls back to the environment, except for the
+    /// key of a server named by [`base_url`](Self::base_url) (see there).
+    pub fn from_env(self) -> Self {
+        self.fill_from(environment, KeyFromEnvironment::Always)
+    }
+
+    /// Fill what is not set yet from `var` (the process environment, or a stand-in in tests).
+    fn fill_from(mut self, var: impl Fn(&str) -> Option<String>, key: KeyFromEnvironment) -> Self {
+        let key_wanted = match key {
+            KeyFromEnvironment::Always => true,
+            KeyFromEnvironment::ForEnvironmentUrl => self.base_url.is_none(),
         };
         if self.base_url.is_none() {
-            self.base_url = var("OPENAI_BASE_URL");
+            self.base_url = var(BASE_URL_ENV);
         }
-        if self.api_key.is_none() {
-            self.api_key = var("OPENAI_API_KEY").map(SecretString::from);
+        if self.api_key.is_none() && key_wanted {
+            self.api_key = var(API_KEY_ENV).map(SecretString::from);
         }
         if self.model.is_none() {
-            self.model = var("PROMPTFN_MODEL");
+            self.model = var(MODEL_ENV);
         }
         self
     }
 
     /// The server's base URL; `https://host`, `https://host/v1` and `https://host/v1/` all
     /// reach `https://host/v1/chat/completions`.
+    ///
+    /// Without it the client uses `OPENAI_BASE_URL`, else [`DEFAULT_BASE_URL`]. A base URL set
+    /// here is not sent `OPENAI_API_KEY` (that key belongs to the environment's server): give
+    /// its key with [`api_key`](Self::api_key), or call [`from_env`](Self::from_env) to send it
+    /// the environment's key as well.
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
         self.base_url = Some(url.into());
         self
     }
 
     /// The API key, sent as `Authorization: Bearer …` and never shown in `Debug` or errors.
+    ///
+    /// Surrounding whitespace is removed (keys read from files and mounted secrets often end
+    /// in a line break); an empty key sends no `Authorization` header. A key that still holds a
+    /// character HTTP headers cannot carry (a control character, a line break, a non-ASCII
+    /// character) makes [`build`](Self::build) fail with [`Error::Config`] naming which kind.
     pub fn api_key(mut self, key: impl Into<String>) -> Self {
         self.api_key = Some(SecretString::from(key.into()));
         self
     }
 
-    /// The model used by functions and calls that name none.
+    /// The model used by functions and calls that name none (without it: `PROMPTFN_MODEL`).
     pub fn model(mut self, model: impl Into<String>) -> Self {
         self.model = Some(model.into());
         self
@@ -478,7 +496,26 @@ impl ClientBuilder {
     }
 
     /// Build the client.
+    ///
+    /// What the builder was not given comes from the environment, as the precedence
+    /// call > function > client > environment says: `OPENAI_BASE_URL`, `PROMPTFN_MODEL`, and
+    /// `OPENAI_API_KEY` when the base URL also comes from the environment (or is the default).
+    /// Clients of the testing kit's doubles never read the environment, so that tests do not
+    /// depend on the shell they run in.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] for a malformed base URL, header or API key.
     pub fn build(self) -> Result<Client> {
+        let this = if self.backend.is_some() {
+            self
+        } else {
+            self.fill_from(environment, KeyFromEnvironment::ForEnvironmentUrl)
+        };
+        this.build_as_given()
+    }
+
+    fn build_as_given(self) -> Result<Client> {
         let base_url = normalize_base_url(self.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL))?;
         let endpoint = format!("{base_url}/chat/completions");
         let mut headers = HeaderMap::new();
@@ -512,14 +549,18 @@ impl ClientBuilder {
             .connect_timeout(connect_timeout)
             .build()
             .map_err(|e| Error::Config(format!("the HTTP client could not be built: {e}")))?;
-        let auth = self.api_key.as_ref().and_then(bearer);
+        let api_key = self
+            .api_key
+            .map(|key| SecretString::from(key.expose_secret().trim()))
+            .filter(|key| !key.expose_secret().is_empty());
+        let auth = api_key.as_ref().map(bearer).transpose()?;
         Ok(Client {
             inner: Arc::new(Inner {
                 http,
                 base_url,
                 endpoint_url: reqwest::Url::parse(&endpoint).ok(),
                 endpoint,
-                api_key: self.api_key,
+                api_key,
                 auth,
                 model: self.model,
                 mode: self.mode,
@@ -588,11 +629,47 @@ fn is_loopback(host: &str) -> bool {
             .is_ok_and(|ip| ip.is_loopback())
 }
 
-/// `Authorization: Bearer <key>`, marked sensitive so that it never shows in logs.
-fn bearer(key: &SecretString) -> Option<HeaderValue> {
-    let mut value = HeaderValue::from_str(&format!("Bearer {}", key.expose_secret())).ok()?;
+/// The environment variable read for the base URL.
+const BASE_URL_ENV: &str = "OPENAI_BASE_URL";
+/// The environment variable read for the API key.
+const API_KEY_ENV: &str = "OPENAI_API_KEY";
+/// The environment variable read for the default model.
+const MODEL_ENV: &str = "PROMPTFN_MODEL";
+
+/// When the environment's API key fills in a builder's missing key.
+#[derive(Clone, Copy)]
+enum KeyFromEnvironment {
+    /// Asked for with `from_env`.
+    Always,
+    /// Only when the base URL is the environment's too: its key is not sent to another server.
+    ForEnvironmentUrl,
+}
+
+/// A variable of the process environment; unset and blank are the same.
+fn environment(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+/// `Authorization: Bearer <key>` for a trimmed key, marked sensitive so that it never shows in
+/// logs. A key HTTP cannot carry is an error naming the kind of character (never the key).
+fn bearer(key: &SecretString) -> Result<HeaderValue> {
+    let key = key.expose_secret();
+    if let Some(bad) = key.chars().find(|c| !c.is_ascii() || c.is_ascii_control()) {
+        let kind = match bad {
+            '\n' | '\r' => "a line break",
+            c if c.is_ascii_control() => "a control character",
+            c if c.is_whitespace() => "a non-ASCII space (such as a non-breaking space)",
+            _ => "a non-ASCII character (such as a typographic quote)",
+        };
+        return Err(Error::Config(format!(
+            "the API key contains {kind}, which an HTTP header cannot carry: check where the key \
+             is read from (surrounding whitespace is already removed)"
+        )));
+    }
+    let mut value = HeaderValue::from_str(&format!("Bearer {key}"))
+        .map_err(|_| Error::Config("the API key cannot be sent in an HTTP header".to_owned()))?;
     value.set_sensitive(true);
-    Some(value)
+    Ok(value)
 }
 
 /// `https://host`, `https://host/`, `https://host/v1`, `https://host/v1/` → `https://host/v1`.
@@ -682,6 +759,71 @@ mod tests {
         let builder = Client::builder().api_key("sk-very-secret");
         assert!(!format!("{builder:?}").contains("sk-very-secret"));
         assert!(client.auth_header().unwrap().is_sensitive());
+    }
+
+    #[test]
+    fn keys_lose_surrounding_whitespace_and_unsendable_ones_are_refused() {
+        for key in ["sk-abc\n", "sk-abc\r\n", "  sk-abc ", "\tsk-abc"] {
+            let client = Client::builder().api_key(key).build().unwrap();
+            assert_eq!(
+                client.auth_header().unwrap().to_str().unwrap(),
+                "Bearer sk-abc",
+                "{key:?}"
+            );
+        }
+        assert!(
+            Client::builder()
+                .api_key(" \n")
+                .build()
+                .unwrap()
+                .auth_header()
+                .is_none()
+        );
+        for (key, kind) in [
+            ("sk-a\nbc", "a line break"),
+            ("sk-a\u{7}bc", "a control character"),
+            ("sk-a\u{a0}bc", "a non-ASCII space"),
+            ("sk-\u{201c}abc\u{201d}", "a non-ASCII character"),
+        ] {
+            let err = Client::builder().api_key(key).build().unwrap_err();
+            let shown = err.to_string();
+            assert!(matches!(err, Error::Config(_)), "{key:?}: {shown}");
+            assert!(shown.contains(kind), "{key:?}: {shown}");
+            assert!(!shown.contains("abc"), "the key never shows: {shown}");
+        }
+    }
+
+    #[test]
+    fn the_builder_falls_back_to_the_environment_for_what_it_was_not_given() {
+        let env = |name: &str| {
+            Some(
+                match name {
+                    BASE_URL_ENV => "http://127.0.0.1:9/v1",
+                    API_KEY_ENV => "sk-env",
+                    MODEL_ENV => "env-model",
+                    _ => return None,
+                }
+                .to_owned(),
+            )
+        };
+        let key = |b: ClientBuilder| b.api_key.map(|k| k.expose_secret().to_owned());
+        let plain = Client::builder().fill_from(env, KeyFromEnvironment::ForEnvironmentUrl);
+        assert_eq!(plain.base_url.as_deref(), Some("http://127.0.0.1:9/v1"));
+        assert_eq!(plain.model.as_deref(), Some("env-model"));
+        assert_eq!(key(plain).as_deref(), Some("sk-env"));
+
+        // Given settings win; the environment's key stays with the environment's server.
+        let own_url = Client::builder()
+            .base_url("http://127.0.0.1:8/v1")
+            .model("mine")
+            .fill_from(env, KeyFromEnvironment::ForEnvironmentUrl);
+        assert_eq!(own_url.base_url.as_deref(), Some("http://127.0.0.1:8/v1"));
+        assert_eq!(own_url.model.as_deref(), Some("mine"));
+        assert_eq!(key(own_url), None);
+        let asked = Client::builder()
+            .base_url("http://127.0.0.1:8/v1")
+            .fill_from(env, KeyFromEnvironment::Always);
+        assert_eq!(key(asked).as_deref(), Some("sk-env"));
     }
 
     #[test]

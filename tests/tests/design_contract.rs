@@ -62,6 +62,7 @@ async fn the_design_example_runs_against_the_environment() {
         Reply::content(r#"{"name":"Alice","age":null}"#),
         Reply::content(r#"{"name":"Alice","age":null}"#),
         Reply::content(r#"{"value":"Positive"}"#),
+        Reply::content(r#"{"value":"Neutral"}"#),
     ])
     .await;
     // SAFETY of set_var: this binary has a single test, so no other thread reads the environment.
@@ -87,4 +88,16 @@ async fn the_design_example_runs_against_the_environment() {
         requests[0].path, "/v1/chat/completions",
         "a base URL without /v1 reaches the same endpoint"
     );
+
+    // A builder falls back to the environment for what it was not given (here the model), but
+    // the environment's key is not sent to a base URL given in code.
+    let own = promptfn::Client::builder()
+        .base_url(server.url())
+        .build()
+        .unwrap();
+    assert_eq!(own.model(), Some("env-model"));
+    sentiment("Fine").client(&own).await.unwrap();
+    let last = server.requests().pop().unwrap();
+    assert_eq!(last.json()["model"], "env-model");
+    assert_eq!(last.header("authorization"), None);
 }

@@ -874,6 +874,30 @@ async fn request_shows_media_but_never_downloads() {
             .contains("`request()` does not download media"),
         "{err}"
     );
+
+    // A PDF URL cannot go as it is in the OpenAI style: the hint names what does work, and
+    // following it gives a body.
+    let err = look_pdf(Pdf::url("https://h.example/a.pdf"))
+        .client(&client)
+        .request()
+        .unwrap_err()
+        .to_string();
+    assert!(!err.contains("download_media"), "{err}");
+    assert!(err.contains("`Pdf::bytes`"), "{err}");
+    assert!(err.contains("MediaStyle::Aggregator"), "{err}");
+    let body = look_pdf(Pdf::url("https://h.example/a.pdf"))
+        .client(&client)
+        .media_policy(MediaPolicy::new().style(MediaStyle::Aggregator))
+        .request()
+        .unwrap();
+    assert!(
+        body.to_string().contains("https://h.example/a.pdf"),
+        "{body}"
+    );
+    look_pdf(Pdf::bytes(pdf()))
+        .client(&client)
+        .request()
+        .unwrap();
 }
 
 #[tokio::test]

@@ -127,12 +127,12 @@ pub(crate) fn resolve_offline(
             Step::Ready(part) => {
                 resolved.parts.insert(at, part);
             }
-            Step::Download { .. } => {
+            Step::Download { forwardable, .. } => {
                 return Err(crate::Error::Config(format!(
                     "`request()` does not download media, and {} would be downloaded and sent \
-                     inline; await the call instead, or send URLs as they are with \
-                     `.download_media(false)`",
-                    media.describe()
+                     inline; await the call instead, {}",
+                    media.describe(),
+                    offline_fix(media, forwardable)
                 )));
             }
         }
@@ -329,6 +329,21 @@ fn download_fix(media: &Media, forwardable: bool) -> String {
     } else {
         let ty = media.kind().type_name();
         format!("or pass the content with `{ty}::path` or `{ty}::bytes`")
+    }
+}
+
+/// What lets `request()` show a URL it would download: sending it as it is where the target
+/// takes URLs; else the content itself, or a style whose server fetches URLs.
+fn offline_fix(media: &Media, forwardable: bool) -> String {
+    if forwardable {
+        "or send URLs as they are with `.download_media(false)`".to_owned()
+    } else {
+        let ty = media.kind().type_name();
+        format!(
+            "pass the content with `{ty}::bytes` or `{ty}::path`, or, if the server fetches URLs \
+             itself, choose `MediaStyle::Aggregator` (`.media_policy(MediaPolicy::new()\
+             .style(MediaStyle::Aggregator))`)"
+        )
     }
 }
 
