@@ -765,3 +765,32 @@ async fn the_asked_for_wrapper_is_no_repair_streamed_or_awaited() {
         .unwrap();
     assert_eq!((awaited.value, awaited.repairs), (vec![1, 2], vec![]));
 }
+
+#[tokio::test]
+async fn an_emoji_split_across_deltas_becomes_replacement_characters() {
+    // Each delta holds half of the surrogate pair of 😀: neither is a character on its own.
+    let half = |escape: &str| {
+        sse(&format!(
+            r#"{{"id":"c","choices":[{{"index":0,"delta":{{"content":"{escape}"}}}}]}}"#
+        ))
+    };
+    let server = MockServer::with([
+        stream_of([text("cut "), half(r"\ud83d"), half(r"\ude00"), finish("stop"), done()]),
+        Reply::Http {
+            status: 200,
+            headers: vec![("content-type".into(), "application/json".into())],
+            body: br#"{"choices":[{"index":0,"message":{"content":"cut \ud83d"},"finish_reason":"stop"}]}"#
+                .to_vec(),
+        },
+    ])
+    .await;
+    let client = server.client();
+    let streamed = bounded(tell("x").client(&client).stream().into_response())
+        .await
+        .unwrap();
+    assert_eq!(streamed.value, "cut \u{fffd}\u{fffd}");
+    let awaited = bounded(async { tell("x").client(&client).await })
+        .await
+        .unwrap();
+    assert_eq!(awaited, "cut \u{fffd}");
+}

@@ -18,6 +18,7 @@ use crate::structured::Mode;
 use crate::transport::MAX_BODY_BYTES;
 use crate::wire::openai::{ChatChunk, ChatResponse, ChunkChoice};
 use crate::wire::sse::{SseDecoder, SseEvent, SseItem};
+use crate::wire::surrogates;
 
 use super::deadline::{Deadlines, Limits};
 use super::open::{ByteStream, Prepared, Started};
@@ -302,7 +303,7 @@ impl Session {
         if data.is_empty() {
             return Ok(());
         }
-        let chunk: ChatChunk = serde_json::from_str(data).map_err(|e| Error::Protocol {
+        let chunk: ChatChunk = surrogates::from_json(data).map_err(|e| Error::Protocol {
             reason: format!("a stream event is not a chat-completion chunk: {e}"),
             raw: excerpt(data),
         })?;

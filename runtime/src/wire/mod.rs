@@ -2,3 +2,4 @@
 
 pub(crate) mod openai;
 pub mod sse;
+pub(crate) mod surrogates;
