@@ -352,7 +352,6 @@ impl<T: Output> Call<T> {
         if content {
             telemetry::record_prompt(&span, &self.messages);
         }
-        let scrubber = resolved.as_ref().ok().map(|(client, _)| client.clone());
         let started = telemetry::start_timing(&span);
         let result = match resolved {
             // Traced content is read from the transcript.
@@ -362,11 +361,6 @@ impl<T: Output> Call<T> {
                     .await
             }
             Err(error) => Err(error),
-        };
-        let result = match (result, &scrubber) {
-            // A server may quote the key back in what it says; errors keep what it says.
-            (Err(error), Some(client)) => Err(client.scrub(error)),
-            (result, _) => result,
         };
         let latency = started.map(|started| started.elapsed());
         telemetry::record_outcome(&span, &result, latency, content);

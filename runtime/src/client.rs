@@ -189,9 +189,9 @@ impl Client {
         self.inner.trace_content
     }
 
-    /// `error` with any echo of this client's API key in server-provided text replaced.
-    pub(crate) fn scrub(&self, error: Error) -> Error {
-        crate::redact::scrub(error, self.inner.api_key.as_ref())
+    /// What keeps this client's API key out of an answer body, if it has a key worth hiding.
+    pub(crate) fn body_scrubber(&self) -> Option<crate::redact::BodyScrubber> {
+        crate::redact::BodyScrubber::new(self.inner.api_key.as_ref())
     }
 
     /// This client with one call's transport settings laid over its own; connection pool,

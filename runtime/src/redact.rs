@@ -1,95 +1,274 @@
-//! Keeping the API key out of errors even when a server echoes it back.
+//! Keeping the API key out of everything a server's answer reaches, even when the server echoes
+//! it back.
 //!
-//! promptfn itself never puts the key in an error, but an error keeps what the server said
-//! (its message, its raw body), and a careless server or proxy may quote the key it was sent.
-//! Every error a call returns or logs passes through [`scrub`] first.
+//! promptfn itself never puts the key anywhere it shows, but errors, `Response::raw`, decoded
+//! values and cassettes keep what the server said, and a careless server, a proxy or a
+//! prompt-injected model may quote the key it was sent: whole, JSON-escaped (`sk-proj\/…`,
+//! `\u0073k-…`), escaped twice (`\\\/`), or percent-encoded. Every answer body is scrubbed
+//! once, as it enters the transport ([`BodyScrubber`], installed by `transport::attempt_open`),
+//! so that nothing read from it can hold the key, whichever path reads it: awaited, streamed,
+//! cut into an excerpt or recorded.
 
+use bytes::{Bytes, BytesMut};
 use secrecy::{ExposeSecret, SecretString};
 
-use crate::error::Error;
-
-/// What stands in for the key.
-const REDACTED: &str = "[redacted]";
+/// What stands in for the key. Plain ASCII without quotes or backslashes, so that replacing
+/// a key inside a JSON string leaves the JSON valid.
+pub(crate) const REDACTED: &str = "[redacted]";
 
 /// Keys shorter than this are placeholders local servers accept ("local", "none"), and
 /// replacing them would garble ordinary words.
 const MIN_SECRET_LEN: usize = 8;
 
-/// `error` with every occurrence of `secret` in server-provided text replaced.
-pub(crate) fn scrub(error: Error, secret: Option<&SecretString>) -> Error {
-    let Some(secret) = secret.map(ExposeSecret::expose_secret) else {
-        return error;
-    };
-    if secret.len() < MIN_SECRET_LEN {
-        return error;
-    }
-    let clean = |text: &mut String| {
-        if text.contains(secret) {
-            *text = text.replace(secret, REDACTED);
+/// The most backslashes accepted before one escaped character: a key escaped three times over
+/// (a JSON string quoted inside a JSON string inside another) is still found.
+const MAX_BACKSLASHES: usize = 7;
+
+/// How far a match of `key` got at some position of a text.
+#[derive(Debug, PartialEq, Eq)]
+enum Match {
+    /// The key is spelt out there, ending at this offset.
+    Whole(usize),
+    /// What is there spells the first this many bytes of the key, then the text ends.
+    Cut(usize),
+    /// Not the key.
+    No,
+}
+
+/// The value of the hex digits `digits`, if they all are hex digits.
+fn hex(digits: &[u8]) -> Option<u32> {
+    digits.iter().try_fold(0u32, |value, &d| {
+        char::from(d).to_digit(16).map(|digit| value * 16 + digit)
+    })
+}
+
+/// Whether `text[at..]` starts with the key, every byte of it spelt literally, as a JSON
+/// escape (`\/`, `\u002d`, with up to [`MAX_BACKSLASHES`] backslashes) or percent-encoded.
+fn match_at(text: &[u8], at: usize, key: &[u8]) -> Match {
+    let mut p = at;
+    for (matched, &want) in key.iter().enumerate() {
+        let rest = &text[p..];
+        let Some(&first) = rest.first() else {
+            return Match::Cut(matched);
+        };
+        if first == want {
+            p += 1;
+            continue;
         }
-    };
-    let mut error = error;
-    match &mut error {
-        Error::Api(api) => {
-            clean(&mut api.raw);
-            if let Some(provider) = &mut api.error {
-                clean(&mut provider.message);
-                for field in [&mut provider.kind, &mut provider.param]
-                    .into_iter()
-                    .flatten()
-                {
-                    clean(field);
+        if first == b'%' {
+            match rest.get(1..3) {
+                None if rest[1..].iter().all(u8::is_ascii_hexdigit) => {
+                    return Match::Cut(matched);
                 }
+                Some(digits) if hex(digits) == Some(u32::from(want)) => {
+                    p += 3;
+                    continue;
+                }
+                _ => return Match::No,
             }
         }
-        Error::Transport { message, .. } => clean(message),
-        Error::Protocol { reason, raw } => {
-            clean(reason);
-            clean(raw);
+        if first != b'\\' {
+            return Match::No;
         }
-        Error::Decode(decode) => {
-            for attempt in &mut decode.attempts {
-                clean(&mut attempt.raw);
-                clean(&mut attempt.reason);
-            }
+        // Counting stops past the most accepted, so that a run of backslashes costs linear time.
+        let slashes = rest
+            .iter()
+            .take(MAX_BACKSLASHES + 1)
+            .take_while(|&&b| b == b'\\')
+            .count();
+        if slashes > MAX_BACKSLASHES {
+            return Match::No;
         }
-        Error::Incomplete { partial, .. } | Error::ContentFilter { partial } => clean(partial),
-        Error::Refused { refusal } => clean(refusal),
-        // The rest hold only text promptfn wrote.
-        _ => {}
+        let escaped = &rest[slashes..];
+        match escaped.first() {
+            None => return Match::Cut(matched),
+            Some(&b) if b == want => p += slashes + 1,
+            Some(b'u') => match escaped.get(1..5) {
+                None if escaped[1..].iter().all(u8::is_ascii_hexdigit) => {
+                    return Match::Cut(matched);
+                }
+                Some(digits) if hex(digits) == Some(u32::from(want)) => p += slashes + 5,
+                _ => return Match::No,
+            },
+            Some(_) => return Match::No,
+        }
     }
-    error
+    Match::Whole(p)
+}
+
+/// Where a spelling of the key's first byte may start.
+fn candidates(text: &[u8], first: u8) -> impl Iterator<Item = usize> + '_ {
+    memchr::memchr3_iter(first, b'%', b'\\', text)
+}
+
+/// `text` with every spelling of `key` replaced by [`REDACTED`], up to where the text ends
+/// inside what may be the key: then that offset too.
+fn replace(text: &[u8], key: &[u8]) -> (Vec<u8>, Option<usize>) {
+    let Some(&first) = key.first() else {
+        return (text.to_vec(), None);
+    };
+    let mut out = Vec::with_capacity(text.len());
+    let mut copied = 0;
+    let mut from = 0;
+    while let Some(at) = candidates(&text[from..], first).next().map(|i| i + from) {
+        match match_at(text, at, key) {
+            Match::Whole(end) => {
+                out.extend_from_slice(&text[copied..at]);
+                out.extend_from_slice(REDACTED.as_bytes());
+                copied = end;
+                from = end;
+            }
+            Match::Cut(_) => {
+                out.extend_from_slice(&text[copied..at]);
+                return (out, Some(at));
+            }
+            Match::No => from = at + 1,
+        }
+    }
+    out.extend_from_slice(&text[copied..]);
+    (out, None)
+}
+
+/// The end of a text, from where it may begin the key: [`REDACTED`] if it spells enough of
+/// the key to give part of it away, else itself (`sk-`, or an `s` ending a word).
+fn cut_end(tail: &[u8], key: &[u8]) -> Vec<u8> {
+    match match_at(tail, 0, key) {
+        Match::Cut(matched) if matched >= MIN_SECRET_LEN => REDACTED.as_bytes().to_vec(),
+        _ => tail.to_vec(),
+    }
+}
+
+/// Scrubs a body that arrives in chunks: a key split across two chunks is found too, since
+/// the end of a chunk that may begin the key is held back until the next one says.
+#[derive(Debug)]
+pub(crate) struct BodyScrubber {
+    secret: SecretString,
+    held: BytesMut,
+}
+
+impl BodyScrubber {
+    /// A scrubber for `secret`, or `None` when the key is too short to look for.
+    pub(crate) fn new(secret: Option<&SecretString>) -> Option<Self> {
+        let secret = secret.filter(|s| s.expose_secret().len() >= MIN_SECRET_LEN)?;
+        Some(Self {
+            secret: secret.clone(),
+            held: BytesMut::new(),
+        })
+    }
+
+    /// The next part of the body that is known to be clean (possibly empty).
+    pub(crate) fn push(&mut self, chunk: Bytes) -> Bytes {
+        let key = self.secret.expose_secret().as_bytes();
+        let mut text = std::mem::take(&mut self.held);
+        text.extend_from_slice(&chunk);
+        let (out, cut) = replace(&text, key);
+        if let Some(at) = cut {
+            // A part of a spelling of the key: at most 12 bytes (7 backslashes, `u` and four
+            // hex digits) per byte of the key.
+            self.held.extend_from_slice(&text[at..]);
+        }
+        out.into()
+    }
+
+    /// What is still held back once the body has ended: a key cut by the end is replaced.
+    pub(crate) fn finish(&mut self) -> Bytes {
+        let held = std::mem::take(&mut self.held);
+        if held.is_empty() {
+            return Bytes::new();
+        }
+        cut_end(&held, self.secret.expose_secret().as_bytes()).into()
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::ApiError;
+
+    const KEY: &str = "sk-proj/ab-cd_ef12";
+
+    /// `text` scrubbed as a body that arrives in one chunk.
+    fn scrub(text: &str) -> String {
+        let mut scrubber = BodyScrubber::new(Some(&SecretString::from(KEY))).unwrap();
+        let mut out = scrubber
+            .push(Bytes::copy_from_slice(text.as_bytes()))
+            .to_vec();
+        out.extend_from_slice(&scrubber.finish());
+        String::from_utf8(out).unwrap()
+    }
 
     #[test]
-    fn an_echoed_key_is_replaced_everywhere_the_server_wrote() {
-        let key = SecretString::from("sk-abcdef123456");
-        let body = br#"{"error":{"message":"Incorrect API key provided: sk-abcdef123456","type":"invalid_request_error","param":"sk-abcdef123456"}}"#;
-        let error = scrub(ApiError::from_body(401, body).into(), Some(&key));
-        let shown = format!("{error} {error:?}");
-        assert!(!shown.contains("sk-abcdef123456"), "{shown}");
-        assert!(shown.contains("[redacted]"), "{shown}");
+    fn every_spelling_of_the_key_is_replaced() {
+        for spelling in [
+            "sk-proj/ab-cd_ef12",
+            r"sk-proj\/ab-cd_ef12",
+            r"sk-proj\\\/ab-cd_ef12",
+            r"\u0073k\u002Dproj\u002fab-cd_ef12",
+            r"\\u0073k-proj\/ab-cd_ef12",
+            "sk-proj%2Fab%2dcd_ef12",
+        ] {
+            let shown = scrub(&format!(
+                r#"{{"message":"Incorrect API key: {spelling}."}}"#
+            ));
+            assert_eq!(
+                shown, r#"{"message":"Incorrect API key: [redacted]."}"#,
+                "{spelling}"
+            );
+        }
+        assert_eq!(scrub("sk-proj sk-proj/ab"), "sk-proj [redacted]");
+        assert_eq!(scrub("words ending in s"), "words ending in s");
+        assert_eq!(scrub(r"%% \\u sk-"), r"%% \\u sk-");
+        assert_eq!(scrub("no key here: sk-other"), "no key here: sk-other");
+    }
 
-        let protocol = Error::Protocol {
-            reason: "bad".into(),
-            raw: "key=sk-abcdef123456".into(),
-        };
-        assert!(!format!("{:?}", scrub(protocol, Some(&key))).contains("sk-abcdef"));
+    #[test]
+    fn a_key_cut_by_the_end_of_the_text_is_replaced() {
+        assert_eq!(scrub("… API key: sk-proj/a"), "… API key: [redacted]");
+        assert_eq!(scrub(r"… API key: sk-proj\/ab\"), "… API key: [redacted]");
+        assert_eq!(scrub("… API key: sk-proj%2Fab%2"), "… API key: [redacted]");
+    }
+
+    #[test]
+    fn a_key_split_across_chunks_at_every_position_is_replaced() {
+        let body = format!(
+            r#"data: {{"error":"bad key sk-proj\/ab-cd_ef12"}}{}"#,
+            "\n\n"
+        );
+        for split in 0..=body.len() {
+            let mut scrubber = BodyScrubber::new(Some(&SecretString::from(KEY))).unwrap();
+            let mut out = Vec::new();
+            out.extend_from_slice(
+                &scrubber.push(Bytes::copy_from_slice(&body.as_bytes()[..split])),
+            );
+            out.extend_from_slice(
+                &scrubber.push(Bytes::copy_from_slice(&body.as_bytes()[split..])),
+            );
+            out.extend_from_slice(&scrubber.finish());
+            assert_eq!(
+                String::from_utf8(out).unwrap(),
+                "data: {\"error\":\"bad key [redacted]\"}\n\n",
+                "split at {split}"
+            );
+        }
+    }
+
+    #[test]
+    fn held_bytes_are_bounded_and_released() {
+        let mut scrubber = BodyScrubber::new(Some(&SecretString::from(KEY))).unwrap();
+        assert_eq!(scrubber.push(Bytes::from_static(b"text sk-pr")), "text ");
+        assert_eq!(scrubber.held.len(), 5);
+        assert_eq!(scrubber.push(Bytes::from_static(b"ank")), "sk-prank");
+        // A run of backslashes is released but for the few that could begin an escape, and
+        // those at the end of the body.
+        let many = Bytes::from(vec![b'\\'; 10_000]);
+        let out = scrubber.push(many.clone());
+        assert_eq!(out.len(), 10_000 - MAX_BACKSLASHES);
+        assert_eq!(scrubber.finish().len(), MAX_BACKSLASHES);
     }
 
     #[test]
     fn placeholder_keys_are_left_alone() {
         let key = SecretString::from("local");
-        let error = Error::Transport {
-            url: "http://localhost/v1".into(),
-            message: "localhost refused".into(),
-        };
-        let shown = scrub(error, Some(&key)).to_string();
-        assert!(shown.contains("localhost refused"), "{shown}");
+        assert!(BodyScrubber::new(Some(&key)).is_none());
+        assert!(BodyScrubber::new(None).is_none());
     }
 }

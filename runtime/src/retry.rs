@@ -22,8 +22,8 @@ use crate::structured::Mode;
 /// **Never retried:** HTTP 400, 401, 403 and 404 (the request itself is wrong); a 429 whose
 /// error says the quota or credit is exhausted (`insufficient_quota`: waiting will not help);
 /// an error that rejects the request's structured-output feature (the mode ladder steps down
-/// instead); `x-should-retry: false`; a spent total deadline; an oversized body; a redirect to
-/// another origin.
+/// instead); `x-should-retry: false`; a spent total deadline; an oversized body; a redirect
+/// (never followed).
 ///
 /// **When:** after the server's `retry-after-ms` or `Retry-After` (seconds or HTTP date), if it
 /// sent one and it is at most [`max_retry_after`](Self::max_retry_after); otherwise after an

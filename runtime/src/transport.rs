@@ -111,6 +111,37 @@ impl Body {
         }
     }
 
+    /// This body with every spelling of the client's API key replaced (unchanged when the
+    /// client has no key worth hiding).
+    fn scrubbed(self, client: &Client) -> Self {
+        let Some(scrubber) = client.body_scrubber() else {
+            return self;
+        };
+        let state = Some((self, client.clone(), scrubber));
+        Self::Stream(Box::pin(futures_util::stream::unfold(
+            state,
+            |state| async move {
+                let (mut body, client, mut scrubber) = state?;
+                loop {
+                    match body.next_chunk(&client).await {
+                        Ok(Some(bytes)) => {
+                            let clean = scrubber.push(bytes);
+                            // All of it may be held back, waiting to see whether it is the key.
+                            if !clean.is_empty() {
+                                return Some((Ok(clean), Some((body, client, scrubber))));
+                            }
+                        }
+                        Ok(None) => {
+                            let rest = scrubber.finish();
+                            return (!rest.is_empty()).then_some((Ok(rest), None));
+                        }
+                        Err(e) => return Some((Err(e), None)),
+                    }
+                }
+            },
+        )))
+    }
+
     /// This body as a stream that keeps `permit` until it ends or is dropped.
     fn holding(self, client: &Client, permit: Permit) -> Self {
         if !permit.is_held() {
@@ -310,10 +341,7 @@ where
     loop {
         let failure = match attempt(number).await {
             Ok(done) => return Ok(done),
-            Err(failure) => Failure {
-                error: client.scrub(failure.error),
-                verdict: failure.verdict,
-            },
+            Err(failure) => failure,
         };
         let Verdict::Retry { after } = failure.verdict else {
             return Err(failure.error);
@@ -370,6 +398,12 @@ async fn attempt_open(client: &Client, out: &Outgoing, attempt: u32) -> Result<O
             None => http_open(client, out).await?,
         };
         attempt_span.record("status", opened.status);
+        // The one place every answer body enters, from the network or a test double: from
+        // here on, nothing read from it can hold the API key (see `crate::redact`).
+        let opened = Opened {
+            status: opened.status,
+            body: opened.body.scrubbed(client),
+        };
         if let Some(started) = started {
             attempt_span.record("latency_ms", crate::telemetry::millis(started.elapsed()));
         }
@@ -500,61 +534,42 @@ fn describe(e: &reqwest::Error) -> String {
     }
 }
 
-/// The redirect policy of every client: redirects within the configured origin are followed
-/// (at most 10); a redirect to another scheme, host or port is refused with an error, so that
-/// neither the API key nor the client's extra headers (which may hold credentials and which
-/// reqwest does not strip) ever reach a server the user did not name.
+/// The redirect policy of every API client: no redirect is followed. A 301, 302 or 303 would
+/// turn the POST into a GET without its body (whose answer is no answer to the request), and
+/// another origin would receive the API key and the client's extra headers (which may hold
+/// credentials and which reqwest does not strip). The error names where the server pointed,
+/// so that the user can make it the base URL.
 pub(crate) fn redirect_policy() -> reqwest::redirect::Policy {
     reqwest::redirect::Policy::custom(|attempt| {
-        let Some(from) = attempt.previous().last() else {
-            return attempt.follow();
-        };
         let to = attempt.url();
-        let same_origin = from.scheme() == to.scheme()
-            && from.host_str() == to.host_str()
-            && from.port_or_known_default() == to.port_or_known_default();
-        if !same_origin {
-            let error = CrossOriginRedirect {
-                to: to.origin().ascii_serialization(),
-            };
-            return attempt.error(error);
-        }
-        if attempt.previous().len() >= 10 {
-            return attempt.error(TooManyRedirects);
-        }
-        attempt.follow()
+        let error = RedirectRefused {
+            status: attempt.status().as_u16(),
+            to: format!("{}{}", to.origin().ascii_serialization(), to.path()),
+        };
+        attempt.error(error)
     })
 }
 
 #[derive(Debug)]
-struct CrossOriginRedirect {
+struct RedirectRefused {
+    status: u16,
     to: String,
 }
 
-impl fmt::Display for CrossOriginRedirect {
+impl fmt::Display for RedirectRefused {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "the server redirected it to another origin ({}), which promptfn does not follow so \
-             that the API key stays with the configured server; if that server is the right \
-             one, use it as the base URL",
-            self.to
+            "the server redirected it (HTTP {}) to {}, and promptfn does not follow redirects of \
+             API requests: a redirect may turn the POST into a GET without its body, or hand \
+             the API key to another origin; if that address is the right one, use it as the \
+             base URL",
+            self.status, self.to
         )
     }
 }
 
-impl std::error::Error for CrossOriginRedirect {}
-
-#[derive(Debug)]
-struct TooManyRedirects;
-
-impl fmt::Display for TooManyRedirects {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("the server redirected it more than 10 times; check the base URL")
-    }
-}
-
-impl std::error::Error for TooManyRedirects {}
+impl std::error::Error for RedirectRefused {}
 
 /// The streaming path of the transport (`open`, then `Body::chunk`) without the SSE
 /// decoder on top, for fault-injection tests. Not public API: no semver promise.

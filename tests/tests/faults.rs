@@ -523,6 +523,48 @@ async fn a_json_bomb_as_an_error_body_or_as_model_output_is_a_typed_error() {
     .await;
 }
 
+#[tokio::test]
+async fn a_falsy_error_field_beside_a_valid_answer_is_not_an_error() {
+    bounded(async {
+        let falsy = [json!(""), json!(false), json!(0), json!({}), json!([])];
+        let answers: Vec<Fault> = falsy
+            .iter()
+            .map(|error| {
+                let mut body = promptfn_tests::mock::completion(
+                    json!({"role": "assistant", "content": "fine"}),
+                    "stop",
+                );
+                body["error"] = error.clone();
+                Fault::json(200, &[], body)
+            })
+            .collect();
+        let streamed: Vec<Fault> = falsy
+            .iter()
+            .map(|error| Fault::Status {
+                status: 200,
+                headers: vec![("content-type".into(), "text/event-stream".into())],
+                body: format!(
+                    "data: {}\n\ndata: [DONE]\n\n",
+                    json!({"choices": [{"delta": {"content": "fine"}, "finish_reason": "stop"}], "error": error})
+                )
+                .into_bytes(),
+            })
+            .collect();
+        let server = FaultServer::script(answers.into_iter().chain(streamed)).await;
+        let client = server.builder().build().unwrap();
+        for error in &falsy {
+            let answer = greet("x").client(&client).await;
+            assert_eq!(answer.unwrap(), "fine", "awaited, error: {error}");
+        }
+        for error in &falsy {
+            let answer = greet("x").client(&client).stream().into_response().await;
+            assert_eq!(answer.unwrap().value, "fine", "streamed, error: {error}");
+        }
+        assert_eq!(server.count(), 10, "nothing was retried");
+    })
+    .await;
+}
+
 // ---- limits ----
 
 #[tokio::test]

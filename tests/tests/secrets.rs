@@ -248,6 +248,107 @@ async fn no_trace_of_the_api_key_in_logs_or_in_any_error_kind() {
     .await;
 }
 
+/// A key with a `/`, which JSON writers may escape as `\/`.
+const SLASHED_KEY: &str = "sk-proj/LEAKCHECK-51c0e8d7a2b9";
+
+fn event_stream(body: String) -> Fault {
+    Fault::Status {
+        status: 200,
+        headers: vec![("content-type".into(), "text/event-stream".into())],
+        body: body.into_bytes(),
+    }
+}
+
+/// The server quotes the key back in every way a stream or an answer can hold text; no error,
+/// `raw` body or log line may hold any of it, escaped or cut.
+#[tokio::test]
+async fn an_echoed_key_never_surfaces_streamed_awaited_escaped_or_cut() {
+    capture();
+    bounded(async {
+        let escaped = SLASHED_KEY.replace('/', "\\/");
+        let unicode = SLASHED_KEY.replace('-', "\\u002d");
+        let chunk = |content: &str| {
+            json!({"choices": [{"delta": {"content": content}, "finish_reason": null}]})
+        };
+        // The key straddles the cut of the 64 KiB excerpt an error keeps.
+        let padding = "x".repeat(promptfn::RAW_EXCERPT_LIMIT - 20);
+        let server = FaultServer::script([
+            // Streamed: a 401 echoing the key.
+            Fault::json(
+                401,
+                &[],
+                json!({"error": {"message": format!("Incorrect API key provided: {SLASHED_KEY}")}}),
+            ),
+            // Streamed: `event: error`, JSON-escaped.
+            event_stream(format!(
+                "event: error\ndata: {{\"error\":{{\"message\":\"bad key {escaped}\"}}}}\n\n"
+            )),
+            // Streamed: an error object in a `data:` line, escaped as \u002d.
+            event_stream(format!(
+                "data: {{\"error\":{{\"message\":\"bad key {unicode}\"}}}}\n\n"
+            )),
+            // Streamed: the model quotes the key, then the body stops (a Truncated partial).
+            event_stream(format!(
+                "data: {}\n\ndata: {}\n\n",
+                chunk("your key is "),
+                chunk(SLASHED_KEY)
+            )),
+            // Awaited: the key as the error's code.
+            Fault::json(401, &[], json!({"error": {"message": "no", "code": SLASHED_KEY}})),
+            // Awaited: the key across the excerpt's cut.
+            Fault::json(400, &[], json!({"error": {"message": format!("{padding}{SLASHED_KEY}")}})),
+            // Awaited: a successful answer quoting the key, JSON-escaped in the raw body.
+            Fault::Status {
+                status: 200,
+                headers: vec![("content-type".into(), "application/json".into())],
+                body: completion(json!({"role": "assistant", "content": "key: KEY"}), "stop")
+                    .to_string()
+                    .replace("KEY", &escaped)
+                    .into_bytes(),
+            },
+        ])
+        .await;
+        let client = promptfn::Client::builder()
+            .base_url(server.url())
+            .api_key(SLASHED_KEY)
+            .model("leak-model")
+            .trace_content(true)
+            .max_attempts(1)
+            .build()
+            .unwrap();
+        let mut shown = String::new();
+        for _ in 0..4 {
+            let mut stream = greet("x").client(&client).stream();
+            let mut error = None;
+            while let Some(item) = stream.next().await {
+                match item {
+                    Ok(delta) => shown.push_str(&delta),
+                    Err(e) => error = Some(e),
+                }
+            }
+            let error = error.expect("every stream here ends in an error");
+            shown.push_str(&format!("{error:?}\n{error}\n"));
+            if let Error::Truncated { partial, .. } = &error {
+                assert_eq!(partial, "your key is [redacted]");
+            }
+        }
+        for _ in 0..2 {
+            let error = greet("x").client(&client).await.unwrap_err();
+            shown.push_str(&format!("{error:?}\n{error}\n"));
+        }
+        let response = greet("x").client(&client).with_meta().await.unwrap();
+        assert_eq!(response.value, "key: [redacted]");
+        shown.push_str(&format!("{response:?}\n{}", response.raw));
+        shown.push_str(&captured());
+        for needle in [SLASHED_KEY, &escaped, &unicode, "LEAKCHECK", "sk-proj\\/L"] {
+            assert!(!shown.contains(needle), "`{needle}` shown:\n{shown}");
+        }
+        assert!(shown.contains("Incorrect API key provided: [redacted]"));
+        assert_eq!(server.count(), 7);
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn a_redirect_to_another_port_or_host_is_refused_and_the_key_stays_home() {
     capture();
@@ -280,25 +381,40 @@ async fn a_redirect_to_another_port_or_host_is_refused_and_the_key_stays_home() 
 }
 
 #[tokio::test]
-async fn a_redirect_within_the_origin_is_followed_with_the_key() {
+async fn a_redirect_within_the_origin_is_refused_not_turned_into_a_get() {
     capture();
     bounded(async {
-        let server = FaultServer::script([Fault::Status {
-            status: 307,
-            headers: vec![("location".into(), "/v2/chat/completions".into())],
-            body: Vec::new(),
-        }])
-        .await;
-        let client = key_client(&server.url()).build().unwrap();
-        assert_eq!(greet("x").client(&client).await.unwrap(), "ok");
-        let requests = server.requests();
-        assert_eq!(requests.len(), 2);
-        assert_eq!(requests[1].path, "/v2/chat/completions");
-        assert_eq!(requests[1].method, "POST");
-        assert_eq!(
-            requests[1].header("authorization"),
-            Some(format!("Bearer {KEY}").as_str())
-        );
+        for status in [301, 302, 303, 307, 308] {
+            // Were the 302 followed, the POST would become a GET without its body, and the
+            // server's answer to that GET would pass for the completion.
+            let server = FaultServer::start(move |_, request| {
+                if request.method == "POST" {
+                    Fault::Status {
+                        status,
+                        headers: vec![("location".into(), "/v2/chat/completions".into())],
+                        body: Vec::new(),
+                    }
+                } else {
+                    Fault::Answer("an answer to a GET".into())
+                }
+            })
+            .await;
+            let client = key_client(&server.url()).build().unwrap();
+            let err = greet("x").client(&client).await.unwrap_err();
+            let Error::Config(message) = &err else {
+                panic!("expected Config for {status}, got {err:?}")
+            };
+            assert!(message.contains("does not follow redirects"), "{message}");
+            assert!(message.contains("/v2/chat/completions"), "{message}");
+            let streamed = greet("x").client(&client).stream().into_response().await;
+            assert!(
+                matches!(&streamed, Err(Error::Config(m)) if m.contains("does not follow redirects")),
+                "{streamed:?}"
+            );
+            let requests = server.requests();
+            assert_eq!(requests.len(), 2, "one POST per call, nothing followed");
+            assert!(requests.iter().all(|r| r.method == "POST"));
+        }
     })
     .await;
 }

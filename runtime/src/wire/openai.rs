@@ -222,6 +222,7 @@ pub(crate) struct ChatResponse {
     pub(crate) choices: Vec<Choice>,
     pub(crate) usage: Option<Usage>,
     /// Some servers answer HTTP 200 with an error object.
+    #[serde(deserialize_with = "error_field")]
     pub(crate) error: Option<Value>,
 }
 
@@ -380,6 +381,20 @@ where
     Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
 }
 
+/// An `error` field, `None` unless it says something: servers that always write the field
+/// fill it with `""`, `false`, `0`, `{}` or `[]` beside a valid answer, which is no error.
+fn error_field<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Value>, D::Error> {
+    let value = Option::<Value>::deserialize(d)?;
+    Ok(value.filter(|v| match v {
+        Value::Null => false,
+        Value::Bool(b) => *b,
+        Value::Number(n) => n.as_f64() != Some(0.0),
+        Value::String(s) => !s.trim().is_empty(),
+        Value::Array(a) => !a.is_empty(),
+        Value::Object(o) => !o.is_empty(),
+    }))
+}
+
 /// A string field that some server sends as a number or another value: keep its text.
 fn lenient_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
     d.deserialize_any(Text { parts: false })
@@ -483,6 +498,7 @@ pub(crate) struct ChatChunk {
     pub(crate) choices: Vec<ChunkChoice>,
     pub(crate) usage: Option<Usage>,
     /// vLLM, sglang and llama-server put an error object in a `data:` line of a 200 stream.
+    #[serde(deserialize_with = "error_field")]
     pub(crate) error: Option<Value>,
 }
 
@@ -550,6 +566,29 @@ mod tests {
         assert_eq!(r.choices[0].message.content.as_deref(), Some("Hello"));
         assert_eq!(r.choices[0].finish_reason, Some(FinishReason::Stop));
         assert_eq!(r.usage, Some(Usage::new(9, 12)));
+    }
+
+    #[test]
+    fn a_falsy_error_field_is_no_error() {
+        for falsy in ["null", "\"\"", "false", "0", "0.0", "{}", "[]"] {
+            let body =
+                format!(r#"{{"choices":[{{"message":{{"content":"ok"}}}}],"error":{falsy}}}"#);
+            let r = ChatResponse::parse(body.as_bytes()).unwrap();
+            assert!(r.error.is_none(), "{falsy}");
+            let chunk: ChatChunk =
+                serde_json::from_str(&format!(r#"{{"error":{falsy}}}"#)).unwrap();
+            assert!(chunk.error.is_none(), "{falsy}");
+        }
+        for truthy in [r#""boom""#, "true", "500", r#"{"message":"x"}"#, r#"["x"]"#] {
+            let body = format!(r#"{{"choices":[],"error":{truthy}}}"#);
+            assert!(
+                ChatResponse::parse(body.as_bytes())
+                    .unwrap()
+                    .error
+                    .is_some(),
+                "{truthy}"
+            );
+        }
     }
 
     #[test]
