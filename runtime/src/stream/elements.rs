@@ -232,7 +232,7 @@ impl Elements {
                 b == b'`' || b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'+' | b'.');
             if b.is_ascii_whitespace() {
                 self.fence_blank = true;
-            } else if !(info && !self.fence_blank) {
+            } else if !info || self.fence_blank {
                 self.open_root(b);
                 return;
             }
