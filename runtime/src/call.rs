@@ -505,6 +505,12 @@ impl<T: Output> Call<T> {
                 return Err(fatal);
             }
 
+            tool::check_call_count(&first.message, client.max_tool_calls()).map_err(|reason| {
+                Error::Protocol {
+                    reason,
+                    raw: crate::error::excerpt(&raw),
+                }
+            })?;
             // A round of tool calls: run them, hand the results back, ask again.
             if !T::TOOL_CALLS
                 && let Some(toolbox) = &toolbox
