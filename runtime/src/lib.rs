@@ -29,6 +29,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod bulk;
 mod call;
 mod client;
 mod decode;
@@ -39,6 +40,8 @@ mod message;
 mod output;
 mod params;
 mod plan;
+mod profile;
+mod provider_state;
 mod redact;
 mod response;
 mod retry;
@@ -55,6 +58,7 @@ mod decoders_never_panic;
 pub mod lenient;
 mod schema;
 mod shape;
+mod spec;
 
 mod stream;
 #[cfg(feature = "testing")]
@@ -65,6 +69,7 @@ pub mod testing;
 #[path = "private.rs"]
 pub mod __private;
 
+pub use bulk::Bulk;
 pub use call::{Call, WithMeta};
 pub use client::DEFAULT_IDLE_TIMEOUT;
 pub use client::{
@@ -82,6 +87,7 @@ pub use media::{
 };
 pub use message::{Message, Part, Role, ToolCall};
 pub use output::{Choices, Output, Validate};
+pub use provider_state::ProviderState;
 pub use response::{FinishReason, Response, Usage};
 pub use retry::{DEFAULT_MAX_ATTEMPTS, RetryPolicy};
 pub use stream::{ItemStream, Streamable, TextEvent, TextEvents, TextStream};

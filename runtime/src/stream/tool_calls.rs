@@ -10,8 +10,10 @@
 
 use std::collections::HashMap;
 
-#[cfg(test)]
+use serde_json::{Map, Value};
+
 use crate::message::ToolCall;
+use crate::provider_state::{ProviderState, WireOrigin};
 use crate::structured::ANSWER_TOOL;
 use crate::wire::openai::{ToolCallDelta, WireFunction};
 
@@ -21,6 +23,9 @@ pub(crate) struct Slot {
     id: Option<String>,
     pub(crate) name: String,
     pub(crate) arguments: String,
+    /// Fields the provider attached to the call (Gemini's `extra_content`), kept to be sent
+    /// back; a later piece's value for the same field replaces an earlier one.
+    extra: Map<String, Value>,
 }
 
 /// The calls of one streamed answer, in the order they started.
@@ -57,6 +62,9 @@ impl ToolCalls {
         {
             slot.id = Some(id.to_owned());
             self.by_id.insert(id.to_owned(), at);
+        }
+        for (name, value) in &delta.extra {
+            slot.extra.insert(name.clone(), value.clone());
         }
         Self::extend(slot, &delta.function)
     }
@@ -118,17 +126,18 @@ impl ToolCalls {
     }
 
     /// The assembled calls; calls without an id are numbered like non-streamed ones.
-    #[cfg(test)]
     pub(crate) fn calls(&self) -> Vec<ToolCall> {
         self.slots
             .iter()
             .enumerate()
             .map(|(i, s)| {
-                ToolCall::new(
+                let mut call = ToolCall::new(
                     s.id.clone().unwrap_or_else(|| format!("call_{i}")),
                     s.name.clone(),
                     s.arguments.clone(),
-                )
+                );
+                call.state = ProviderState::kept(WireOrigin::ChatCompletions, s.extra.clone());
+                call
             })
             .collect()
     }
