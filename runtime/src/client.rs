@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, PoisonError, RwLock};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError, RwLock};
 use std::time::Duration;
 
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
@@ -70,9 +70,10 @@ struct Inner {
     media_policy: MediaPolicy,
     /// The media style a profile found for each model (below `media_policy`, above the family).
     profiled_media_styles: HashMap<String, MediaStyle>,
-    /// Downloads media URLs: a pool of its own, without the extra headers (they may carry
-    /// credentials) and with reqwest's ordinary redirect policy (media URLs often redirect).
-    downloader: reqwest::Client,
+    /// Downloads media URLs, built on the first download: most clients never download, and
+    /// building an HTTP client loads the root certificates again (about half of a cold
+    /// start's instructions).
+    downloader: OnceLock<reqwest::Client>,
 }
 
 impl fmt::Debug for Client {
@@ -136,8 +137,14 @@ impl Client {
         }
     }
 
-    pub(crate) fn downloader(&self) -> &reqwest::Client {
-        &self.inner.downloader
+    /// The client that downloads media URLs, built on first use.
+    pub(crate) fn downloader(&self) -> Result<&reqwest::Client> {
+        if let Some(downloader) = self.inner.downloader.get() {
+            return Ok(downloader);
+        }
+        let built = build_downloader(self.inner.connect_timeout)?;
+        // Two first downloads may race: one client is kept, the other dropped.
+        Ok(self.inner.downloader.get_or_init(|| built))
     }
 
     pub(crate) fn backend(&self) -> Option<&SharedBackend> {
@@ -597,13 +604,6 @@ impl ClientBuilder {
             .retry(reqwest::retry::never().max_retries_per_request(0))
             .build()
             .map_err(|e| Error::Config(format!("the HTTP client could not be built: {e}")))?;
-        // Media downloads get their own pool: no extra headers (they may carry credentials
-        // that must not reach media hosts), and reqwest's ordinary redirect policy, since media
-        // URLs often redirect to a CDN while API requests refuse to leave their origin.
-        let downloader = reqwest::Client::builder()
-            .connect_timeout(connect_timeout)
-            .build()
-            .map_err(|e| Error::Config(format!("the HTTP client could not be built: {e}")))?;
         let api_key = self
             .api_key
             .map(|key| SecretString::from(key.expose_secret().trim()))
@@ -644,7 +644,7 @@ impl ClientBuilder {
                 trace_content: self.trace_content,
                 media_policy: self.media_policy,
                 profiled_media_styles: profile.media_styles,
-                downloader,
+                downloader: OnceLock::new(),
             }),
             overrides: None,
         })
@@ -785,10 +785,39 @@ fn is_version_segment(seg: &str) -> bool {
     })
 }
 
+/// Media downloads get their own pool: no extra headers (they may carry credentials that must
+/// not reach media hosts), and reqwest's ordinary redirect policy, since media URLs often
+/// redirect to a CDN while API requests refuse to leave their origin.
+fn build_downloader(connect_timeout: Duration) -> Result<reqwest::Client> {
+    reqwest::Client::builder()
+        .connect_timeout(connect_timeout)
+        .build()
+        .map_err(|e| Error::Config(format!("the media downloader could not be built: {e}")))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::path::Path;
+
+    #[test]
+    fn the_media_downloader_is_built_on_first_use_only() {
+        let client = Client::builder()
+            .base_url("http://127.0.0.1:9/v1")
+            .api_key("k")
+            .build()
+            .unwrap();
+        assert!(
+            client.inner.downloader.get().is_none(),
+            "built by `build()`"
+        );
+        let first: *const reqwest::Client = client.downloader().unwrap();
+        let again: *const reqwest::Client = client.clone().downloader().unwrap();
+        assert_eq!(
+            first, again,
+            "one downloader per client, shared by its clones"
+        );
+    }
 
     #[test]
     fn base_urls_with_or_without_v1_reach_the_same_endpoint() {

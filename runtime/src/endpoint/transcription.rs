@@ -105,7 +105,7 @@ impl TranscriptionCall {
         let policy = MediaPolicy::new()
             .over(client.media_policy(model))
             .settle(Family::of(model));
-        let loaded = load(audio, client.downloader(), &policy)
+        let loaded = load(audio, client.downloader()?, &policy)
             .await
             .map_err(|e| Error::Media(Box::new(e)))?;
         let mut form = Form::default();

@@ -105,7 +105,7 @@ pub(crate) async fn prepare(
     if !has_media(messages) {
         return Ok(ResolvedMedia::default());
     }
-    resolve::resolve(messages, &target(model, call, client), client.downloader()).await
+    resolve::resolve(messages, &target(model, call, client), client.downloader()?).await
 }
 
 /// [`prepare`] without the network, for [`Call::request`](crate::Call::request).
