@@ -47,6 +47,7 @@ struct Inner {
     retries: u32,
     timeout: Duration,
     max_steps: u32,
+    max_tool_calls: u32,
     /// Answers requests instead of the network (test doubles).
     backend: Option<SharedBackend>,
     /// Structured-output modes learnt by stepping down the ladder, per model.
@@ -229,6 +230,10 @@ impl Client {
         self.inner.max_steps
     }
 
+    pub(crate) fn max_tool_calls(&self) -> u32 {
+        self.inner.max_tool_calls
+    }
+
     pub(crate) fn auth_header(&self) -> Option<HeaderValue> {
         self.inner.auth.clone()
     }
@@ -307,6 +312,7 @@ pub struct ClientBuilder {
     trace_content: bool,
     media_policy: MediaPolicy,
     max_steps: Option<u32>,
+    max_tool_calls: Option<u32>,
     profile: Option<PathBuf>,
 }
 
@@ -490,6 +496,14 @@ impl ClientBuilder {
         self
     }
 
+    /// The most tool calls one model turn may ask for (default
+    /// [`DEFAULT_MAX_TOOL_CALLS`](crate::DEFAULT_MAX_TOOL_CALLS)); a turn with more fails with
+    /// [`Error::Protocol`] instead of running (or handing over) them all.
+    pub fn max_tool_calls(mut self, calls: u32) -> Self {
+        self.max_tool_calls = Some(calls);
+        self
+    }
+
     /// An extra header sent with every request (for aggregators that want their own).
     pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.headers.push((name.into(), value.into()));
@@ -616,6 +630,9 @@ impl ClientBuilder {
                     }
                 }),
                 max_steps: self.max_steps.unwrap_or(crate::tool::DEFAULT_MAX_STEPS),
+                max_tool_calls: self
+                    .max_tool_calls
+                    .unwrap_or(crate::tool::DEFAULT_MAX_TOOL_CALLS),
                 backend: self.backend,
                 // The profile's modes are where each model starts; a rejection still steps down.
                 learned_modes: Mutex::new(profile.modes),

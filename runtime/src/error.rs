@@ -446,24 +446,50 @@ pub struct MaxStepsError {
 
 impl fmt::Display for MaxStepsError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let last_calls: Vec<&str> = self
+        let last_calls = self
             .transcript
             .last()
-            .map(|m| m.tool_calls.iter().map(|c| c.name.as_str()).collect())
-            .unwrap_or_default();
+            .map_or(&[][..], |m| m.tool_calls.as_slice());
+        f.write_str("the model still asked for tools (")?;
+        write_tool_names(f, last_calls.iter().map(|c| c.name.as_str()))?;
         write!(
             f,
-            "the model still asked for tools ({}) after {} round(s) of tool calls; raise \
-             `max_steps` (`.max_steps(n)` per call, `#[prompt(max_steps = n)]` or \
-             `Client::builder().max_steps(n)`), or check the transcript for a tool whose results \
-             do not settle the question",
-            last_calls.join(", "),
+            ") after {} round(s) of tool calls; raise `max_steps` (`.max_steps(n)` per call, \
+             `#[prompt(max_steps = n)]` or `Client::builder().max_steps(n)`), or check the \
+             transcript for a tool whose results do not settle the question",
             self.max_steps
         )
     }
 }
 
 impl std::error::Error for MaxStepsError {}
+
+/// Most tool names a message lists; the model chose them, so their number is unbounded.
+const LISTED_TOOL_NAMES: usize = 8;
+/// Longest tool name shown, in characters.
+const LISTED_NAME_CHARS: usize = 64;
+
+/// `names` joined by commas, at most [`LISTED_TOOL_NAMES`] of them, each cut to
+/// [`LISTED_NAME_CHARS`], then how many were left out.
+fn write_tool_names<'a>(
+    f: &mut fmt::Formatter<'_>,
+    names: impl ExactSizeIterator<Item = &'a str>,
+) -> fmt::Result {
+    let total = names.len();
+    for (index, name) in names.take(LISTED_TOOL_NAMES).enumerate() {
+        if index > 0 {
+            f.write_str(", ")?;
+        }
+        match name.char_indices().nth(LISTED_NAME_CHARS) {
+            Some((cut, _)) => write!(f, "{}…", &name[..cut])?,
+            None => f.write_str(name)?,
+        }
+    }
+    if total > LISTED_TOOL_NAMES {
+        write!(f, " and {} more", total - LISTED_TOOL_NAMES)?;
+    }
+    Ok(())
+}
 
 #[cfg(test)]
 mod tests {
@@ -518,5 +544,38 @@ mod tests {
         let cut = excerpt(&long);
         assert!(cut.len() < long.len());
         assert!(cut.ends_with("more bytes]"));
+    }
+
+    #[test]
+    fn max_steps_lists_a_bounded_number_of_short_tool_names() {
+        let mut last = Message::new(crate::message::Role::Assistant);
+        last.tool_calls = (0..10_000)
+            .map(|i| crate::message::ToolCall::new(format!("id{i}"), "n".repeat(10_000), "{}"))
+            .collect();
+        let error = MaxStepsError {
+            max_steps: 3,
+            transcript: vec![last],
+            usage: None,
+        };
+        let shown = error.to_string();
+        assert!(shown.len() < 1_500, "{} bytes", shown.len());
+        assert!(shown.contains(&format!("{}…, ", "n".repeat(64))), "{shown}");
+        assert!(shown.contains("and 9992 more) after 3 round(s)"), "{shown}");
+
+        let mut few = Message::new(crate::message::Role::Assistant);
+        few.tool_calls = vec![
+            crate::message::ToolCall::new("a", "search", "{}"),
+            crate::message::ToolCall::new("b", "fetch", "{}"),
+        ];
+        let error = MaxStepsError {
+            max_steps: 1,
+            transcript: vec![few],
+            usage: None,
+        };
+        assert!(
+            error
+                .to_string()
+                .starts_with("the model still asked for tools (search, fetch) after 1 round(s)")
+        );
     }
 }

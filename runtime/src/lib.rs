@@ -92,7 +92,9 @@ pub use response::{FinishReason, Response, Usage};
 pub use retry::{DEFAULT_MAX_ATTEMPTS, RetryPolicy};
 pub use stream::{ItemStream, PartialStream, Streamable, TextEvent, TextEvents, TextStream};
 pub use structured::Mode;
-pub use tool::{DEFAULT_MAX_STEPS, RequestedCall, Tool, ToolCalls, ToolChoice};
+pub use tool::{
+    DEFAULT_MAX_STEPS, DEFAULT_MAX_TOOL_CALLS, RequestedCall, Tool, ToolCalls, ToolChoice,
+};
 pub use transport::DEFAULT_MAX_BODY_BYTES;
 
 /// The schemars (1.x) promptfn derives schemas with, so that an application can name the same

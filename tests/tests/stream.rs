@@ -751,3 +751,95 @@ async fn streamed_calls_send_media_parts_like_awaited_ones() {
         ])
     );
 }
+
+#[prompt("List the numbers in: {text}", mode = "json_object")]
+async fn numbers(text: &str) -> Result<Vec<u32>>;
+
+/// The items of `answer` streamed, and the same answer awaited (no re-ask).
+async fn streamed_and_awaited(answer: &str) -> (Vec<Result<u32>>, Result<Vec<u32>>) {
+    let server = MockServer::with([
+        stream_of([text(answer), finish("stop"), done()]),
+        Reply::content(answer),
+    ])
+    .await;
+    let client = server.client();
+    let mut stream = numbers("x").client(&client).stream();
+    let mut streamed = Vec::new();
+    while let Some(item) = bounded(stream.next()).await {
+        streamed.push(item);
+    }
+    let awaited = bounded(async { numbers("x").client(&client).retries(0).await }).await;
+    (streamed, awaited)
+}
+
+#[tokio::test]
+async fn a_list_under_another_key_is_not_streamed_when_the_awaited_call_refuses_it() {
+    let (streamed, awaited) = streamed_and_awaited(r#"{"notes": ["9"], "value": ["1","2"]}"#).await;
+    assert!(matches!(awaited, Err(Error::Decode(_))), "{awaited:?}");
+    assert_eq!(streamed.len(), 1, "{streamed:?}");
+    assert!(matches!(streamed[0], Err(Error::Decode(_))), "{streamed:?}");
+}
+
+#[tokio::test]
+async fn a_list_after_prose_streams_what_the_awaited_call_finds() {
+    let (streamed, awaited) =
+        streamed_and_awaited(r#"Here they are [as requested]: ["1","2","3"]"#).await;
+    assert_eq!(awaited.unwrap(), [1, 2, 3]);
+    let streamed: Vec<u32> = streamed.into_iter().map(Result::unwrap).collect();
+    assert_eq!(streamed, [1, 2, 3]);
+}
+
+#[tokio::test]
+async fn an_error_object_is_no_list_streamed_or_awaited() {
+    let (streamed, awaited) = streamed_and_awaited(r#"{"error": "I cannot list them"}"#).await;
+    assert!(matches!(awaited, Err(Error::Decode(_))), "{awaited:?}");
+    assert_eq!(streamed.len(), 1, "{streamed:?}");
+    assert!(matches!(streamed[0], Err(Error::Decode(_))), "{streamed:?}");
+}
+
+#[tokio::test]
+async fn the_asked_for_wrapper_is_no_repair_streamed_or_awaited() {
+    let server = MockServer::with([
+        stream_of([text(r#"{"value": [1, 2]}"#), finish("stop"), done()]),
+        Reply::content(r#"{"value": [1, 2]}"#),
+    ])
+    .await;
+    let client = server.client();
+    let streamed = bounded(numbers("x").client(&client).stream().into_response())
+        .await
+        .unwrap();
+    assert_eq!((streamed.value, streamed.repairs), (vec![1, 2], vec![]));
+    let awaited = bounded(async { numbers("x").client(&client).with_meta().await })
+        .await
+        .unwrap();
+    assert_eq!((awaited.value, awaited.repairs), (vec![1, 2], vec![]));
+}
+
+#[tokio::test]
+async fn an_emoji_split_across_deltas_becomes_replacement_characters() {
+    // Each delta holds half of the surrogate pair of 😀: neither is a character on its own.
+    let half = |escape: &str| {
+        sse(&format!(
+            r#"{{"id":"c","choices":[{{"index":0,"delta":{{"content":"{escape}"}}}}]}}"#
+        ))
+    };
+    let server = MockServer::with([
+        stream_of([text("cut "), half(r"\ud83d"), half(r"\ude00"), finish("stop"), done()]),
+        Reply::Http {
+            status: 200,
+            headers: vec![("content-type".into(), "application/json".into())],
+            body: br#"{"choices":[{"index":0,"message":{"content":"cut \ud83d"},"finish_reason":"stop"}]}"#
+                .to_vec(),
+        },
+    ])
+    .await;
+    let client = server.client();
+    let streamed = bounded(tell("x").client(&client).stream().into_response())
+        .await
+        .unwrap();
+    assert_eq!(streamed.value, "cut \u{fffd}\u{fffd}");
+    let awaited = bounded(async { tell("x").client(&client).await })
+        .await
+        .unwrap();
+    assert_eq!(awaited, "cut \u{fffd}");
+}

@@ -732,3 +732,60 @@ async fn a_tool_can_be_renamed_and_described_in_its_attribute() {
     // The function itself is unchanged.
     assert_eq!(weather_for("Rome".into()), "sunny in Rome");
 }
+
+static TALLIED: AtomicUsize = AtomicUsize::new(0);
+
+/// Counts its runs, for the limit on tool calls per turn.
+#[tool]
+fn tallied(label: String) -> usize {
+    let _ = label;
+    TALLIED.fetch_add(1, Ordering::SeqCst) + 1
+}
+
+#[prompt("Tally everything.", tools = [tallied])]
+async fn tally() -> Result<String>;
+
+#[tokio::test]
+async fn a_turn_asking_for_more_tool_calls_than_the_limit_runs_none() {
+    let calls: Vec<(String, String, String)> = (0..200)
+        .map(|i| {
+            (
+                format!("call_{i}"),
+                "tallied".to_owned(),
+                format!(r#"{{"label": "{i}"}}"#),
+            )
+        })
+        .collect();
+    let calls: Vec<(&str, &str, &str)> = calls
+        .iter()
+        .map(|(id, name, arguments)| (id.as_str(), name.as_str(), arguments.as_str()))
+        .collect();
+    let server = MockServer::with([
+        Reply::tool_calls(&calls),
+        Reply::tool_calls(&calls),
+        Reply::content("200 tallied"),
+    ])
+    .await;
+    let err = tally().client(&server.client()).await.unwrap_err();
+    let Error::Protocol { reason, .. } = &err else {
+        panic!("expected a protocol error, got {err:?}");
+    };
+    assert!(
+        reason.contains("200 tool calls")
+            && reason.contains("limit of 128")
+            && reason.contains("max_tool_calls"),
+        "{reason}"
+    );
+    assert_eq!(TALLIED.load(Ordering::SeqCst), 0);
+
+    let roomy = promptfn::Client::builder()
+        .base_url(server.url())
+        .api_key("sk-test-key")
+        .model("mock-model")
+        .max_attempts(1)
+        .max_tool_calls(200)
+        .build()
+        .unwrap();
+    assert_eq!(tally().client(&roomy).await.unwrap(), "200 tallied");
+    assert_eq!(TALLIED.load(Ordering::SeqCst), 200);
+}

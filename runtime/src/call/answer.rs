@@ -118,6 +118,14 @@ async fn answer<T: Output>(
             });
         }
 
+        let calls =
+            first.message.tool_calls.len() + usize::from(first.message.function_call.is_some());
+        tool::check_call_count(calls, call.client.max_tool_calls()).map_err(|reason| {
+            Error::Protocol {
+                reason,
+                raw: excerpt(&raw),
+            }
+        })?;
         // A round of tool calls: run them, hand the results back, ask again.
         if !T::TOOL_CALLS
             && call.toolbox.is_some()

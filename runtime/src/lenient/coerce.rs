@@ -354,7 +354,8 @@ impl<'s> Coercer<'s> {
     }
 
     /// Fit `inner`, the only member (`key`) of an object standing in for its value, recording
-    /// the unwrapping.
+    /// the unwrapping unless it is the wrapper promptfn asked for: `{"value": …}` around a root
+    /// that travels wrapped.
     fn unwrapped(
         &mut self,
         key: &str,
@@ -363,18 +364,24 @@ impl<'s> Coercer<'s> {
         path: &mut JsonPath,
         depth: usize,
     ) -> Outcome {
-        self.repairs.push(Repair::UnwrappedSingleKeyObject {
-            path: path.render(),
-            key: key.to_owned(),
-        });
+        let asked_for = path.len() == 0
+            && key == crate::schema::WRAPPED_VALUE_KEY
+            && crate::schema::travels_wrapped(self.root);
+        if !asked_for {
+            self.repairs.push(Repair::UnwrappedSingleKeyObject {
+                path: path.render(),
+                key: key.to_owned(),
+            });
+        }
         path.push(Step::Key(key.to_owned()));
         let fitted = self.local(inner, node, path, depth + 1);
         path.pop();
         fitted
     }
 
-    /// Models wrap answers in an extra object (`{"sentiment": "Positive"}`) or list; when
-    /// the value does not fit, its only member may.
+    /// Answers come wrapped in `{"value": …}` (the wrapper of non-object roots, sent where
+    /// none was asked or asked for) or in a one-element list; when the value does not fit, what
+    /// it wraps may.
     fn reshape(
         &mut self,
         v: &Value,
@@ -388,7 +395,7 @@ impl<'s> Coercer<'s> {
                 let (key, inner) = map.iter().next()?;
                 let unwrap = !accepted.has(Types::OBJECT)
                     || (inner.is_object() && !declares_property(node, key));
-                if !unwrap || !may_unwrap(path, key) {
+                if !unwrap || !is_value_wrapper(key) {
                     return None;
                 }
                 Some(self.unwrapped(key, inner, node, path, depth))
@@ -592,7 +599,7 @@ impl<'s> Coercer<'s> {
         if let Value::Object(map) = v
             && map.len() == 1
             && let Some((key, inner @ Value::Array(_))) = map.iter().next()
-            && may_unwrap(path, key)
+            && is_value_wrapper(key)
         {
             let mark = self.repairs.len();
             match self.unwrapped(key, inner, node, path, depth) {
@@ -848,12 +855,12 @@ fn wants_wrapping(v: &Value, types: Types) -> bool {
     }
 }
 
-/// Whether an object with the single property `key` may stand for that property's value:
-/// at the root, where models add a wrapper of their own (`{"sentiment": "Positive"}`), or
-/// anywhere for `value`, the wrapper promptfn itself uses. Deeper down a named property is
-/// data (`{"years": 30}`), and dropping its name would be guessing.
-fn may_unwrap(path: &JsonPath, key: &str) -> bool {
-    path.len() == 0 || normalize(key) == "value"
+/// Whether an object with the single property `key` may stand for that property's value: only
+/// for `value`, the wrapper promptfn itself uses. Any other name is data the model chose to
+/// send: `{"error": "I cannot list them"}` read as a list of one string would pass a refusal
+/// off as an answer, and `{"years": 30}` deeper down names what the number means.
+fn is_value_wrapper(key: &str) -> bool {
+    normalize(key) == crate::schema::WRAPPED_VALUE_KEY
 }
 
 /// A number written as a string, only if the whole string (around whitespace) is one.

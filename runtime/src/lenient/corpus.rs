@@ -429,14 +429,21 @@ fn cases() -> Vec<Case> {
                 },
             ],
         ),
-        ok(
+        // Only promptfn's own `value` wrapper stands for its content: another single key
+        // may be an error report (`{"error": {…}}`), not the answer.
+        fails::<Person>(
             "object wrapped in a key of its own",
             r#"{"person": {"name": "Liam", "age": 19, "email": null}}"#,
-            person("Liam", Some(19), None),
-            vec![Repair::UnwrappedSingleKeyObject {
-                path: at("$"),
-                key: "person".into(),
-            }],
+            Mismatch,
+            Some("$"),
+            "found object with keys \"person\"",
+        ),
+        fails::<Person>(
+            "error object in place of the answer",
+            r#"{"error": {"name": "not_found"}}"#,
+            Mismatch,
+            Some("$"),
+            "found object with keys \"error\"",
         ),
         ok(
             "reasoning block with draft json first",
@@ -642,17 +649,12 @@ fn cases() -> Vec<Case> {
             Sentiment::Neutral,
             vec![Repair::TextAsString, enum_case("$", "neutral", "Neutral")],
         ),
-        ok(
+        fails::<Sentiment>(
             "enum wrapped by the model in an object",
             r#"{"sentiment": "NEGATIVE"}"#,
-            Sentiment::Negative,
-            vec![
-                Repair::UnwrappedSingleKeyObject {
-                    path: at("$"),
-                    key: "sentiment".into(),
-                },
-                enum_case("$.sentiment", "NEGATIVE", "Negative"),
-            ],
+            Mismatch,
+            Some("$"),
+            "found object with keys \"sentiment\"",
         ),
         ok(
             "enum then an explanation",
@@ -696,17 +698,12 @@ fn cases() -> Vec<Case> {
                 enum_case("$", "negative", "Negative"),
             ],
         ),
-        ok_wrapped(
+        fails_wrapped::<Sentiment>(
             "wrapped enum in the model's own key",
             r#"{"sentiment": "Positive"}"#,
-            Sentiment::Positive,
-            vec![
-                Repair::WrappedInValueObject { path: at("$") },
-                Repair::UnwrappedSingleKeyObject {
-                    path: at("$"),
-                    key: "sentiment".into(),
-                },
-            ],
+            Mismatch,
+            Some("$"),
+            "found object with keys \"sentiment\"",
         ),
         ok_wrapped(
             "wrapped list sent bare",
@@ -731,17 +728,26 @@ fn cases() -> Vec<Case> {
                 path: at("$.value"),
             }],
         ),
-        ok_wrapped(
+        fails_wrapped::<Vec<String>>(
             "wrapped list in the model's own key",
             r#"{"tags": ["a", "b"]}"#,
-            strings(&["a", "b"]),
-            vec![
-                Repair::WrappedInValueObject { path: at("$") },
-                Repair::UnwrappedSingleKeyObject {
-                    path: at("$"),
-                    key: "tags".into(),
-                },
-            ],
+            Mismatch,
+            Some("$"),
+            "found object with keys \"tags\"",
+        ),
+        fails::<Vec<String>>(
+            "refusal in an object of its own",
+            r#"{"error": "I cannot list them"}"#,
+            Mismatch,
+            Some("$"),
+            "found object with keys \"error\"",
+        ),
+        fails::<u32>(
+            "error code in place of a number",
+            r#"{"error": 7}"#,
+            Mismatch,
+            Some("$"),
+            "found object with keys \"error\"",
         ),
         ok_wrapped(
             "wrapped list truncated",
@@ -834,22 +840,27 @@ fn cases() -> Vec<Case> {
             "found the end of the answer",
         ),
         // ── Non-object roots sent in promptfn's wrapper but expected bare ──────────────
+        // The wrapper promptfn asked for is no repair (issue #18).
         ok(
             "unwrapped list root",
             r#"{"value": [1, 2, 3]}"#,
             vec![1_u32, 2, 3],
-            vec![Repair::UnwrappedSingleKeyObject {
-                path: at("$"),
-                key: "value".into(),
-            }],
+            vec![],
+        ),
+        ok("unwrapped number root", r#"{"value": 7}"#, 7_u8, vec![]),
+        ok(
+            "unwrapped enum root",
+            r#"{"value": "Negative"}"#,
+            Sentiment::Negative,
+            vec![],
         ),
         ok(
-            "unwrapped number root",
-            r#"{"value": 7}"#,
+            "wrapper misspelt by the model",
+            r#"{"Value": 7}"#,
             7_u8,
             vec![Repair::UnwrappedSingleKeyObject {
                 path: at("$"),
-                key: "value".into(),
+                key: "Value".into(),
             }],
         ),
         fails::<u8>(

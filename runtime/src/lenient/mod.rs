@@ -42,6 +42,13 @@ pub use outcome::{DecodeFailure, DecodeFailureKind, Decoded, Repair};
 const BUDGET_FLOOR: usize = 20_000;
 const BUDGET_PER_BYTE: usize = 16;
 
+/// Bytes the value search may read per byte of the answer, and a floor. The search reads each
+/// byte a small, fixed number of times (a candidate that was read or failed is skipped as a
+/// whole, and [`repair::Closings`] stops cut-off strings from being rescanned), so the limit
+/// is a safety net that well-formed and hostile answers alike stay far below.
+const WORK_PER_BYTE: usize = 64;
+const WORK_FLOOR: usize = 4_096;
+
 /// Reads `text`, a model's raw answer, as a value of `schema`.
 ///
 /// `schema` is a plain JSON Schema (as schemars emits it): `$defs` with local `$ref`s,
@@ -61,6 +68,11 @@ const BUDGET_PER_BYTE: usize = 16;
 /// JSON path), else nesting too deep, else the syntax error that got furthest (with line and
 /// column), else that the answer holds no JSON value at all.
 pub fn decode(text: &str, schema: &Value) -> Result<Decoded, DecodeFailure> {
+    search(text, schema).0
+}
+
+/// [`decode`], and the bytes read while searching the answer for values.
+fn search(text: &str, schema: &Value) -> (Result<Decoded, DecodeFailure>, usize) {
     let mut search = Search {
         text,
         schema,
@@ -70,12 +82,15 @@ pub fn decode(text: &str, schema: &Value) -> Result<Decoded, DecodeFailure> {
         bomb: None,
         syntax: None,
         only_reasoning: false,
+        work: 0,
+        work_limit: WORK_FLOOR.saturating_add(text.len().saturating_mul(WORK_PER_BYTE)),
     };
-    match search.run() {
+    let result = match search.run() {
         Ok(Some(decoded)) => Ok(decoded),
         Ok(None) => Err(search.failure()),
         Err(Abort(failure)) => Err(failure),
-    }
+    };
+    (result, search.work)
 }
 
 /// Ends the search at once: the schema cannot be followed, or the budget is spent.
@@ -98,6 +113,9 @@ struct Search<'a> {
     syntax: Option<(usize, usize, String)>,
     /// The answer ended inside its reasoning block.
     only_reasoning: bool,
+    /// Bytes read while searching for values (see [`WORK_PER_BYTE`]).
+    work: usize,
+    work_limit: usize,
 }
 
 impl Search<'_> {
@@ -181,14 +199,26 @@ impl Search<'_> {
             return self.fit(&value, base);
         }
         let content = extract::content_bounds(region);
+        let mut closings = repair::Closings::default();
         let mut unbalanced_seen = false;
         let mut from = 0;
         while let Some(start) = extract::next_value_start(region, from) {
+            self.work = self.work.saturating_add(closings.visited);
+            closings.visited = 0;
+            if self.work > self.work_limit {
+                // Unreachable by the scan's design (each byte is read a bounded number of
+                // times); kept so that a mistake in it costs a failed decode, not minutes.
+                return Err(Abort(DecodeFailure::new(
+                    DecodeFailureKind::TooComplex,
+                    "the answer took too long to search for a value".to_owned(),
+                    None,
+                )));
+            }
             let rest = &region[start..];
             let mut stream = serde_json::Deserializer::from_str(rest).into_iter::<Value>();
             let (value, end, syntax_repairs) = match stream.next() {
                 Some(Ok(value)) => (value, start + stream.byte_offset(), Vec::new()),
-                _ => match repair::parse_prefix(rest) {
+                _ => match repair::parse_at(region, start, &mut closings) {
                     Ok(parsed) => (parsed.value, start + parsed.end, parsed.repairs),
                     Err(error) => {
                         self.note_syntax(range.start + start, &error);
@@ -202,7 +232,10 @@ impl Search<'_> {
                         let balanced = if unbalanced_seen {
                             None
                         } else {
-                            extract::balanced_end(region, start)
+                            let end = extract::balanced_end(region, start);
+                            let scanned = end.unwrap_or(region.len()) - start;
+                            self.work = self.work.saturating_add(scanned);
+                            end
                         };
                         match balanced {
                             Some(end) => from = end.max(consumed),
@@ -226,6 +259,7 @@ impl Search<'_> {
             }
             from = end.max(start + 1);
         }
+        self.work = self.work.saturating_add(closings.visited);
         Ok(None)
     }
 

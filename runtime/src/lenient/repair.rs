@@ -5,6 +5,12 @@
 //!
 //! One pass, no backtracking beyond a single rescan of a cut-off string; nesting is bounded
 //! by [`MAX_DEPTH`], so hostile input fails cleanly instead of exhausting the stack.
+//!
+//! The caller tries one value start after another in the same text, so a string that never
+//! closes would be scanned to the end once per start: quadratic time. Whether a quote closes a
+//! string depends only on its own position (the backslashes right before it and what follows
+//! it), not on where the string opened, so [`Closings`] remembers, across reads of one text,
+//! from where on no string closes; a string opened there stops at its rescue point at once.
 
 use serde_json::{Map, Number, Value};
 
@@ -32,23 +38,62 @@ pub(super) struct SyntaxError {
     pub(super) too_deep: bool,
 }
 
+/// What reads of one text have learnt about its strings (see the module documentation).
+#[derive(Debug, Default)]
+pub(super) struct Closings {
+    /// For `"` and `'`: no string opened by that quote at or after this offset closes before
+    /// the end of the text.
+    never_from: [Option<usize>; 2],
+    /// Bytes looked at, summed over every read: the measure of the work done.
+    pub(super) visited: usize,
+}
+
+impl Closings {
+    fn slot(quote: u8) -> usize {
+        usize::from(quote == b'\'')
+    }
+}
+
 /// Reads one JSON value, repaired as needed, from the start of `src`.
+#[cfg(test)]
 pub(super) fn parse_prefix(src: &str) -> Result<Parsed, SyntaxError> {
+    parse_at(src, 0, &mut Closings::default())
+}
+
+/// Reads one JSON value, repaired as needed, from offset `start` of `text` (the rest of the
+/// text counts as what follows it). Offsets in the result are relative to `start`. `closings`
+/// must come from reads of this same text.
+pub(super) fn parse_at(
+    text: &str,
+    start: usize,
+    closings: &mut Closings,
+) -> Result<Parsed, SyntaxError> {
     let mut parser = Parser {
-        src,
-        bytes: src.as_bytes(),
-        pos: 0,
+        src: text,
+        bytes: text.as_bytes(),
+        pos: start,
         depth: 0,
         repairs: Vec::new(),
+        reach: start,
+        closings,
     };
     parser.skip_trivia();
-    match parser.value(None)? {
+    let read = parser.value(None);
+    let reach = parser.reach.max(parser.pos);
+    parser.closings.visited = parser.closings.visited.saturating_add(reach - start);
+    let relative = |mut error: SyntaxError| {
+        error.offset = error.offset.saturating_sub(start);
+        error
+    };
+    match read.map_err(relative)? {
         Some(value) => Ok(Parsed {
             value,
-            end: parser.pos,
+            end: parser.pos - start,
             repairs: parser.repairs,
         }),
-        None => Err(parser.error("expected a JSON value, found the end of the answer")),
+        None => Err(relative(
+            parser.error("expected a JSON value, found the end of the answer"),
+        )),
     }
 }
 
@@ -65,6 +110,9 @@ struct Parser<'a> {
     pos: usize,
     depth: usize,
     repairs: Vec<Repair>,
+    /// Furthest position looked at before a cut-off string's rescue stepped back.
+    reach: usize,
+    closings: &'a mut Closings,
 }
 
 impl Parser<'_> {
@@ -237,7 +285,7 @@ impl Parser<'_> {
                 Some(_) => {
                     return Err(self.error(format!(
                         "expected `:` after property name {}, found {}",
-                        Value::from(key),
+                        Value::from(shorten(&key)),
                         self.found()
                     )));
                 }
@@ -361,8 +409,22 @@ impl Parser<'_> {
         let mut rescue: Option<(usize, usize)> = None;
         let mut inner_quote: Option<(usize, usize)> = None;
         let mut control: Option<usize> = None;
+        let opened = self.pos;
+        let never_from = self.closings.never_from[Closings::slot(quote)];
         let (scanned, end) = loop {
-            let Some(byte) = self.peek() else {
+            // Past the point from which no string closes, the string is cut off: once its
+            // rescue point is known, reading on to the end would change nothing.
+            let hopeless = never_from.is_some_and(|from| self.pos >= from)
+                && if closer.is_none() {
+                    inner_quote.is_some()
+                } else {
+                    rescue.is_some()
+                };
+            let byte = if hopeless { None } else { self.peek() };
+            let Some(byte) = byte else {
+                self.reach = self.reach.max(self.pos);
+                let slot = &mut self.closings.never_from[Closings::slot(quote)];
+                *slot = Some(slot.map_or(opened, |from| from.min(opened)));
                 out.push_str(&self.src[segment..self.pos]);
                 if closer.is_none()
                     && let Some((offset, len)) = inner_quote

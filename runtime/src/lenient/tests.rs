@@ -6,7 +6,7 @@
 use proptest::prelude::*;
 use serde_json::{Value, json};
 
-use super::{DecodeFailureKind, Repair, decode};
+use super::{DecodeFailureKind, Repair, decode, search};
 
 fn person_schema() -> Value {
     json!({
@@ -232,6 +232,58 @@ fn large_answers_decode() {
     assert_eq!(decoded.value[19_999]["age"], json!(19_999));
 }
 
+/// Pieces of hostile answers that made the search quadratic, repeated to any length: strings,
+/// keys and quotes that never close, brackets, backslashes, commas, repeated prefixes.
+const HOSTILE_UNITS: [&str; 14] = [
+    "{\"a], ",
+    "[\"x], ",
+    "['x], ",
+    "{\"a\" 1} ",
+    "[\"",
+    "{'",
+    "[",
+    "{",
+    "\\",
+    "\\\"",
+    ",",
+    "{\"a\": [",
+    "[{\"a\": \"x",
+    "\" ",
+];
+
+/// Bytes the search may read per byte of a hostile answer: each byte is read a few times
+/// (strict attempt, tolerant attempt, bracket matching, once per region), never once per
+/// value start.
+const READS_PER_BYTE: usize = 6;
+
+fn list_of_strings() -> Value {
+    json!({"type": "array", "items": {"type": "string"}})
+}
+
+#[test]
+fn hostile_answers_are_searched_in_linear_work() {
+    for unit in HOSTILE_UNITS {
+        for schema in [list_of_strings(), person_schema()] {
+            let text = unit.repeat(64 * 1024 / unit.len());
+            let (_, work) = search(&text, &schema);
+            assert!(
+                work <= READS_PER_BYTE * text.len(),
+                "{unit:?} x {}: {work} bytes read for {} bytes",
+                text.len() / unit.len(),
+                text.len()
+            );
+        }
+    }
+}
+
+#[test]
+fn a_value_after_hostile_prose_is_still_found() {
+    let text = format!("{}[1, 2]", "{\"a], ".repeat(2_000));
+    let schema = json!({"type": "array", "items": {"type": "integer"}});
+    let decoded = decode(&text, &schema).unwrap();
+    assert_eq!(decoded.value, json!([1, 2]));
+}
+
 /// A valid answer for `person_schema`, to cut and corrupt.
 const PERSON: &str =
     r#"{"name": "Ada \"the first\" Lovelace", "age": 36, "tags": ["math", "poetry"]}"#;
@@ -269,6 +321,28 @@ proptest! {
         if let (Some(head), Some(tail)) = (PERSON.get(..at), PERSON.get(at..)) {
             let _ = decode(&format!("{head}{junk}{tail}"), &person_schema());
         }
+    }
+
+    #[test]
+    fn the_search_reads_each_byte_a_bounded_number_of_times(
+        units in proptest::collection::vec(0..HOSTILE_UNITS.len(), 1..8),
+        repeats in 1_usize..400,
+        tail in "[{}\\[\\]\"':,\\\\ a1]{0,40}",
+    ) {
+        let unit: String = units.iter().map(|&u| HOSTILE_UNITS[u]).collect();
+        let text = format!("{}{tail}", unit.repeat(repeats));
+        for schema in [list_of_strings(), person_schema()] {
+            let (_, work) = search(&text, &schema);
+            prop_assert!(work <= READS_PER_BYTE * text.len() + 64, "{work} for {} bytes", text.len());
+        }
+    }
+
+    #[test]
+    fn json_like_text_is_searched_in_linear_work(
+        text in "[{}\\[\\]\"':,\\\\ \nabeflnrstu0-9.+\\-/*#`]{0,2000}",
+    ) {
+        let (_, work) = search(&text, &person_schema());
+        prop_assert!(work <= READS_PER_BYTE * text.len() + 64, "{work} for {} bytes", text.len());
     }
 
     #[test]

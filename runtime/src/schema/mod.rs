@@ -45,6 +45,12 @@ use walk::{Rules, Walker};
 /// Property under which a wrapped root value travels (see [`CompiledSchema::wrapped`]).
 pub const WRAPPED_VALUE_KEY: &str = "value";
 
+/// Whether answers for the root schema `root` travel wrapped as `{"value": …}`: every root but
+/// a plain object does.
+pub(crate) fn travels_wrapped(root: &Value) -> bool {
+    !keywords::is_plain_object(root)
+}
+
 /// The schema dialect a target accepts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Dialect {
@@ -128,7 +134,7 @@ fn assemble(document: &Document, dialect: Dialect, output: WalkOutput) -> (Value
         mut defs,
         root_referenced,
     } = output;
-    let wrapped = !keywords::is_plain_object(&root);
+    let wrapped = travels_wrapped(&root);
     if root_referenced && (wrapped || dialect == Dialect::JsonSchema) {
         let def_name = unique_def_name(document.title(), &defs);
         let target = format!("#/$defs/{}", keywords::escape_pointer(&def_name));

@@ -6,30 +6,40 @@
 //! string when its closing bracket or quote arrives, a number or literal when the `,` or `]`
 //! after it does (before that, `12` might still become `123`).
 //!
-//! The list may be the answer itself (`[…]`) or a member of the root object (`{"value": […]}`,
-//! the wrapper that non-object roots travel in). Prose or a code fence before it is skipped, and
-//! so is a leading `<think>…</think>` block. Anything this scanner cannot follow is left to the
-//! tolerant decoder once the answer is complete.
+//! The list may be the answer itself (`[…]`) or the only member of the root object
+//! (`{"value": […]}`, the wrapper that non-object roots travel in), at the start of the answer
+//! (after a leading `<think>…</think>` block) or of its first code fence. The tolerant decoder
+//! reads the whole answer the same way, so what is streamed is what an awaited call returns.
+//! Anything else (a list after prose, under another key, after another member) is left to the
+//! tolerant decoder once the answer is complete: a list in prose may be the wrong one
+//! (`Here they are [as requested]: [1, 2]`), and another key may be an error report.
 
 use std::ops::Range;
 
 const THINK_OPEN: &[u8] = b"<think>";
 const THINK_CLOSE: &[u8] = b"</think>";
+const FENCE: &[u8] = b"```";
+/// The key of the wrapper non-object roots travel in.
+const WRAPPER_KEY: &[u8] = crate::schema::WRAPPED_VALUE_KEY.as_bytes();
 
 /// Where the scanner is in the answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Phase {
-    /// Before the JSON value: skipping whitespace, prose or a code fence.
+    /// Before the JSON value: skipping whitespace.
     Before,
+    /// In prose before the value: looking for a code fence.
+    Prose,
+    /// In a code fence's opening line: skipping its backticks and info word.
+    Fence,
     /// Inside a leading `<think>` block, looking for its end tag.
     Thinking,
-    /// Inside the root object, looking for a member whose value is a list.
+    /// Inside the root object, reading its first key: the list follows `"value":`.
     InRoot,
     /// Inside the list.
     InList,
     /// The list is closed: nothing after it is looked at.
     Closed,
-    /// The root object closed without a list in it.
+    /// The answer does not start with a list the scanner can follow.
     NoList,
 }
 
@@ -72,6 +82,11 @@ pub(crate) struct Elements {
     /// Inside a string opened by this quote (`"`, or `'` from sloppy models).
     quote: Option<u8>,
     escaped: bool,
+    /// In the root object: where its first key's text starts, and whether its `:` was read.
+    key_start: Option<usize>,
+    colon: bool,
+    /// In a fence's opening line: the info word has ended.
+    fence_blank: bool,
     element: Element,
     found: usize,
 }
@@ -86,6 +101,9 @@ impl Elements {
             list_depth: 0,
             quote: None,
             escaped: false,
+            key_start: None,
+            colon: false,
+            fence_blank: false,
             element: Element::None,
             found: 0,
         }
@@ -112,6 +130,12 @@ impl Elements {
                         return;
                     }
                 }
+                Phase::Prose => {
+                    if !self.prose(bytes) {
+                        return;
+                    }
+                }
+                Phase::Fence => self.fence(bytes),
                 Phase::InRoot => self.in_root(bytes),
                 Phase::InList => self.in_list(bytes, out),
                 Phase::Closed | Phase::NoList => return,
@@ -124,7 +148,12 @@ impl Elements {
         match self.phase {
             Phase::Closed => Ending::Closed,
             Phase::InList => Ending::Open,
-            Phase::Before | Phase::Thinking | Phase::InRoot | Phase::NoList => Ending::NotFound,
+            Phase::Before
+            | Phase::Prose
+            | Phase::Fence
+            | Phase::Thinking
+            | Phase::InRoot
+            | Phase::NoList => Ending::NotFound,
         }
     }
 
@@ -148,23 +177,67 @@ impl Elements {
                     }
                 }
             }
-            self.pos += 1;
-            match b {
-                b'[' => {
-                    self.depth = 1;
-                    self.list_depth = 1;
-                    self.phase = Phase::InList;
-                    return true;
-                }
-                b'{' => {
-                    self.depth = 1;
-                    self.phase = Phase::InRoot;
-                    return true;
-                }
-                _ => {}
+            if b.is_ascii_whitespace() {
+                self.pos += 1;
+                continue;
             }
+            self.open_root(b);
+            return true;
         }
         true
+    }
+
+    /// Reads the first byte of the answer's (or a fence's) content: the root value, a fence,
+    /// or prose.
+    fn open_root(&mut self, b: u8) {
+        match (b, self.phase) {
+            (b'[', _) => {
+                self.pos += 1;
+                self.depth = 1;
+                self.list_depth = 1;
+                self.phase = Phase::InList;
+            }
+            (b'{', _) => {
+                self.pos += 1;
+                self.depth = 1;
+                self.phase = Phase::InRoot;
+            }
+            (b'`', Phase::Before) => self.phase = Phase::Fence,
+            (_, Phase::Before) => self.phase = Phase::Prose,
+            _ => self.phase = Phase::NoList,
+        }
+    }
+
+    /// Skips prose up to the first code fence. Returns `false` when it must wait for more text.
+    fn prose(&mut self, bytes: &[u8]) -> bool {
+        match memchr::memmem::find(&bytes[self.pos..], FENCE) {
+            Some(at) => {
+                self.pos += at;
+                self.phase = Phase::Fence;
+                true
+            }
+            None => {
+                self.pos = self.pos.max(bytes.len().saturating_sub(FENCE.len() - 1));
+                false
+            }
+        }
+    }
+
+    /// Skips a fence's backticks, info word (`json`) and the blanks after them, then reads
+    /// the fenced value's first byte.
+    fn fence(&mut self, bytes: &[u8]) {
+        while self.pos < bytes.len() {
+            let b = bytes[self.pos];
+            let info =
+                b == b'`' || b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'+' | b'.');
+            if b.is_ascii_whitespace() {
+                self.fence_blank = true;
+            } else if !info || self.fence_blank {
+                self.open_root(b);
+                return;
+            }
+            self.pos += 1;
+        }
     }
 
     /// Skips the reasoning block. Returns `false` when its end tag has not arrived yet.
@@ -200,30 +273,40 @@ impl Elements {
         true
     }
 
+    /// Reads `"value": [` at the start of the root object; anything else is no list to
+    /// follow.
     fn in_root(&mut self, bytes: &[u8]) {
         while self.pos < bytes.len() {
-            let b = bytes[self.pos];
+            let at = self.pos;
+            let b = bytes[at];
             self.pos += 1;
             if self.string_byte(b) {
+                if self.quote.is_none() {
+                    let key = self.key_start.map_or(&[][..], |start| &bytes[start..at]);
+                    if key != WRAPPER_KEY {
+                        self.phase = Phase::NoList;
+                        return;
+                    }
+                }
                 continue;
             }
             match b {
-                b'"' | b'\'' => self.quote = Some(b),
-                b'[' if self.depth == 1 => {
+                _ if b.is_ascii_whitespace() => {}
+                b'"' | b'\'' if self.key_start.is_none() => {
+                    self.quote = Some(b);
+                    self.key_start = Some(at + 1);
+                }
+                b':' if self.key_start.is_some() && !self.colon => self.colon = true,
+                b'[' if self.colon => {
                     self.depth = 2;
                     self.list_depth = 2;
                     self.phase = Phase::InList;
                     return;
                 }
-                b'[' | b'{' => self.depth += 1,
-                b']' | b'}' => {
-                    self.depth -= 1;
-                    if self.depth == 0 {
-                        self.phase = Phase::NoList;
-                        return;
-                    }
+                _ => {
+                    self.phase = Phase::NoList;
+                    return;
                 }
-                _ => {}
             }
         }
     }
@@ -356,15 +439,26 @@ mod tests {
 
     #[test]
     fn brackets_and_quotes_inside_strings_are_text() {
-        let answer = r#"{"note": "a [b] {c}", "value": ["x, ]y", {"k": "}\"]"}, 'q]']}"#;
-        assert_eq!(scan(answer).0, [r#""x, ]y""#, r#"{"k": "}\"]"}"#, "'q]'"]);
+        let answer = r#"{"value": ["x, ]y", {"k": "}\"]"}, 'q]', "a [b] {c}"]}"#;
+        assert_eq!(
+            scan(answer).0,
+            [r#""x, ]y""#, r#"{"k": "}\"]"}"#, "'q]'", r#""a [b] {c}""#]
+        );
     }
 
     #[test]
-    fn lists_nested_in_other_members_are_not_the_answer() {
-        let answer = r#"{"meta": {"tags": ["no"]}, "value": ["yes"]}"#;
-        assert_eq!(scan(answer).0, [r#""yes""#]);
-        assert_eq!(scan(r#"{"a": 1}"#), (vec![], Ending::NotFound));
+    fn only_the_value_wrapper_is_followed() {
+        // Another member first, or another key: the whole answer decides, once complete.
+        for answer in [
+            r#"{"meta": {"tags": ["no"]}, "value": ["yes"]}"#,
+            r#"{"notes": ["9"], "value": ["1","2"]}"#,
+            r#"{"error": ["I cannot"]}"#,
+            r#"{"a": 1}"#,
+            r#"{"value": {"a": [1]}}"#,
+        ] {
+            assert_eq!(scan(answer), (vec![], Ending::NotFound), "{answer}");
+        }
+        assert_eq!(scan(r#"{ 'value' : ["yes"]}"#).0, [r#""yes""#]);
     }
 
     #[test]
@@ -374,8 +468,13 @@ mod tests {
         for cut in 0..thinking.len() {
             assert_eq!(scan_split(thinking, &[cut]).0, ["5"], "cut at {cut}");
         }
-        // A `<` that is no think tag is prose.
-        assert_eq!(scan("<b>list</b> [6]").0, ["6"]);
+        // A list in prose may not be the answer (`[as requested]`): the whole answer decides.
+        assert_eq!(scan("<b>list</b> [6]"), (vec![], Ending::NotFound));
+        assert_eq!(
+            scan("Here they are [as requested]: [1]"),
+            (vec![], Ending::NotFound)
+        );
+        assert_eq!(scan("```\n{\"value\": [7]}\n```").0, ["7"]);
     }
 
     #[test]

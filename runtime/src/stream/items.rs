@@ -63,6 +63,9 @@ pub struct ItemStream<T> {
     elements: Elements,
     answer: AnswerText,
     ready: VecDeque<Result<T>>,
+    /// Each element handed out, as the value decoded (`None` for an error item), to check
+    /// against the whole answer's reading at the end.
+    streamed: Vec<Option<Value>>,
     repairs: Vec<Repair>,
     /// The verdict came: the answer is complete and usable.
     complete: bool,
@@ -92,6 +95,7 @@ impl<T: DeserializeOwned + JsonSchema + Send + 'static> ItemStream<T> {
             elements: Elements::new(),
             answer: AnswerText::default(),
             ready: VecDeque::new(),
+            streamed: Vec::new(),
             repairs: Vec::new(),
             complete: false,
             failed: false,
@@ -179,11 +183,16 @@ impl<T: DeserializeOwned + JsonSchema + Send + 'static> ItemStream<T> {
         let mut found: Vec<Range<usize>> = Vec::new();
         self.elements.feed(text, &mut found);
         for range in found {
-            let item =
-                decode_element::<T>(&text[range], &self.item_schema).map(|(value, repairs)| {
+            let item = decode_element::<T>(&text[range], &self.item_schema).map(
+                |(item, value, repairs)| {
                     self.repairs.extend(repairs);
-                    value
-                });
+                    self.streamed.push(Some(value));
+                    item
+                },
+            );
+            if item.is_err() {
+                self.streamed.push(None);
+            }
             self.ready.push_back(item);
         }
     }
@@ -200,45 +209,71 @@ impl<T: DeserializeOwned + JsonSchema + Send + 'static> ItemStream<T> {
             return;
         }
         self.complete = true;
-        if self.elements.ending() == ListEnding::Closed {
+        let closed = self.elements.ending() == ListEnding::Closed;
+        // An element that did not fit was handed out as an error already; the whole answer
+        // would only repeat it.
+        if closed && self.streamed.iter().any(Option::is_none) {
             return;
         }
-        // The scanner lost the list (prose, an unusual shape) or it was left open: decode the
-        // whole answer, and hand out what the scanner had not.
-        let Some(plan) = self.plan else {
+        // The whole answer is read as an awaited call reads it: what the scanner could not
+        // follow (prose, an unusual shape, a list left open) comes from there, and what it
+        // handed out must be what that reading holds.
+        let Some(json) = self.plan.and_then(OutputPlan::json) else {
             return;
         };
-        let found = self.elements.found();
-        match plan.decode::<Vec<T>>(&answer) {
-            Ok((items, repairs)) => {
-                if items.len() < found {
-                    tracing::debug!(
-                        function = self.session.function,
-                        found,
-                        decoded = items.len(),
-                        "the whole answer decodes to fewer items than were streamed"
-                    );
-                }
-                self.repairs.extend(repairs);
-                self.ready.extend(items.into_iter().skip(found).map(Ok));
+        let reject = |reason: String| -> Error {
+            DecodeError {
+                type_name: std::any::type_name::<Vec<T>>(),
+                attempts: vec![RejectedAnswer {
+                    raw: answer.clone(),
+                    reason,
+                }],
             }
-            Err(reason) => {
+            .into()
+        };
+        let decoded = match lenient::decode(&answer, &json.schema) {
+            Ok(decoded) => decoded,
+            Err(failure) => {
                 self.complete = false;
-                self.ready.push_back(Err(DecodeError {
-                    type_name: std::any::type_name::<Vec<T>>(),
-                    attempts: vec![RejectedAnswer {
-                        raw: answer,
-                        reason,
-                    }],
-                }
-                .into()));
+                self.ready.push_back(Err(reject(failure.to_string())));
+                return;
             }
+        };
+        let items = match decoded.value {
+            Value::Array(items) => items,
+            other => vec![other],
+        };
+        let found = self.streamed.len();
+        let agrees = items.len() >= found
+            && items
+                .iter()
+                .zip(&self.streamed)
+                .all(|(item, streamed)| streamed.as_ref() == Some(item));
+        if !agrees {
+            self.complete = false;
+            self.ready.push_back(Err(reject(format!(
+                "the whole answer holds {} item(s) that are not the {found} already handed out: \
+                 the stream read a list the complete answer does not hold",
+                items.len()
+            ))));
+            return;
+        }
+        if !closed {
+            self.repairs.extend(decoded.repairs);
+        }
+        for item in items.into_iter().skip(found) {
+            let item = serde_json::from_value(item)
+                .map_err(|e| reject(format!("the JSON does not fit the type: {e}")));
+            self.ready.push_back(item);
         }
     }
 }
 
-/// Decodes one element of the list.
-fn decode_element<T: DeserializeOwned>(text: &str, schema: &Value) -> Result<(T, Vec<Repair>)> {
+/// Decodes one element of the list, also as the value read.
+fn decode_element<T: DeserializeOwned>(
+    text: &str,
+    schema: &Value,
+) -> Result<(T, Value, Vec<Repair>)> {
     let reject = |reason: String| -> Error {
         DecodeError {
             type_name: std::any::type_name::<T>(),
@@ -250,9 +285,9 @@ fn decode_element<T: DeserializeOwned>(text: &str, schema: &Value) -> Result<(T,
         .into()
     };
     let decoded = lenient::decode(text, schema).map_err(|f| reject(f.to_string()))?;
-    let value = serde_json::from_value(decoded.value)
+    let item = serde_json::from_value(decoded.value.clone())
         .map_err(|e| reject(format!("the JSON does not fit the type: {e}")))?;
-    Ok((value, decoded.repairs))
+    Ok((item, decoded.value, decoded.repairs))
 }
 
 impl<T: DeserializeOwned + JsonSchema + Send + 'static> Stream for ItemStream<T> {

@@ -21,6 +21,7 @@ use crate::structured::Mode;
 use crate::transport::{Body, MAX_BODY_BYTES};
 use crate::wire::openai::{ChatChunk, ChatResponse, ChunkChoice};
 use crate::wire::sse::{SseDecoder, SseEvent, SseItem};
+use crate::wire::surrogates;
 
 use super::body::{ByteStream, byte_stream};
 use super::deadline::{Deadlines, Limits};
@@ -373,6 +374,14 @@ impl Session {
         let Some(mut exchange) = self.exchange.take() else {
             return;
         };
+        let limit = exchange.call.client.max_tool_calls();
+        if let Err(reason) = crate::tool::check_call_count(turn.tool_calls.len(), limit) {
+            self.state = State::Failed(Error::Protocol {
+                reason,
+                raw: crate::error::excerpt(&crate::tool::calls_of(&turn)),
+            });
+            return;
+        }
         if self.assembled.finish_reason == Some(FinishReason::Length) {
             // Cut arguments cannot be run.
             self.state = State::Failed(Error::Incomplete {
@@ -414,7 +423,7 @@ impl Session {
         if data.is_empty() {
             return Ok(());
         }
-        let chunk: ChatChunk = serde_json::from_str(data).map_err(|e| Error::Protocol {
+        let chunk: ChatChunk = surrogates::from_json(data).map_err(|e| Error::Protocol {
             reason: format!("a stream event is not a chat-completion chunk: {e}"),
             raw: excerpt(data),
         })?;

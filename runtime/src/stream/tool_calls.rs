@@ -4,7 +4,11 @@
 //! Real servers differ: Gemini and one-api's Claude channel omit `index`,
 //! some send a whole call in one delta, older Gemini builds give every call index 0, and
 //! llama-cpp-python repeats `id`, `type` and `name` in every delta. So a delta joins the call
-//! with the same `id`; else the call with the same `index`; else, with neither, the latest call.
+//! with the same `id`; else the latest call with the same `index`; else, with neither, the
+//! latest call. Calls are found through maps by id and by index, so `n` deltas cost `O(n)`
+//! however many calls they open.
+
+use std::collections::HashMap;
 
 use serde_json::{Map, Value};
 
@@ -16,7 +20,6 @@ use crate::wire::openai::{ToolCallDelta, WireFunction};
 /// One call being assembled.
 #[derive(Debug, Default)]
 pub(crate) struct Slot {
-    index: Option<u32>,
     id: Option<String>,
     pub(crate) name: String,
     pub(crate) arguments: String,
@@ -29,6 +32,10 @@ pub(crate) struct Slot {
 #[derive(Debug, Default)]
 pub(crate) struct ToolCalls {
     slots: Vec<Slot>,
+    /// The slot of each id.
+    by_id: HashMap<String, usize>,
+    /// The latest slot of each index.
+    by_index: HashMap<u32, usize>,
     /// A `tool_calls` delta was seen: a legacy `function_call` beside it repeats the same call.
     modern: bool,
 }
@@ -41,16 +48,20 @@ impl ToolCalls {
         let at = match self.find(delta.index, id) {
             Some(at) => at,
             None => {
-                self.slots.push(Slot {
-                    index: delta.index,
-                    ..Slot::default()
-                });
-                self.slots.len() - 1
+                self.slots.push(Slot::default());
+                let at = self.slots.len() - 1;
+                if let Some(index) = delta.index {
+                    self.by_index.insert(index, at);
+                }
+                at
             }
         };
         let slot = &mut self.slots[at];
-        if slot.id.is_none() {
-            slot.id = id.map(str::to_owned);
+        if slot.id.is_none()
+            && let Some(id) = id
+        {
+            slot.id = Some(id.to_owned());
+            self.by_id.insert(id.to_owned(), at);
         }
         for (name, value) in &delta.extra {
             slot.extra.insert(name.clone(), value.clone());
@@ -71,19 +82,17 @@ impl ToolCalls {
     }
 
     fn find(&self, index: Option<u32>, id: Option<&str>) -> Option<usize> {
+        let latest_at_index = index.and_then(|ix| self.by_index.get(&ix).copied());
         if let Some(id) = id {
-            if let Some(at) = self.slots.iter().position(|s| s.id.as_deref() == Some(id)) {
+            if let Some(&at) = self.by_id.get(id) {
                 return Some(at);
             }
-            // A new id is a new call, unless the call at this index has not had its id yet.
-            return index.and_then(|ix| {
-                self.slots
-                    .iter()
-                    .rposition(|s| s.index == Some(ix) && s.id.is_none())
-            });
+            // A new id is a new call, unless the latest call at this index has not had its id
+            // yet.
+            return latest_at_index.filter(|&at| self.slots[at].id.is_none());
         }
         match index {
-            Some(ix) => self.slots.iter().rposition(|s| s.index == Some(ix)),
+            Some(_) => latest_at_index,
             None => self.slots.len().checked_sub(1),
         }
     }
@@ -224,5 +233,27 @@ mod tests {
         ));
         assert!(!both.apply_legacy(&f));
         assert_eq!(both.calls(), [ToolCall::new("a", "f", "{}")]);
+    }
+
+    #[test]
+    fn many_calls_are_assembled_by_id_and_by_index() {
+        let mut calls = ToolCalls::default();
+        for i in 0..20_000_u32 {
+            calls.apply(&delta(&format!(
+                r#"{{"index": {i}, "id": "c{i}", "function": {{"name": "f", "arguments": "{{"}}}}"#
+            )));
+        }
+        // Argument pieces for every call, by index only and by id only.
+        for i in 0..20_000_u32 {
+            calls.apply(&delta(&format!(
+                r#"{{"index": {i}, "function": {{"arguments": "}}"}}}}"#
+            )));
+        }
+        calls.apply(&delta(r#"{"id": "c7", "function": {"arguments": " "}}"#));
+        let assembled = calls.calls();
+        assert_eq!(assembled.len(), 20_000);
+        assert!(assembled.iter().all(|c| c.arguments.starts_with("{}")));
+        assert_eq!(assembled[7].arguments, "{} ");
+        assert_eq!(assembled[19_999].id, "c19999");
     }
 }

@@ -3,6 +3,7 @@
 //! instead of a failure of the whole call.
 
 use std::any::Any;
+use std::collections::HashSet;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::time::Duration;
 
@@ -93,19 +94,20 @@ fn panic_message(panic: &(dyn Any + Send)) -> String {
 
 /// Give every call of one assistant turn a distinct id: tool results are matched to calls by
 /// id, and some servers repeat ids (or send none, which the wire reader numbers per turn).
+/// The ids seen are kept in a set, so a turn of `n` calls costs `O(n)` whatever ids it repeats.
 pub(crate) fn make_ids_unique(calls: &mut [ToolCall]) {
-    for i in 1..calls.len() {
-        let (before, rest) = calls.split_at_mut(i);
-        let call = &mut rest[0];
-        if call.id.is_empty() || before.iter().any(|c| c.id == call.id) {
+    let mut taken: HashSet<String> = HashSet::with_capacity(calls.len());
+    for (i, call) in calls.iter_mut().enumerate() {
+        if call.id.is_empty() || taken.contains(&call.id) {
             let base = if call.id.is_empty() { "call" } else { &call.id };
-            call.id = format!("{base}_{i}");
+            let mut id = format!("{base}_{i}");
+            // `x_2` may itself be an id the model sent: suffix again until the id is new.
+            while taken.contains(&id) {
+                id.push_str(&format!("_{i}"));
+            }
+            call.id = id;
         }
-    }
-    if let Some(first) = calls.first_mut()
-        && first.id.is_empty()
-    {
-        first.id = "call_0".to_owned();
+        taken.insert(call.id.clone());
     }
 }
 
@@ -124,6 +126,26 @@ mod tests {
         make_ids_unique(&mut calls);
         let ids: Vec<_> = calls.iter().map(|c| c.id.as_str()).collect();
         assert_eq!(ids, ["call_0", "x", "x_2", "call_3"]);
+    }
+
+    #[test]
+    fn ids_stay_distinct_when_a_model_sends_the_renamed_one_too() {
+        let mut calls = vec![
+            ToolCall::new("x", "a", "{}"),
+            ToolCall::new("x_2", "b", "{}"),
+            ToolCall::new("x", "c", "{}"),
+            ToolCall::new("x_2", "d", "{}"),
+        ];
+        make_ids_unique(&mut calls);
+        let ids: Vec<_> = calls.iter().map(|c| c.id.as_str()).collect();
+        assert_eq!(ids, ["x", "x_2", "x_2_2", "x_2_3"]);
+
+        let mut many: Vec<ToolCall> = (0..50_000)
+            .map(|_| ToolCall::new("same", "t", "{}"))
+            .collect();
+        make_ids_unique(&mut many);
+        let distinct: HashSet<&str> = many.iter().map(|c| c.id.as_str()).collect();
+        assert_eq!(distinct.len(), many.len());
     }
 
     #[test]

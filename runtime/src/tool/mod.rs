@@ -36,11 +36,17 @@ pub use result::{
     IntoToolOutput, ResultOutput, ToolFailure, ToolFuture, ToolParam, ToolReceiver, ValueOutput,
     assert_tool_param, tool_future, tool_ready, tool_receiver,
 };
-pub(crate) use step::{calls_of, calls_text, calls_to_run, reask_calls, take_calls, tool_round};
+pub(crate) use step::{
+    calls_of, calls_text, calls_to_run, check_call_count, reask_calls, take_calls, tool_round,
+};
 pub(crate) use toolbox::ToolBox;
 
 /// How many rounds of tool calls a call runs, unless told otherwise.
 pub const DEFAULT_MAX_STEPS: u32 = 10;
+
+/// How many tool calls one model turn may ask for, unless told otherwise
+/// ([`ClientBuilder::max_tool_calls`](crate::ClientBuilder::max_tool_calls)).
+pub const DEFAULT_MAX_TOOL_CALLS: u32 = 128;
 
 /// What a tool runs: decoded arguments in, the result (or why it failed) out.
 type Runner = dyn Fn(ToolArgs) -> ToolFuture + Send + Sync;

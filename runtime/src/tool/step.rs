@@ -31,6 +31,18 @@ pub(crate) fn tool_round(mut turn: Message, mode: Option<Mode>) -> Option<Messag
     Some(turn)
 }
 
+/// Refuses a turn asking for more than `limit` tool calls: each call runs a tool (or is handed
+/// over), so a model or server must not decide how many run at once.
+pub(crate) fn check_call_count(calls: usize, limit: u32) -> Result<(), String> {
+    if calls <= usize::try_from(limit).unwrap_or(usize::MAX) {
+        return Ok(());
+    }
+    Err(format!(
+        "the model asked for {calls} tool calls in one turn, more than the limit of {limit}; \
+         raise it with `Client::builder().max_tool_calls(n)` if that many are expected"
+    ))
+}
+
 /// Manual mode: the turn's calls, arguments read leniently against each tool's schema, as a
 /// `T`; an `Err` names what the model must correct.
 pub(crate) fn take_calls<T: Output>(

@@ -4,3 +4,4 @@
 pub(crate) mod mode;
 pub(crate) mod openai;
 pub mod sse;
+pub(crate) mod surrogates;

@@ -402,6 +402,9 @@ pub(crate) struct WireFunction {
 impl ChatResponse {
     /// Parse a non-streamed body. Blank lines before the JSON (DeepSeek) are tolerated.
     pub(crate) fn parse(body: &[u8]) -> Result<Self, String> {
+        if let Ok(text) = std::str::from_utf8(body) {
+            return Self::parse_text(text);
+        }
         let body = json_start(body)?;
         serde_json::from_slice(body).map_err(not_a_completion)
     }
@@ -410,7 +413,7 @@ impl ChatResponse {
     /// validating every string again.
     pub(crate) fn parse_text(body: &str) -> Result<Self, String> {
         let start = body.len() - json_start(body.as_bytes())?.len();
-        serde_json::from_str(&body[start..]).map_err(not_a_completion)
+        super::surrogates::from_json(&body[start..]).map_err(not_a_completion)
     }
 
     /// Parse a whole body that the caller also keeps as text (`Response::raw`, error
