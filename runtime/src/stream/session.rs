@@ -15,9 +15,9 @@ use bytes::Bytes;
 use crate::error::{ApiError, Error, ProviderError, Result, excerpt};
 use crate::response::{FinishReason, Response, Usage};
 use crate::structured::Mode;
-use crate::transport::MAX_BODY_BYTES;
-use crate::wire::openai::{ChatChunk, ChatResponse, ChunkChoice};
-use crate::wire::sse::{SseDecoder, SseEvent, SseItem};
+use crate::transport::{DEFAULT_MAX_BODY_BYTES, body_too_large};
+use crate::wire::openai::{ChatChunk, ChatResponse, ChunkChoice, Delta, WireFunction};
+use crate::wire::sse::{DEFAULT_MAX_EVENT_BYTES, SseDecoder, SseEvent, SseItem};
 
 use super::deadline::{Deadlines, Limits};
 use super::open::{ByteStream, Prepared, Started};
@@ -87,6 +87,12 @@ pub(crate) struct Session {
     pub(crate) assembled: Assembled,
     raw: Vec<u8>,
     raw_dropped: usize,
+    /// The client's `max_body_bytes`: the most of the raw body kept, of a body sent whole, and
+    /// of the answer's text assembled (content, reasoning, refusal, tool calls), so that a
+    /// stream holds no more than an awaited answer would, whatever the server sends.
+    max_body_bytes: usize,
+    /// The bytes of answer text assembled so far (measured against `max_body_bytes`).
+    answer_bytes: usize,
     pub(crate) function: &'static str,
     pub(crate) mode: Option<Mode>,
     requests: u32,
@@ -108,9 +114,10 @@ impl std::fmt::Debug for Session {
 impl Session {
     /// A session for a prepared call; nothing is sent until the first poll.
     pub(crate) fn new(prepared: Result<Prepared>) -> Self {
-        let (state, limits, function, mode, prompt) = match prepared {
+        let (state, limits, function, mode, prompt, max_body_bytes) = match prepared {
             Ok(p) => {
                 let prompt = p.messages.clone();
+                let max_body_bytes = p.client.max_body_bytes();
                 let limits = Limits {
                     total: p.timeout,
                     first_byte: p.client.first_byte_timeout(),
@@ -118,7 +125,8 @@ impl Session {
                 };
                 let (function, mode) = (p.function, p.mode);
                 let opening: Opening = Box::pin(super::open::start(p));
-                (State::Opening(opening), limits, function, mode, prompt)
+                let opening = State::Opening(opening);
+                (opening, limits, function, mode, prompt, max_body_bytes)
             }
             Err(e) => {
                 let limits = Limits {
@@ -126,18 +134,22 @@ impl Session {
                     first_byte: None,
                     idle: None,
                 };
-                (State::Failed(e), limits, "", None, Vec::new())
+                let failed = State::Failed(e);
+                (failed, limits, "", None, Vec::new(), DEFAULT_MAX_BODY_BYTES)
             }
         };
         Self {
             state,
             deadlines: Deadlines::new(limits),
-            decoder: SseDecoder::new(),
+            // No event may be larger than the whole body may be.
+            decoder: SseDecoder::with_max_event_bytes(max_body_bytes.min(DEFAULT_MAX_EVENT_BYTES)),
             framing: Framing::Unknown,
             pending: VecDeque::new(),
             assembled: Assembled::default(),
             raw: Vec::new(),
             raw_dropped: 0,
+            max_body_bytes,
+            answer_bytes: 0,
             function,
             mode,
             requests: 0,
@@ -204,16 +216,10 @@ impl Session {
         match &mut self.framing {
             Framing::Sse => self.decode_sse(&chunk),
             Framing::Whole(body) => {
-                body.extend_from_slice(&chunk);
-                if body.len() > MAX_BODY_BYTES {
-                    return Err(Error::Protocol {
-                        reason: format!(
-                            "the response body exceeds {} MiB; the server is misbehaving",
-                            MAX_BODY_BYTES / (1024 * 1024)
-                        ),
-                        raw: excerpt(&String::from_utf8_lossy(&self.raw)),
-                    });
+                if body.len() + chunk.len() > self.max_body_bytes {
+                    return Err(body_too_large(self.max_body_bytes, body));
                 }
+                body.extend_from_slice(&chunk);
                 Ok(())
             }
             Framing::Unknown => {
@@ -228,6 +234,9 @@ impl Session {
                         Ok(())
                     }
                     Some(b'{' | b'[' | b'<') => {
+                        if chunk.len() > self.max_body_bytes {
+                            return Err(body_too_large(self.max_body_bytes, &chunk));
+                        }
                         self.framing = Framing::Whole(chunk.to_vec());
                         Ok(())
                     }
@@ -241,16 +250,17 @@ impl Session {
     }
 
     fn keep_raw(&mut self, chunk: &[u8]) {
-        let room = MAX_BODY_BYTES.saturating_sub(self.raw.len());
+        let room = self.max_body_bytes.saturating_sub(self.raw.len());
         let kept = chunk.len().min(room);
         self.raw.extend_from_slice(&chunk[..kept]);
         self.raw_dropped += chunk.len() - kept;
     }
 
     fn decode_sse(&mut self, chunk: &[u8]) -> Result<()> {
-        // Decoding the whole chunk queues its items in the decoder; they are taken one by one.
-        let _ = self.decoder.feed(chunk);
-        while let Some(item) = self.decoder.next_item() {
+        // Each event is handled before the next is decoded: a chunk of many events never
+        // becomes many events in memory.
+        let mut input = chunk;
+        while let Some(item) = self.decoder.next_from(&mut input) {
             match item {
                 Ok(SseItem::Event(event)) => self.event(&event)?,
                 Ok(SseItem::Done) => {
@@ -321,12 +331,16 @@ impl Session {
         for choice in chunk.choices {
             self.choice(choice);
         }
+        if self.answer_bytes > self.max_body_bytes {
+            return Err(body_too_large(self.max_body_bytes, &self.raw));
+        }
         Ok(())
     }
 
     fn choice(&mut self, choice: ChunkChoice) {
         let a = &mut self.assembled;
         let delta = choice.delta;
+        self.answer_bytes = self.answer_bytes.saturating_add(delta_bytes(&delta));
         if let Some(reasoning) = delta.reasoning_text() {
             a.reasoning.push_str(reasoning);
             self.pending
@@ -479,4 +493,21 @@ impl Session {
         ));
         transcript
     }
+}
+
+/// The bytes of text one delta adds to the answer (names counted each time they are sent: an
+/// overestimate by a few bytes for servers that repeat them).
+fn delta_bytes(delta: &Delta) -> usize {
+    let text = |t: &Option<String>| t.as_deref().map_or(0, str::len);
+    let function = |f: &WireFunction| text(&f.name) + text(&f.arguments);
+    text(&delta.content)
+        + text(&delta.refusal)
+        + text(&delta.reasoning_content)
+        + text(&delta.reasoning)
+        + delta
+            .tool_calls
+            .iter()
+            .map(|call| text(&call.id) + function(&call.function))
+            .sum::<usize>()
+        + delta.function_call.as_ref().map_or(0, function)
 }
