@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 use std::fmt;
-use std::sync::{Arc, Mutex, PoisonError, RwLock};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError, RwLock};
 use std::time::Duration;
 
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
@@ -34,6 +34,9 @@ struct Inner {
     http: reqwest::Client,
     base_url: String,
     endpoint: String,
+    /// `endpoint` as errors, logs and `Debug` show it: without credentials (see
+    /// [`crate::redact::shown_url`]).
+    shown_endpoint: String,
     /// `endpoint` parsed once, so that requests do not parse it again (`None` if it does not
     /// parse: sending then reports the error).
     endpoint_url: Option<reqwest::Url>,
@@ -65,15 +68,20 @@ struct Inner {
     trace_content: bool,
     /// How media arguments are sent (unset fields: per model family).
     media_policy: MediaPolicy,
-    /// Downloads media URLs: a pool of its own, without the extra headers (they may carry
-    /// credentials) and with reqwest's ordinary redirect policy (media URLs often redirect).
+    /// Downloads media URLs from public addresses only: a pool of its own, without the extra
+    /// headers (they may carry credentials), following redirects (media URLs often redirect
+    /// to a CDN) that stay on public addresses (see `media::address`).
     downloader: reqwest::Client,
+    /// Downloads media URLs wherever they are, for policies that allow private addresses;
+    /// built when first needed.
+    private_downloader: OnceLock<reqwest::Client>,
+    connect_timeout_for_downloads: Duration,
 }
 
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Client")
-            .field("endpoint", &self.inner.endpoint)
+            .field("endpoint", &self.inner.shown_endpoint)
             .field(
                 "api_key",
                 &self.inner.api_key.as_ref().map(|_| "[redacted]"),
@@ -105,6 +113,12 @@ impl Client {
         &self.inner.endpoint
     }
 
+    /// [`endpoint`](Self::endpoint) as errors and logs show it: any user name, password or
+    /// signature it holds replaced.
+    pub(crate) fn shown_endpoint(&self) -> &str {
+        &self.inner.shown_endpoint
+    }
+
     /// The normalised base URL (`…/v1`).
     pub fn base_url(&self) -> &str {
         &self.inner.base_url
@@ -123,8 +137,17 @@ impl Client {
         self.inner.media_policy
     }
 
-    pub(crate) fn downloader(&self) -> &reqwest::Client {
-        &self.inner.downloader
+    /// The pool that downloads media, for a policy that does or does not `allow_private`
+    /// addresses.
+    pub(crate) fn downloader(&self, allow_private: bool) -> Result<&reqwest::Client> {
+        if !allow_private {
+            return Ok(&self.inner.downloader);
+        }
+        if let Some(http) = self.inner.private_downloader.get() {
+            return Ok(http);
+        }
+        let http = downloader(self.inner.connect_timeout_for_downloads, true)?;
+        Ok(self.inner.private_downloader.get_or_init(|| http))
     }
 
     pub(crate) fn backend(&self) -> Option<&SharedBackend> {
@@ -495,6 +518,13 @@ impl ClientBuilder {
         self
     }
 
+    /// Whether media downloads may reach loopback, private, link-local and other non-public
+    /// addresses (default off): see [`MediaPolicy::allow_private_addresses`].
+    pub fn allow_private_media_addresses(mut self, allow: bool) -> Self {
+        self.media_policy = self.media_policy.allow_private_addresses(allow);
+        self
+    }
+
     /// Build the client.
     ///
     /// What the builder was not given comes from the environment, as the precedence
@@ -542,13 +572,7 @@ impl ClientBuilder {
             .retry(reqwest::retry::never().max_retries_per_request(0))
             .build()
             .map_err(|e| Error::Config(format!("the HTTP client could not be built: {e}")))?;
-        // Media downloads get their own pool: no extra headers (they may carry credentials
-        // that must not reach media hosts), and reqwest's ordinary redirect policy, since media
-        // URLs often redirect to a CDN while API requests refuse to leave their origin.
-        let downloader = reqwest::Client::builder()
-            .connect_timeout(connect_timeout)
-            .build()
-            .map_err(|e| Error::Config(format!("the HTTP client could not be built: {e}")))?;
+        let downloader = downloader(connect_timeout, false)?;
         let api_key = self
             .api_key
             .map(|key| SecretString::from(key.expose_secret().trim()))
@@ -559,6 +583,7 @@ impl ClientBuilder {
                 http,
                 base_url,
                 endpoint_url: reqwest::Url::parse(&endpoint).ok(),
+                shown_endpoint: crate::redact::shown_url(&endpoint),
                 endpoint,
                 api_key,
                 auth,
@@ -585,6 +610,8 @@ impl ClientBuilder {
                 trace_content: self.trace_content,
                 media_policy: self.media_policy,
                 downloader,
+                private_downloader: OnceLock::new(),
+                connect_timeout_for_downloads: connect_timeout,
             }),
             overrides: None,
         })
@@ -596,6 +623,24 @@ impl ClientBuilder {
         self.backend = Some(backend);
         self
     }
+}
+
+/// A pool for media downloads: no extra headers (they may carry credentials that must not
+/// reach media hosts), and redirects followed, since media URLs often redirect to a CDN while
+/// API requests refuse every redirect. Unless `allow_private`, only public addresses are
+/// reached, however a name resolves and wherever a redirect points.
+fn downloader(connect_timeout: Duration, allow_private: bool) -> Result<reqwest::Client> {
+    let builder = reqwest::Client::builder()
+        .connect_timeout(connect_timeout)
+        .redirect(crate::media::address::redirect_policy(allow_private));
+    let builder = if allow_private {
+        builder
+    } else {
+        builder.dns_resolver(crate::media::address::PublicOnly)
+    };
+    builder
+        .build()
+        .map_err(|e| Error::Config(format!("the HTTP client could not be built: {e}")))
 }
 
 /// Warn when prompts and the API key would cross a network unencrypted: plain `http` to a host

@@ -514,11 +514,11 @@ fn transport_error(client: &Client, e: &reqwest::Error) -> Error {
         // A refused redirect or an unusable request: retrying cannot help, the settings can.
         return Error::Config(format!(
             "the request to {} could not be completed{causes}",
-            client.endpoint()
+            client.shown_endpoint()
         ));
     }
     Error::Transport {
-        url: client.endpoint().to_owned(),
+        url: client.shown_endpoint().to_owned(),
         message: describe(e) + &causes,
     }
 }

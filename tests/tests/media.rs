@@ -238,7 +238,11 @@ const POLICIES: [Policy; 5] = [
 
 impl Policy {
     fn client(self, chat: &MockServer) -> Client {
-        let builder = Client::builder().base_url(chat.url()).api_key("sk-test");
+        // The media server runs on this machine, where downloads go only when allowed.
+        let builder = Client::builder()
+            .base_url(chat.url())
+            .api_key("sk-test")
+            .allow_private_media_addresses(true);
         match self {
             Self::AggregatorDownloadAll => builder.media_policy(
                 MediaPolicy::new()
@@ -247,7 +251,7 @@ impl Policy {
             ),
             Self::OpenAiDownloadAll => builder
                 .download_media(true)
-                .media_policy(MediaPolicy::new().urls(UrlHandling::DownloadAll)),
+                .media_policy(MediaPolicy::new().urls(UrlHandling::DownloadAll).allow_private_addresses(true)),
             _ => builder,
         }
         .build()
@@ -474,7 +478,7 @@ async fn re_asks_reuse_the_media_resolved_once() {
     let value = caption(Image::url(files.url(Medium::Image)))
         .client(&chat.client())
         .download_media(true)
-        .media_policy(MediaPolicy::new().urls(UrlHandling::DownloadAll))
+        .media_policy(MediaPolicy::new().urls(UrlHandling::DownloadAll).allow_private_addresses(true))
         .await
         .unwrap();
     assert_eq!(
@@ -546,7 +550,7 @@ async fn downloaded_audio_uri(url: String) -> String {
     look_audio(Audio::url(url))
         .client(&chat.client())
         .model("gemini-2.0-flash")
-        .media_policy(MediaPolicy::new().urls(UrlHandling::DownloadAll))
+        .media_policy(MediaPolicy::new().urls(UrlHandling::DownloadAll).allow_private_addresses(true))
         .await
         .unwrap();
     chat.bodies()[0]["messages"][0]["content"][1]["image_url"]["url"]
@@ -737,7 +741,7 @@ async fn content_that_is_not_what_it_was_declared_as_is_refused() {
     let e = media_error(
         look_image(Image::url(files.url_of("/login")))
             .client(&client)
-            .media_policy(MediaPolicy::new().urls(UrlHandling::DownloadAll))
+            .media_policy(MediaPolicy::new().urls(UrlHandling::DownloadAll).allow_private_addresses(true))
             .await,
     );
     assert!(e.to_string().contains("`text/html`, not an image"), "{e}");
@@ -781,10 +785,69 @@ async fn media_outside_the_user_message_is_refused() {
     assert!(chat.requests().is_empty());
 }
 
+/// A client of `chat` whose media downloads may reach this machine, where the tests' media
+/// servers run (downloads refuse loopback unless allowed).
+fn downloading_client(chat: &MockServer) -> Client {
+    Client::builder()
+        .base_url(chat.url())
+        .api_key("sk-test-key")
+        .model("mock-model")
+        .max_attempts(1)
+        .allow_private_media_addresses(true)
+        .build()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn downloads_refuse_this_machine_and_its_networks_unless_allowed() {
+    let chat = MockServer::with([Reply::content("ok")]).await;
+    let files = MockServer::start().await;
+    files.route(
+        "/admin/keys.png",
+        Reply::file("image/png", Medium::Image.bytes()),
+    );
+    let port = files.addr().port();
+    let download_all = MediaPolicy::new().urls(UrlHandling::DownloadAll);
+    for url in [
+        files.url_of("/admin/keys.png"),
+        format!("http://localhost:{port}/admin/keys.png"),
+        format!("http://[::ffff:127.0.0.1]:{port}/admin/keys.png"),
+        "http://169.254.169.254/latest/meta-data/".to_owned(),
+        "http://10.0.0.1/internal.png".to_owned(),
+    ] {
+        let e = media_error(
+            look_image(Image::url(url.clone()))
+                .client(&chat.client())
+                .media_policy(download_all)
+                .await,
+        );
+        let shown = e.to_string();
+        assert!(matches!(e, MediaError::Download { .. }), "{e:?}");
+        assert!(shown.contains(" address, and media downloads go to public addresses only"), "{shown}");
+        assert!(shown.contains("allow_private_addresses(true)"), "{shown}");
+    }
+    assert!(files.requests().is_empty(), "nothing was fetched");
+    assert!(chat.requests().is_empty(), "nothing was sent");
+
+    // Allowed per call or per client, the same download goes through.
+    look_image(Image::url(files.url_of("/admin/keys.png")))
+        .client(&chat.client())
+        .media_policy(download_all.allow_private_addresses(true))
+        .await
+        .unwrap();
+    chat.push(Reply::content("ok"));
+    look_image(Image::url(format!("http://localhost:{port}/admin/keys.png")))
+        .client(&downloading_client(&chat))
+        .media_policy(download_all)
+        .await
+        .unwrap();
+    assert_eq!(files.requests().len(), 2);
+}
+
 #[tokio::test]
 async fn downloads_are_bounded_in_size_and_time_and_report_http_errors() {
     let chat = MockServer::start().await;
-    let client = chat.client();
+    let client = downloading_client(&chat);
     let files = MockServer::start().await;
     files.route("/big.pdf", Reply::file("application/pdf", vec![b'%'; 4096]));
     files.route(
@@ -835,7 +898,7 @@ async fn downloads_are_bounded_in_size_and_time_and_report_http_errors() {
     let e = media_error(
         look_image(Image::url(files.url_of("/missing.png")))
             .client(&client)
-            .media_policy(MediaPolicy::new().urls(UrlHandling::DownloadAll))
+            .media_policy(MediaPolicy::new().urls(UrlHandling::DownloadAll).allow_private_addresses(true))
             .await,
     );
     assert!(

@@ -119,7 +119,7 @@ pub(crate) async fn start(p: Prepared) -> Result<Started> {
         if include_usage && rejects_stream_options(opened.status, &text) {
             tracing::debug!(
                 function = p.function,
-                endpoint = p.client.endpoint(),
+                endpoint = p.client.shown_endpoint(),
                 "the server rejected stream_options; asking again without it"
             );
             remember_stream_options_rejected(p.client.endpoint());
