@@ -785,6 +785,62 @@ async fn media_outside_the_user_message_is_refused() {
     assert!(chat.requests().is_empty());
 }
 
+#[prompt("Count the cats in {m}")]
+async fn count_cats(m: Image) -> Result<u32>;
+
+/// The image data: URI of the first message of a chat-completion request body.
+fn sent_image(body: &Value) -> String {
+    body["messages"][0]["content"][1]["image_url"]["url"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn a_local_file_is_read_once_and_bounded_by_its_size() {
+    let dir = std::env::temp_dir().join(format!("promptfn-media-once-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (cat, other, link) = (dir.join("cat.png"), dir.join("other.png"), dir.join("link.png"));
+    std::fs::write(&cat, Medium::Image.bytes()).unwrap();
+    let mut different = Medium::Image.bytes();
+    different.extend([7u8; 64]);
+    std::fs::write(&other, &different).unwrap();
+    let _ = std::fs::remove_file(&link);
+    std::os::unix::fs::symlink(&cat, &link).unwrap();
+
+    // The link is pointed elsewhere while the first answer (not a number) is on its way, so
+    // the re-ask would send other content if the file were read again.
+    let swap = (link.clone(), other.clone());
+    let chat = promptfn_tests::fault::FaultServer::start(move |index, _| {
+        if index == 0 {
+            let _ = std::fs::remove_file(&swap.0);
+            std::os::unix::fs::symlink(&swap.1, &swap.0).unwrap();
+            promptfn_tests::fault::Fault::Answer("many".into())
+        } else {
+            promptfn_tests::fault::Fault::Answer("3".into())
+        }
+    })
+    .await;
+    let client = chat.builder().build().unwrap();
+    let cats = count_cats(Image::path(&link)).client(&client).await.unwrap();
+    assert_eq!(cats, 3);
+    let sent: Vec<String> = chat.requests().iter().map(|r| sent_image(&r.json())).collect();
+    assert_eq!(sent.len(), 2);
+    assert!(sent[0].ends_with(&STANDARD.encode(Medium::Image.bytes())), "{}", sent[0]);
+    assert_eq!(sent[1], sent[0], "the re-ask sends what was read the first time");
+
+    // A file that reports no size (as /proc files do) is read up to the download cap, no more.
+    let e = media_error(
+        count_cats(Image::path("/proc/self/status").mime("image/png"))
+            .client(&client)
+            .max_media_download(16)
+            .await,
+    );
+    assert!(e.to_string().contains("reports no size but holds more than 16 bytes"), "{e}");
+    assert_eq!(chat.count(), 2, "nothing more was sent");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 /// A client of `chat` whose media downloads may reach this machine, where the tests' media
 /// servers run (downloads refuse loopback unless allowed).
 fn downloading_client(chat: &MockServer) -> Client {
