@@ -225,8 +225,12 @@ fn shown_parameters(parameters: &str) -> String {
 /// `url` as it may be shown in an error, a log line or a `Debug`: without the user name and
 /// password it may hold, and with the values of signature and token parameters replaced.
 pub(crate) fn shown_url(url: &str) -> String {
-    let (head, fragment) = url.split_once('#').map_or((url, None), |(h, f)| (h, Some(f)));
-    let (head, query) = head.split_once('?').map_or((head, None), |(h, q)| (h, Some(q)));
+    let (head, fragment) = url
+        .split_once('#')
+        .map_or((url, None), |(h, f)| (h, Some(f)));
+    let (head, query) = head
+        .split_once('?')
+        .map_or((head, None), |(h, q)| (h, Some(q)));
     let mut shown = match head.split_once("://") {
         Some((scheme, rest)) => {
             let authority_end = rest.find(['/', '\\']).unwrap_or(rest.len());
@@ -337,7 +341,10 @@ mod tests {
     #[test]
     fn urls_are_shown_without_credentials() {
         for (url, shown) in [
-            ("http://bob:PASSWORD@host:8000/v1", "http://[redacted]@host:8000/v1"),
+            (
+                "http://bob:PASSWORD@host:8000/v1",
+                "http://[redacted]@host:8000/v1",
+            ),
             ("https://tok@host", "https://[redacted]@host"),
             ("https://a:b@c@host/p?q=1", "https://[redacted]@host/p?q=1"),
             (

@@ -641,7 +641,9 @@ async fn a_streamed_answer_is_held_to_max_body_bytes_on_every_path() {
         let piece = "x".repeat(300 * 1024);
         let text = event_stream((0..5).map(|_| content_chunk(&piece)));
         let mut items = vec![content_chunk("[")];
-        items.extend((0..5).map(|i| content_chunk(&format!("{}\"{piece}\"", if i > 0 { "," } else { "" }))));
+        items.extend(
+            (0..5).map(|i| content_chunk(&format!("{}\"{piece}\"", if i > 0 { "," } else { "" }))),
+        );
         items.push(content_chunk("]"));
         let items = event_stream(items);
         let whole = Fault::Status {

@@ -249,9 +249,11 @@ impl Policy {
                     .style(MediaStyle::Aggregator)
                     .urls(UrlHandling::DownloadAll),
             ),
-            Self::OpenAiDownloadAll => builder
-                .download_media(true)
-                .media_policy(MediaPolicy::new().urls(UrlHandling::DownloadAll).allow_private_addresses(true)),
+            Self::OpenAiDownloadAll => builder.download_media(true).media_policy(
+                MediaPolicy::new()
+                    .urls(UrlHandling::DownloadAll)
+                    .allow_private_addresses(true),
+            ),
             _ => builder,
         }
         .build()
@@ -478,7 +480,11 @@ async fn re_asks_reuse_the_media_resolved_once() {
     let value = caption(Image::url(files.url(Medium::Image)))
         .client(&chat.client())
         .download_media(true)
-        .media_policy(MediaPolicy::new().urls(UrlHandling::DownloadAll).allow_private_addresses(true))
+        .media_policy(
+            MediaPolicy::new()
+                .urls(UrlHandling::DownloadAll)
+                .allow_private_addresses(true),
+        )
         .await
         .unwrap();
     assert_eq!(
@@ -550,7 +556,11 @@ async fn downloaded_audio_uri(url: String) -> String {
     look_audio(Audio::url(url))
         .client(&chat.client())
         .model("gemini-2.0-flash")
-        .media_policy(MediaPolicy::new().urls(UrlHandling::DownloadAll).allow_private_addresses(true))
+        .media_policy(
+            MediaPolicy::new()
+                .urls(UrlHandling::DownloadAll)
+                .allow_private_addresses(true),
+        )
         .await
         .unwrap();
     chat.bodies()[0]["messages"][0]["content"][1]["image_url"]["url"]
@@ -741,7 +751,11 @@ async fn content_that_is_not_what_it_was_declared_as_is_refused() {
     let e = media_error(
         look_image(Image::url(files.url_of("/login")))
             .client(&client)
-            .media_policy(MediaPolicy::new().urls(UrlHandling::DownloadAll).allow_private_addresses(true))
+            .media_policy(
+                MediaPolicy::new()
+                    .urls(UrlHandling::DownloadAll)
+                    .allow_private_addresses(true),
+            )
             .await,
     );
     assert!(e.to_string().contains("`text/html`, not an image"), "{e}");
@@ -800,7 +814,11 @@ fn sent_image(body: &Value) -> String {
 async fn a_local_file_is_read_once_and_bounded_by_its_size() {
     let dir = std::env::temp_dir().join(format!("promptfn-media-once-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let (cat, other, link) = (dir.join("cat.png"), dir.join("other.png"), dir.join("link.png"));
+    let (cat, other, link) = (
+        dir.join("cat.png"),
+        dir.join("other.png"),
+        dir.join("link.png"),
+    );
     std::fs::write(&cat, Medium::Image.bytes()).unwrap();
     let mut different = Medium::Image.bytes();
     different.extend([7u8; 64]);
@@ -822,12 +840,26 @@ async fn a_local_file_is_read_once_and_bounded_by_its_size() {
     })
     .await;
     let client = chat.builder().build().unwrap();
-    let cats = count_cats(Image::path(&link)).client(&client).await.unwrap();
+    let cats = count_cats(Image::path(&link))
+        .client(&client)
+        .await
+        .unwrap();
     assert_eq!(cats, 3);
-    let sent: Vec<String> = chat.requests().iter().map(|r| sent_image(&r.json())).collect();
+    let sent: Vec<String> = chat
+        .requests()
+        .iter()
+        .map(|r| sent_image(&r.json()))
+        .collect();
     assert_eq!(sent.len(), 2);
-    assert!(sent[0].ends_with(&STANDARD.encode(Medium::Image.bytes())), "{}", sent[0]);
-    assert_eq!(sent[1], sent[0], "the re-ask sends what was read the first time");
+    assert!(
+        sent[0].ends_with(&STANDARD.encode(Medium::Image.bytes())),
+        "{}",
+        sent[0]
+    );
+    assert_eq!(
+        sent[1], sent[0],
+        "the re-ask sends what was read the first time"
+    );
 
     // A file that reports no size (as /proc files do) is read up to the download cap, no more.
     let e = media_error(
@@ -836,7 +868,11 @@ async fn a_local_file_is_read_once_and_bounded_by_its_size() {
             .max_media_download(16)
             .await,
     );
-    assert!(e.to_string().contains("reports no size but holds more than 16 bytes"), "{e}");
+    assert!(
+        e.to_string()
+            .contains("reports no size but holds more than 16 bytes"),
+        "{e}"
+    );
     assert_eq!(chat.count(), 2, "nothing more was sent");
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -879,7 +915,10 @@ async fn downloads_refuse_this_machine_and_its_networks_unless_allowed() {
         );
         let shown = e.to_string();
         assert!(matches!(e, MediaError::Download { .. }), "{e:?}");
-        assert!(shown.contains(" address, and media downloads go to public addresses only"), "{shown}");
+        assert!(
+            shown.contains(" address, and media downloads go to public addresses only"),
+            "{shown}"
+        );
         assert!(shown.contains("allow_private_addresses(true)"), "{shown}");
     }
     assert!(files.requests().is_empty(), "nothing was fetched");
@@ -892,11 +931,13 @@ async fn downloads_refuse_this_machine_and_its_networks_unless_allowed() {
         .await
         .unwrap();
     chat.push(Reply::content("ok"));
-    look_image(Image::url(format!("http://localhost:{port}/admin/keys.png")))
-        .client(&downloading_client(&chat))
-        .media_policy(download_all)
-        .await
-        .unwrap();
+    look_image(Image::url(format!(
+        "http://localhost:{port}/admin/keys.png"
+    )))
+    .client(&downloading_client(&chat))
+    .media_policy(download_all)
+    .await
+    .unwrap();
     assert_eq!(files.requests().len(), 2);
 }
 
@@ -954,7 +995,11 @@ async fn downloads_are_bounded_in_size_and_time_and_report_http_errors() {
     let e = media_error(
         look_image(Image::url(files.url_of("/missing.png")))
             .client(&client)
-            .media_policy(MediaPolicy::new().urls(UrlHandling::DownloadAll).allow_private_addresses(true))
+            .media_policy(
+                MediaPolicy::new()
+                    .urls(UrlHandling::DownloadAll)
+                    .allow_private_addresses(true),
+            )
             .await,
     );
     assert!(

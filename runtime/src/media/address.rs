@@ -48,8 +48,7 @@ fn non_public_v4(ip: Ipv4Addr) -> Option<&'static str> {
         Some("unspecified or reserved")
     } else if ip.is_multicast() {
         Some("multicast")
-    } else if (a, b, c) == (192, 0, 0) || ip.is_documentation() || (a == 198 && (b & 0xfe) == 18)
-    {
+    } else if (a, b, c) == (192, 0, 0) || ip.is_documentation() || (a == 198 && (b & 0xfe) == 18) {
         Some("special-purpose")
     } else {
         None
@@ -157,9 +156,7 @@ impl Resolve for PublicOnly {
     fn resolve(&self, name: Name) -> Resolving {
         let host = name.as_str().to_owned();
         Box::pin(async move {
-            let addresses: Vec<_> = tokio::net::lookup_host((host.as_str(), 0))
-                .await?
-                .collect();
+            let addresses: Vec<_> = tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
             // Any non-public address refuses the name: connecting tries them in turn.
             if let Some((ip, kind)) = addresses
                 .iter()
@@ -230,7 +227,12 @@ mod tests {
             let parsed: IpAddr = ip.parse().unwrap();
             assert!(non_public(parsed).is_some(), "{ip}");
         }
-        for ip in ["8.8.8.8", "1.1.1.1", "2606:4700:4700::1111", "2002:0808:0808::"] {
+        for ip in [
+            "8.8.8.8",
+            "1.1.1.1",
+            "2606:4700:4700::1111",
+            "2002:0808:0808::",
+        ] {
             let parsed: IpAddr = ip.parse().unwrap();
             assert_eq!(non_public(parsed), None, "{ip}");
         }
@@ -240,8 +242,14 @@ mod tests {
     fn urls_naming_internal_addresses_or_other_schemes_are_refused_unless_allowed() {
         let url = |u: &str| reqwest::Url::parse(u).unwrap();
         let refused = refusal(&url("http://127.0.0.1:8080/admin"), false).unwrap();
-        assert!(refused.contains("127.0.0.1 is a loopback address"), "{refused}");
-        assert!(refused.contains("allow_private_addresses(true)"), "{refused}");
+        assert!(
+            refused.contains("127.0.0.1 is a loopback address"),
+            "{refused}"
+        );
+        assert!(
+            refused.contains("allow_private_addresses(true)"),
+            "{refused}"
+        );
         assert!(refusal(&url("http://[::1]/x"), false).is_some());
         assert!(refusal(&url("http://[::ffff:a9fe:a9fe]/x"), false).is_some());
         assert!(refusal(&url("http://127.0.0.1/x"), true).is_none());
@@ -253,7 +261,10 @@ mod tests {
     fn redirects_are_checked_like_the_first_url() {
         let url = |u: &str| reqwest::Url::parse(u).unwrap();
         let to_loopback = redirect_refusal(&url("http://127.0.0.1:9/admin"), 1, false).unwrap();
-        assert!(to_loopback.starts_with("it was redirected: 127.0.0.1 is a loopback"), "{to_loopback}");
+        assert!(
+            to_loopback.starts_with("it was redirected: 127.0.0.1 is a loopback"),
+            "{to_loopback}"
+        );
         assert!(redirect_refusal(&url("http://[fd00:ec2::254]/"), 1, false).is_some());
         assert!(redirect_refusal(&url("http://127.0.0.1:9/admin"), 1, true).is_none());
         assert!(redirect_refusal(&url("https://cdn.example/i.png"), 1, false).is_none());

@@ -210,9 +210,18 @@ mod tests {
         );
         assert!(!settled.allow_private_addresses, "refused unless asked");
         let open = MediaPolicy::new().allow_private_addresses(true);
-        assert!(call.over(open).settle(Family::Other).allow_private_addresses);
+        assert!(
+            call.over(open)
+                .settle(Family::Other)
+                .allow_private_addresses
+        );
         let closed = MediaPolicy::new().allow_private_addresses(false);
-        assert!(!closed.over(open).settle(Family::Other).allow_private_addresses);
+        assert!(
+            !closed
+                .over(open)
+                .settle(Family::Other)
+                .allow_private_addresses
+        );
     }
 
     #[test]

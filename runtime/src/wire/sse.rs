@@ -611,7 +611,9 @@ impl SseDecoder {
     #[cfg(test)]
     fn held_bytes(&self) -> usize {
         let item = |item: &Result<SseItem, SseError>| match item {
-            Ok(SseItem::Event(e)) => e.data.capacity() + e.event.as_ref().map_or(0, String::capacity),
+            Ok(SseItem::Event(e)) => {
+                e.data.capacity() + e.event.as_ref().map_or(0, String::capacity)
+            }
             _ => 0,
         };
         self.data.capacity()
