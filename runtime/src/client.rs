@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 use std::fmt;
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError, RwLock};
 use std::time::Duration;
 
@@ -10,7 +11,7 @@ use secrecy::{ExposeSecret, SecretString};
 
 use crate::error::{Error, Result};
 use crate::limit::Limits;
-use crate::media::MediaPolicy;
+use crate::media::{MediaPolicy, MediaStyle};
 use crate::retry::RetryPolicy;
 use crate::structured::Mode;
 use crate::transport::{DEFAULT_MAX_BODY_BYTES, SharedBackend, TransportOverrides};
@@ -68,6 +69,8 @@ struct Inner {
     trace_content: bool,
     /// How media arguments are sent (unset fields: per model family).
     media_policy: MediaPolicy,
+    /// The media style a profile found for each model (below `media_policy`, above the family).
+    profiled_media_styles: HashMap<String, MediaStyle>,
     /// Downloads media URLs from public addresses only: a pool of its own, without the extra
     /// headers (they may carry credentials), following redirects (media URLs often redirect
     /// to a CDN) that stay on public addresses (see `media::address`).
@@ -102,8 +105,9 @@ impl Client {
     }
 
     /// A client configured from the environment: `OPENAI_BASE_URL` (default
-    /// [`DEFAULT_BASE_URL`]), `OPENAI_API_KEY` (optional: local servers need none) and
-    /// `PROMPTFN_MODEL` (the default model).
+    /// [`DEFAULT_BASE_URL`]), `OPENAI_API_KEY` (optional: local servers need none),
+    /// `PROMPTFN_MODEL` (the default model) and `PROMPTFN_PROFILE` (a
+    /// [profile](ClientBuilder::profile)).
     pub fn from_env() -> Result<Self> {
         Self::builder().from_env().build()
     }
@@ -133,8 +137,15 @@ impl Client {
         &self.inner.http
     }
 
-    pub(crate) fn media_policy(&self) -> MediaPolicy {
-        self.inner.media_policy
+    /// How media is sent to `model`: the client's policy, then the profile's style for it.
+    pub(crate) fn media_policy(&self, model: &str) -> MediaPolicy {
+        match self.inner.profiled_media_styles.get(model) {
+            Some(style) => self
+                .inner
+                .media_policy
+                .over(MediaPolicy::new().style(*style)),
+            None => self.inner.media_policy,
+        }
     }
 
     /// The pool that downloads media, for a policy that does or does not `allow_private`
@@ -311,6 +322,7 @@ pub struct ClientBuilder {
     trace_content: bool,
     media_policy: MediaPolicy,
     max_steps: Option<u32>,
+    profile: Option<PathBuf>,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -335,8 +347,9 @@ pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(300);
 
 impl ClientBuilder {
-    /// Fill everything not yet set from `OPENAI_BASE_URL`, `OPENAI_API_KEY` and `PROMPTFN_MODEL`,
-    /// the key included even when [`base_url`](Self::base_url) named another server.
+    /// Fill everything not yet set from `OPENAI_BASE_URL`, `OPENAI_API_KEY`, `PROMPTFN_MODEL` and
+    /// `PROMPTFN_PROFILE`, the key included even when [`base_url`](Self::base_url) named another
+    /// server.
     ///
     /// Without it, [`build`](Self::build) still falls back to the environment, except for the
     /// key of a server named by [`base_url`](Self::base_url) (see there).
@@ -358,6 +371,10 @@ impl ClientBuilder {
         }
         if self.model.is_none() {
             self.model = var(MODEL_ENV);
+        }
+        // Like the key, the environment's profile describes the environment's server.
+        if self.profile.is_none() && key_wanted {
+            self.profile = var(PROFILE_ENV).map(PathBuf::from);
         }
         self
     }
@@ -525,6 +542,18 @@ impl ClientBuilder {
         self
     }
 
+    /// Start each model from what `promptfn doctor --profile-out FILE` found the endpoint to
+    /// support: its structured-output mode (the ladder still steps down if the endpoint has
+    /// changed since) and its media style (below a [`media_policy`](Self::media_policy) set
+    /// here). The file is read by [`build`](Self::build); a missing or malformed one is an
+    /// [`Error::Config`]. Without it, `PROMPTFN_PROFILE` names one, under the same rule as
+    /// `OPENAI_API_KEY`: for the environment's server, or whenever [`from_env`](Self::from_env)
+    /// is called.
+    pub fn profile(mut self, path: impl Into<PathBuf>) -> Self {
+        self.profile = Some(path.into());
+        self
+    }
+
     /// Build the client.
     ///
     /// What the builder was not given comes from the environment, as the precedence
@@ -535,7 +564,8 @@ impl ClientBuilder {
     ///
     /// # Errors
     ///
-    /// [`Error::Config`] for a malformed base URL, header or API key.
+    /// [`Error::Config`] for a malformed base URL, header or API key, or a
+    /// [profile](Self::profile) that cannot be read.
     pub fn build(self) -> Result<Client> {
         let this = if self.backend.is_some() {
             self
@@ -547,6 +577,11 @@ impl ClientBuilder {
 
     fn build_as_given(self) -> Result<Client> {
         let base_url = normalize_base_url(self.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL))?;
+        let profile = match &self.profile {
+            Some(path) => crate::profile::load(path)?,
+            None => crate::profile::Profile::default(),
+        };
+        warn_if_profiled_elsewhere(&profile, &base_url);
         let endpoint = format!("{base_url}/chat/completions");
         let mut headers = HeaderMap::new();
         for (name, value) in &self.headers {
@@ -601,7 +636,8 @@ impl ClientBuilder {
                 }),
                 max_steps: self.max_steps.unwrap_or(crate::tool::DEFAULT_MAX_STEPS),
                 backend: self.backend,
-                learned_modes: Mutex::new(HashMap::new()),
+                // The profile's modes are where each model starts; a rejection still steps down.
+                learned_modes: Mutex::new(profile.modes),
                 connect_timeout,
                 first_byte_timeout: self.first_byte_timeout,
                 idle_timeout: self.idle_timeout,
@@ -609,6 +645,7 @@ impl ClientBuilder {
                 limits: Limits::new(self.max_concurrency, self.requests_per_minute),
                 trace_content: self.trace_content,
                 media_policy: self.media_policy,
+                profiled_media_styles: profile.media_styles,
                 downloader,
                 private_downloader: OnceLock::new(),
                 connect_timeout_for_downloads: connect_timeout,
@@ -641,6 +678,20 @@ fn downloader(connect_timeout: Duration, allow_private: bool) -> Result<reqwest:
     builder
         .build()
         .map_err(|e| Error::Config(format!("the HTTP client could not be built: {e}")))
+}
+
+/// Warn when a profile was probed at another base URL: it may not describe this endpoint.
+fn warn_if_profiled_elsewhere(profile: &crate::profile::Profile, base_url: &str) {
+    let Some(probed) = &profile.base_url else {
+        return;
+    };
+    if normalize_base_url(probed).ok().as_deref() != Some(base_url) {
+        tracing::warn!(
+            profiled = %crate::redact::shown_url(probed),
+            base_url,
+            "the profile was written for another base URL; its modes and media styles are used anyway"
+        );
+    }
 }
 
 /// Warn when prompts and the API key would cross a network unencrypted: plain `http` to a host
@@ -680,6 +731,8 @@ const BASE_URL_ENV: &str = "OPENAI_BASE_URL";
 const API_KEY_ENV: &str = "OPENAI_API_KEY";
 /// The environment variable read for the default model.
 const MODEL_ENV: &str = "PROMPTFN_MODEL";
+/// The environment variable read for the profile file.
+const PROFILE_ENV: &str = "PROMPTFN_PROFILE";
 
 /// When the environment's API key fills in a builder's missing key.
 #[derive(Clone, Copy)]
@@ -757,6 +810,7 @@ fn is_version_segment(seg: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::Path;
 
     #[test]
     fn base_urls_with_or_without_v1_reach_the_same_endpoint() {
@@ -846,6 +900,7 @@ mod tests {
                     BASE_URL_ENV => "http://127.0.0.1:9/v1",
                     API_KEY_ENV => "sk-env",
                     MODEL_ENV => "env-model",
+                    PROFILE_ENV => "/env/profile.toml",
                     _ => return None,
                 }
                 .to_owned(),
@@ -855,6 +910,10 @@ mod tests {
         let plain = Client::builder().fill_from(env, KeyFromEnvironment::ForEnvironmentUrl);
         assert_eq!(plain.base_url.as_deref(), Some("http://127.0.0.1:9/v1"));
         assert_eq!(plain.model.as_deref(), Some("env-model"));
+        assert_eq!(
+            plain.profile.as_deref(),
+            Some(Path::new("/env/profile.toml"))
+        );
         assert_eq!(key(plain).as_deref(), Some("sk-env"));
 
         // Given settings win; the environment's key stays with the environment's server.
@@ -864,6 +923,10 @@ mod tests {
             .fill_from(env, KeyFromEnvironment::ForEnvironmentUrl);
         assert_eq!(own_url.base_url.as_deref(), Some("http://127.0.0.1:8/v1"));
         assert_eq!(own_url.model.as_deref(), Some("mine"));
+        assert_eq!(
+            own_url.profile, None,
+            "the profile stays with the environment's server"
+        );
         assert_eq!(key(own_url), None);
         let asked = Client::builder()
             .base_url("http://127.0.0.1:8/v1")

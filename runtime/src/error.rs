@@ -110,6 +110,16 @@ pub enum Error {
     /// The model still asked for tools after `max_steps` rounds of tool calls.
     #[error("{0}")]
     MaxSteps(Box<MaxStepsError>),
+
+    /// A bulk run's journal could not be read or written. The run stops at once: an item
+    /// whose result is not journaled counts as not done, and the next run sends it again.
+    #[error("the bulk journal {path} {reason}")]
+    Journal {
+        /// The journal file.
+        path: String,
+        /// What went wrong, and what to do about it.
+        reason: String,
+    },
 }
 
 impl From<ApiError> for Error {

@@ -29,6 +29,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod bulk;
 mod call;
 mod client;
 mod decode;
@@ -39,6 +40,7 @@ mod message;
 mod output;
 mod params;
 mod plan;
+mod profile;
 mod redact;
 mod response;
 mod retry;
@@ -65,6 +67,7 @@ pub mod testing;
 #[path = "private.rs"]
 pub mod __private;
 
+pub use bulk::Bulk;
 pub use call::{Call, WithMeta};
 pub use client::DEFAULT_IDLE_TIMEOUT;
 pub use client::{

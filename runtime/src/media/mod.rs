@@ -89,7 +89,7 @@ fn target<'a>(model: &'a str, call: MediaPolicy, client: &Client) -> rules::Targ
     rules::Target {
         model,
         family,
-        policy: call.over(client.media_policy()).settle(family),
+        policy: call.over(client.media_policy(model)).settle(family),
     }
 }
 
