@@ -155,6 +155,24 @@ async fn the_table_says_what_each_feature_did() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_json_output_keeps_its_shape() {
+    let server = fake::start(Behaviour::llama_cpp(), &["smollm2"]).await;
+    let out = promptfn(
+        &[
+            "doctor",
+            "--base-url",
+            server.url(),
+            "--model",
+            "smollm2",
+            "--json",
+        ],
+        &[],
+    )
+    .await;
+    insta::assert_snapshot!("llama_cpp_json", stdout_of(&out, server.url()));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_models_get_a_table_each() {
     let server = fake::start(Behaviour::proxy_dropping_response_format(), &["a", "b"]).await;
     let out = promptfn(
@@ -210,7 +228,15 @@ async fn the_key_is_sent_and_never_shown() {
     .await;
     assert!(!String::from_utf8_lossy(&out.stdout).contains("sk-doctor-secret"));
     assert!(!String::from_utf8_lossy(&out.stderr).contains("sk-doctor-secret"));
-    assert!(!server.requests().is_empty());
+    let requests = server.requests();
+    assert!(!requests.is_empty());
+    for (request, _) in requests {
+        let auth = request.headers.iter().find(|(n, _)| n == "authorization");
+        assert_eq!(
+            auth.map(|(_, v)| v.as_str()),
+            Some("Bearer sk-doctor-secret")
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -160,7 +160,10 @@ fn spec_static(input: &Input<'_>, spec: &Ident) -> TokenStream {
         }),
     );
     field("seed", settings.seed.as_ref().map(|s| some(integer(*s))));
-    field("user", settings.end_user.as_ref().map(|s| some(str_lit(s))));
+    field(
+        "end_user",
+        settings.end_user.as_ref().map(|s| some(str_lit(s))),
+    );
     field(
         "n",
         settings

@@ -62,8 +62,8 @@ fn no_choice(raw: &str) -> Error {
 
 impl<T: Output> Response<T> {
     /// Decode a chat-completions response body (as the server sent it, non-streamed) into the
-    /// value and its metadata, with the checks a call makes: an error object, a cut answer
-    /// ([`Error::Incomplete`]), a refusal, a content filter, an undecodable answer
+    /// value and its metadata, with the checks a call makes: an error object, a structured
+    /// answer cut at the token limit ([`Error::Incomplete`]; cut text is the answer), a refusal, a content filter, an undecodable answer
     /// ([`Error::Decode`]). The answer is read from the content, or from the tool call's
     /// arguments when the content is empty.
     ///
@@ -118,7 +118,8 @@ impl<T: Output> Response<T> {
             let message = &choice.message;
             let answer = reader.answer_text(message);
             match &choice.finish_reason {
-                Some(FinishReason::Length) => {
+                // Text cut at the token limit is still the answer; cut JSON cannot be trusted.
+                Some(FinishReason::Length) if plan.json().is_some() => {
                     return Err(Error::Incomplete {
                         partial: answer.unwrap_or_default().to_owned(),
                         usage: parsed.usage,

@@ -41,6 +41,7 @@ mod output;
 mod params;
 mod plan;
 mod profile;
+mod provider_state;
 mod redact;
 mod response;
 mod retry;
@@ -57,6 +58,7 @@ mod decoders_never_panic;
 pub mod lenient;
 mod schema;
 mod shape;
+mod spec;
 
 mod stream;
 #[cfg(feature = "testing")]
@@ -85,6 +87,7 @@ pub use media::{
 };
 pub use message::{Message, Part, Role, ToolCall};
 pub use output::{Choices, Output, Validate};
+pub use provider_state::ProviderState;
 pub use response::{FinishReason, Response, Usage};
 pub use retry::{DEFAULT_MAX_ATTEMPTS, RetryPolicy};
 pub use stream::{ItemStream, Streamable, TextEvent, TextEvents, TextStream};

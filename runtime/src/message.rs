@@ -3,6 +3,7 @@
 use std::fmt;
 
 use crate::media::Media;
+use crate::provider_state::ProviderState;
 
 /// Who speaks a message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -56,6 +57,9 @@ pub struct ToolCall {
     pub name: String,
     /// The arguments, as the JSON text the model wrote.
     pub arguments: String,
+    /// What the provider attached to the call and expects back unchanged (Gemini's thought
+    /// signature, unknown fields).
+    pub state: ProviderState,
 }
 
 impl ToolCall {
@@ -69,6 +73,7 @@ impl ToolCall {
             id: id.into(),
             name: name.into(),
             arguments: arguments.into(),
+            state: ProviderState::default(),
         }
     }
 }
@@ -85,6 +90,9 @@ pub struct Message {
     pub tool_calls: Vec<ToolCall>,
     /// The call this message answers (tool messages only).
     pub tool_call_id: Option<String>,
+    /// What the provider attached to the turn and expects back unchanged (DeepSeek's
+    /// `reasoning_content` beside tool calls, OpenRouter's `reasoning_details`).
+    pub state: ProviderState,
 }
 
 impl Message {
@@ -95,6 +103,7 @@ impl Message {
             parts: Vec::new(),
             tool_calls: Vec::new(),
             tool_call_id: None,
+            state: ProviderState::default(),
         }
     }
 

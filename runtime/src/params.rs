@@ -2,7 +2,7 @@
 
 use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 
-use crate::__private::Decl;
+use crate::spec::Decl;
 
 /// Per-call overrides of the parameters a `#[prompt]` declares.
 #[derive(Debug, Clone, Default)]
@@ -16,7 +16,7 @@ pub(crate) struct Overrides {
     pub(crate) frequency_penalty: Option<f64>,
     pub(crate) logit_bias: Option<Vec<(u32, i32)>>,
     pub(crate) seed: Option<i64>,
-    pub(crate) user: Option<String>,
+    pub(crate) end_user: Option<String>,
     pub(crate) n: Option<u32>,
 }
 
@@ -31,7 +31,7 @@ pub(crate) struct Sampling<'a> {
     pub(crate) frequency_penalty: Option<f64>,
     pub(crate) logit_bias: Option<&'a [(u32, i32)]>,
     pub(crate) seed: Option<i64>,
-    pub(crate) user: Option<&'a str>,
+    pub(crate) end_user: Option<&'a str>,
     pub(crate) n: Option<u32>,
 }
 
@@ -55,7 +55,7 @@ impl<'a> Sampling<'a> {
                 .as_deref()
                 .or((!spec.logit_bias.is_empty()).then_some(spec.logit_bias)),
             seed: o.seed.or(spec.seed),
-            user: o.user.as_deref().or(spec.user),
+            end_user: o.end_user.as_deref().or(spec.end_user),
             n: o.n.or(spec.n),
         }
     }

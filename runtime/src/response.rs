@@ -28,7 +28,9 @@ pub struct Response<T> {
     pub raw: String,
     /// The repairs the tolerant decoder made to the model's output (empty for clean JSON).
     pub repairs: Vec<Repair>,
-    /// How many requests the call took: 1, plus one per re-ask.
+    /// How many requests the call sent in all: the first, and one more for each step down the
+    /// structured-output ladder, each re-ask, each round of tool calls and each request that
+    /// filled missing choices. (Transport retries of one request are not counted.)
     pub requests: u32,
     /// The structured-output mode that produced the value (`None` for plain text).
     pub mode: Option<Mode>,

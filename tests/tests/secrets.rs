@@ -171,7 +171,7 @@ async fn no_trace_of_the_api_key_in_logs_or_in_any_error_kind() {
         errors.push(greet("b").client(&client).await.unwrap_err()); // Api 429
         errors.push(greet("c").client(&client).await.unwrap_err()); // Protocol
         errors.push(extract("d").client(&client).retries(0).await.unwrap_err()); // Decode
-        errors.push(greet("e").client(&client).await.unwrap_err()); // Incomplete
+        errors.push(extract("e").client(&client).retries(0).await.unwrap_err()); // Incomplete
         errors.push(greet("f").client(&client).await.unwrap_err()); // Refused
         errors.push(greet("g").client(&client).await.unwrap_err()); // ContentFilter
         errors.push(greet("h").client(&client).await.unwrap_err()); // Timeout

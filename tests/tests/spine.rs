@@ -113,7 +113,7 @@ async fn per_call_overrides_beat_the_declaration() {
         .frequency_penalty(1.5)
         .logit_bias([(1, 2)])
         .seed(7)
-        .user("u")
+        .end_user("u")
         .await
         .unwrap();
     let body = &server.bodies()[0];
@@ -274,23 +274,78 @@ async fn null_content_empty_finish_reason_and_extra_fields_are_tolerated() {
 }
 
 #[tokio::test]
-async fn finish_reason_length_is_incomplete() {
-    let server = MockServer::with([Reply::json(completion(
-        json!({"role": "assistant", "content": "{\"name\": \"Al"}),
-        "length",
-    ))])
+async fn a_structured_answer_cut_at_the_token_limit_is_asked_for_again_shorter() {
+    let server = MockServer::with([
+        Reply::json(completion(
+            json!({"role": "assistant", "content": "{\"name\": \"Al"}),
+            "length",
+        )),
+        Reply::content(r#"{"name": "Al", "age": null}"#),
+    ])
     .await;
+    let r = extract_person("Al")
+        .client(&server.client())
+        .with_meta()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.value,
+        Person {
+            name: "Al".into(),
+            age: None
+        }
+    );
+    assert_eq!(r.requests, 2);
+    let reask = &server.bodies()[1]["messages"];
+    let feedback = reask[reask.as_array().unwrap().len() - 1]["content"]
+        .as_str()
+        .unwrap();
+    assert!(
+        feedback.contains("cut at the token limit after 5 tokens"),
+        "{feedback}"
+    );
+    assert_eq!(reask[1]["content"], "{\"name\": \"Al");
+}
+
+#[tokio::test]
+async fn a_structured_answer_still_cut_when_no_reask_is_left_is_incomplete() {
+    let cut = || {
+        Reply::json(completion(
+            json!({"role": "assistant", "content": "{\"name\": \"Al"}),
+            "length",
+        ))
+    };
+    let server = MockServer::with([cut(), cut()]).await;
     let err = extract_person("Al")
         .client(&server.client())
+        .retries(1)
         .await
         .unwrap_err();
     match err {
         Error::Incomplete { partial, usage } => {
             assert_eq!(partial, "{\"name\": \"Al");
-            assert_eq!(usage, Some(Usage::new(10, 5)));
+            assert_eq!(usage, Some(Usage::new(20, 10)));
         }
         other => panic!("expected Incomplete, got {other:?}"),
     }
+    assert_eq!(server.requests().len(), 2);
+}
+
+#[tokio::test]
+async fn text_cut_at_the_token_limit_is_the_answer_with_its_finish_reason() {
+    let server = MockServer::with([Reply::json(completion(
+        json!({"role": "assistant", "content": "Hello Bob, how are"}),
+        "length",
+    ))])
+    .await;
+    let r = greet("Bob")
+        .client(&server.client())
+        .with_meta()
+        .await
+        .unwrap();
+    assert_eq!(r.value, "Hello Bob, how are");
+    assert_eq!(r.finish_reason, Some(FinishReason::Length));
+    assert_eq!(r.requests, 1);
 }
 
 #[tokio::test]

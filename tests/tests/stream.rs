@@ -252,7 +252,7 @@ async fn reasoning_content_and_reasoning_are_kept_apart_from_the_answer() {
     ])
     .await;
     let client = server.client();
-    let mut events = tell("France").client(&client).stream().with_reasoning();
+    let mut events = tell("France").client(&client).stream().events();
     let mut seen = Vec::new();
     while let Some(event) = bounded(events.next()).await {
         seen.push(event.unwrap());
@@ -467,21 +467,24 @@ async fn a_server_silent_after_its_headers_hits_the_first_byte_timeout() {
 }
 
 #[tokio::test]
-async fn the_token_limit_ends_the_stream_with_incomplete() {
-    let server = MockServer::with([stream_of([
-        text("A long"),
-        text(" answer"),
-        finish("length"),
-        done(),
-    ])])
+async fn text_cut_at_the_token_limit_ends_the_stream_as_an_answer() {
+    let server = MockServer::with([
+        stream_of([text("A long"), text(" answer"), finish("length"), done()]),
+        stream_of([text("A long"), text(" answer"), finish("length"), done()]),
+    ])
     .await;
     let mut stream = tell("x").client(&server.client()).stream();
     let (deltas, error) = collect_text(&mut stream).await;
     assert_eq!(deltas, ["A long", " answer"]);
-    assert!(
-        matches!(&error, Some(Error::Incomplete { partial, .. }) if partial == "A long answer"),
-        "{error:?}"
-    );
+    assert!(error.is_none(), "{error:?}");
+    let whole = tell("x")
+        .client(&server.client())
+        .stream()
+        .into_response()
+        .await
+        .unwrap();
+    assert_eq!(whole.value, "A long answer");
+    assert_eq!(whole.finish_reason, Some(promptfn::FinishReason::Length));
 }
 
 #[tokio::test]

@@ -149,3 +149,52 @@ pub fn to_json(findings: &Findings) -> Value {
         "typed_calls": findings.serve_typed_calls(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::doctor::findings::ModelFindings;
+    use crate::doctor::status::Outcome;
+
+    fn findings() -> Findings {
+        Findings {
+            base_url: "http://127.0.0.1:1/v1".into(),
+            models: vec![ModelFindings {
+                model: "m".into(),
+                outcomes: vec![
+                    ("text", Outcome::supported("answered").costing(3)),
+                    ("json_schema", Outcome::ignored("answered in prose")),
+                ],
+            }],
+        }
+    }
+
+    #[test]
+    fn colour_is_added_only_when_asked_for() {
+        let plain = render(&findings(), Palette { colour: false });
+        assert!(!plain.contains('\x1b'), "{plain}");
+        let coloured = render(&findings(), Palette { colour: true });
+        assert!(coloured.contains("\x1b[32msupported"), "{coloured}");
+        assert!(
+            coloured.contains("\x1b[33maccepted but ignored\x1b[0m"),
+            "{coloured}"
+        );
+        // The columns line up the same with or without colour.
+        let strip = coloured
+            .replace("\x1b[32m", "")
+            .replace("\x1b[33m", "")
+            .replace("\x1b[1m", "")
+            .replace("\x1b[0m", "");
+        assert_eq!(strip, plain);
+    }
+
+    #[test]
+    fn json_puts_plain_statuses_under_models() {
+        let json = to_json(&findings());
+        assert_eq!(json["models"]["m"]["text"], "supported");
+        assert_eq!(json["models"]["m"]["json_schema"], "ignored");
+        assert_eq!(json["details"]["m"]["text"]["tokens"], 3);
+        assert_eq!(json["start_from"]["m"]["mode"], "prompt");
+        assert_eq!(json["typed_calls"], true);
+    }
+}

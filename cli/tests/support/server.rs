@@ -15,6 +15,8 @@ use tokio::task::JoinHandle;
 pub struct Request {
     pub method: String,
     pub path: String,
+    /// Header names are lower-case.
+    pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
 }
 
@@ -113,10 +115,14 @@ async fn serve(mut socket: TcpStream, handler: Handler, log: Arc<Mutex<Vec<(Requ
     let mut start = lines.next().unwrap_or_default().split(' ');
     let method = start.next().unwrap_or_default().to_owned();
     let path = start.next().unwrap_or_default().to_owned();
-    let length: usize = lines
+    let headers: Vec<(String, String)> = lines
         .filter_map(|l| l.split_once(':'))
-        .find(|(name, _)| name.eq_ignore_ascii_case("content-length"))
-        .and_then(|(_, v)| v.trim().parse().ok())
+        .map(|(name, value)| (name.to_ascii_lowercase(), value.trim().to_owned()))
+        .collect();
+    let length: usize = headers
+        .iter()
+        .find(|(name, _)| name == "content-length")
+        .and_then(|(_, v)| v.parse().ok())
         .unwrap_or(0);
     while buf.len() < head_end + length {
         match socket.read(&mut chunk).await {
@@ -127,6 +133,7 @@ async fn serve(mut socket: TcpStream, handler: Handler, log: Arc<Mutex<Vec<(Requ
     let request = Request {
         method,
         path,
+        headers,
         body: buf[head_end..head_end + length].to_vec(),
     };
     let response = handler(request.clone()).await;

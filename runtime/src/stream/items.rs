@@ -20,7 +20,7 @@ use crate::response::{FinishReason, Response, Usage};
 use crate::structured::Mode;
 
 use super::elements::{Elements, Ending as ListEnding};
-use super::session::{Ending, Piece, Session};
+use super::session::{Cut, Ending, Piece, Session};
 
 /// Where the answer is read from while it streams.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -180,7 +180,12 @@ impl<T: DeserializeOwned + JsonSchema + Send + 'static> ItemStream<T> {
                 Piece::Arguments if self.source() == Source::Arguments => {
                     self.scan(Source::Arguments);
                 }
-                Piece::Text(_) | Piece::Arguments | Piece::Reasoning(_) => {}
+                // A tool round ended: the answer is in the rounds to come.
+                Piece::ToolResults(_) => {
+                    self.elements = Elements::new();
+                    self.answer_call = None;
+                }
+                Piece::Text(_) | Piece::Arguments | Piece::Reasoning(_) | Piece::ToolCalls(_) => {}
                 Piece::End(ending) => self.end(&ending),
             }
         }
@@ -228,7 +233,7 @@ impl<T: DeserializeOwned + JsonSchema + Send + 'static> ItemStream<T> {
             live
         };
         let answer = self.text(source).to_owned();
-        if let Err(e) = self.session.verdict(ending, &answer) {
+        if let Err(e) = self.session.verdict(ending, &answer, Cut::IsIncomplete) {
             self.ready.push_back(Err(e));
             return;
         }

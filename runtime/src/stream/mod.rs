@@ -5,22 +5,22 @@
 //! of `T`s, each handed out as soon as its JSON element is complete. How streams behave is
 //! documented on [`Streamable`], where users see it.
 //!
-//! Inside: `open` sends the request (stepping down before the first byte), `session` reads the
-//! SSE body into pieces under the `deadline`s, `tool_calls` joins tool-call deltas, `elements`
-//! finds list elements in a growing answer, and `text` / `items` are the public streams.
+//! A stream reads the same exchange as an awaited call (`crate::call`), which sends each
+//! request, steps down before the first byte and runs tool rounds; here `session` reads each
+//! round's SSE body (`body`) into pieces under the `deadline`s and starts the next round after
+//! a tool round, `tool_calls` joins tool-call deltas, `elements` finds list elements in a
+//! growing answer, and `text` / `items` are the public streams.
 
+mod body;
 mod deadline;
 mod elements;
 mod items;
-mod open;
 mod session;
 mod text;
 mod tool_calls;
 
 pub use items::ItemStream;
 pub use text::{TextEvent, TextEvents, TextStream};
-
-pub(crate) use open::Prepared;
 
 use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
@@ -75,7 +75,7 @@ impl Streamable for String {
     type Stream = TextStream;
 
     fn open(call: Call<Self>) -> TextStream {
-        TextStream::new(Session::new(call.prepare_stream()))
+        TextStream::new(Session::new(call.resolve()))
     }
 }
 
@@ -83,8 +83,25 @@ impl<T: DeserializeOwned + JsonSchema + Send + 'static> Streamable for Vec<T> {
     type Stream = ItemStream<T>;
 
     fn open(call: Call<Self>) -> ItemStream<T> {
-        let prepared = call.prepare_stream();
-        let plan = prepared.as_ref().ok().map(|p| p.plan);
-        ItemStream::new(Session::new(prepared), plan)
+        let resolved = call.resolve();
+        let plan = resolved.as_ref().ok().map(|(call, _)| call.plan);
+        ItemStream::new(Session::new(resolved), plan)
+    }
+}
+
+impl<T: Output> Call<T> {
+    /// Stream the answer as the model writes it, instead of awaiting it whole.
+    ///
+    /// A `String` function gives a [`TextStream`] of text deltas; a `Vec<T>` function an
+    /// [`ItemStream`] of items, each handed out as soon as its JSON is complete. With tools,
+    /// the stream runs the tool loop: the text of every round streams as it arrives, and the
+    /// calls and results of each round are events of
+    /// [`TextStream::events`]. Nothing is sent until the stream is polled; dropping it cancels
+    /// the request. The model is not re-asked mid-stream (`retries` does not apply).
+    pub fn stream(self) -> T::Stream
+    where
+        T: Streamable,
+    {
+        T::open(self)
     }
 }

@@ -12,15 +12,18 @@ use std::task::{Context, Poll};
 
 use bytes::Bytes;
 
+use crate::call::{Exchange, Resolved};
 use crate::error::{ApiError, Error, ProviderError, Result, excerpt};
+use crate::message::{Message, Role, ToolCall};
+use crate::provider_state::{ProviderState, WireOrigin};
 use crate::response::{FinishReason, Response, Usage};
 use crate::structured::Mode;
-use crate::transport::{DEFAULT_MAX_BODY_BYTES, body_too_large};
+use crate::transport::{Body, DEFAULT_MAX_BODY_BYTES, body_too_large};
 use crate::wire::openai::{ChatChunk, ChatResponse, ChunkChoice, Delta, WireFunction};
 use crate::wire::sse::{DEFAULT_MAX_EVENT_BYTES, SseDecoder, SseEvent, SseItem};
 
+use super::body::{ByteStream, byte_stream};
 use super::deadline::{Deadlines, Limits};
-use super::open::{ByteStream, Prepared, Started};
 use super::tool_calls::ToolCalls;
 
 /// What the session hands out, in the order the server sent it.
@@ -32,6 +35,11 @@ pub(crate) enum Piece {
     Reasoning(String),
     /// A tool call's arguments grew (read them from [`Session::tool_calls`]).
     Arguments,
+    /// The round ended in calls of the user's tools, which run now.
+    ToolCalls(Vec<ToolCall>),
+    /// The tools ran: their results (one tool message per call). The next round begins, and
+    /// its answer replaces what the last one assembled.
+    ToolResults(Vec<Message>),
     /// The body is over; [`Session::verdict`] says whether the answer is usable.
     End(Ending),
 }
@@ -45,13 +53,18 @@ pub(crate) enum Ending {
     Truncated(String),
 }
 
-type Opening = Pin<Box<dyn Future<Output = Result<Started>> + Send>>;
+/// Sending a round's request, until its success status.
+type Opening = Pin<Box<dyn Future<Output = Result<(Exchange, Body)>> + Send>>;
+/// Running a round of tool calls; the results are in the exchange's conversation.
+type RunningTools = Pin<Box<dyn Future<Output = Result<(Exchange, Vec<Message>)>> + Send>>;
 
 enum State {
-    /// The call could not even be prepared; the error is handed out on the first poll.
+    /// The call could not even be prepared, or the stream must end with this error once the
+    /// pieces before it are handed out.
     Failed(Error),
     Opening(Opening),
     Reading(ByteStream),
+    RunningTools(RunningTools),
     Finished,
 }
 
@@ -77,6 +90,15 @@ pub(crate) struct Assembled {
     pub(crate) tool_calls: ToolCalls,
 }
 
+/// What an answer cut at the token limit is worth.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Cut {
+    /// Text: the answer, with `FinishReason::Length`.
+    IsTheAnswer,
+    /// Structured output, which a stream cannot re-ask for: [`Error::Incomplete`].
+    IsIncomplete,
+}
+
 /// One streamed exchange.
 pub(crate) struct Session {
     state: State,
@@ -95,9 +117,12 @@ pub(crate) struct Session {
     answer_bytes: usize,
     pub(crate) function: &'static str,
     pub(crate) mode: Option<Mode>,
-    requests: u32,
-    /// The rendered prompt, the start of the response's transcript.
-    prompt: Vec<crate::message::Message>,
+    /// The call's conversation with the server, while no request or tool round holds it.
+    exchange: Option<Exchange>,
+    limits: Limits,
+    /// Whether the reasoning text came as `reasoning_content` (DeepSeek wants it back under
+    /// that name beside tool calls).
+    reasoning_content: bool,
 }
 
 impl std::fmt::Debug for Session {
@@ -112,21 +137,24 @@ impl std::fmt::Debug for Session {
 }
 
 impl Session {
-    /// A session for a prepared call; nothing is sent until the first poll.
-    pub(crate) fn new(prepared: Result<Prepared>) -> Self {
-        let (state, limits, function, mode, prompt, max_body_bytes) = match prepared {
-            Ok(p) => {
-                let prompt = p.messages.clone();
-                let max_body_bytes = p.client.max_body_bytes();
+    /// A session for a resolved call; nothing is sent until the first poll.
+    pub(crate) fn new(resolved: Result<(Resolved, Vec<Message>)>) -> Self {
+        let (state, limits, function, mode, max_body_bytes) = match resolved {
+            Ok((call, messages)) => {
+                let max_body_bytes = call.client.max_body_bytes();
                 let limits = Limits {
-                    total: p.timeout,
-                    first_byte: p.client.first_byte_timeout(),
-                    idle: p.client.idle_timeout(),
+                    total: call.timeout,
+                    first_byte: call.client.first_byte_timeout(),
+                    idle: call.client.idle_timeout(),
                 };
-                let (function, mode) = (p.function, p.mode);
-                let opening: Opening = Box::pin(super::open::start(p));
-                let opening = State::Opening(opening);
-                (opening, limits, function, mode, prompt, max_body_bytes)
+                let (function, mode) = (call.function, call.mode);
+                (
+                    State::Opening(first_round(call, messages)),
+                    limits,
+                    function,
+                    mode,
+                    max_body_bytes,
+                )
             }
             Err(e) => {
                 let limits = Limits {
@@ -134,15 +162,13 @@ impl Session {
                     first_byte: None,
                     idle: None,
                 };
-                let failed = State::Failed(e);
-                (failed, limits, "", None, Vec::new(), DEFAULT_MAX_BODY_BYTES)
+                (State::Failed(e), limits, "", None, DEFAULT_MAX_BODY_BYTES)
             }
         };
         Self {
             state,
             deadlines: Deadlines::new(limits),
-            // No event may be larger than the whole body may be.
-            decoder: SseDecoder::with_max_event_bytes(max_body_bytes.min(DEFAULT_MAX_EVENT_BYTES)),
+            decoder: event_decoder(max_body_bytes),
             framing: Framing::Unknown,
             pending: VecDeque::new(),
             assembled: Assembled::default(),
@@ -152,8 +178,9 @@ impl Session {
             answer_bytes: 0,
             function,
             mode,
-            requests: 0,
-            prompt,
+            exchange: None,
+            limits,
+            reasoning_content: false,
         }
     }
 
@@ -173,14 +200,26 @@ impl Session {
                     return Poll::Ready(Some(Err(e)));
                 }
                 State::Opening(opening) => match opening.as_mut().poll(cx) {
-                    Poll::Ready(Ok(started)) => {
-                        self.mode = started.mode;
-                        self.requests = started.requests;
-                        self.state = State::Reading(started.body);
+                    Poll::Ready(Ok((exchange, body))) => {
+                        self.mode = exchange.mode;
+                        let client = exchange.call.client.clone();
+                        self.exchange = Some(exchange);
+                        self.state = State::Reading(byte_stream(body, client));
                         continue;
                     }
                     Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
                     Poll::Pending => Poll::Pending,
+                },
+                // Tools have their own deadline (the call's timeout, per tool call); the
+                // stream's deadlines start again with the next round's request.
+                State::RunningTools(running) => match running.as_mut().poll(cx) {
+                    Poll::Ready(Ok((exchange, results))) => {
+                        self.pending.push_back(Piece::ToolResults(results));
+                        self.next_round(exchange);
+                        continue;
+                    }
+                    Poll::Ready(Err(e)) => return self.fail(e),
+                    Poll::Pending => return Poll::Pending,
                 },
                 State::Reading(body) => match body.as_mut().poll_next(cx) {
                     Poll::Ready(Some(Ok(chunk))) => Poll::Ready(self.take(chunk)),
@@ -298,9 +337,75 @@ impl Session {
     }
 
     fn finish(&mut self, ending: Ending) {
-        self.pending.push_back(Piece::End(ending));
         // Nothing after `[DONE]` matters; dropping the body releases the connection.
         self.state = State::Finished;
+        if ending == Ending::Complete
+            && let Some(turn) = self.tool_round()
+        {
+            self.run_tools(turn);
+            return;
+        }
+        self.pending.push_back(Piece::End(ending));
+    }
+
+    /// The assistant turn to run, when the round ended in calls of the user's tools.
+    fn tool_round(&self) -> Option<Message> {
+        let exchange = self.exchange.as_ref()?;
+        exchange.call.toolbox.as_ref()?;
+        let a = &self.assembled;
+        let calls = a.tool_calls.calls();
+        if calls.is_empty() {
+            return None;
+        }
+        let mut turn = Message::text(Role::Assistant, a.content.clone());
+        turn.tool_calls = calls;
+        if self.reasoning_content && !a.reasoning.is_empty() {
+            let mut state = serde_json::Map::new();
+            state.insert(
+                "reasoning_content".into(),
+                serde_json::Value::String(a.reasoning.clone()),
+            );
+            turn.state = ProviderState::kept(WireOrigin::ChatCompletions, state);
+        }
+        crate::tool::tool_round(turn, self.mode)
+    }
+
+    /// Hands the round's calls out, and runs them.
+    fn run_tools(&mut self, turn: Message) {
+        let Some(mut exchange) = self.exchange.take() else {
+            return;
+        };
+        if self.assembled.finish_reason == Some(FinishReason::Length) {
+            // Cut arguments cannot be run.
+            self.state = State::Failed(Error::Incomplete {
+                partial: crate::tool::calls_of(&turn),
+                usage: Usage::sum(exchange.usage, self.assembled.usage),
+            });
+            return;
+        }
+        exchange.add_usage(self.assembled.usage.take());
+        self.pending
+            .push_back(Piece::ToolCalls(turn.tool_calls.clone()));
+        self.state = State::RunningTools(Box::pin(async move {
+            let results = exchange.run_tools(turn).await?.to_vec();
+            Ok((exchange, results))
+        }));
+    }
+
+    /// Starts the next round of the tool loop: its answer replaces what this one assembled.
+    fn next_round(&mut self, mut exchange: Exchange) {
+        self.deadlines = Deadlines::new(self.limits);
+        self.decoder = event_decoder(self.max_body_bytes);
+        self.framing = Framing::Unknown;
+        self.assembled = Assembled::default();
+        self.raw.clear();
+        self.raw_dropped = 0;
+        self.answer_bytes = 0;
+        self.reasoning_content = false;
+        self.state = State::Opening(Box::pin(async move {
+            let body = exchange.open().await?;
+            Ok((exchange, body))
+        }));
     }
 
     /// One SSE event: a chunk, or an error the server put in the stream.
@@ -342,6 +447,7 @@ impl Session {
         let delta = choice.delta;
         self.answer_bytes = self.answer_bytes.saturating_add(delta_bytes(&delta));
         if let Some(reasoning) = delta.reasoning_text() {
+            self.reasoning_content |= delta.reasoning_content.is_some();
             a.reasoning.push_str(reasoning);
             self.pending
                 .push_back(Piece::Reasoning(reasoning.to_owned()));
@@ -409,10 +515,10 @@ impl Session {
 
     /// Whether the answer is usable, given how the body ended; `partial` is the answer text
     /// (content or tool arguments) the errors keep.
-    pub(crate) fn verdict(&self, ending: &Ending, partial: &str) -> Result<()> {
+    pub(crate) fn verdict(&self, ending: &Ending, partial: &str, cut: Cut) -> Result<()> {
         let a = &self.assembled;
         match &a.finish_reason {
-            Some(FinishReason::Length) => {
+            Some(FinishReason::Length) if cut == Cut::IsIncomplete => {
                 return Err(Error::Incomplete {
                     partial: partial.to_owned(),
                     usage: a.usage,
@@ -469,30 +575,57 @@ impl Session {
         repairs: Vec<crate::lenient::Repair>,
     ) -> Response<V> {
         let a = &self.assembled;
+        let exchange = self.exchange.as_ref();
         Response {
             value,
             id: a.id.clone(),
             model: a.model.clone(),
-            usage: a.usage,
+            usage: Usage::sum(exchange.and_then(|e| e.usage), a.usage),
             finish_reason: a.finish_reason.clone(),
             raw: self.raw_text(),
             repairs,
-            requests: self.requests,
+            requests: exchange.map_or(0, |e| e.requests),
             mode: self.mode,
             transcript: self.transcript(),
             reasoning: (!a.reasoning.is_empty()).then(|| a.reasoning.clone()),
         }
     }
 
-    /// The prompt followed by the streamed answer's turn.
-    fn transcript(&self) -> Vec<crate::message::Message> {
-        let mut transcript = self.prompt.clone();
-        transcript.push(crate::message::Message::text(
-            crate::message::Role::Assistant,
+    /// The conversation (the prompt and every tool round) followed by the streamed answer's
+    /// turn.
+    fn transcript(&self) -> Vec<Message> {
+        let mut transcript = self
+            .exchange
+            .as_ref()
+            .map(|e| e.conversation.clone())
+            .unwrap_or_default();
+        transcript.push(Message::text(
+            Role::Assistant,
             self.assembled.content.clone(),
         ));
         transcript
     }
+}
+
+/// The first round: media resolved for the target (downloads included), then the request.
+fn first_round(mut call: Resolved, messages: Vec<Message>) -> Opening {
+    Box::pin(async move {
+        if call.sampling().n.is_some_and(|n| n > 1) {
+            return Err(Error::Config(format!(
+                "`{}` asks for n > 1 answers, but a stream carries one: remove `n`, or await the call instead of streaming it",
+                call.function
+            )));
+        }
+        call.prepare_media(&messages).await?;
+        let mut exchange = Exchange::new(std::sync::Arc::new(call), messages);
+        let body = exchange.open().await?;
+        Ok((exchange, body))
+    })
+}
+
+/// The SSE decoder of a stream: no event may be larger than the whole body may be.
+fn event_decoder(max_body_bytes: usize) -> SseDecoder {
+    SseDecoder::with_max_event_bytes(max_body_bytes.min(DEFAULT_MAX_EVENT_BYTES))
 }
 
 /// The bytes of text one delta adds to the answer (names counted each time they are sent: an

@@ -1,5 +1,6 @@
 //! Text answers as they are written: [`TextStream`] and [`TextEvents`].
 
+use std::collections::VecDeque;
 use std::future::poll_fn;
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -9,9 +10,10 @@ use futures_core::Stream;
 use crate::error::{Error, Result};
 use crate::response::{FinishReason, Response, Usage};
 
-use super::session::{Piece, Session};
+use super::session::{Cut, Piece, Session};
+use crate::message::ToolCall;
 
-/// A piece of a streamed text answer, from [`TextStream::with_reasoning`].
+/// A piece of a streamed text answer, from [`TextStream::events`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum TextEvent {
@@ -20,6 +22,16 @@ pub enum TextEvent {
     /// More of the model's reasoning (`reasoning_content` or `reasoning`), kept apart from
     /// the answer.
     Reasoning(String),
+    /// The model called one of the call's tools; it runs once the round's calls are all in.
+    ToolCall(ToolCall),
+    /// A tool call finished: its result (or the error the model is told) goes back to the
+    /// model in the next round, whose text follows.
+    ToolResult {
+        /// The id of the call this answers.
+        call_id: String,
+        /// What the model is told.
+        content: String,
+    },
 }
 
 /// The answer of a `String` prompt function, delta by delta, from
@@ -45,10 +57,11 @@ pub enum TextEvent {
 /// (Compiled, not run: the stream reads from the default client, over the network; the guide's
 /// "Streaming" section runs text streams against the mock client.)
 ///
-/// The last item is an error when the answer is not usable: cut at the token limit
-/// ([`Error::Incomplete`]), stopped by a content filter, refused, or cut because the
-/// connection ended early ([`Error::Truncated`]). Reasoning text is kept apart: see
-/// [`reasoning`](Self::reasoning) and [`with_reasoning`](Self::with_reasoning).
+/// The last item is an error when the answer is not usable: stopped by a content filter,
+/// refused, or cut because the connection ended early ([`Error::Truncated`]). Text cut at the
+/// token limit is an answer like any other, as for an awaited call: its finish reason
+/// (`FinishReason::Length`) is in [`into_response`](Self::into_response). Reasoning text is kept apart: see
+/// [`reasoning`](Self::reasoning) and [`events`](Self::events).
 ///
 /// Nothing is sent until the stream is first polled. Dropping it cancels the request and
 /// closes its connection. A stream is never reconnected: after the first byte, a failure is
@@ -61,6 +74,8 @@ pub struct TextStream {
     complete: bool,
     /// An error item has been handed out.
     failed: bool,
+    /// Tool events of a round, handed out one at a time.
+    queued: VecDeque<TextEvent>,
 }
 
 impl TextStream {
@@ -69,6 +84,7 @@ impl TextStream {
             session,
             complete: false,
             failed: false,
+            queued: VecDeque::new(),
         }
     }
 
@@ -91,10 +107,20 @@ impl TextStream {
         self.finished_response()
     }
 
-    /// The events of this stream, reasoning included: [`TextEvent::Text`] and
-    /// [`TextEvent::Reasoning`] in arrival order.
-    pub fn with_reasoning(self) -> TextEvents {
+    /// Every event of this stream in arrival order: the answer's text, the reasoning
+    /// ([`TextEvent::Reasoning`]), and the tool calls and results of a tool loop
+    /// ([`TextEvent::ToolCall`], [`TextEvent::ToolResult`]).
+    pub fn events(self) -> TextEvents {
         TextEvents(self)
+    }
+
+    /// The former name of [`events`](Self::events), which now also hands out tool events.
+    #[deprecated(
+        since = "0.3.0",
+        note = "renamed `events`: it hands out tool calls and results too"
+    )]
+    pub fn with_reasoning(self) -> TextEvents {
+        self.events()
     }
 
     /// The answer received so far.
@@ -132,12 +158,12 @@ impl TextStream {
         }))
     }
 
-    fn poll_event(
-        &mut self,
-        cx: &mut Context<'_>,
-        reasoning: bool,
-    ) -> Poll<Option<Result<TextEvent>>> {
+    /// The next event; with `all`, reasoning and tool events too, else only text.
+    fn poll_event(&mut self, cx: &mut Context<'_>, all: bool) -> Poll<Option<Result<TextEvent>>> {
         loop {
+            if let Some(event) = self.queued.pop_front() {
+                return Poll::Ready(Some(Ok(event)));
+            }
             let piece = match self.session.poll_piece(cx) {
                 Poll::Pending => return Poll::Pending,
                 Poll::Ready(None) => return Poll::Ready(None),
@@ -149,14 +175,30 @@ impl TextStream {
             };
             match piece {
                 Piece::Text(text) => return Poll::Ready(Some(Ok(TextEvent::Text(text)))),
-                Piece::Reasoning(text) if reasoning => {
+                Piece::Reasoning(text) if all => {
                     return Poll::Ready(Some(Ok(TextEvent::Reasoning(text))));
                 }
-                Piece::Reasoning(_) | Piece::Arguments => {}
+                Piece::ToolCalls(calls) if all => {
+                    self.queued
+                        .extend(calls.into_iter().map(TextEvent::ToolCall));
+                }
+                Piece::ToolResults(results) if all => {
+                    self.queued
+                        .extend(results.into_iter().map(|m| TextEvent::ToolResult {
+                            content: m.text_content(),
+                            call_id: m.tool_call_id.unwrap_or_default(),
+                        }));
+                }
+                Piece::Reasoning(_)
+                | Piece::Arguments
+                | Piece::ToolCalls(_)
+                | Piece::ToolResults(_) => {}
                 Piece::End(ending) => {
+                    // Text cut at the token limit is the answer, as for an awaited call.
+                    let cut = Cut::IsTheAnswer;
                     match self
                         .session
-                        .verdict(&ending, &self.session.assembled.content)
+                        .verdict(&ending, &self.session.assembled.content, cut)
                     {
                         Ok(()) => self.complete = true,
                         Err(e) => {
@@ -174,6 +216,8 @@ impl TextStream {
             event.map(|r| {
                 r.map(|e| match e {
                     TextEvent::Text(t) | TextEvent::Reasoning(t) => t,
+                    // Only text reaches here (`all` is off).
+                    TextEvent::ToolCall(_) | TextEvent::ToolResult { .. } => String::new(),
                 })
             })
         })
@@ -189,7 +233,7 @@ impl Stream for TextStream {
 }
 
 /// A [`TextStream`] that also hands out the model's reasoning, from
-/// [`TextStream::with_reasoning`].
+/// [`TextStream::events`].
 #[must_use = "a stream does nothing until it is polled"]
 #[derive(Debug)]
 pub struct TextEvents(TextStream);

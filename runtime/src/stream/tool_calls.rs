@@ -6,8 +6,10 @@
 //! llama-cpp-python repeats `id`, `type` and `name` in every delta. So a delta joins the call
 //! with the same `id`; else the call with the same `index`; else, with neither, the latest call.
 
-#[cfg(test)]
+use serde_json::{Map, Value};
+
 use crate::message::ToolCall;
+use crate::provider_state::{ProviderState, WireOrigin};
 use crate::structured::ANSWER_TOOL;
 use crate::wire::openai::{ToolCallDelta, WireFunction};
 
@@ -18,6 +20,9 @@ pub(crate) struct Slot {
     id: Option<String>,
     pub(crate) name: String,
     pub(crate) arguments: String,
+    /// Fields the provider attached to the call (Gemini's `extra_content`), kept to be sent
+    /// back; a later piece's value for the same field replaces an earlier one.
+    extra: Map<String, Value>,
 }
 
 /// The calls of one streamed answer, in the order they started.
@@ -46,6 +51,9 @@ impl ToolCalls {
         let slot = &mut self.slots[at];
         if slot.id.is_none() {
             slot.id = id.map(str::to_owned);
+        }
+        for (name, value) in &delta.extra {
+            slot.extra.insert(name.clone(), value.clone());
         }
         Self::extend(slot, &delta.function)
     }
@@ -109,17 +117,18 @@ impl ToolCalls {
     }
 
     /// The assembled calls; calls without an id are numbered like non-streamed ones.
-    #[cfg(test)]
     pub(crate) fn calls(&self) -> Vec<ToolCall> {
         self.slots
             .iter()
             .enumerate()
             .map(|(i, s)| {
-                ToolCall::new(
+                let mut call = ToolCall::new(
                     s.id.clone().unwrap_or_else(|| format!("call_{i}")),
                     s.name.clone(),
                     s.arguments.clone(),
-                )
+                );
+                call.state = ProviderState::kept(WireOrigin::ChatCompletions, s.extra.clone());
+                call
             })
             .collect()
     }

@@ -289,7 +289,9 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::__private::{Decl, OutputCache, PromptBuilder, PromptSpec, Role};
+    use crate::message::Role;
+    use crate::output::OutputCache;
+    use crate::spec::{Decl, PromptBuilder, PromptSpec};
     use crate::{Call, Mode};
     use serde::Deserialize;
 
@@ -401,8 +403,13 @@ mod tests {
         assert!(
             matches!(&e, Error::Api(a) if a.status == 429 && a.message() == "Rate limit reached")
         );
-        let e = error_for(Reply::truncated("half an ans")).await;
-        assert!(matches!(&e, Error::Incomplete { partial, .. } if partial == "half an ans"));
+        let mock = MockClient::new();
+        mock.on("text").reply(Reply::truncated("half an ans"));
+        let cut = call::<String>(&TEXT, "x")
+            .client(&mock.client().unwrap())
+            .await
+            .unwrap();
+        assert_eq!(cut, "half an ans", "cut text is the answer");
         let e = error_for(Reply::refusal("I can't help with that.")).await;
         assert!(matches!(&e, Error::Refused { refusal } if refusal.contains("can't")));
         let e = error_for(Reply::content_filtered()).await;

@@ -97,8 +97,9 @@ impl Reply {
         Self::of(Kind::Message(message))
     }
 
-    /// The model is stopped at the token limit after writing `partial`: the call fails with
-    /// [`Error::Incomplete`](crate::Error::Incomplete).
+    /// The model is stopped at the token limit after writing `partial` (`finish_reason:
+    /// "length"`): a text function returns `partial` as its answer; a structured one asks again,
+    /// and fails with [`Error::Incomplete`](crate::Error::Incomplete) when no re-ask is left.
     pub fn truncated(partial: impl Into<String>) -> Self {
         Self::of(Kind::Truncated(partial.into()))
     }

@@ -36,7 +36,7 @@ pub use result::{
     IntoToolOutput, ResultOutput, ToolFailure, ToolFuture, ToolParam, ToolReceiver, ValueOutput,
     assert_tool_param, tool_future, tool_ready, tool_receiver,
 };
-pub(crate) use step::{calls_text, calls_to_run, reask_calls, take_calls};
+pub(crate) use step::{calls_of, calls_text, calls_to_run, reask_calls, take_calls, tool_round};
 pub(crate) use toolbox::ToolBox;
 
 /// How many rounds of tool calls a call runs, unless told otherwise.

@@ -13,7 +13,11 @@ use crate::wire::openai::AssistantMessage;
 /// The assistant turn to record and run when the model called tools; `None` when the turn is
 /// the answer (no calls, or the `answer` tool in `Tool` mode, which wins over other calls).
 pub(crate) fn calls_to_run(message: &AssistantMessage, mode: Option<Mode>) -> Option<Message> {
-    let mut turn = message.to_message();
+    tool_round(message.to_message(), mode)
+}
+
+/// [`calls_to_run`] for an assistant turn already made (a streamed one).
+pub(crate) fn tool_round(mut turn: Message, mode: Option<Mode>) -> Option<Message> {
     if turn.tool_calls.is_empty() {
         return None;
     }
@@ -65,8 +69,12 @@ pub(crate) fn take_calls<T: Output>(
 
 /// The turn's calls as text, for a [`RejectedAnswer`](crate::RejectedAnswer).
 pub(crate) fn calls_text(message: &AssistantMessage) -> String {
-    message
-        .calls()
+    calls_of(&message.to_message())
+}
+
+/// A turn's calls as text (`name(arguments)`, one per line), for errors.
+pub(crate) fn calls_of(turn: &Message) -> String {
+    turn.tool_calls
         .iter()
         .map(|c| format!("{}({})", c.name, c.arguments))
         .collect::<Vec<_>>()

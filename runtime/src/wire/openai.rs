@@ -8,11 +8,12 @@ use std::fmt;
 use serde::de::{self, MapAccess, SeqAccess, Visitor};
 use serde::ser::{Error as _, SerializeMap, SerializeSeq, Serializer};
 use serde::{Deserialize, Deserializer, Serialize};
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use crate::media::ResolvedMedia;
 use crate::message::{Message, Part, Role, ToolCall};
 use crate::params::{LogitBias, Sampling};
+use crate::provider_state::{ProviderState, WireOrigin};
 use crate::response::{FinishReason, Usage};
 
 /// A chat-completions request body, borrowing everything it sends.
@@ -66,7 +67,7 @@ impl<'a> ChatRequest<'a> {
             frequency_penalty: sampling.frequency_penalty,
             logit_bias: sampling.logit_bias.map(LogitBias),
             seed: sampling.seed,
-            user: sampling.user,
+            user: sampling.end_user,
             n: sampling.n,
             response_format: None,
             tools: None,
@@ -135,6 +136,11 @@ impl Serialize for WireMessage<'_> {
         if let Some(id) = &m.tool_call_id {
             map.serialize_entry("tool_call_id", id)?;
         }
+        if let Some(state) = m.state.fields_for(WireOrigin::ChatCompletions) {
+            for (name, value) in state {
+                map.serialize_entry(name, value)?;
+            }
+        }
         map.end()
     }
 }
@@ -200,14 +206,63 @@ struct WireToolCalls<'a>(&'a [ToolCall]);
 
 impl Serialize for WireToolCalls<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq(self.0.iter().map(|c| {
-            serde_json::json!({
-                "id": c.id,
-                "type": "function",
-                "function": {"name": c.name, "arguments": c.arguments},
-            })
-        }))
+        s.collect_seq(self.0.iter().map(WireToolCallOut))
     }
+}
+
+/// `{"id": …, "type": "function", "function": {"name": …, "arguments": …}}` and the fields
+/// the provider attached to the call.
+struct WireToolCallOut<'a>(&'a ToolCall);
+
+impl Serialize for WireToolCallOut<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let c = self.0;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("id", &c.id)?;
+        map.serialize_entry("type", "function")?;
+        map.serialize_entry("function", &FunctionOut(c))?;
+        if let Some(state) = c.state.fields_for(WireOrigin::ChatCompletions) {
+            for (name, value) in state {
+                map.serialize_entry(name, value)?;
+            }
+        }
+        map.end()
+    }
+}
+
+struct FunctionOut<'a>(&'a ToolCall);
+
+impl Serialize for FunctionOut<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(Some(2))?;
+        map.serialize_entry("name", &self.0.name)?;
+        map.serialize_entry("arguments", &self.0.arguments)?;
+        map.end()
+    }
+}
+
+/// Adds `"stream": true` (and the usage request) to an encoded request body.
+///
+/// The keys are appended to the object the one shared encoder wrote, so a streamed request
+/// sends exactly what an awaited one would, plus these.
+pub(crate) fn streaming_body(
+    mut body: Vec<u8>,
+    include_usage: bool,
+) -> crate::Result<bytes::Bytes> {
+    if body.len() < 2 || body.first() != Some(&b'{') || body.pop() != Some(b'}') {
+        return Err(crate::Error::Config(
+            "the request body is not a JSON object; this is a bug in promptfn".into(),
+        ));
+    }
+    if body.len() > 1 {
+        body.push(b',');
+    }
+    body.extend_from_slice(br#""stream":true"#);
+    if include_usage {
+        body.extend_from_slice(br#","stream_options":{"include_usage":true}"#);
+    }
+    body.push(b'}');
+    Ok(body.into())
 }
 
 /// A chat-completions answer, read leniently.
@@ -253,15 +308,86 @@ pub(crate) struct AssistantMessage {
     pub(crate) reasoning_content: Option<String>,
     #[serde(deserialize_with = "lenient_string")]
     pub(crate) reasoning: Option<String>,
+    /// OpenRouter's structured reasoning (signed and encrypted blocks among them), which it
+    /// wants back unchanged to continue a tool loop.
+    pub(crate) reasoning_details: Option<Value>,
 }
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
+/// One tool call of an answer, or a piece of one in a stream. Fields promptfn does not read
+/// (Gemini's `extra_content` with its thought signature, anything a provider adds) are kept
+/// to be sent back unchanged.
+#[derive(Debug, Default)]
 pub(crate) struct WireToolCall {
-    #[serde(deserialize_with = "lenient_string")]
+    /// A streamed piece's position among the calls: the only key the spec requires, and some
+    /// servers omit even that (Gemini compatibility layers, one-api's Claude channel).
+    pub(crate) index: Option<u32>,
     pub(crate) id: Option<String>,
-    #[serde(deserialize_with = "null_as_default")]
     pub(crate) function: WireFunction,
+    pub(crate) extra: Map<String, Value>,
+}
+
+/// A piece of a streamed tool call: the same fields as a whole one.
+pub(crate) type ToolCallDelta = WireToolCall;
+
+impl<'de> Deserialize<'de> for WireToolCall {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(ToolCallVisitor)
+    }
+}
+
+/// Reads a tool call field by field: the known ones leniently, the rest kept whole. (serde's
+/// `flatten` would buffer every field, the known ones included, before reading any.)
+struct ToolCallVisitor;
+
+impl<'de> Visitor<'de> for ToolCallVisitor {
+    type Value = WireToolCall;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a tool call object")
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(WireToolCall::default())
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(WireToolCall::default())
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut call = WireToolCall::default();
+        while let Some(key) = map.next_key::<String>()? {
+            match &*key {
+                "id" => call.id = map.next_value_seed(LenientString)?,
+                "function" => {
+                    call.function = map
+                        .next_value::<Option<WireFunction>>()?
+                        .unwrap_or_default();
+                }
+                "index" => call.index = map.next_value::<Option<u32>>()?,
+                // Always "function"; written back as such.
+                "type" => {
+                    map.next_value::<de::IgnoredAny>()?;
+                }
+                _ => {
+                    let value = map.next_value::<Value>()?;
+                    call.extra.insert(key, value);
+                }
+            }
+        }
+        Ok(call)
+    }
+}
+
+/// [`lenient_string`] as a seed, for visitors that read field by field.
+struct LenientString;
+
+impl<'de> de::DeserializeSeed<'de> for LenientString {
+    type Value = Option<String>;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        lenient_string(d)
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -335,11 +461,13 @@ impl AssistantMessage {
             .iter()
             .enumerate()
             .map(|(i, c)| {
-                ToolCall::new(
+                let mut call = ToolCall::new(
                     c.id.clone().unwrap_or_else(|| format!("call_{i}")),
                     c.function.name.clone().unwrap_or_default(),
                     c.function.arguments.clone().unwrap_or_default(),
-                )
+                );
+                call.state = ProviderState::kept(WireOrigin::ChatCompletions, c.extra.clone());
+                call
             })
             .collect();
         if calls.is_empty()
@@ -362,10 +490,23 @@ impl AssistantMessage {
             .filter(|r| !r.is_empty())
     }
 
-    /// This answer as a message to send back in a re-ask or tool loop.
+    /// This answer as a message to send back in a re-ask or tool loop, with the state the
+    /// provider expects back.
     pub(crate) fn to_message(&self) -> Message {
         let mut m = Message::text(Role::Assistant, self.content.clone().unwrap_or_default());
         m.tool_calls = self.calls();
+        let mut state = Map::new();
+        // DeepSeek wants `reasoning_content` back on a turn that called tools, and answers 400
+        // to it on any other turn.
+        if !m.tool_calls.is_empty()
+            && let Some(reasoning) = &self.reasoning_content
+        {
+            state.insert("reasoning_content".into(), Value::String(reasoning.clone()));
+        }
+        if let Some(details) = self.reasoning_details.as_ref().filter(|d| !d.is_null()) {
+            state.insert("reasoning_details".into(), details.clone());
+        }
+        m.state = ProviderState::kept(WireOrigin::ChatCompletions, state);
         m
     }
 }
@@ -529,18 +670,6 @@ pub(crate) struct Delta {
     pub(crate) function_call: Option<WireFunction>,
 }
 
-/// A piece of a tool call: `index` is the only key the spec requires, and some servers omit
-/// even that (Gemini compatibility layers, one-api's Claude channel).
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub(crate) struct ToolCallDelta {
-    pub(crate) index: Option<u32>,
-    #[serde(deserialize_with = "lenient_string")]
-    pub(crate) id: Option<String>,
-    #[serde(deserialize_with = "null_as_default")]
-    pub(crate) function: WireFunction,
-}
-
 impl Delta {
     /// The reasoning text, under whichever name the server used.
     pub(crate) fn reasoning_text(&self) -> Option<&str> {
@@ -554,6 +683,20 @@ impl Delta {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn streaming_keys_are_appended_to_the_body() {
+        let body = streaming_body(br#"{"model":"m"}"#.to_vec(), true).unwrap();
+        let json: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"model":"m","stream":true,"stream_options":{"include_usage":true}})
+        );
+        let body = streaming_body(b"{}".to_vec(), false).unwrap();
+        assert_eq!(&body[..], br#"{"stream":true}"#);
+        assert!(streaming_body(b"[1]".to_vec(), true).is_err());
+        assert!(streaming_body(Vec::new(), true).is_err());
+    }
 
     #[test]
     fn reads_the_spec_example() {

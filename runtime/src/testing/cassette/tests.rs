@@ -2,8 +2,10 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use super::*;
-use crate::__private::{Decl, OutputCache, PromptBuilder, PromptSpec, Role};
 use crate::Call;
+use crate::message::Role;
+use crate::output::OutputCache;
+use crate::spec::{Decl, PromptBuilder, PromptSpec};
 use crate::testing::{MockClient, Reply};
 
 static GREET: PromptSpec = PromptSpec {

@@ -1,0 +1,380 @@
+//! The awaited reading of an exchange: whole answers, judged choice by choice, tool rounds run
+//! between them, unusable answers asked for again; and the choices a server did not give,
+//! filled by concurrent exchanges.
+
+use std::sync::Arc;
+
+use crate::error::{DecodeError, Error, RejectedAnswer, Result, excerpt};
+use crate::lenient::Repair;
+use crate::message::Message;
+use crate::output::{Output, OutputPlan};
+use crate::plan::RequestPlan;
+use crate::response::{FinishReason, Response, Usage};
+use crate::tool;
+use crate::wire::openai::{AssistantMessage, ChatResponse, Choice};
+
+use super::exchange::{Exchange, plan_of};
+use super::resolve::Resolved;
+
+/// The whole value of an awaited call: `want` answers (one unless `T` is `Choices`), from the
+/// exchange and, when the server gave fewer choices than asked, from concurrent refills.
+pub(crate) async fn run<T: Output>(
+    call: Resolved,
+    messages: Vec<Message>,
+    transcript: bool,
+) -> Result<Response<T>> {
+    let call = Arc::new(call);
+    let declared_n = call.sampling().n;
+    // `Choices<T>` wants `n` answers; anything else wants one, whatever `n` says.
+    let want = if T::CHOICES {
+        declared_n.unwrap_or(1).max(1) as usize
+    } else {
+        1
+    };
+    // Refills start from the prompt: it is copied only when one may be needed.
+    let prompt = (want > 1).then(|| messages.clone());
+    let exchange = Exchange::new(Arc::clone(&call), messages);
+    let mut response = answer::<T>(exchange, want, transcript).await?;
+    if response.value.len() < want {
+        // The server gave fewer choices than asked (llama.cpp ignores `n`): fill the rest
+        // with single-answer requests, concurrently. Each is judged, re-asked and replaced
+        // exactly as one of several choices would be.
+        let missing = want - response.value.len();
+        let prompt = prompt.unwrap_or_default();
+        let fills = futures_util::future::join_all((0..missing).map(|_| {
+            let refill = Exchange::new(Arc::clone(&call), prompt.clone()).with_n(None);
+            answer::<T>(refill, 1, false)
+        }))
+        .await;
+        for fill in fills {
+            let fill = fill?;
+            response.usage = Usage::sum(response.usage, fill.usage);
+            response.requests += fill.requests;
+            response.repairs.extend(fill.repairs);
+            if let (Gathered::Items(items), Gathered::Items(more)) =
+                (&mut response.value, fill.value)
+            {
+                items.extend(more);
+            }
+        }
+    }
+    let value = match std::mem::replace(&mut response.value, Gathered::Items(Vec::new())) {
+        Gathered::Whole(whole) => Some(whole),
+        Gathered::Items(items) => T::from_items(items),
+    };
+    let Some(value) = value else {
+        return Err(Error::Protocol {
+            reason: "the completion has no usable choice".into(),
+            raw: excerpt(&response.raw),
+        });
+    };
+    Ok(response.map(|_| value))
+}
+
+/// One answer (or, for `want > 1`, up to `want` answers from the choices of one completion),
+/// re-asking the model while its output cannot be used, running tool rounds on the way.
+async fn answer<T: Output>(
+    mut ex: Exchange,
+    want: usize,
+    transcript: bool,
+) -> Result<Response<Gathered<T>>> {
+    let call = Arc::clone(&ex.call);
+    let plan = call.plan;
+    let mut rejected: Vec<RejectedAnswer> = Vec::new();
+    loop {
+        let body = ex.send().await?;
+        let (raw, parsed) = ChatResponse::parse_body(body.into());
+        let parsed = parsed.map_err(|reason| Error::Protocol {
+            reason,
+            raw: excerpt(&raw),
+        })?;
+        if let Some(error) = &parsed.error {
+            return Err(
+                crate::error::ApiError::from_body(200, error.to_string().as_bytes()).into(),
+            );
+        }
+        ex.add_usage(parsed.usage);
+        let usage = ex.usage;
+        if parsed.choices.is_empty() {
+            return Err(Error::Protocol {
+                reason: "the completion has no choices".into(),
+                raw: excerpt(&raw),
+            });
+        }
+        let req = plan_of(&call, ex.mode, ex.steps)?;
+
+        let first = &parsed.choices[0];
+        let answer_text = req.answer_text(&first.message);
+        if let Some(fatal) = fatal_finish(first, answer_text) {
+            return Err(fatal);
+        }
+        // Cut tool calls cannot be run or handed over.
+        if first.finish_reason == Some(FinishReason::Length)
+            && (T::TOOL_CALLS || (call.toolbox.is_some() && !first.message.tool_calls.is_empty()))
+        {
+            return Err(Error::Incomplete {
+                partial: answer_text.unwrap_or_default().to_owned(),
+                usage,
+            });
+        }
+
+        // A round of tool calls: run them, hand the results back, ask again.
+        if !T::TOOL_CALLS
+            && call.toolbox.is_some()
+            && let Some(turn) = tool::calls_to_run(&first.message, ex.mode)
+        {
+            ex.run_tools(turn).await?;
+            continue;
+        }
+
+        // Manual mode: the requested calls are the answer.
+        if T::TOOL_CALLS {
+            match tool::take_calls::<T>(call.toolbox.as_ref(), &first.message) {
+                Ok((whole, repairs)) => {
+                    let whole = whole.ok_or_else(|| Error::Protocol {
+                        reason: "the completion has no usable choice".into(),
+                        raw: excerpt(&raw),
+                    })?;
+                    let reply = Reply::of(&parsed, first);
+                    return Ok(reply.response(
+                        ex,
+                        Gathered::Whole(whole),
+                        raw,
+                        repairs,
+                        transcript,
+                    ));
+                }
+                Err(reason) => {
+                    tracing::debug!(function = call.function, %reason, "unusable tool calls");
+                    rejected.push(RejectedAnswer {
+                        raw: excerpt(&tool::calls_text(&first.message)),
+                        reason: reason.clone(),
+                    });
+                    if rejected.len() > call.retries as usize {
+                        return Err(DecodeError {
+                            type_name: plan.type_name,
+                            attempts: rejected,
+                        }
+                        .into());
+                    }
+                    tool::reask_calls(&mut ex.conversation, &first.message, &reason);
+                    continue;
+                }
+            }
+        }
+
+        let mut items = Vec::new();
+        let mut repairs = Vec::new();
+        let mut first_rejection: Option<(usize, Rejection)> = None;
+        let mut first_fatal: Option<Error> = None;
+        // This completion's own token count, when it is one answer's.
+        let answer_usage = parsed.usage.filter(|_| parsed.choices.len() == 1);
+        for (i, choice) in parsed.choices.iter().take(want).enumerate() {
+            match judge::<T>(&call, &req, plan, choice, answer_usage) {
+                Ok(Verdict::Value(item, fixed)) => {
+                    items.push(item);
+                    repairs.extend(fixed);
+                }
+                Ok(Verdict::Reask(rejection)) => {
+                    first_rejection.get_or_insert((i, rejection));
+                }
+                Err(fatal) => {
+                    first_fatal.get_or_insert(fatal);
+                }
+            }
+        }
+        if !items.is_empty() {
+            let reply = Reply::of(&parsed, first);
+            return Ok(reply.response(ex, Gathered::Items(items), raw, repairs, transcript));
+        }
+        if let Some(fatal) = first_fatal {
+            return Err(fatal);
+        }
+        let Some((index, rejection)) = first_rejection else {
+            continue;
+        };
+        let message = &parsed.choices[index].message;
+        let answer = req.answer_text(message).unwrap_or_default();
+        let reason = rejection.reason;
+        tracing::debug!(function = call.function, %reason, "unusable answer");
+        rejected.push(RejectedAnswer {
+            raw: excerpt(answer),
+            reason: reason.clone(),
+        });
+        if rejected.len() > call.retries as usize {
+            // The last answer was cut short: the token limit, not the model, is the problem.
+            if rejection.cut {
+                return Err(Error::Incomplete {
+                    partial: answer.to_owned(),
+                    usage,
+                });
+            }
+            return Err(DecodeError {
+                type_name: plan.type_name,
+                attempts: rejected,
+            }
+            .into());
+        }
+        req.append_reask(&mut ex.conversation, message, &reason);
+    }
+}
+
+/// What a successful completion says besides its value.
+struct Reply<'a> {
+    parsed: &'a ChatResponse,
+    first: &'a Choice,
+}
+
+impl<'a> Reply<'a> {
+    fn of(parsed: &'a ChatResponse, first: &'a Choice) -> Self {
+        Self { parsed, first }
+    }
+
+    fn response<T: Output>(
+        &self,
+        ex: Exchange,
+        value: Gathered<T>,
+        raw: String,
+        repairs: Vec<Repair>,
+        transcript: bool,
+    ) -> Response<Gathered<T>> {
+        let message = &self.first.message;
+        Response {
+            value,
+            id: self.parsed.id.clone(),
+            model: self.parsed.model.clone(),
+            usage: ex.usage,
+            finish_reason: self.first.finish_reason.clone(),
+            raw,
+            repairs,
+            requests: ex.requests,
+            mode: ex.mode,
+            reasoning: message.reasoning_text().map(str::to_owned),
+            transcript: finished(ex.conversation, message, transcript),
+        }
+    }
+}
+
+/// Decide what one choice is worth: a value, a reason to re-ask, or an error that re-asking
+/// cannot fix (content filter, refusal).
+fn judge<T: Output>(
+    call: &Resolved,
+    req: &RequestPlan<'_>,
+    plan: &OutputPlan,
+    choice: &Choice,
+    usage: Option<Usage>,
+) -> Result<Verdict<T::Item>> {
+    let answer_text = req.answer_text(&choice.message);
+    if let Some(fatal) = fatal_finish(choice, answer_text) {
+        return Err(fatal);
+    }
+    // Text cut at the token limit is still the answer (`finish_reason` says it was cut); a
+    // structured answer cut short is asked for again, shorter.
+    if choice.finish_reason == Some(FinishReason::Length) && plan.json().is_some() {
+        return Ok(Verdict::Reask(Rejection {
+            reason: cut_reason(answer_text.unwrap_or_default(), usage),
+            cut: true,
+        }));
+    }
+    let Some(text) = answer_text else {
+        return Ok(Verdict::Reask(Rejection::new(
+            "the model gave no answer (empty content and no tool call)",
+        )));
+    };
+    Ok(match plan.decode::<T::Item>(text) {
+        Err(reason) => Verdict::Reask(Rejection::new(reason)),
+        Ok((item, repairs)) => match call.validator.map_or(Ok(()), |validate| validate(&item)) {
+            Ok(()) => Verdict::Value(item, repairs),
+            Err(why) => Verdict::Reask(Rejection::new(format!("the value is not valid: {why}"))),
+        },
+    })
+}
+
+/// The transcript of a successful call: the conversation and the model's final turn, or
+/// nothing when the caller does not read it.
+fn finished(mut conversation: Vec<Message>, last: &AssistantMessage, wanted: bool) -> Vec<Message> {
+    if !wanted {
+        return Vec::new();
+    }
+    conversation.push(last.to_message());
+    conversation
+}
+
+/// Why a structured answer cut at the token limit is asked for again.
+fn cut_reason(answer: &str, usage: Option<Usage>) -> String {
+    let size = match usage {
+        Some(usage) if usage.completion_tokens > 0 => format!("{} tokens", usage.completion_tokens),
+        _ => format!("{} characters", answer.chars().count()),
+    };
+    format!(
+        "the answer was cut at the token limit after {size}, so its JSON is incomplete; \
+         give a shorter answer that fits"
+    )
+}
+
+/// The error a choice's ending makes final, whatever its content: the content filter, a
+/// provider-side error, a refusal.
+fn fatal_finish(choice: &Choice, answer_text: Option<&str>) -> Option<Error> {
+    let partial = || answer_text.unwrap_or_default().to_owned();
+    match &choice.finish_reason {
+        Some(FinishReason::ContentFilter) => {
+            return Some(Error::ContentFilter { partial: partial() });
+        }
+        // OpenRouter and others end a choice with "error" when the upstream failed mid-answer.
+        Some(FinishReason::Other(reason)) if reason == "error" => {
+            return Some(Error::Protocol {
+                reason: "the provider ended the answer with finish_reason \"error\"".into(),
+                raw: excerpt(answer_text.unwrap_or_default()),
+            });
+        }
+        _ => {}
+    }
+    let refusal = choice
+        .message
+        .refusal
+        .as_deref()
+        .filter(|r| !r.trim().is_empty())?;
+    Some(Error::Refused {
+        refusal: refusal.to_owned(),
+    })
+}
+
+/// What [`answer`] gathered: decoded choices, or (manual tool mode) the whole value.
+enum Gathered<T: Output> {
+    Items(Vec<T::Item>),
+    Whole(T),
+}
+
+impl<T: Output> Gathered<T> {
+    fn len(&self) -> usize {
+        match self {
+            Self::Items(items) => items.len(),
+            Self::Whole(_) => 1,
+        }
+    }
+}
+
+/// What one choice of a completion is worth.
+enum Verdict<I> {
+    /// A decoded (and valid) value, with the repairs it took.
+    Value(I, Vec<Repair>),
+    /// Why the model should be asked again.
+    Reask(Rejection),
+}
+
+/// Why an answer is asked for again.
+struct Rejection {
+    reason: String,
+    /// The answer was cut at the token limit: when no re-ask is left, the call ends in
+    /// [`Error::Incomplete`] rather than [`Error::Decode`].
+    cut: bool,
+}
+
+impl Rejection {
+    fn new(reason: impl Into<String>) -> Self {
+        Self {
+            reason: reason.into(),
+            cut: false,
+        }
+    }
+}

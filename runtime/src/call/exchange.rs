@@ -1,0 +1,240 @@
+//! One exchange with the model server: the conversation so far, and the requests that carry it.
+//!
+//! An awaited call and a streamed call are two ways of reading the same exchange: both encode
+//! the next request here, step down the structured-output ladder here when the server rejects a
+//! mode (and learn the step for the model), and run their rounds of tool calls here. Only what
+//! they read back differs: one whole body, or a stream of events.
+
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use bytes::Bytes;
+
+use crate::error::{ApiError, Error, MaxStepsError, Result};
+use crate::message::Message;
+use crate::plan::RequestPlan;
+use crate::response::Usage;
+use crate::structured::Mode;
+use crate::tool;
+use crate::transport::{self, Body, Outgoing};
+use crate::wire::openai::streaming_body;
+
+use super::resolve::Resolved;
+
+/// A call's conversation with the server, request after request.
+#[derive(Debug)]
+pub(crate) struct Exchange {
+    /// The call's settings, shared with the concurrent exchanges that fill missing choices.
+    pub(crate) call: Arc<Resolved>,
+    /// The prompt, then every turn added since: tool rounds, rejected answers and re-asks.
+    pub(crate) conversation: Vec<Message>,
+    /// The structured-output mode of the next request.
+    pub(crate) mode: Option<Mode>,
+    /// Rounds of tool calls run so far.
+    pub(crate) steps: u32,
+    /// Requests sent so far, step-downs included.
+    pub(crate) requests: u32,
+    /// Token usage summed over every request so far.
+    pub(crate) usage: Option<Usage>,
+    /// How many answers each request asks for.
+    n: Option<u32>,
+}
+
+impl Exchange {
+    pub(crate) fn new(call: Arc<Resolved>, conversation: Vec<Message>) -> Self {
+        Self {
+            mode: call.mode,
+            n: call.sampling().n,
+            call,
+            conversation,
+            steps: 0,
+            requests: 0,
+            usage: None,
+        }
+    }
+
+    /// Ask for `n` answers per request instead of what the call says (a refill asks for one).
+    pub(crate) fn with_n(mut self, n: Option<u32>) -> Self {
+        self.n = n;
+        self
+    }
+
+    /// How the next request asks for the answer, and where it is found in the reply.
+    pub(crate) fn plan(&self) -> Result<RequestPlan<'_>> {
+        plan_of(&self.call, self.mode, self.steps)
+    }
+
+    /// The next request's body.
+    pub(crate) fn body(&self) -> Result<Vec<u8>> {
+        let mut sampling = self.call.sampling();
+        sampling.n = self.n;
+        self.plan()?.encode(
+            &self.call.model,
+            &self.conversation,
+            sampling,
+            self.call.instruction_at,
+        )
+    }
+
+    /// Sends the next request, stepping down the mode ladder while the server rejects the
+    /// mode, and returns the body of the first successful answer.
+    pub(crate) async fn send(&mut self) -> Result<Bytes> {
+        loop {
+            let out = self.outgoing(self.body()?.into(), false);
+            self.requests += 1;
+            let answer = transport::send(&self.call.client, &out).await?;
+            if answer.is_success() {
+                return Ok(answer.body);
+            }
+            if self.step_down(answer.status, &answer.body) {
+                continue;
+            }
+            return Err(ApiError::from_body(answer.status, &answer.body).into());
+        }
+    }
+
+    /// Opens the next request as a stream, stepping down as [`send`](Self::send) does (and
+    /// dropping `stream_options` for servers that reject it), until a success status arrives.
+    /// Nothing is sent again once it has: a stream that breaks is reported, never resent.
+    pub(crate) async fn open(&mut self) -> Result<Body> {
+        let endpoint = self.call.client.endpoint().to_owned();
+        let shown_endpoint = self.call.client.shown_endpoint().to_owned();
+        // Usage arrives in a last chunk only when asked for; servers that ignore it are fine.
+        let mut include_usage = !stream_options_rejected_by(&endpoint);
+        loop {
+            let body = streaming_body(self.body()?, include_usage)?;
+            let out = self.outgoing(body, true);
+            self.requests += 1;
+            let mut opened = transport::open(&self.call.client, &out).await?;
+            if (200..300).contains(&opened.status) {
+                return Ok(opened.body);
+            }
+            let error_body = transport::read_all(&self.call.client, &mut opened.body).await?;
+            if include_usage && rejects_stream_options(opened.status, &error_body) {
+                tracing::debug!(
+                    function = self.call.function,
+                    endpoint = %shown_endpoint,
+                    "the server rejected stream_options; asking again without it"
+                );
+                remember_stream_options_rejected(&endpoint);
+                include_usage = false;
+                continue;
+            }
+            if self.step_down(opened.status, &error_body) {
+                continue;
+            }
+            return Err(ApiError::from_body(opened.status, &error_body).into());
+        }
+    }
+
+    fn outgoing(&self, body: Bytes, stream: bool) -> Outgoing {
+        Outgoing {
+            function: self.call.function,
+            body,
+            timeout: self.call.timeout,
+            stream,
+        }
+    }
+
+    /// Whether an error answer rejects the current mode, and a lower one is left to try: then
+    /// the next request uses it, and so do later calls to this model.
+    fn step_down(&mut self, status: u16, body: &[u8]) -> bool {
+        let Some(current) = self.mode else {
+            return false;
+        };
+        if !current.rejected_by(status, &String::from_utf8_lossy(body)) {
+            return false;
+        }
+        let Some(next) = current.step_down() else {
+            return false;
+        };
+        tracing::debug!(function = self.call.function, model = %self.call.model, from = %current,
+            to = %next, "the server rejected the structured-output mode; stepping down");
+        self.call.client.learn_mode(&self.call.model, next);
+        self.mode = Some(next);
+        true
+    }
+
+    /// Records a usage report of the latest request.
+    pub(crate) fn add_usage(&mut self, usage: Option<Usage>) {
+        self.usage = Usage::sum(self.usage, usage);
+    }
+
+    /// Runs a round of the tool calls in `turn` (an assistant turn): the turn and one result
+    /// per call join the conversation, and the results are returned. Past `max_steps` rounds,
+    /// [`Error::MaxSteps`] with the whole conversation instead.
+    pub(crate) async fn run_tools(&mut self, turn: Message) -> Result<&[Message]> {
+        let Some(toolbox) = self.call.toolbox.as_ref() else {
+            return Err(Error::Config(
+                "a tool round without tools; this is a bug in promptfn".into(),
+            ));
+        };
+        if self.steps >= self.call.max_steps {
+            let mut transcript = std::mem::take(&mut self.conversation);
+            transcript.push(turn);
+            return Err(Error::MaxSteps(Box::new(MaxStepsError {
+                max_steps: self.call.max_steps,
+                transcript,
+                usage: self.usage,
+            })));
+        }
+        self.steps += 1;
+        let results = tool::run_round(toolbox, &turn.tool_calls, self.call.timeout).await;
+        self.conversation.push(turn);
+        let at = self.conversation.len();
+        self.conversation.extend(results);
+        Ok(&self.conversation[at..])
+    }
+}
+
+/// The request plan of `call` in `mode`, the `steps`-th request of its tool loop.
+pub(crate) fn plan_of(call: &Resolved, mode: Option<Mode>, steps: u32) -> Result<RequestPlan<'_>> {
+    Ok(RequestPlan::new(call.plan, mode, call.family)?
+        .with_media(&call.media)
+        .with_tools(call.toolbox.as_ref(), call.tool_choice.as_ref(), steps))
+}
+
+/// Endpoints that rejected `stream_options`: later streams to them go without it.
+static NO_STREAM_OPTIONS: Mutex<Option<HashSet<String>>> = Mutex::new(None);
+
+fn stream_options_rejected_by(endpoint: &str) -> bool {
+    let known = NO_STREAM_OPTIONS
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner);
+    known.as_ref().is_some_and(|set| set.contains(endpoint))
+}
+
+fn remember_stream_options_rejected(endpoint: &str) {
+    let mut known = NO_STREAM_OPTIONS
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner);
+    known
+        .get_or_insert_with(HashSet::new)
+        .insert(endpoint.to_owned());
+}
+
+/// Whether an error answer rejects the `stream_options` field (older Azure API versions and
+/// some self-hosted servers do).
+fn rejects_stream_options(status: u16, body: &[u8]) -> bool {
+    (400..600).contains(&status)
+        && !matches!(status, 401 | 403 | 404 | 408 | 429)
+        && String::from_utf8_lossy(body)
+            .to_ascii_lowercase()
+            .contains("stream_options")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stream_options_rejections_need_an_error_naming_the_field() {
+        assert!(rejects_stream_options(
+            400,
+            b"Unrecognized request argument supplied: stream_options"
+        ));
+        assert!(!rejects_stream_options(200, b"stream_options"));
+        assert!(!rejects_stream_options(429, b"stream_options"));
+        assert!(!rejects_stream_options(400, b"bad model"));
+    }
+}

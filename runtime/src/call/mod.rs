@@ -1,0 +1,348 @@
+//! `Call<T>`: one rendered prompt, its per-call overrides, and the pipeline that turns it into `T`.
+//!
+//! Inside: `resolve` turns a call into the one value its requests read, `exchange` holds the
+//! conversation with the server and sends, steps down and runs tool rounds for both ways of
+//! reading it, and `answer` is the awaited way (the streamed one is `crate::stream`).
+
+mod answer;
+mod exchange;
+mod resolve;
+
+pub(crate) use exchange::Exchange;
+pub(crate) use resolve::Resolved;
+
+use std::future::{Future, IntoFuture};
+use std::marker::PhantomData;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tracing::Instrument;
+
+use crate::client::Client;
+use crate::error::{Error, Result};
+use crate::media::MediaPolicy;
+use crate::message::Message;
+use crate::output::Output;
+use crate::params::Overrides;
+use crate::response::Response;
+use crate::retry::RetryPolicy;
+use crate::spec::PromptSpec;
+use crate::structured::Mode;
+use crate::telemetry;
+use crate::tool::{Tool, ToolChoice};
+use crate::transport::TransportOverrides;
+
+/// A rendered prompt, ready to send. Await it for `Result<T>`.
+///
+/// Returned by every `#[prompt]` function. Adjust it before awaiting:
+/// `extract(text).client(&client).temperature(0.2).await`.
+#[must_use = "a Call does nothing until it is awaited"]
+pub struct Call<T> {
+    spec: &'static PromptSpec,
+    messages: Vec<Message>,
+    client: Option<Client>,
+    overrides: Overrides,
+    mode: Option<Mode>,
+    retries: Option<u32>,
+    timeout: Option<Duration>,
+    validator: Option<Validator>,
+    /// Retry policy and deadlines of this call, laid over the client's.
+    transport: TransportOverrides,
+    media: MediaPolicy,
+    /// The tools offered to the model: declared, or replaced per call.
+    tools: Vec<Tool>,
+    max_steps: Option<u32>,
+    tool_choice: Option<ToolChoice>,
+    _output: PhantomData<fn() -> T>,
+}
+
+/// The return type's [`Validate`](crate::Validate) check, type-erased so that `Call<T>` needs no
+/// bound on `T` (a bound would repeat every "not an output type" error on the signature).
+pub(crate) type Validator = fn(&dyn std::any::Any) -> std::result::Result<(), String>;
+
+impl<T> std::fmt::Debug for Call<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Call")
+            .field("function", &self.spec.name)
+            .field("messages", &self.messages)
+            .field("client", &self.client)
+            .field("tools", &self.tools)
+            .finish_non_exhaustive()
+    }
+}
+
+macro_rules! overrides {
+    ($($(#[$doc:meta])* $name:ident: $ty:ty => $conv:expr;)*) => {$(
+        $(#[$doc])*
+        pub fn $name(mut self, $name: $ty) -> Self {
+            #[allow(clippy::redundant_closure_call)]
+            { self.overrides.$name = Some(($conv)($name)); }
+            self
+        }
+    )*};
+}
+
+impl<T: Output> Call<T> {
+    pub(crate) fn with_validator(mut self, validator: Option<Validator>) -> Self {
+        self.validator = validator;
+        self
+    }
+
+    pub(crate) fn new(spec: &'static PromptSpec, messages: Vec<Message>) -> Self {
+        Self {
+            spec,
+            messages,
+            client: None,
+            overrides: Overrides::default(),
+            mode: None,
+            retries: None,
+            timeout: None,
+            validator: None,
+            transport: TransportOverrides::default(),
+            media: MediaPolicy::new(),
+            tools: Vec::new(),
+            max_steps: None,
+            tool_choice: None,
+            _output: PhantomData,
+        }
+    }
+
+    /// The tools listed in `#[prompt(tools = [...])]`.
+    pub(crate) fn with_declared_tools(mut self, tools: Vec<Tool>) -> Self {
+        self.tools = tools;
+        self
+    }
+
+    /// Send this call through `client` instead of the default client.
+    pub fn client(mut self, client: &Client) -> Self {
+        self.client = Some(client.clone());
+        self
+    }
+
+    overrides! {
+        /// The model for this call.
+        model: impl Into<String> => Into::into;
+        /// Sampling temperature (0 to 2).
+        temperature: f64 => std::convert::identity;
+        /// Nucleus sampling mass (0 to 1).
+        top_p: f64 => std::convert::identity;
+        /// The most tokens the answer may have.
+        max_tokens: u32 => std::convert::identity;
+        /// Presence penalty (-2 to 2).
+        presence_penalty: f64 => std::convert::identity;
+        /// Frequency penalty (-2 to 2).
+        frequency_penalty: f64 => std::convert::identity;
+        /// Sampling seed, for servers that honour it.
+        seed: i64 => std::convert::identity;
+        /// An end-user identifier for the provider's abuse monitoring (`end_user = "…"` in
+        /// `#[prompt]`; the request's `user` field).
+        end_user: impl Into<String> => Into::into;
+    }
+
+    /// Up to four sequences at which the model stops.
+    pub fn stop<S: Into<String>>(mut self, stop: impl IntoIterator<Item = S>) -> Self {
+        self.overrides.stop = Some(stop.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Token biases: `(token id, bias from -100 to 100)`.
+    pub fn logit_bias(mut self, bias: impl IntoIterator<Item = (u32, i32)>) -> Self {
+        self.overrides.logit_bias = Some(bias.into_iter().collect());
+        self
+    }
+
+    /// The structured-output mode for this call.
+    pub fn mode(mut self, mode: Mode) -> Self {
+        self.mode = Some(mode);
+        self
+    }
+
+    /// How many times to re-ask the model after an undecodable answer. (Requests that fail for
+    /// transient reasons are retried by the transport: see [`max_attempts`](Self::max_attempts).)
+    pub fn retries(mut self, retries: u32) -> Self {
+        self.retries = Some(retries);
+        self
+    }
+
+    /// The total deadline of each request of this call (and of each tool call it runs), every
+    /// transport retry and every wait between attempts included.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// How this call retries requests that fail for transient reasons (rate limits, overload,
+    /// resets, stalls), instead of the client's policy. Not to be confused with
+    /// [`retries`](Self::retries), which re-asks the model after an undecodable answer.
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.transport.retry_policy = Some(policy);
+        self
+    }
+
+    /// How many times each request of this call may be sent in all, the first attempt
+    /// included (1 turns transport retries off); the rest of the policy is the client's.
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.transport.max_attempts = Some(attempts);
+        self
+    }
+
+    /// The deadline from sending each request of this call to its status line.
+    pub fn first_byte_timeout(mut self, timeout: Duration) -> Self {
+        self.transport.first_byte_timeout = Some(timeout);
+        self
+    }
+
+    /// The longest silence allowed between two chunks of a response body for this call.
+    pub fn idle_timeout(mut self, timeout: Duration) -> Self {
+        self.transport.idle_timeout = Some(timeout);
+        self
+    }
+
+    /// How this call sends its media arguments (fields left unset come from the client, then
+    /// from the model family).
+    pub fn media_policy(mut self, policy: MediaPolicy) -> Self {
+        self.media = policy.over(self.media);
+        self
+    }
+
+    /// Whether media URLs the target only takes inline are downloaded; off, they are an error
+    /// before sending.
+    pub fn download_media(mut self, on: bool) -> Self {
+        self.media = self.media.download(on);
+        self
+    }
+
+    /// The most bytes one media download of this call may have.
+    pub fn max_media_download(mut self, bytes: u64) -> Self {
+        self.media = self.media.max_download_bytes(bytes);
+        self
+    }
+
+    /// The deadline of each media download of this call.
+    pub fn media_download_timeout(mut self, timeout: Duration) -> Self {
+        self.media = self.media.download_timeout(timeout);
+        self
+    }
+
+    /// Offer these tools to the model instead of the declared ones (`tools![f, g]`); an empty
+    /// list offers none. The call runs the calls the model makes and feeds the results back
+    /// until the model answers.
+    pub fn tools(mut self, tools: impl IntoIterator<Item = Tool>) -> Self {
+        self.tools = tools.into_iter().collect();
+        self
+    }
+
+    /// The most rounds of tool calls this call runs before failing with
+    /// [`Error::MaxSteps`].
+    pub fn max_steps(mut self, max_steps: u32) -> Self {
+        self.max_steps = Some(max_steps);
+        self
+    }
+
+    /// Whether and which tools the model must call (a forcing choice applies to the first
+    /// request only; see [`ToolChoice`]).
+    pub fn tool_choice(mut self, choice: ToolChoice) -> Self {
+        self.tool_choice = Some(choice);
+        self
+    }
+
+    /// The messages this call sends (before any structured-output instruction is added).
+    pub fn messages(&self) -> &[Message] {
+        &self.messages
+    }
+
+    /// Await the value together with its metadata (usage, finish reason, ids, raw body).
+    pub fn with_meta(self) -> WithMeta<T> {
+        WithMeta(self)
+    }
+
+    /// The chat-completions body this call would send first, without sending it.
+    ///
+    /// Media is written as it would be sent, except that nothing is downloaded: a URL the call
+    /// would download is an error here.
+    pub fn request(&self) -> Result<serde_json::Value> {
+        let body = self.request_body()?;
+        serde_json::from_slice(&body).map_err(|e| Error::Config(format!("request body: {e}")))
+    }
+
+    /// The first request's body as the bytes that go on the wire.
+    pub(crate) fn request_body(&self) -> Result<Vec<u8>> {
+        let client = self.resolve_client()?;
+        let model = self.resolve_model(&client)?;
+        let mut call = self.resolve_with(client, model)?;
+        call.prepare_media_offline(&self.messages)?;
+        let exchange = Exchange::new(Arc::new(call), self.messages.clone());
+        exchange.body()
+    }
+
+    /// The messages this call sends, taken out of it (the rest of the call stays as it was).
+    pub(crate) fn take_messages(&mut self) -> Vec<Message> {
+        std::mem::take(&mut self.messages)
+    }
+
+    /// [`run`](Self::run) inside a `promptfn.call` span that records the outcome.
+    ///
+    /// `transcript` says whether the caller reads [`Response::transcript`]; a plain `.await`
+    /// does not, and then the conversation is neither copied nor extended on success.
+    async fn run_traced(self, transcript: bool) -> Result<Response<T>> {
+        // Client and model are resolved once: the span names the model, the request uses both.
+        let resolved = self.resolve_client().and_then(|client| {
+            let model = self.resolve_model(&client)?;
+            Ok((client, model))
+        });
+        let span = telemetry::call_span(
+            self.spec.name,
+            resolved.as_ref().ok().map(|(_, model)| model.as_str()),
+        );
+        let content = resolved
+            .as_ref()
+            .is_ok_and(|(client, _)| client.trace_content());
+        if content {
+            telemetry::record_prompt(&span, &self.messages);
+        }
+        let started = telemetry::start_timing(&span);
+        let result = match resolved {
+            // Traced content is read from the transcript.
+            Ok((client, model)) => {
+                self.run(client, model, transcript || content)
+                    .instrument(span.clone())
+                    .await
+            }
+            Err(error) => Err(error),
+        };
+        let latency = started.map(|started| started.elapsed());
+        telemetry::record_outcome(&span, &result, latency, content);
+        result
+    }
+
+    async fn run(mut self, client: Client, model: String, transcript: bool) -> Result<Response<T>> {
+        let mut call = self.resolve_with(client, model)?;
+        let messages = self.take_messages();
+        call.prepare_media(&messages).await?;
+        answer::run(call, messages, transcript).await
+    }
+}
+
+impl<T: Output> IntoFuture for Call<T> {
+    type Output = Result<T>;
+    type IntoFuture = Pin<Box<dyn Future<Output = Result<T>> + Send>>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(async move { self.run_traced(false).await.map(Response::into_value) })
+    }
+}
+
+/// A [`Call`] that yields [`Response<T>`]: the value with usage, finish reason, ids and raw body.
+#[must_use = "WithMeta does nothing until it is awaited"]
+#[derive(Debug)]
+pub struct WithMeta<T>(Call<T>);
+
+impl<T: Output> IntoFuture for WithMeta<T> {
+    type Output = Result<Response<T>>;
+    type IntoFuture = Pin<Box<dyn Future<Output = Result<Response<T>>> + Send>>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.0.run_traced(true))
+    }
+}

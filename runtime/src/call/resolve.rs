@@ -1,0 +1,168 @@
+//! Resolving a call once: every setting taken from the call, the declaration, the client or the
+//! model family, in that order, into the one value the exchange reads.
+
+use std::time::Duration;
+
+use crate::client::Client;
+use crate::error::{Error, Result};
+use crate::media::{MediaPolicy, ResolvedMedia};
+use crate::message::{Message, Role};
+use crate::output::{Output, OutputPlan};
+use crate::params::{Overrides, Sampling};
+use crate::spec::{Decl, PromptSpec};
+use crate::structured::{Family, Mode};
+use crate::tool::{ToolBox, ToolChoice};
+
+use super::{Call, Validator};
+
+/// Everything a call's requests need, resolved once: client, model, output plan and mode,
+/// sampling, media, tools, deadlines and re-asks.
+#[derive(Debug)]
+pub(crate) struct Resolved {
+    pub(crate) function: &'static str,
+    pub(crate) client: Client,
+    pub(crate) model: String,
+    pub(crate) family: Family,
+    pub(crate) plan: &'static OutputPlan,
+    /// The structured-output mode the first request uses (`None` for text).
+    pub(crate) mode: Option<Mode>,
+    decl: &'static Decl,
+    overrides: Overrides,
+    /// How many times an unusable answer is asked for again.
+    pub(crate) retries: u32,
+    /// The total deadline of each request (and of each tool call).
+    pub(crate) timeout: Duration,
+    /// The conversation's media, in the form the target takes.
+    pub(crate) media: ResolvedMedia,
+    media_policy: MediaPolicy,
+    pub(crate) toolbox: Option<ToolBox>,
+    pub(crate) tool_choice: Option<ToolChoice>,
+    pub(crate) max_steps: u32,
+    /// The message the structured-output instruction is appended to.
+    pub(crate) instruction_at: Option<usize>,
+    pub(crate) validator: Option<Validator>,
+}
+
+impl Resolved {
+    /// The sampling parameters: per call, else declared.
+    pub(crate) fn sampling(&self) -> Sampling<'_> {
+        Sampling::merge(self.decl, &self.overrides)
+    }
+
+    /// Resolve the conversation's media for the target, downloading what it needs inline.
+    pub(crate) async fn prepare_media(&mut self, messages: &[Message]) -> Result<()> {
+        self.media =
+            crate::media::prepare(messages, &self.model, self.media_policy, &self.client).await?;
+        Ok(())
+    }
+
+    /// [`prepare_media`](Self::prepare_media) without downloading: a URL that would be
+    /// downloaded is an error.
+    pub(crate) fn prepare_media_offline(&mut self, messages: &[Message]) -> Result<()> {
+        self.media =
+            crate::media::prepare_offline(messages, &self.model, self.media_policy, &self.client)?;
+        Ok(())
+    }
+}
+
+impl<T: Output> Call<T> {
+    /// Resolves the call's settings (media is left for [`Resolved::prepare_media`]) and hands
+    /// over its messages.
+    pub(crate) fn resolve(self) -> Result<(Resolved, Vec<Message>)> {
+        let client = self.resolve_client()?;
+        let model = self.resolve_model(&client)?;
+        let resolved = self.resolve_with(client, model)?;
+        Ok((resolved, self.messages))
+    }
+
+    /// [`resolve`](Self::resolve) with client and model already known.
+    pub(crate) fn resolve_with(&self, client: Client, model: String) -> Result<Resolved> {
+        let spec: &'static PromptSpec = self.spec;
+        let plan = spec.output.get::<T>();
+        let family = Family::of(&model);
+        let mode = self.initial_mode(&client, &model, plan);
+        let toolbox = ToolBox::new(&self.tools, family)?;
+        if T::TOOL_CALLS && toolbox.is_none() {
+            return Err(Error::Config(format!(
+                "`{}` returns the model's tool calls but offers no tools: list them in \
+                 #[prompt(tools = [...])] or with `.tools(tools![...])`",
+                spec.name
+            )));
+        }
+        Ok(Resolved {
+            function: spec.name,
+            retries: self
+                .retries
+                .or(spec.decl.retries)
+                .unwrap_or(client.default_retries()),
+            timeout: self.timeout.unwrap_or(client.timeout()),
+            max_steps: self
+                .max_steps
+                .or(spec.decl.max_steps)
+                .unwrap_or(client.default_max_steps()),
+            tool_choice: self
+                .tool_choice
+                .clone()
+                .or_else(|| spec.decl.tool_choice.map(ToolChoice::from)),
+            instruction_at: instruction_at(&self.messages),
+            decl: &spec.decl,
+            overrides: self.overrides.clone(),
+            media: ResolvedMedia::default(),
+            media_policy: self.media,
+            validator: self.validator,
+            toolbox,
+            client,
+            model,
+            family,
+            plan,
+            mode,
+        })
+    }
+
+    /// The call's client (the default one unless `.client()` named one), with this call's
+    /// transport settings laid over it.
+    pub(crate) fn resolve_client(&self) -> Result<Client> {
+        match &self.client {
+            Some(c) => Ok(c.clone()),
+            None => Client::default_client(),
+        }
+        .map(|c| c.with_overrides(&self.transport))
+    }
+
+    /// Per call > declared > the client's default.
+    pub(crate) fn resolve_model(&self, client: &Client) -> Result<String> {
+        self.overrides
+            .model
+            .as_deref()
+            .or(self.spec.decl.model)
+            .or(client.model())
+            .map(str::to_owned)
+            .ok_or_else(|| {
+                Error::Config(format!(
+                    "no model for `{}`: write `model = \"…\"` in its #[prompt], call `.model(…)`, \
+                     give the client a default with `Client::builder().model(…)`, or set PROMPTFN_MODEL",
+                    self.spec.name
+                ))
+            })
+    }
+
+    /// Explicit (call > function > client), else learnt for this model, else the family default.
+    fn initial_mode(&self, client: &Client, model: &str, plan: &OutputPlan) -> Option<Mode> {
+        plan.json()?;
+        Some(
+            self.mode
+                .or(self.spec.decl.mode)
+                .or(client.default_mode())
+                .or_else(|| client.learned_mode(model))
+                .unwrap_or_else(|| Family::of(model).default_mode()),
+        )
+    }
+}
+
+/// The structured-output instruction goes at the end of the last user message.
+fn instruction_at(messages: &[Message]) -> Option<usize> {
+    messages
+        .iter()
+        .rposition(|m| m.role == Role::User)
+        .or(messages.len().checked_sub(1))
+}
