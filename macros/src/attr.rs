@@ -165,6 +165,10 @@ pub struct Settings {
     pub max_steps: Option<u32>,
     /// `tool_choice = "auto" | "required" | "none" | "<a listed tool>"`.
     pub tool_choice: Option<ToolChoice>,
+    /// The keys of the endpoints a return type picks (`size`, `voice`, `dimensions`…).
+    pub endpoint: crate::endpoint::Keys,
+    /// Every `key = value` key, as written (for checks that depend on the return type).
+    pub written: Vec<Ident>,
 }
 
 /// `tool_choice = "…"`.
@@ -213,6 +217,22 @@ const KEYS: &[&str] = &[
     "tools",
     "max_steps",
     "tool_choice",
+    "size",
+    "quality",
+    "style",
+    "background",
+    "format",
+    "voice",
+    "speed",
+    "instructions",
+    "dimensions",
+    "encoding_format",
+    "batch_size",
+    "language",
+    "segments",
+    "translate",
+    "top_n",
+    "return_documents",
     "crate",
 ];
 
@@ -263,6 +283,7 @@ pub fn parse(attr: TokenStream, errors: &mut Errors) -> Args {
             }
             Item::KeyValue { key, value } => {
                 let name = key.unraw().to_string();
+                collected.settings.written.push(key.clone());
                 if !REPEATABLE.contains(&name.as_str()) && KEYS.contains(&name.as_str()) {
                     if seen.contains(&name) {
                         errors.at(key.span(), format!("duplicate #[prompt] argument `{name}`"));
@@ -404,6 +425,11 @@ impl Collected {
                 settings.max_steps = errors.ok(u32_at_least(name, value, 1, "5"));
             }
             "tool_choice" => settings.tool_choice = errors.ok(tool_choice(value)),
+            "size" | "quality" | "style" | "background" | "format" | "voice" | "speed"
+            | "instructions" | "dimensions" | "encoding_format" | "batch_size" | "language"
+            | "segments" | "translate" | "top_n" | "return_documents" => {
+                endpoint_key(&mut settings.endpoint, name, value, errors);
+            }
             "crate" => *crate_path = errors.ok(CratePath::from_value(value)),
             "template" => {
                 errors.at(
@@ -427,6 +453,71 @@ impl Collected {
             ),
         }
     }
+}
+
+/// A key of the endpoints a return type picks, checked as far as a literal allows (whether it
+/// suits the return type is `endpoint::check`'s business).
+fn endpoint_key(keys: &mut crate::endpoint::Keys, name: &str, value: &Expr, errors: &mut Errors) {
+    use crate::endpoint::{BACKGROUNDS, ENCODINGS, MAX_BATCH, QUALITIES, STYLES};
+    match name {
+        "size" => keys.size = errors.ok(non_empty_string(name, value, "\"1024x1024\"")),
+        "quality" => keys.quality = errors.ok(one_of(name, value, QUALITIES)),
+        "style" => keys.style = errors.ok(one_of(name, value, STYLES)),
+        "background" => keys.background = errors.ok(one_of(name, value, BACKGROUNDS)),
+        "format" => keys.format = errors.ok(non_empty_string(name, value, "\"png\"")),
+        "voice" => keys.voice = errors.ok(non_empty_string(name, value, "\"alloy\"")),
+        "speed" => keys.speed = errors.ok(float_in(name, value, 0.25, 4.0)),
+        "instructions" => {
+            keys.instructions = errors.ok(non_empty_string(name, value, "\"Speak warmly.\""));
+        }
+        "dimensions" => keys.dimensions = errors.ok(u32_at_least(name, value, 1, "256")),
+        "encoding_format" => keys.encoding_format = errors.ok(one_of(name, value, ENCODINGS)),
+        "language" => keys.language = errors.ok(non_empty_string(name, value, "\"en\"")),
+        "segments" => keys.segments = errors.ok(boolean(name, value)),
+        "translate" => keys.translate = errors.ok(boolean(name, value)),
+        "top_n" => keys.top_n = errors.ok(u32_at_least(name, value, 1, "3")),
+        "return_documents" => keys.return_documents = errors.ok(boolean(name, value)),
+        _ => {
+            keys.batch_size = errors.ok(u32_at_least(name, value, 1, "100").and_then(|n| {
+                if n > MAX_BATCH {
+                    Err(syn::Error::new_spanned(
+                        value,
+                        format!("`{name}` must be at most {MAX_BATCH}, got {n}"),
+                    ))
+                } else {
+                    Ok(n)
+                }
+            }));
+        }
+    }
+}
+
+/// `true` or `false`.
+fn boolean(key: &str, value: &Expr) -> syn::Result<bool> {
+    match ungroup(value) {
+        Expr::Lit(expr) => match &expr.lit {
+            Lit::Bool(lit) => Ok(lit.value),
+            _ => Err(expected(value, key, "`true` or `false`", "true")),
+        },
+        _ => Err(expected(value, key, "`true` or `false`", "true")),
+    }
+}
+
+/// A string literal that is one of `values`.
+fn one_of(key: &str, value: &Expr, values: &[&str]) -> syn::Result<String> {
+    let example = format!("\"{}\"", values[0]);
+    let text = non_empty_string(key, value, &example)?;
+    if values.contains(&text.as_str()) {
+        return Ok(text);
+    }
+    Err(syn::Error::new_spanned(
+        value,
+        format!(
+            "`{key} = \"{text}\"` is not one of {}{}",
+            values.join(", "),
+            suggest::did_you_mean(&text, values.iter().copied())
+        ),
+    ))
 }
 
 /// Decides the template form and checks that the parts fit together. Returns the messages
@@ -1028,7 +1119,11 @@ mod tests {
         let (_, errors) = parse_args(quote!("t", colour = 1));
         assert!(!errors[0].contains("did you mean"), "{errors:?}");
         assert!(
-            errors[0].contains("retries, tools, max_steps, tool_choice, crate"),
+            errors[0].contains("retries, tools, max_steps, tool_choice, size"),
+            "{errors:?}"
+        );
+        assert!(
+            errors[0].contains("translate, top_n, return_documents, crate"),
             "{errors:?}"
         );
     }

@@ -13,6 +13,8 @@ use syn::{Ident, Member};
 pub struct Plan {
     /// Messages in order.
     pub messages: Vec<PlannedMessage>,
+    /// The endpoint the return type picks, when it is not chat completions.
+    pub endpoint: Option<crate::endpoint::Kind>,
 }
 
 /// One message of the plan.
@@ -98,14 +100,21 @@ pub fn resolve(args: &Args, sig: &Analysed, errors: &mut Errors) -> Plan {
             *used |= param.name == root;
         }
     }
+    // A `Ranking` function's `documents` are sent beside the template, not in it.
+    let value = sig.output.as_ref().map(|output| &output.value);
+    for (param, used) in params.iter().zip(used.iter_mut()) {
+        *used |= crate::endpoint::sent_apart(value, param);
+    }
     if args.template_complete {
         for (param, _) in params.iter().zip(&used).filter(|(_, used)| !**used) {
             errors.spanned(&param.arg, unused_message(param));
         }
     }
+    let endpoint = crate::endpoint::check(args, sig, errors);
     if let (Some(n), Some(output)) = (args.settings.n, &sig.output)
         && n > 1
         && !output.is_choices()
+        && endpoint.is_none()
     {
         errors.spanned(
             &output.declared,
@@ -115,7 +124,7 @@ pub fn resolve(args: &Args, sig: &Analysed, errors: &mut Errors) -> Plan {
             ),
         );
     }
-    Plan { messages }
+    Plan { messages, endpoint }
 }
 
 fn resolve_placeholder(

@@ -31,6 +31,9 @@ pub struct Input<'a> {
 
 /// The generated function.
 pub fn generate(input: &Input<'_>) -> TokenStream {
+    if let Some(kind) = input.plan.endpoint {
+        return crate::endpoint_codegen::generate(input, kind);
+    }
     let Input {
         decl,
         krate,
@@ -105,11 +108,11 @@ pub fn generate(input: &Input<'_>) -> TokenStream {
 
 /// A span that resolves like the call site (so user names are visible and lints treat the code
 /// as generated) but that diagnostics show at `user_span`.
-fn located(user_span: Span) -> Span {
+pub(crate) fn located(user_span: Span) -> Span {
     Span::call_site().located_at(user_span)
 }
 
-fn spec_static(input: &Input<'_>, spec: &Ident) -> TokenStream {
+pub(crate) fn spec_static(input: &Input<'_>, spec: &Ident) -> TokenStream {
     let krate = input.krate;
     let settings = input.settings;
     let name = input.decl.sig.ident.unraw().to_string();
@@ -220,7 +223,11 @@ fn spec_static(input: &Input<'_>, spec: &Ident) -> TokenStream {
     }
 }
 
-fn render_message(message: &PlannedMessage, krate: &CratePath, builder: &Ident) -> TokenStream {
+pub(crate) fn render_message(
+    message: &PlannedMessage,
+    krate: &CratePath,
+    builder: &Ident,
+) -> TokenStream {
     let role = Ident::new(
         match message.role {
             Role::System => "System",
@@ -261,16 +268,16 @@ fn render_message(message: &PlannedMessage, krate: &CratePath, builder: &Ident) 
     }
 }
 
-fn some(value: impl ToTokens) -> TokenStream {
+pub(crate) fn some(value: impl ToTokens) -> TokenStream {
     quote!(::core::option::Option::Some(#value))
 }
 
-fn str_lit(value: &str) -> LitStr {
+pub(crate) fn str_lit(value: &str) -> LitStr {
     LitStr::new(value, Span::call_site())
 }
 
 /// A float literal; negative values as `-lit`, because a literal token cannot carry a sign.
-fn float(value: f64) -> TokenStream {
+pub(crate) fn float(value: f64) -> TokenStream {
     let magnitude = Literal::f64_unsuffixed(value.abs());
     if value.is_sign_negative() {
         quote!(-#magnitude)

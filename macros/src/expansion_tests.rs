@@ -234,3 +234,34 @@ fn prompt_with_tools_max_steps_and_tool_choice() {
         ),
     ));
 }
+
+#[test]
+fn image_return_with_endpoint_keys() {
+    insta::assert_snapshot!(expand_pretty(
+        quote!(
+            "A watercolor of {subject}",
+            model = "dall-e-3",
+            size = "1024x1024",
+            quality = "hd",
+            style = "vivid",
+        ),
+        quote! {
+            /// Paints a subject.
+            pub async fn paint(subject: &str) -> Result<Image>;
+        },
+    ));
+}
+
+#[test]
+fn embeddings_of_a_list_parameter() {
+    insta::assert_snapshot!(expand_pretty(
+        quote!(
+            "{texts}",
+            model = "text-embedding-3-small",
+            dimensions = 256
+        ),
+        quote! {
+            async fn embed_all(texts: &[String]) -> Result<Vec<Embedding>>;
+        },
+    ));
+}

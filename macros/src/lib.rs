@@ -9,8 +9,11 @@ mod attr;
 mod check;
 mod codegen;
 mod crate_path;
+mod endpoint;
+mod endpoint_codegen;
 mod errors;
 mod expand;
+mod partial;
 mod sig;
 mod suggest;
 mod template;
@@ -146,4 +149,17 @@ pub fn tool(attr: TokenStream, item: TokenStream) -> TokenStream {
 #[proc_macro]
 pub fn tools(input: TokenStream) -> TokenStream {
     tool_list::tools_macro(input.into()).into()
+}
+
+/// Derives `promptfn::Partial`: the partial form of a struct or enum, whose snapshots a
+/// streamed call hands out while the model writes the value.
+///
+/// (Documented, with examples, on the `promptfn::Partial` trait.)
+///
+/// - `#[partial(done)]` on a field: it appears in snapshots only once its value is complete.
+/// - `#[partial(required)]` on a field: no snapshot until it is present.
+/// - `#[partial(crate = path)]` on the type names promptfn through a re-export.
+#[proc_macro_derive(Partial, attributes(partial))]
+pub fn derive_partial(input: TokenStream) -> TokenStream {
+    partial::derive(input.into()).into()
 }

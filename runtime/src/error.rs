@@ -120,6 +120,17 @@ pub enum Error {
         /// What went wrong, and what to do about it.
         reason: String,
     },
+
+    /// A bulk run through the batch API got no answer for an item: its batch could not be
+    /// submitted or read, failed validation, expired or was cancelled before reaching it. Such
+    /// items are not journaled, so running again submits them again.
+    #[error("no answer from the batch API (batch {batch}): {reason}")]
+    Batch {
+        /// The batch id (`(none)` when no batch was created).
+        batch: String,
+        /// What the batch API said.
+        reason: String,
+    },
 }
 
 impl From<ApiError> for Error {

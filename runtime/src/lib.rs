@@ -33,12 +33,14 @@ pub mod bulk;
 mod call;
 mod client;
 mod decode;
+pub mod endpoint;
 mod error;
 mod limit;
 mod media;
 mod message;
 mod output;
 mod params;
+mod partial;
 mod plan;
 mod profile;
 mod provider_state;
@@ -77,6 +79,7 @@ pub use client::{
     DEFAULT_TIMEOUT, set_default_client,
 };
 pub use decode::decode;
+pub use endpoint::{Embedding, Moderation, Ranking, Transcript};
 pub use error::{
     ApiError, DecodeError, Error, ErrorCode, MaxStepsError, ProviderError, RAW_EXCERPT_LIMIT,
     RejectedAnswer, Result,
@@ -87,14 +90,17 @@ pub use media::{
 };
 pub use message::{Message, Part, Role, ToolCall};
 pub use output::{Choices, Output, Validate};
+pub use partial::Partial;
 pub use provider_state::ProviderState;
 pub use response::{FinishReason, Response, Usage};
 pub use retry::{DEFAULT_MAX_ATTEMPTS, RetryPolicy};
-pub use stream::{ItemStream, Streamable, TextEvent, TextEvents, TextStream};
+pub use stream::{ItemStream, PartialStream, Streamable, TextEvent, TextEvents, TextStream};
 pub use structured::Mode;
 pub use tool::{DEFAULT_MAX_STEPS, RequestedCall, Tool, ToolCalls, ToolChoice};
 pub use transport::DEFAULT_MAX_BODY_BYTES;
 
+#[doc(inline)]
+pub use promptfn_macros::Partial;
 #[doc(inline)]
 pub use promptfn_macros::prompt;
 #[doc(inline)]

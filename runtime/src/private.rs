@@ -12,6 +12,14 @@ pub use crate::wire::sse;
 /// The transport's streaming path without the decoder, reachable by fault-injection tests.
 pub use crate::transport::probe as transport_probe;
 
+/// The incremental JSON reader behind partial snapshots, and what `#[derive(Partial)]` uses.
+pub use crate::partial::{
+    Node as PartialNode, Parser as PartialParser, PartialField, complete_field, partial_field,
+    variant_index,
+};
+pub use crate::stream::open_partial;
+pub use crate::stream::sealed::Sealed as StreamSealed;
+
 /// The stages of a call one at a time, reachable by benchmarks.
 pub mod stages {
     pub use crate::stages::{Stages, offline_client, request_body};
@@ -22,6 +30,7 @@ use std::fmt;
 use std::marker::PhantomData;
 
 use crate::call::Validator;
+pub use crate::endpoint::{EmbedTexts, EndpointDecl, EndpointOutput, EndpointParts};
 use crate::media::MediaArg;
 pub use crate::message::Role;
 pub use crate::output::OutputCache;

@@ -147,6 +147,11 @@ impl PromptBuilder {
         Call::new(self.spec, self.messages).with_declared_tools(self.tools)
     }
 
+    /// The declaration and the rendered messages, for a call to another endpoint.
+    pub(crate) fn into_parts(self) -> (&'static PromptSpec, Vec<Message>) {
+        (self.spec, self.messages)
+    }
+
     /// [`finish`](Self::finish) with the return type's [`Validate`] check, when it has one.
     pub fn finish_checked<T: Output>(self, validator: Option<Validator>) -> Call<T> {
         self.finish::<T>().with_validator(validator)

@@ -54,6 +54,46 @@ pub(crate) struct Outgoing {
     pub(crate) timeout: Duration,
     /// Whether the answer is an SSE stream.
     pub(crate) stream: bool,
+    /// Where it goes and how its body is written.
+    pub(crate) route: Route,
+}
+
+/// Where a request goes and how its body is written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Route {
+    /// The client's chat-completions endpoint, with a JSON body.
+    Chat,
+    /// `{base_url}/{path}`: the other endpoints (images, audio, embeddings, models…).
+    Endpoint {
+        /// Relative to the base URL, e.g. `embeddings`.
+        path: &'static str,
+        /// How the body is written.
+        body: BodyKind,
+    },
+}
+
+/// The kind of body a request carries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum BodyKind {
+    /// No body: a `GET`.
+    Empty,
+    /// A JSON object.
+    Json,
+    /// A `multipart/form-data` form with this boundary.
+    Form {
+        /// The boundary between the form's parts.
+        boundary: String,
+    },
+}
+
+impl Route {
+    /// The path relative to the base URL, as test doubles and logs name it.
+    pub(crate) fn path(&self) -> &'static str {
+        match self {
+            Self::Chat => "chat/completions",
+            Self::Endpoint { path, .. } => path,
+        }
+    }
 }
 
 /// An answer whose status has arrived; its body is read on demand.
@@ -447,19 +487,46 @@ fn carries_structured_output(out: &Outgoing) -> bool {
 async fn http_open(client: &Client, out: &Outgoing) -> Result<(Opened, Hints)> {
     #[cfg(feature = "testing")]
     crate::testing::check_live_request(client, out.function)?;
-    let accept = if out.stream {
-        "text/event-stream"
-    } else {
-        "application/json"
+    let request = match &out.route {
+        Route::Chat => {
+            let accept = if out.stream {
+                "text/event-stream"
+            } else {
+                "application/json"
+            };
+            let post = match client.endpoint_url() {
+                Some(url) => client.http().post(url.clone()),
+                None => client.http().post(client.endpoint()),
+            };
+            post.header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
+                .header(ACCEPT, HeaderValue::from_static(accept))
+                .body(out.body.clone())
+        }
+        Route::Endpoint { path, body } => {
+            let url = format!("{}/{path}", client.base_url());
+            // Speech answers with audio bytes, the others with JSON: any type is taken.
+            let any = HeaderValue::from_static("*/*");
+            match body {
+                BodyKind::Empty => client.http().get(url).header(ACCEPT, any),
+                BodyKind::Json => client
+                    .http()
+                    .post(url)
+                    .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
+                    .header(ACCEPT, any)
+                    .body(out.body.clone()),
+                BodyKind::Form { boundary } => client
+                    .http()
+                    .post(url)
+                    .header(
+                        CONTENT_TYPE,
+                        format!("multipart/form-data; boundary={boundary}"),
+                    )
+                    .header(ACCEPT, any)
+                    .body(out.body.clone()),
+            }
+        }
     };
-    let post = match client.endpoint_url() {
-        Some(url) => client.http().post(url.clone()),
-        None => client.http().post(client.endpoint()),
-    };
-    let mut request = post
-        .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
-        .header(ACCEPT, HeaderValue::from_static(accept))
-        .body(out.body.clone());
+    let mut request = request;
     if let Some(auth) = client.auth_header() {
         request = request.header(AUTHORIZATION, auth);
     }
@@ -612,6 +679,7 @@ pub mod probe {
             body: body.into(),
             timeout,
             stream: true,
+            route: super::Route::Chat,
         };
         let opened = open(client, &out).await?;
         Ok(RawStream {

@@ -6,6 +6,7 @@
     missing_debug_implementations
 )]
 
+pub mod batch_mock;
 pub mod fault;
 pub mod live;
 pub mod mock;

@@ -30,6 +30,15 @@ impl DoneSet {
         true
     }
 
+    /// Add every position of `other`.
+    pub(super) fn extend(&mut self, other: &Self) {
+        for (&start, &end) in &other.ranges {
+            for position in start..end {
+                self.insert(position);
+            }
+        }
+    }
+
     pub(super) fn contains(&self, position: u64) -> bool {
         self.ranges
             .range(..=position)

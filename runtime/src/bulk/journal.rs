@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use super::batch::BatchEntry;
 use super::done::DoneSet;
 use super::record::{Failure, Head, ItemLine};
 use super::shard::Shard;
@@ -73,6 +74,10 @@ pub(super) struct Resume {
     /// Lines naming an input an earlier line already named (never written by this module;
     /// skipped on replay so that an input comes out once).
     pub(super) repeated: DoneSet,
+    /// Batches submitted by earlier runs and not yet handled.
+    pub(super) batches: Vec<BatchEntry>,
+    /// The inputs of those batches (not submitted again).
+    pub(super) in_batches: DoneSet,
 }
 
 impl<T> Journal<T> {
@@ -122,6 +127,19 @@ impl<T> Journal<T> {
                     && !resume.done.insert(index)
                 {
                     resume.repeated.insert(number);
+                }
+                if let Some(batch) = head.batch {
+                    resume.batches.push(batch);
+                }
+                if let Some(id) = head.batch_ended {
+                    resume.batches.retain(|batch| batch.id != id);
+                }
+            }
+        }
+        for batch in &resume.batches {
+            for [start, end] in batch.items.iter().copied() {
+                for index in (start..end).filter(|&i| shard.takes(i)) {
+                    resume.in_batches.insert(index);
                 }
             }
         }
@@ -180,6 +198,15 @@ impl<T> Journal<T> {
         self.line.push(b'\n');
         self.write_line()?;
         Ok(true)
+    }
+
+    /// Append any other entry (a batch's line).
+    pub(super) fn append_entry(&mut self, entry: &impl Serialize) -> Result<()> {
+        self.line.clear();
+        serde_json::to_writer(&mut self.line, entry)
+            .map_err(|e| self.error(format!("cannot hold an entry: {e}")))?;
+        self.line.push(b'\n');
+        self.write_line()
     }
 
     /// One `write` for the whole line (the file is in append mode), so a line is never

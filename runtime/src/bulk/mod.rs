@@ -31,6 +31,7 @@
 //! Inputs are read lazily: at most `concurrency` of them are held at once, whatever their
 //! number, so a run over a million rows of a file needs no more memory than one over ten.
 
+mod batch;
 mod done;
 mod journal;
 mod progress;
@@ -41,6 +42,7 @@ mod summary;
 
 use std::path::PathBuf;
 use std::pin::Pin;
+use std::time::Duration;
 
 use futures_core::Stream;
 use futures_util::StreamExt;
@@ -48,12 +50,15 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::call::Call;
+use crate::client::Client;
 use crate::error::Result;
 use crate::output::Output;
+use batch::BatchSettings;
 use done::DoneSet;
 use journal::Codec;
 use shard::Shard;
 
+pub use batch::DEFAULT_BATCH_SIZE;
 pub use runner::{BulkStream, Finished};
 pub use summary::Summary;
 
@@ -99,6 +104,8 @@ pub struct Bulk<T> {
     /// `(index, count)`, checked when the run starts.
     shard: Option<(usize, usize)>,
     journal: Option<(PathBuf, Codec<T>)>,
+    /// Set: the run goes through the batch API.
+    batch: Option<BatchSettings>,
 }
 
 impl<T> std::fmt::Debug for Bulk<T> {
@@ -110,6 +117,7 @@ impl<T> std::fmt::Debug for Bulk<T> {
             .field("progress", &self.progress)
             .field("shard", &self.shard)
             .field("journal", &self.journal.as_ref().map(|(path, _)| path))
+            .field("batch", &self.batch)
             .finish_non_exhaustive()
     }
 }
@@ -161,6 +169,7 @@ impl<T: Output> Bulk<T> {
             progress: true,
             shard: None,
             journal: None,
+            batch: None,
         }
     }
 
@@ -189,6 +198,46 @@ impl<T: Output> Bulk<T> {
     /// whole input, so the shards' results merge by index.
     pub fn shard(mut self, index: usize, count: usize) -> Self {
         self.shard = Some((index, count));
+        self
+    }
+
+    /// Send the run through the provider's batch API (OpenAI `/v1/batches`: half the price,
+    /// answers within 24 hours) instead of one request per item: the inputs are rendered into
+    /// batch files of up to [`batch_size`](Self::batch_size) requests, uploaded, submitted and
+    /// polled until they end; answers are decoded by `custom_id`, and undecodable ones are
+    /// asked again once in a follow-up batch. With a [`journal`](Self::journal), a run stopped
+    /// while its batches run resumes polling them instead of submitting again.
+    ///
+    /// The files and batches go through the default client unless
+    /// [`batch_client`](Self::batch_client) names one. The run's concurrency and per-minute
+    /// limits do not apply. (Anthropic's message batches are not supported yet.)
+    pub fn via_batch_api(mut self) -> Self {
+        self.batch.get_or_insert_with(BatchSettings::default);
+        self
+    }
+
+    /// The client whose base URL, key and timeouts the batch API is reached through (implies
+    /// [`via_batch_api`](Self::via_batch_api)).
+    pub fn batch_client(mut self, client: &Client) -> Self {
+        self.batch.get_or_insert_with(BatchSettings::default).client = Some(client.clone());
+        self
+    }
+
+    /// At most this many requests per batch (default [`DEFAULT_BATCH_SIZE`], OpenAI's limit;
+    /// 0 counts as 1). Implies [`via_batch_api`](Self::via_batch_api).
+    pub fn batch_size(mut self, requests: usize) -> Self {
+        self.batch
+            .get_or_insert_with(BatchSettings::default)
+            .batch_size = requests.max(1);
+        self
+    }
+
+    /// How long to wait between reads of a running batch: `first`, doubling up to `longest`
+    /// (default 5 s up to 2 min). Implies [`via_batch_api`](Self::via_batch_api).
+    pub fn batch_poll(mut self, first: Duration, longest: Duration) -> Self {
+        let settings = self.batch.get_or_insert_with(BatchSettings::default);
+        settings.first_wait = first;
+        settings.longest_wait = longest.max(first);
         self
     }
 

@@ -3,7 +3,8 @@
 //! One JSON object per line:
 //! - `{"i": 17, "ok": <value>, "usage": {…}, "requests": 1}`: input 17 gave this value;
 //! - `{"i": 18, "err": {"kind": "decode", …}}`: input 18 got an answer that is no value;
-//! - `{"batch": {…}}`: a submitted batch (see the batch engine).
+//! - `{"batch": {"id": …, "input_file_id": …, "items": [[start, end], …], "reask": false}}`:
+//!   a batch submitted for these inputs, and `{"batch_ended": id}` once it is handled.
 //!
 //! The journal keeps what the model said. An item that never got an answer from the model (a
 //! transport failure, a timeout, an HTTP error, an unreadable body, a configuration problem)
@@ -20,6 +21,12 @@ use crate::response::Usage;
 pub(super) struct Head {
     /// The input index, on item lines.
     pub(super) i: Option<u64>,
+    /// A submitted batch, on batch lines.
+    #[serde(default)]
+    pub(super) batch: Option<super::batch::BatchEntry>,
+    /// The id of a batch whose answers have all been handled.
+    #[serde(default)]
+    pub(super) batch_ended: Option<String>,
 }
 
 /// An item line as read back.

@@ -7,6 +7,7 @@ use std::task::{Context, Poll};
 use futures_core::Stream;
 use futures_util::StreamExt;
 
+use super::batch::Engine;
 use super::journal::{Journal, Resume};
 use super::progress::Progress;
 use super::shard::Shard;
@@ -18,11 +19,13 @@ use crate::output::Output;
 use crate::response::Response;
 
 /// What the run produces next.
-enum Done<T> {
+pub(super) enum Done<T> {
     /// A call of this run finished: its input index and what it came to, metadata included.
     Answered(usize, Result<Response<T>>),
     /// A result an earlier run journaled, or the journal failing to give it back.
     Replayed(usize, Result<T>),
+    /// A line for the journal that hands nothing out (a batch submitted or handled).
+    Note(serde_json::Value),
 }
 
 /// The results of a run as they finish: `(input index, result)`.
@@ -86,10 +89,23 @@ pub(super) fn start<T: Output>(bulk: Bulk<T>) -> Result<BulkStream<T>> {
     let pace = bulk
         .requests_per_minute
         .map(|per_minute| Limits::new(None, Some(per_minute)));
+    // Inputs in batches still running are not taken again either.
+    let mut skipped = resume.done.clone();
+    skipped.extend(&resume.in_batches);
     let calls = (bulk.source)(Selection {
         shard,
-        done: resume.done,
+        done: skipped,
     });
+    if let Some(settings) = bulk.batch {
+        let engine = Engine::new(settings, calls, resume.done, resume.batches)?;
+        return Ok(BulkStream {
+            results: Box::pin(replayed.chain(engine.run())),
+            journal,
+            summary: Summary::default(),
+            progress: Progress::new(bulk.progress, bulk.total.map(|total| shard.share_of(total))),
+            ended: false,
+        });
+    }
     let answered = calls
         .map(move |(index, call)| {
             let pace = pace.clone();
@@ -148,35 +164,48 @@ impl<T: Output> Stream for BulkStream<T> {
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = &mut *self;
-        if this.ended {
-            return Poll::Ready(None);
-        }
-        match this.results.poll_next_unpin(cx) {
-            Poll::Pending => Poll::Pending,
-            Poll::Ready(None) => {
-                this.ended = true;
-                this.summary.stop_clock();
-                this.progress.finish(&this.summary);
-                Poll::Ready(None)
+        loop {
+            if this.ended {
+                return Poll::Ready(None);
             }
-            Poll::Ready(Some(Done::Answered(index, answer))) => {
-                // Journaled before it is handed out: once the caller holds it, it is done.
-                if let Some(journal) = &mut this.journal
-                    && let Err(error) = journal.append(index, &answer)
-                {
+            let next = match this.results.poll_next_unpin(cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(next) => next,
+            };
+            match next {
+                None => {
+                    this.ended = true;
+                    this.summary.stop_clock();
+                    this.progress.finish(&this.summary);
+                    return Poll::Ready(None);
+                }
+                Some(Done::Note(note)) => {
+                    // A batch submitted or handled: journaled, nothing handed out.
+                    if let Some(journal) = &mut this.journal
+                        && let Err(error) = journal.append_entry(&note)
+                    {
+                        return this.fail(usize::MAX, error);
+                    }
+                }
+                Some(Done::Answered(index, answer)) => {
+                    // Journaled before it is handed out: once the caller holds it, it is done.
+                    if let Some(journal) = &mut this.journal
+                        && let Err(error) = journal.append(index, &answer)
+                    {
+                        return this.fail(index, error);
+                    }
+                    this.summary.record(&answer);
+                    this.progress.update(&this.summary);
+                    return Poll::Ready(Some((index, answer.map(Response::into_value))));
+                }
+                Some(Done::Replayed(index, Err(error @ Error::Journal { .. }))) => {
                     return this.fail(index, error);
                 }
-                this.summary.record(&answer);
-                this.progress.update(&this.summary);
-                Poll::Ready(Some((index, answer.map(Response::into_value))))
-            }
-            Poll::Ready(Some(Done::Replayed(index, Err(error @ Error::Journal { .. })))) => {
-                this.fail(index, error)
-            }
-            Poll::Ready(Some(Done::Replayed(index, result))) => {
-                this.summary.record_from_journal();
-                this.progress.update(&this.summary);
-                Poll::Ready(Some((index, result)))
+                Some(Done::Replayed(index, result)) => {
+                    this.summary.record_from_journal();
+                    this.progress.update(&this.summary);
+                    return Poll::Ready(Some((index, result)));
+                }
             }
         }
     }

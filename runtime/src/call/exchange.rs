@@ -16,7 +16,7 @@ use crate::plan::RequestPlan;
 use crate::response::Usage;
 use crate::structured::Mode;
 use crate::tool;
-use crate::transport::{self, Body, Outgoing};
+use crate::transport::{self, Body, Outgoing, Route};
 use crate::wire::openai::streaming_body;
 
 use super::resolve::Resolved;
@@ -133,6 +133,7 @@ impl Exchange {
             body,
             timeout: self.call.timeout,
             stream,
+            route: Route::Chat,
         }
     }
 

@@ -13,13 +13,16 @@ mod data_uri;
 mod download;
 mod encode;
 mod error;
-mod mime;
+mod load;
+pub(crate) mod mime;
 mod policy;
 mod resolve;
 mod rules;
+mod save;
 mod types;
 
 pub use error::MediaError;
+pub(crate) use load::load;
 pub use policy::{MediaPolicy, MediaStyle, UrlHandling};
 pub(crate) use resolve::ResolvedMedia;
 pub use types::{Audio, Detail, File, Image, Media, MediaKind, MediaSource, Pdf, Video};

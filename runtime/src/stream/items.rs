@@ -17,19 +17,10 @@ use crate::error::{DecodeError, Error, RejectedAnswer, Result};
 use crate::lenient::{self, Repair};
 use crate::output::OutputPlan;
 use crate::response::{FinishReason, Response, Usage};
-use crate::structured::Mode;
 
 use super::elements::{Elements, Ending as ListEnding};
 use super::session::{Cut, Ending, Piece, Session};
-
-/// Where the answer is read from while it streams.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Source {
-    /// The message content (`JsonSchema`, `JsonObject` and `Prompt` modes).
-    Content,
-    /// The arguments of the forced tool call (`Tool` mode).
-    Arguments,
-}
+use super::source::{AnswerText, Source};
 
 /// The items of a `Vec<T>` prompt function, one at a time, from
 /// [`Call::stream`](crate::Call::stream).
@@ -70,8 +61,7 @@ pub struct ItemStream<T> {
     /// `T`'s own schema, for decoding one element.
     item_schema: Value,
     elements: Elements,
-    /// The tool call read in `Tool` mode, fixed when its first arguments arrive.
-    answer_call: Option<usize>,
+    answer: AnswerText,
     ready: VecDeque<Result<T>>,
     repairs: Vec<Repair>,
     /// The verdict came: the answer is complete and usable.
@@ -100,7 +90,7 @@ impl<T: DeserializeOwned + JsonSchema + Send + 'static> ItemStream<T> {
             plan,
             item_schema: schemars::schema_for!(T).to_value(),
             elements: Elements::new(),
-            answer_call: None,
+            answer: AnswerText::default(),
             ready: VecDeque::new(),
             repairs: Vec::new(),
             complete: false,
@@ -154,11 +144,7 @@ impl<T: DeserializeOwned + JsonSchema + Send + 'static> ItemStream<T> {
     }
 
     fn source(&self) -> Source {
-        if self.session.mode == Some(Mode::Tool) {
-            Source::Arguments
-        } else {
-            Source::Content
-        }
+        Source::of(&self.session)
     }
 
     fn poll_item(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<T>>> {
@@ -183,7 +169,7 @@ impl<T: DeserializeOwned + JsonSchema + Send + 'static> ItemStream<T> {
                 // A tool round ended: the answer is in the rounds to come.
                 Piece::ToolResults(_) => {
                     self.elements = Elements::new();
-                    self.answer_call = None;
+                    self.answer = AnswerText::default();
                 }
                 Piece::Text(_) | Piece::Arguments | Piece::Reasoning(_) | Piece::ToolCalls(_) => {}
                 Piece::End(ending) => self.end(&ending),
@@ -191,20 +177,9 @@ impl<T: DeserializeOwned + JsonSchema + Send + 'static> ItemStream<T> {
         }
     }
 
-    /// The answer text from `source`, as far as it has arrived.
-    fn text(&mut self, source: Source) -> &str {
-        // The call read in `Tool` mode is fixed by the first arguments, so the scan never
-        // jumps from one call's text to another's.
-        if source == Source::Arguments && self.answer_call.is_none() {
-            self.answer_call = self.session.assembled.tool_calls.answer();
-        }
-        answer_text(&self.session, self.answer_call, source)
-    }
-
     /// Reads the elements completed by the latest text.
     fn scan(&mut self, source: Source) {
-        let _ = self.text(source);
-        let text = answer_text(&self.session, self.answer_call, source);
+        let text = self.answer.get(&self.session, source);
         let mut found: Vec<Range<usize>> = Vec::new();
         self.elements.feed(text, &mut found);
         for range in found {
@@ -218,21 +193,12 @@ impl<T: DeserializeOwned + JsonSchema + Send + 'static> ItemStream<T> {
     }
 
     fn end(&mut self, ending: &Ending) {
-        // The answer is where the mode put it; else where the server put it instead (servers
-        // that ignore tool_choice answer in the content, and the other way round).
-        let live = self.source();
-        let other = match live {
-            Source::Content => Source::Arguments,
-            Source::Arguments => Source::Content,
-        };
-        let source = if self.text(live).trim().is_empty() && !self.text(other).trim().is_empty() {
+        let source = self.answer.settle(&self.session);
+        if source != self.source() {
             self.elements = Elements::new();
-            self.scan(other);
-            other
-        } else {
-            live
-        };
-        let answer = self.text(source).to_owned();
+            self.scan(source);
+        }
+        let answer = self.answer.get(&self.session, source).to_owned();
         if let Err(e) = self.session.verdict(ending, &answer, Cut::IsIncomplete) {
             self.ready.push_back(Err(e));
             return;
@@ -272,17 +238,6 @@ impl<T: DeserializeOwned + JsonSchema + Send + 'static> ItemStream<T> {
                 .into()));
             }
         }
-    }
-}
-
-/// The answer text from `source`: the content, or the arguments of the call read in `Tool` mode.
-fn answer_text(session: &Session, answer_call: Option<usize>, source: Source) -> &str {
-    let assembled = &session.assembled;
-    match source {
-        Source::Content => &assembled.content,
-        Source::Arguments => answer_call
-            .and_then(|at| assembled.tool_calls.slot(at))
-            .map_or("", |call| call.arguments.as_str()),
     }
 }
 

@@ -15,11 +15,14 @@ mod body;
 mod deadline;
 mod elements;
 mod items;
+mod partial;
 mod session;
+mod source;
 mod text;
 mod tool_calls;
 
 pub use items::ItemStream;
+pub use partial::PartialStream;
 pub use text::{TextEvent, TextEvents, TextStream};
 
 use schemars::JsonSchema;
@@ -29,13 +32,15 @@ use crate::call::Call;
 use crate::output::Output;
 use session::Session;
 
-mod sealed {
+pub(crate) mod sealed {
+    /// Keeps `Streamable` to the outputs promptfn streams (`#[derive(Partial)]` implements it).
     pub trait Sealed {}
     impl Sealed for String {}
     impl<T> Sealed for Vec<T> {}
 }
 
-/// An output that can be streamed: `String` (text deltas) or `Vec<T>` (one item at a time).
+/// An output that can be streamed: `String` (text deltas), `Vec<T>` (one item at a time) or a
+/// `#[derive(Partial)]` type (snapshots as it fills in).
 ///
 /// How the stream behaves:
 /// - The request asks for `stream: true` and `stream_options.include_usage`; servers that
@@ -59,8 +64,8 @@ mod sealed {
 ///   element that does not decode is an error item; the stream goes on.
 #[diagnostic::on_unimplemented(
     message = "a call returning `{Self}` cannot be streamed",
-    label = "`.stream()` needs a `String` or `Vec<T>` output",
-    note = "stream a `String` function for text deltas or a `Vec<T>` function for one item at a time; await the call for other types"
+    label = "`.stream()` needs a `String`, `Vec<T>` or `#[derive(Partial)]` output",
+    note = "stream a `String` function for text deltas, a `Vec<T>` function for one item at a time, or derive `promptfn::Partial` on the type for snapshots as it fills in; await the call for other types"
 )]
 pub trait Streamable: Output + sealed::Sealed {
     /// What [`Call::stream`](crate::Call::stream) returns.
@@ -104,4 +109,15 @@ impl<T: Output> Call<T> {
     {
         T::open(self)
     }
+}
+
+/// What `#[derive(Partial)]` writes into its `Streamable` impl: a stream of snapshots.
+///
+/// (The derive implements `Streamable` for each type rather than this crate for every
+/// `T: Partial`, so that streaming any other output still names the unmet `Streamable` bound,
+/// whose docs list the outputs that stream.)
+pub fn open_partial<T: crate::Partial>(call: Call<T>) -> PartialStream<T> {
+    let resolved = call.resolve();
+    let plan = resolved.as_ref().ok().map(|(call, _)| call.plan);
+    PartialStream::new(Session::new(resolved), plan)
 }

@@ -260,7 +260,7 @@ impl MockState {
     }
 
     fn answer(&self, out: &Outgoing) -> Result<Opened> {
-        let request = MockRequest::from_wire(out.function, &out.body, out.stream);
+        let request = MockRequest::from_wire(out.function, &out.body, out.stream, out.route.path());
         lock(&self.requests).push(request.clone());
         let reply = self.next_reply(out.function)?;
         let serial = self.served.fetch_add(1, Ordering::Relaxed) + 1;

@@ -76,6 +76,16 @@ pub(crate) fn render(
                 request.function
             )));
         }
+        // What a model "says" is a chat completion; the other endpoints answer in their own
+        // formats, which their own constructors write.
+        _ if !request.is_chat() => {
+            return Err(Error::Config(format!(
+                "`{}` calls the `{}` endpoint, which does not answer with a chat completion: \
+                 script its answer with Reply::embeddings, Reply::image, Reply::image_url, \
+                 Reply::audio, Reply::http or Reply::api_error",
+                request.function, request.path
+            )));
+        }
         Kind::Value(Ok(value)) => answer(request, value_text(request, value)),
         Kind::Text(text) => answer(request, text),
         Kind::Message(message) => {

@@ -30,6 +30,9 @@ pub struct MockRequest {
     pub body: Value,
     /// Whether the request asked for a streamed (SSE) answer.
     pub stream: bool,
+    /// The endpoint, relative to the base URL: `chat/completions`, `embeddings`,
+    /// `images/generations`, `audio/speech`…
+    pub path: String,
 }
 
 impl MockRequest {
@@ -42,17 +45,24 @@ impl MockRequest {
             function: function.into(),
             body,
             stream,
+            path: CHAT_PATH.to_owned(),
         }
     }
 
-    pub(crate) fn from_wire(function: &str, body: &[u8], stream: bool) -> Self {
+    pub(crate) fn from_wire(function: &str, body: &[u8], stream: bool, path: &str) -> Self {
         let body = serde_json::from_slice(body)
             .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(body).into_owned()));
         Self {
             function: function.to_owned(),
             body,
             stream,
+            path: path.to_owned(),
         }
+    }
+
+    /// Whether the request went to chat completions (not to another endpoint).
+    pub(crate) fn is_chat(&self) -> bool {
+        self.path == CHAT_PATH
     }
 
     /// The `model` the request names.
@@ -70,7 +80,16 @@ impl MockRequest {
 
     /// The text of the last user message, without the structured-output instruction promptfn
     /// appends in the `json_object` and `prompt` modes: the prompt as the template rendered it.
+    /// For the other endpoints: the body's `prompt` (images) or text `input` (speech,
+    /// embeddings of one text).
     pub fn prompt(&self) -> String {
+        if !self.is_chat() {
+            return ["prompt", "input"]
+                .iter()
+                .find_map(|key| self.body.get(*key).and_then(Value::as_str))
+                .unwrap_or_default()
+                .to_owned();
+        }
         let text = self
             .messages()
             .iter()
@@ -153,6 +172,9 @@ impl MockRequest {
     }
 }
 
+/// The chat-completions path, relative to the base URL.
+const CHAT_PATH: &str = "chat/completions";
+
 /// The start of the instruction that carries the schema in the prompt (the schema follows it).
 fn instruction_marker() -> &'static str {
     SCHEMA_INSTRUCTION_LEAD
@@ -226,7 +248,7 @@ mod tests {
 
     #[test]
     fn a_body_that_is_not_json_is_kept_as_text() {
-        let r = MockRequest::from_wire("f", b"not json", false);
+        let r = MockRequest::from_wire("f", b"not json", false, CHAT_PATH);
         assert_eq!(r.body, Value::String("not json".into()));
         assert!(r.messages().is_empty());
         assert_eq!(r.prompt(), "");

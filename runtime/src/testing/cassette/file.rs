@@ -3,6 +3,7 @@
 
 use std::path::Path;
 
+use base64::Engine as _;
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -34,7 +35,7 @@ pub(crate) struct Interaction {
 }
 
 /// An answer: its status and its body, as JSON when it is JSON, else as text (SSE streams,
-/// HTML error pages).
+/// HTML error pages), else as base64 (audio and other binary answers).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct RecordedResponse {
     pub(crate) status: u16,
@@ -42,6 +43,8 @@ pub(crate) struct RecordedResponse {
     pub(crate) body: Option<Value>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) body_text: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) body_base64: Option<String>,
 }
 
 impl RecordedResponse {
@@ -51,11 +54,22 @@ impl RecordedResponse {
                 status,
                 body: Some(json),
                 body_text: None,
+                body_base64: None,
             },
-            Err(_) => Self {
-                status,
-                body: None,
-                body_text: Some(String::from_utf8_lossy(body).into_owned()),
+            Err(_) => match std::str::from_utf8(body) {
+                Ok(text) => Self {
+                    status,
+                    body: None,
+                    body_text: Some(text.to_owned()),
+                    body_base64: None,
+                },
+                // Binary answers (speech) are kept byte for byte.
+                Err(_) => Self {
+                    status,
+                    body: None,
+                    body_text: None,
+                    body_base64: Some(base64::engine::general_purpose::STANDARD.encode(body)),
+                },
             },
         }
     }
@@ -65,6 +79,14 @@ impl RecordedResponse {
     pub(crate) fn chunks(&self) -> Vec<Bytes> {
         if let Some(json) = &self.body {
             return vec![Bytes::from(json.to_string())];
+        }
+        if let Some(encoded) = &self.body_base64 {
+            // A file edited by hand into invalid base64 replays as an empty body, which the
+            // call then reports as an unusable answer.
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(encoded)
+                .unwrap_or_default();
+            return vec![Bytes::from(bytes)];
         }
         let text = self.body_text.as_deref().unwrap_or_default();
         text.split_inclusive("\n\n")
@@ -209,6 +231,12 @@ mod tests {
         let r = RecordedResponse::new(200, sse.as_bytes());
         assert_eq!(r.body_text.as_deref(), Some(sse));
         assert_eq!(r.chunks().len(), 2);
+        // Audio is not text: it is kept byte for byte.
+        let mp3 = b"ID3\x04\x00\xff\xfb\x90";
+        let r = RecordedResponse::new(200, mp3);
+        assert_eq!(r.body_text, None);
+        assert_eq!(r.body_base64.as_deref(), Some("SUQzBAD/+5A="));
+        assert_eq!(r.chunks(), vec![Bytes::from_static(mp3)]);
     }
 
     #[test]
