@@ -943,7 +943,8 @@ fn check_tool_choice(settings: &Settings, errors: &mut Errors) {
         lit,
         format!(
             "`tool_choice` is \"auto\", \"required\", \"none\" or the name of a listed tool; \
-             `{wanted}` is none of them{}; {listed}",
+             `{wanted}` is none of them{}; {listed} (a tool renamed with `#[tool(name = …)]` is \
+             chosen per call: `.tool_choice(ToolChoice::function(\"…\"))`)",
             suggest::did_you_mean(&wanted, names.iter().map(String::as_str))
         ),
     );

@@ -63,7 +63,11 @@ use proc_macro::TokenStream;
 ///   (editing the file rebuilds the crate);
 /// - as chat turns with few-shot examples, in order:
 ///   `#[prompt(user = "2+2?", assistant = "4", user = "{question}")]` (the last turn is a
-///   `user` turn).
+///   `user` turn). For a typed answer, write each `assistant` turn as the model should answer:
+///   the value's JSON, with braces doubled (`{{`, `}}`) since braces open placeholders, and
+///   wrapped as `{"value": …}` when the type is not a struct (enums, `Vec`, `Option`, `bool`,
+///   numbers), since that is how promptfn asks for those:
+///   `assistant = "{{\"value\": \"Positive\"}}"`.
 ///
 /// `system = "…"` adds a system message in every form; it may use placeholders too.
 ///
@@ -82,7 +86,7 @@ use proc_macro::TokenStream;
 /// | `end_user` | string: the request's `user` field (end-user identifier) |
 /// | `n` | integer ≥ 1; `n > 1` needs the return type `Result<Choices<T>>` |
 /// | `mode` | `"json_schema"`, `"json_object"`, `"tool"` or `"prompt"` |
-/// | `retries` | integer: re-asks after an undecodable answer |
+/// | `retries` | integer: re-asks of the model after an undecodable or invalid answer (not to be confused with transport retries of failed requests: `max_attempts` and `retry_policy` on the client or the call) |
 /// | `tools` | `[f, module::g, Self::h, self.method, param.method]`: `#[tool]` functions the model may call |
 /// | `max_steps` | integer ≥ 1: the most rounds of tool calls (default 10) |
 /// | `tool_choice` | `"auto"`, `"required"`, `"none"` or the name of a listed tool |
@@ -94,8 +98,10 @@ use proc_macro::TokenStream;
 /// # Signature
 ///
 /// `async fn`, no body (`;`), no generic parameters, parameters written `name: Type`
-/// (methods may take `&self`, `&mut self` or `self`), and a return type `Result<T>`,
-/// `Result<T, E>` or `promptfn::Result<T>`.
+/// (methods may take `&self`, `&mut self` or `self`), and a return type whose error is
+/// `promptfn::Error`: `promptfn::Result<T>`, `Result<T, promptfn::Error>`, or a `Result` alias
+/// for either. Another error type (`Result<T, MyError>`, `anyhow::Result<T>`) does not compile:
+/// convert the error where the call is awaited (`f(x).await.map_err(MyError::from)`).
 #[proc_macro_attribute]
 pub fn prompt(attr: TokenStream, item: TokenStream) -> TokenStream {
     expand::prompt(attr.into(), item.into()).into()
@@ -123,7 +129,11 @@ pub fn prompt(attr: TokenStream, item: TokenStream) -> TokenStream {
 /// ```
 ///
 /// - The function's doc comment is the tool's description (required), each parameter's doc
-///   comment its description; the name is the function's.
+///   comment its description; the name is the function's. `#[tool(name = "weather")]` gives
+///   the model another name (1 to 64 ASCII letters, digits, `_` or `-`), and
+///   `#[tool(description = "…")]` a description other than the doc comment. Lists still name
+///   the function (`tools = [get_weather]`); a `tool_choice` names the tool as the model sees
+///   it, so choose a renamed tool per call: `.tool_choice(ToolChoice::function("weather"))`.
 /// - Parameters are owned types with `serde::Deserialize + schemars::JsonSchema`; together they
 ///   form the tool's JSON schema (an `Option<…>` parameter may be left out by the model).
 /// - The return value is the tool's result: any `serde::Serialize` (a `String` is sent as it
@@ -135,7 +145,8 @@ pub fn prompt(attr: TokenStream, item: TokenStream) -> TokenStream {
 /// - A failing (`Err`), panicking or stuck tool does not fail the call: the model is told
 ///   (a call still running after the call's timeout is abandoned).
 /// - Listing a function that is not a `#[tool]` fails with "cannot find function
-///   `__promptfn_tool_<name>`".
+///   `__promptfn_tool_<name>`": add `#[tool]` to it (or, for a tool in another module, list it
+///   by its path, `tools = [weather::get_weather]`, so that its companion is found beside it).
 /// - `#[tool(crate = path)]` names promptfn through a re-export.
 #[proc_macro_attribute]
 pub fn tool(attr: TokenStream, item: TokenStream) -> TokenStream {

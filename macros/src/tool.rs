@@ -11,19 +11,31 @@ use proc_macro2::TokenStream;
 use quote::{ToTokens, quote};
 use syn::ext::IdentExt;
 use syn::parse::Parser;
-use syn::{Attribute, Expr, FnArg, Ident, ItemFn, Lit, Meta, Pat, ReturnType, Type};
+use syn::{Attribute, Expr, FnArg, ItemFn, Lit, Meta, Pat, ReturnType, Type};
 
 /// The name `Tool` mode gives the structured answer.
 const RESERVED_NAME: &str = "answer";
 /// OpenAI's limit for function names (`^[a-zA-Z0-9_-]{1,64}$`).
 const MAX_NAME_LEN: usize = 64;
-const KEYS: &[&str] = &["crate"];
+const KEYS: &[&str] = &["name", "description", "crate"];
+
+/// What `#[tool(…)]` says.
+#[derive(Default)]
+struct ToolAttr {
+    krate: Option<CratePath>,
+    /// The name the model sees, instead of the function's.
+    name: Option<syn::LitStr>,
+    /// The description the model reads, instead of the doc comment.
+    description: Option<syn::LitStr>,
+}
 
 /// The tool as code generation needs it; everything in it has been checked.
 pub struct ToolFn {
     /// The function, with the parameters' doc comments removed.
     pub item: ItemFn,
-    /// The name the model uses.
+    /// The function's name (raw prefix removed): what `tools = [...]` lists.
+    pub ident: String,
+    /// The name the model uses: `#[tool(name = "…")]`, else the function's.
     pub name: String,
     /// The function's doc comment.
     pub description: String,
@@ -61,7 +73,7 @@ pub enum ReceiverKind {
 /// Expands `#[tool(attr)] item`.
 pub fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
     let mut errors = Errors::default();
-    let krate = parse_attr(attr, &mut errors);
+    let attr = parse_attr(attr, &mut errors);
     let mut item = match syn::parse2::<ItemFn>(item.clone()) {
         Ok(item) => item,
         Err(error) => {
@@ -74,7 +86,8 @@ pub fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
             return output;
         }
     };
-    let tool = analyse(&mut item, &mut errors);
+    let tool = analyse(&mut item, &attr, &mut errors);
+    let krate = attr.krate.unwrap_or_default();
     match tool {
         Some(tool) if errors.is_empty() => tool_codegen::generate(&tool, &krate),
         _ => {
@@ -84,24 +97,49 @@ pub fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
     }
 }
 
-fn parse_attr(attr: TokenStream, errors: &mut Errors) -> CratePath {
-    let mut krate = None;
+fn parse_attr(attr: TokenStream, errors: &mut Errors) -> ToolAttr {
+    let mut parsed = ToolAttr::default();
     let parser = syn::meta::parser(|meta| {
         let key = meta.path.get_ident().map(|i| i.unraw().to_string());
+        let duplicate = |key: &str| meta.error(format!("duplicate #[tool] argument `{key}`"));
         match key.as_deref() {
             Some("crate") => {
-                if krate.is_some() {
-                    return Err(meta.error("duplicate #[tool] argument `crate`"));
+                if parsed.krate.is_some() {
+                    return Err(duplicate("crate"));
                 }
                 let value: Expr = meta.value()?.parse()?;
-                krate = Some(CratePath::from_value(&value)?);
+                parsed.krate = Some(CratePath::from_value(&value)?);
                 Ok(())
+            }
+            Some(key @ ("name" | "description")) => {
+                let slot = if key == "name" {
+                    &mut parsed.name
+                } else {
+                    &mut parsed.description
+                };
+                if slot.is_some() {
+                    return Err(duplicate(key));
+                }
+                let value: Expr = meta.value()?.parse()?;
+                match &value {
+                    Expr::Lit(syn::ExprLit {
+                        lit: Lit::Str(text),
+                        ..
+                    }) if !text.value().trim().is_empty() => {
+                        *slot = Some(text.clone());
+                        Ok(())
+                    }
+                    _ => Err(syn::Error::new_spanned(
+                        value,
+                        format!("`{key}` expects a non-empty string literal, e.g. `{key} = \"…\"`"),
+                    )),
+                }
             }
             _ => {
                 let name = meta.path.to_token_stream().to_string().replace(' ', "");
                 Err(meta.error(format!(
-                    "unknown #[tool] argument `{name}`{}; valid arguments: {} (the description \
-                     is the doc comment, the name the function's)",
+                    "unknown #[tool] argument `{name}`{}; valid arguments: {} (by default the \
+                     name is the function's and the description its doc comment)",
                     suggest::did_you_mean(&name, KEYS.iter().copied()),
                     KEYS.join(", ")
                 )))
@@ -109,21 +147,45 @@ fn parse_attr(attr: TokenStream, errors: &mut Errors) -> CratePath {
         }
     });
     errors.ok(parser.parse2(attr));
-    krate.unwrap_or_default()
+    parsed
 }
 
 /// Checks the function, recording every problem; removes parameter doc comments from `item`.
-fn analyse(item: &mut ItemFn, errors: &mut Errors) -> Option<ToolFn> {
+fn analyse(item: &mut ItemFn, attr: &ToolAttr, errors: &mut Errors) -> Option<ToolFn> {
     let sig = &item.sig;
-    let name = sig.ident.unraw().to_string();
-    check_name(&sig.ident, &name, errors);
-    let description = doc_text(&item.attrs);
+    let ident = sig.ident.unraw().to_string();
+    let name = match &attr.name {
+        Some(given) => {
+            check_name(
+                given.span(),
+                &given.value(),
+                "choose another `name`",
+                errors,
+            );
+            given.value()
+        }
+        None => {
+            check_name(
+                sig.ident.span(),
+                &ident,
+                "rename the function, or give the tool another name with \
+                 `#[tool(name = \"…\")]`",
+                errors,
+            );
+            ident.clone()
+        }
+    };
+    let description = match &attr.description {
+        Some(given) => given.value().trim().to_owned(),
+        None => doc_text(&item.attrs),
+    };
     if description.is_empty() {
         errors.at(
             sig.ident.span(),
             format!(
                 "add a doc comment to `{name}`: it is the description the model reads to decide \
-                 when to call the tool, e.g. `/// The current weather in a city.`"
+                 when to call the tool, e.g. `/// The current weather in a city.` (or give it \
+                 with `#[tool(description = \"…\")]`)"
             ),
         );
     }
@@ -172,6 +234,7 @@ fn analyse(item: &mut ItemFn, errors: &mut Errors) -> Option<ToolFn> {
     }
     Some(ToolFn {
         item: item.clone(),
+        ident,
         name,
         description,
         params,
@@ -181,22 +244,24 @@ fn analyse(item: &mut ItemFn, errors: &mut Errors) -> Option<ToolFn> {
     })
 }
 
-fn check_name(ident: &Ident, name: &str, errors: &mut Errors) {
+/// Checks the name the model will call; `fix` says how to give it another.
+fn check_name(span: proc_macro2::Span, name: &str, fix: &str, errors: &mut Errors) {
     if name == RESERVED_NAME {
         errors.at(
-            ident.span(),
+            span,
             format!(
                 "a tool cannot be named `{RESERVED_NAME}`: promptfn gives that name to the \
-                 structured answer in `Tool` mode; rename the function"
+                 structured answer in `Tool` mode; {fix}"
             ),
         );
     }
-    let valid = name
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    let valid = !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
     if !valid || name.len() > MAX_NAME_LEN {
         errors.at(
-            ident.span(),
+            span,
             format!(
                 "a tool's name must be 1 to {MAX_NAME_LEN} ASCII letters, digits, `_` or `-` \
                  (it is the function name the model calls); rename `{name}`"
@@ -323,7 +388,7 @@ mod tests {
     fn analysed(item: TokenStream) -> (Option<ToolFn>, Vec<String>) {
         let mut item: ItemFn = syn::parse2(item).expect("a function");
         let mut errors = Errors::default();
-        let tool = analyse(&mut item, &mut errors);
+        let tool = analyse(&mut item, &ToolAttr::default(), &mut errors);
         (tool, errors.messages())
     }
 
@@ -430,18 +495,51 @@ mod tests {
     }
 
     #[test]
-    fn only_crate_is_an_argument() {
+    fn crate_name_and_description_are_the_arguments() {
         let mut errors = Errors::default();
-        let krate = parse_attr(quote!(crate = my::promptfn), &mut errors);
+        let attr = parse_attr(
+            quote!(crate = my::promptfn, name = "weather", description = "Now."),
+            &mut errors,
+        );
         assert!(errors.is_empty());
         assert_eq!(
-            krate.to_token_stream().to_string(),
+            attr.krate.unwrap().to_token_stream().to_string(),
             quote!(my::promptfn).to_string()
         );
-        parse_attr(quote!(name = "x"), &mut errors);
+        assert_eq!(attr.name.unwrap().value(), "weather");
+        assert_eq!(attr.description.unwrap().value(), "Now.");
+        parse_attr(quote!(nmae = "x"), &mut errors);
         parse_attr(quote!(crate = a, crate = b), &mut errors);
+        parse_attr(quote!(name = 3), &mut errors);
         let messages = errors.messages();
-        assert!(messages[0].starts_with("unknown #[tool] argument `name`; valid arguments: crate"));
+        assert!(
+            messages[0].starts_with("unknown #[tool] argument `nmae` (did you mean `name`?)"),
+            "{messages:?}"
+        );
         assert!(messages[1].contains("duplicate"));
+        assert!(messages[2].contains("non-empty string literal"));
+    }
+
+    #[test]
+    fn a_given_name_and_description_replace_the_functions() {
+        let mut errors = Errors::default();
+        let attr = parse_attr(
+            quote!(name = "weather_now", description = "Given."),
+            &mut errors,
+        );
+        let mut item: ItemFn = syn::parse_quote! {
+            /// From the doc comment.
+            fn get_weather(city: String) -> String { city }
+        };
+        let tool = analyse(&mut item, &attr, &mut errors).unwrap();
+        assert!(errors.is_empty(), "{:?}", errors.messages());
+        assert_eq!(
+            (
+                tool.ident.as_str(),
+                tool.name.as_str(),
+                tool.description.as_str()
+            ),
+            ("get_weather", "weather_now", "Given.")
+        );
     }
 }

@@ -17,9 +17,10 @@ use syn::spanned::Spanned;
 pub fn generate(tool: &ToolFn, krate: &CratePath) -> TokenStream {
     let item = &tool.item;
     let vis = &item.vis;
+    // Named after the function, not the tool's given name: lists name the function.
     let companion = format_ident!(
         "__promptfn_tool_{}",
-        tool.name,
+        tool.ident,
         span = item.sig.ident.span()
     );
     let def = definition(tool, krate);

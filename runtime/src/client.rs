@@ -14,6 +14,7 @@ use crate::limit::Limits;
 use crate::media::{MediaPolicy, MediaStyle};
 use crate::retry::RetryPolicy;
 use crate::structured::Mode;
+use crate::tls;
 use crate::transport::{DEFAULT_MAX_BODY_BYTES, SharedBackend, TransportOverrides};
 
 /// The base URL used when neither the builder nor `OPENAI_BASE_URL` names one.
@@ -414,9 +415,10 @@ impl ClientBuilder {
         self
     }
 
-    /// How many times to re-ask the model after an undecodable answer (default [`DEFAULT_RETRIES`]).
-    /// (Requests that fail for transient reasons are retried by the transport: see
-    /// [`retry_policy`](Self::retry_policy).)
+    /// How many times to re-ask the model after an undecodable or invalid answer (default
+    /// [`DEFAULT_RETRIES`]). Not to be confused with transport retries: requests that fail for
+    /// transient reasons are sent again under [`max_attempts`](Self::max_attempts) and
+    /// [`retry_policy`](Self::retry_policy).
     pub fn retries(mut self, retries: u32) -> Self {
         self.retries = Some(retries);
         self
@@ -461,6 +463,8 @@ impl ClientBuilder {
 
     /// How many times a request may be sent in all, the first attempt included: shorthand for
     /// a [`retry_policy`](Self::retry_policy) with this many attempts (1 turns retries off).
+    /// Not to be confused with [`retries`](Self::retries), which re-asks the model after an
+    /// undecodable answer.
     pub fn max_attempts(mut self, attempts: u32) -> Self {
         let policy = self.retry_policy.take().unwrap_or_default();
         self.retry_policy = Some(policy.max_attempts(attempts));
@@ -597,6 +601,8 @@ impl ClientBuilder {
         let timeout = self.timeout.unwrap_or(DEFAULT_TIMEOUT);
         let connect_timeout = self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT);
         warn_if_plain_http(&base_url);
+        tls::check_available(&base_url)?;
+        tls::install_provider();
         let http = reqwest::Client::builder()
             .default_headers(headers)
             .connect_timeout(connect_timeout)
@@ -932,6 +938,21 @@ mod tests {
             .base_url("http://127.0.0.1:8/v1")
             .fill_from(env, KeyFromEnvironment::Always);
         assert_eq!(key(asked).as_deref(), Some("sk-env"));
+    }
+
+    #[test]
+    fn https_works_with_any_tls_feature_and_says_which_to_enable_without_one() {
+        let built = Client::builder().base_url("https://api.example/v1").build();
+        if tls::ENABLED {
+            built.unwrap();
+        } else {
+            let err = built.unwrap_err().to_string();
+            assert!(err.contains("rustls-ring"), "{err}");
+        }
+        Client::builder()
+            .base_url("http://127.0.0.1:1/v1")
+            .build()
+            .unwrap();
     }
 
     #[test]

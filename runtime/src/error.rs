@@ -33,12 +33,19 @@ pub enum Error {
     },
 
     /// No answer arrived in time.
-    #[error("the model server did not answer within {after:?} ({phase})")]
+    #[error(
+        "the model server did not answer within {after:?} ({phase}){}",
+        arrived(partial)
+    )]
+    #[non_exhaustive]
     Timeout {
         /// Which deadline ran out: `connect`, `first byte`, `idle` or `total`.
         phase: &'static str,
         /// The deadline that ran out.
         after: Duration,
+        /// The answer text a stream had delivered when the deadline ran out (empty when
+        /// nothing had arrived, and for awaited calls).
+        partial: String,
     },
 
     /// The server answered with an HTTP error status.
@@ -111,6 +118,17 @@ pub enum Error {
     #[error("{0}")]
     MaxSteps(Box<MaxStepsError>),
 
+    /// A test double of the testing kit has no answer for this request: nothing is scripted
+    /// for the function in a `MockClient`, or a cassette holds no recording of the request. The
+    /// message says what to script or record.
+    #[error("{0}")]
+    NoScriptedAnswer(String),
+
+    /// A request would have reached the network while live requests were forbidden (the
+    /// testing kit's `forbid_live_requests()` or `PROMPTFN_FORBID_LIVE_REQUESTS`).
+    #[error("{0}")]
+    LiveRequestBlocked(String),
+
     /// A bulk run's journal could not be read or written. The run stops at once: an item
     /// whose result is not journaled counts as not done, and the next run sends it again.
     #[error("the bulk journal {path} {reason}")]
@@ -131,6 +149,25 @@ pub enum Error {
         /// What the batch API said.
         reason: String,
     },
+}
+
+impl Error {
+    /// A deadline error with nothing of the answer received yet.
+    pub(crate) fn timeout(phase: &'static str, after: Duration) -> Self {
+        Self::Timeout {
+            phase,
+            after,
+            partial: String::new(),
+        }
+    }
+}
+
+/// "; 607 characters of the answer had arrived" when some had.
+fn arrived(partial: &str) -> String {
+    match partial.chars().count() {
+        0 => String::new(),
+        n => format!("; {n} characters of the answer had arrived"),
+    }
 }
 
 impl From<ApiError> for Error {

@@ -19,12 +19,7 @@
 //!
 //! (Compiled, not run: awaiting the call sends it through the default client, over the network;
 //! the guide's examples run the same kind of declarations against the mock client.)
-#![cfg_attr(feature = "testing", doc = include_str!("guide.md"))]
-#![cfg_attr(
-    not(feature = "testing"),
-    doc = "\n\nThe guide, with a runnable example of every capability, is part of the documentation \
-           built with the `testing` feature (as on docs.rs): `cargo doc -p promptfn --features testing --open`."
-)]
+#![doc = include_str!("guide.md")]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -50,6 +45,7 @@ mod retry;
 mod stages;
 mod structured;
 mod telemetry;
+mod tls;
 mod tool;
 mod transport;
 mod wire;
@@ -98,6 +94,26 @@ pub use stream::{ItemStream, PartialStream, Streamable, TextEvent, TextEvents, T
 pub use structured::Mode;
 pub use tool::{DEFAULT_MAX_STEPS, RequestedCall, Tool, ToolCalls, ToolChoice};
 pub use transport::DEFAULT_MAX_BODY_BYTES;
+
+/// The schemars (1.x) promptfn derives schemas with, so that an application can name the same
+/// version without matching it by hand. Its derive needs to be told the path:
+///
+/// ```
+/// use promptfn::schemars::JsonSchema;
+/// use promptfn::serde::Deserialize;
+///
+/// #[derive(Debug, Deserialize, JsonSchema)]
+/// #[serde(crate = "promptfn::serde")]
+/// #[schemars(crate = "promptfn::schemars")]
+/// struct Person { name: String, age: Option<u32> }
+///
+/// #[promptfn::prompt("Extract the person mentioned in: {text}")]
+/// async fn extract_person(text: &str) -> promptfn::Result<Person>;
+/// ```
+pub use schemars;
+/// The serde promptfn decodes answers with (see [`schemars`] for deriving
+/// through the re-exports).
+pub use serde;
 
 #[doc(inline)]
 pub use promptfn_macros::Partial;

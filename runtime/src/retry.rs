@@ -471,16 +471,10 @@ mod tests {
         };
         assert_eq!(classify_error(&transport), Verdict::Retry { after: None });
         for phase in ["connect", "first byte", "idle"] {
-            let e = Error::Timeout {
-                phase,
-                after: Duration::from_secs(1),
-            };
+            let e = Error::timeout(phase, Duration::from_secs(1));
             assert_eq!(classify_error(&e), Verdict::Retry { after: None });
         }
-        let total = Error::Timeout {
-            phase: "total",
-            after: Duration::from_secs(1),
-        };
+        let total = Error::timeout("total", Duration::from_secs(1));
         assert_eq!(classify_error(&total), Verdict::Final);
         assert_eq!(classify_error(&Error::Config("x".into())), Verdict::Final);
     }

@@ -146,10 +146,7 @@ mod tests {
     #[test]
     fn error_kinds_are_variant_names() {
         assert_eq!(kind(&Error::Config("x".into())), "Config");
-        let timeout = Error::Timeout {
-            phase: "idle",
-            after: Duration::from_secs(1),
-        };
+        let timeout = Error::timeout("idle", Duration::from_secs(1));
         assert_eq!(kind(&timeout), "Timeout");
         let api = Error::from(crate::error::ApiError::from_body(429, b""));
         assert_eq!(kind(&api), "Api");

@@ -128,10 +128,7 @@ impl Body {
         match client.idle_timeout() {
             Some(limit) => tokio::time::timeout(limit, self.next_chunk(client))
                 .await
-                .unwrap_or(Err(Error::Timeout {
-                    phase: "idle",
-                    after: limit,
-                })),
+                .unwrap_or(Err(Error::timeout("idle", limit))),
             None => self.next_chunk(client).await,
         }
     }
@@ -360,10 +357,7 @@ where
         .unwrap_or(now + Duration::from_secs(365 * 24 * 3600));
     match tokio::time::timeout_at(deadline, exchange(deadline)).await {
         Ok(result) => result,
-        Err(_) => Err(Error::Timeout {
-            phase: "total",
-            after: total,
-        }),
+        Err(_) => Err(Error::timeout("total", total)),
     }
 }
 
@@ -533,10 +527,7 @@ async fn http_open(client: &Client, out: &Outgoing) -> Result<(Opened, Hints)> {
     let sent = match client.first_byte_timeout() {
         Some(limit) => tokio::time::timeout(limit, request.send())
             .await
-            .map_err(|_| Error::Timeout {
-                phase: "first byte",
-                after: limit,
-            })?,
+            .map_err(|_| Error::timeout("first byte", limit))?,
         None => request.send().await,
     };
     let response = sent.map_err(|e| transport_error(client, &e))?;
@@ -558,15 +549,9 @@ async fn http_open(client: &Client, out: &Outgoing) -> Result<(Opened, Hints)> {
 fn transport_error(client: &Client, e: &reqwest::Error) -> Error {
     if e.is_timeout() {
         return if e.is_connect() {
-            Error::Timeout {
-                phase: "connect",
-                after: client.connect_timeout(),
-            }
+            Error::timeout("connect", client.connect_timeout())
         } else {
-            Error::Timeout {
-                phase: "total",
-                after: client.timeout(),
-            }
+            Error::timeout("total", client.timeout())
         };
     }
     // reqwest's own message names the URL; its causes say what actually happened.

@@ -148,7 +148,7 @@ async fn stalls_before_the_headers_on_every_attempt_end_in_a_first_byte_timeout(
             .await
             .unwrap_err();
         assert!(
-            matches!(err, Error::Timeout { phase: "first byte", after } if after == Duration::from_millis(200)),
+            matches!(err, Error::Timeout { phase: "first byte", after, .. } if after == Duration::from_millis(200)),
             "{err:?}"
         );
         assert_eq!(server.count(), 2);

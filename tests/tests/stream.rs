@@ -424,7 +424,7 @@ async fn a_stalled_stream_hits_the_idle_timeout() {
     let (deltas, error) = collect_text(&mut stream).await;
     assert_eq!(deltas, ["one"]);
     match error {
-        Some(Error::Timeout { phase, after }) => {
+        Some(Error::Timeout { phase, after, .. }) => {
             assert_eq!(phase, "idle");
             assert_eq!(after, Duration::from_millis(200));
         }
@@ -433,6 +433,52 @@ async fn a_stalled_stream_hits_the_idle_timeout() {
     // The stalled request was cancelled, not left open.
     bounded(closed.notified()).await;
     assert_eq!(server.requests().len(), 1);
+}
+
+#[tokio::test]
+async fn a_total_timeout_mid_stream_says_how_much_had_arrived_and_keeps_it() {
+    let closed = Arc::new(Notify::new());
+    let server = MockServer::with([Reply::Steps {
+        status: 200,
+        steps: vec![
+            Step::Send(text("one")),
+            Step::Send(text(" two")),
+            Step::AwaitClose(Arc::clone(&closed)),
+        ],
+    }])
+    .await;
+    let client = Client::builder()
+        .base_url(server.url())
+        .model("mock-model")
+        .timeout(Duration::from_millis(300))
+        .build()
+        .unwrap();
+    let mut stream = tell("x").client(&client).stream();
+    let (deltas, error) = collect_text(&mut stream).await;
+    assert_eq!(deltas, ["one", " two"]);
+    let error = error.expect("the deadline ends the stream");
+    let shown = error.to_string();
+    match &error {
+        Error::Timeout { phase, partial, .. } => {
+            assert_eq!(*phase, "total");
+            assert_eq!(partial, "one two");
+        }
+        other => panic!("expected a total timeout, got {other:?}"),
+    }
+    assert!(
+        shown.contains("7 characters of the answer had arrived"),
+        "{shown}"
+    );
+
+    // The error was handed out: asking for the response now says so, with the text.
+    match bounded(stream.into_response()).await.unwrap_err() {
+        Error::Truncated { partial, reason } => {
+            assert_eq!(partial, "one two");
+            assert!(reason.contains("already handed out"), "{reason}");
+        }
+        other => panic!("expected Truncated, got {other:?}"),
+    }
+    bounded(closed.notified()).await;
 }
 
 #[tokio::test]

@@ -221,7 +221,7 @@ async fn the_live_request_guard_stops_a_client_that_would_reach_the_network() {
         .await
         .unwrap_err();
 
-    let Error::Config(message) = &err else {
+    let Error::LiveRequestBlocked(message) = &err else {
         panic!("expected the guard's error, got {err:?}");
     };
     assert!(message.contains("live request blocked"), "{message}");
@@ -273,7 +273,7 @@ async fn a_changed_request_no_longer_matches_the_cassette() {
         .unwrap_err();
 
     let message = err.to_string();
-    assert!(matches!(err, Error::Config(_)), "{message}");
+    assert!(matches!(err, Error::NoScriptedAnswer(_)), "{message}");
     assert!(message.contains("support_desk.json"), "{message}");
     assert!(message.contains("`triage`"), "{message}");
     assert!(message.contains("messages[1].content"), "{message}");

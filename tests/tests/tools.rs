@@ -68,6 +68,15 @@ fn counted(label: String) -> usize {
     COUNTED.fetch_add(1, Ordering::SeqCst) + 1
 }
 
+/// Not what the model reads: the attribute gives the description.
+#[tool(name = "weather_now", description = "The weather right now in a city.")]
+fn weather_for(city: String) -> String {
+    format!("sunny in {city}")
+}
+
+#[prompt("Weather in {city}?", tools = [weather_for])]
+async fn renamed_tool(city: &str) -> Result<String>;
+
 #[prompt("What's the weather and time in {city}?", tools = [get_weather, local_time])]
 async fn briefing(city: &str) -> Result<String>;
 
@@ -696,4 +705,30 @@ async fn manual_mode_without_tools_is_a_config_error() {
         "{err:?}"
     );
     assert!(server.requests().is_empty());
+}
+
+#[tokio::test]
+async fn a_tool_can_be_renamed_and_described_in_its_attribute() {
+    let server = MockServer::with([
+        Reply::tool_calls(&[("c1", "weather_now", r#"{"city":"Oslo"}"#)]),
+        Reply::content("Sunny in Oslo."),
+    ])
+    .await;
+    let answer = renamed_tool("Oslo")
+        .client(&server.client())
+        .tool_choice(ToolChoice::function("weather_now"))
+        .await
+        .unwrap();
+    assert_eq!(answer, "Sunny in Oslo.");
+    let bodies = server.bodies();
+    let function = &bodies[0]["tools"][0]["function"];
+    assert_eq!(function["name"], "weather_now");
+    assert_eq!(function["description"], "The weather right now in a city.");
+    assert_eq!(
+        bodies[0]["tool_choice"],
+        json!({"type": "function", "function": {"name": "weather_now"}})
+    );
+    assert_eq!(bodies[1]["messages"][2]["content"], "sunny in Oslo");
+    // The function itself is unchanged.
+    assert_eq!(weather_for("Rome".into()), "sunny in Rome");
 }

@@ -366,10 +366,8 @@ mod tests {
         }
         .into());
         assert!(journal.append(0, &undecodable).unwrap());
-        let unreachable: Result<Response<u32>> = Err(Error::Timeout {
-            phase: "total",
-            after: std::time::Duration::from_secs(1),
-        });
+        let unreachable: Result<Response<u32>> =
+            Err(Error::timeout("total", std::time::Duration::from_secs(1)));
         assert!(
             !journal.append(1, &unreachable).unwrap(),
             "no answer: not journaled"

@@ -158,8 +158,9 @@ impl<T: Output> Call<T> {
         self
     }
 
-    /// How many times to re-ask the model after an undecodable answer. (Requests that fail for
-    /// transient reasons are retried by the transport: see [`max_attempts`](Self::max_attempts).)
+    /// How many times to re-ask the model after an undecodable or invalid answer. Not to be
+    /// confused with transport retries: requests that fail for transient reasons are sent again
+    /// under [`max_attempts`](Self::max_attempts) and [`retry_policy`](Self::retry_policy).
     pub fn retries(mut self, retries: u32) -> Self {
         self.retries = Some(retries);
         self
@@ -181,7 +182,9 @@ impl<T: Output> Call<T> {
     }
 
     /// How many times each request of this call may be sent in all, the first attempt
-    /// included (1 turns transport retries off); the rest of the policy is the client's.
+    /// included (1 turns transport retries off); the rest of the policy is the client's. Not to
+    /// be confused with [`retries`](Self::retries), which re-asks the model after an
+    /// undecodable answer.
     pub fn max_attempts(mut self, attempts: u32) -> Self {
         self.transport.max_attempts = Some(attempts);
         self

@@ -74,10 +74,7 @@ impl Deadlines {
         let armed = self.arm();
         let now = Instant::now();
         if now >= armed.total_at {
-            return Err(Error::Timeout {
-                phase: "total",
-                after: total,
-            });
+            return Err(Error::timeout("total", total));
         }
         armed.bytes_seen = true;
         match (idle, armed.gap.as_mut()) {
@@ -93,10 +90,7 @@ impl Deadlines {
         let limits = self.limits;
         let armed = self.arm();
         if armed.total.as_mut().poll(cx).is_ready() {
-            return Poll::Ready(Error::Timeout {
-                phase: "total",
-                after: limits.total,
-            });
+            return Poll::Ready(Error::timeout("total", limits.total));
         }
         if let Some(gap) = armed.gap.as_mut()
             && gap.as_mut().poll(cx).is_ready()
@@ -106,10 +100,7 @@ impl Deadlines {
             } else {
                 ("first byte", limits.first_byte)
             };
-            return Poll::Ready(Error::Timeout {
-                phase,
-                after: after.unwrap_or_default(),
-            });
+            return Poll::Ready(Error::timeout(phase, after.unwrap_or_default()));
         }
         Poll::Pending
     }
@@ -137,13 +128,15 @@ mod tests {
         let mut d = Deadlines::new(limits(60_000, Some(20), Some(30_000)));
         let e = expiry(&mut d).await;
         assert!(
-            matches!(e, Error::Timeout { phase: "first byte", after } if after.as_millis() == 20)
+            matches!(e, Error::Timeout { phase: "first byte", after, .. } if after.as_millis() == 20)
         );
 
         let mut d = Deadlines::new(limits(60_000, Some(30_000), Some(20)));
         d.on_bytes().unwrap();
         let e = expiry(&mut d).await;
-        assert!(matches!(e, Error::Timeout { phase: "idle", after } if after.as_millis() == 20));
+        assert!(
+            matches!(e, Error::Timeout { phase: "idle", after, .. } if after.as_millis() == 20)
+        );
     }
 
     #[tokio::test]

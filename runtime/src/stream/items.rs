@@ -104,26 +104,22 @@ impl<T: DeserializeOwned + JsonSchema + Send + 'static> ItemStream<T> {
         poll_fn(|cx| self.poll_item(cx)).await
     }
 
-    /// Reads the rest of the stream and returns the items not handed out yet (all of them,
-    /// if the stream was not polled before) with the metadata: usage, finish reason, the
-    /// repairs the tolerant decoder made, the raw event stream.
+    /// Reads the rest of the stream and returns the items **not handed out yet** with the
+    /// metadata: usage, finish reason, the repairs the tolerant decoder made, the raw event
+    /// stream. Items already taken with [`next`](Self::next) are not in `value` (they were
+    /// moved out): call it on a fresh stream for the whole list, or keep the items you take.
     ///
     /// # Errors
     ///
     /// The first error item among the rest of the stream. If the stream already handed out
-    /// the error that ended it, an [`Error::Config`] saying so.
+    /// the error that ended it, an [`Error::Truncated`] with the text that arrived.
     pub async fn into_response(mut self) -> Result<Response<Vec<T>>> {
         let mut items = Vec::new();
         while let Some(item) = self.next().await {
             items.push(item?);
         }
         if !self.complete {
-            return Err(Error::Config(if self.failed {
-                "the stream already ended with an error, handed out by `next`; there is no response"
-                    .into()
-            } else {
-                "the stream ended without an answer".into()
-            }));
+            return Err(self.session.cut_short(self.failed));
         }
         Ok(self.session.response(items, self.repairs.clone()))
     }

@@ -242,7 +242,13 @@ impl Session {
         }
     }
 
-    fn fail(&mut self, e: Error) -> Poll<Option<Result<Piece>>> {
+    fn fail(&mut self, mut e: Error) -> Poll<Option<Result<Piece>>> {
+        // A deadline that runs out mid-answer says how much had arrived, and keeps it.
+        if let Error::Timeout { partial, .. } = &mut e
+            && partial.is_empty()
+        {
+            partial.clone_from(&self.assembled.content);
+        }
         self.state = State::Finished;
         self.pending.clear();
         Poll::Ready(Some(Err(e)))
@@ -566,6 +572,19 @@ impl Session {
             raw.push_str(&format!("… [{} more bytes]", self.raw_dropped));
         }
         raw
+    }
+
+    /// The error for a response asked of a stream that did not complete: `failed` when the
+    /// error that ended it was already handed out.
+    pub(crate) fn cut_short(&self, failed: bool) -> Error {
+        Error::Truncated {
+            partial: self.assembled.content.clone(),
+            reason: if failed {
+                "the error that ended it was already handed out by `next`".into()
+            } else {
+                "it ended without an answer".into()
+            },
+        }
     }
 
     /// The metadata so far around `value`.

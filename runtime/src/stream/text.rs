@@ -7,7 +7,7 @@ use std::task::{Context, Poll};
 
 use futures_core::Stream;
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::response::{FinishReason, Response, Usage};
 
 use super::session::{Cut, Piece, Session};
@@ -58,10 +58,11 @@ pub enum TextEvent {
 /// "Streaming" section runs text streams against the mock client.)
 ///
 /// The last item is an error when the answer is not usable: stopped by a content filter,
-/// refused, or cut because the connection ended early ([`Error::Truncated`]). Text cut at the
-/// token limit is an answer like any other, as for an awaited call: its finish reason
-/// (`FinishReason::Length`) is in [`into_response`](Self::into_response). Reasoning text is kept apart: see
-/// [`reasoning`](Self::reasoning) and [`events`](Self::events).
+/// refused, or cut because the connection ended early
+/// ([`Error::Truncated`](crate::Error::Truncated)). Text cut at the token limit is an answer
+/// like any other, as for an awaited call: its finish reason
+/// (`FinishReason::Length`) is in [`into_response`](Self::into_response). Reasoning text is
+/// kept apart: see [`reasoning`](Self::reasoning) and [`events`](Self::events).
 ///
 /// Nothing is sent until the stream is first polled. Dropping it cancels the request and
 /// closes its connection. A stream is never reconnected: after the first byte, a failure is
@@ -99,7 +100,8 @@ impl TextStream {
     /// # Errors
     ///
     /// The error that ends the stream, as [`next`](Self::next) would have given it. If that
-    /// error was already handed out by `next`, an [`Error::Config`] saying so.
+    /// error was already handed out by `next`, an [`Error::Truncated`](crate::Error::Truncated)
+    /// with the text that arrived.
     pub async fn into_response(mut self) -> Result<Response<String>> {
         while let Some(item) = self.next().await {
             item?;
@@ -150,12 +152,7 @@ impl TextStream {
                 .session
                 .response(self.session.assembled.content.clone(), Vec::new()));
         }
-        Err(Error::Config(if self.failed {
-            "the stream already ended with an error, handed out by `next`; there is no response"
-                .into()
-        } else {
-            "the stream ended without an answer".into()
-        }))
+        Err(self.session.cut_short(self.failed))
     }
 
     /// The next event; with `all`, reasoning and tool events too, else only text.

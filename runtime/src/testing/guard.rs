@@ -77,7 +77,7 @@ pub(crate) fn check(client: &Client, function: &str) -> Result<()> {
     } else {
         format!("{FORBID_LIVE_REQUESTS_ENV} is set")
     };
-    Err(Error::Config(format!(
+    Err(Error::LiveRequestBlocked(format!(
         "live request blocked: `{function}` would have sent a request to {}, but live requests \
          are forbidden ({why}). Give the call a client that does not reach the network: \
          promptfn::testing::MockClient with a scripted answer, or a promptfn::testing::Cassette \

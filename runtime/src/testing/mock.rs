@@ -30,9 +30,19 @@ pub const MOCK_MODEL: &str = "mock-model";
 /// several for a sequence (for example a malformed answer, then the re-asked good one); answers
 /// scripted later take over from the repeating one. A request of a
 /// function with nothing scripted uses the [`fallback`](Self::fallback) answer, or fails with
-/// [`Error::Config`] listing the functions that have answers.
+/// [`Error::NoScriptedAnswer`] listing the functions that have answers.
 ///
-/// Clones share the same script and record.
+/// [`ScriptFor::clear`] forgets one function's answers (to script it afresh),
+/// [`reset`](Self::reset) everything. Clones share the same script and record.
+///
+/// **Retries.** A mock client sends each request once: its transport does not retry, so every
+/// scripted fault (a 429, a 503, a timeout) reaches the call as the error it scripts. Real
+/// clients make up to three attempts ([`RetryPolicy`](crate::RetryPolicy)); to test code that
+/// relies on that, give the mock's builder the policy:
+/// `mock.client_builder().max_attempts(3)`. Each attempt then uses the next scripted answer.
+///
+/// **Several answers.** A reply fills every choice a request asks for (`n = 3`);
+/// [`Reply::choices`] scripts one answer per choice.
 ///
 /// ```
 /// use promptfn::testing::{MockClient, Reply};
@@ -169,6 +179,12 @@ impl MockClient {
     pub fn clear_requests(&self) {
         lock(&self.state.requests).clear();
     }
+
+    /// Forget everything: every function's answers, the fallback and the recorded requests.
+    pub fn reset(&self) {
+        *lock(&self.state.script) = Script::default();
+        self.clear_requests();
+    }
 }
 
 impl fmt::Debug for MockClient {
@@ -208,6 +224,15 @@ impl fmt::Debug for ScriptFor<'_> {
 }
 
 impl<'a> ScriptFor<'a> {
+    /// Forget this function's answers, used or not, so that what follows replaces them:
+    /// `mock.on("f").clear().returns(…)`. Its recorded requests stay.
+    pub fn clear(self) -> Self {
+        lock(&self.mock.state.script)
+            .by_function
+            .remove(&self.function);
+        self
+    }
+
     /// Append `reply`.
     pub fn reply(self, reply: Reply) -> Self {
         lock(&self.mock.state.script)
@@ -219,7 +244,7 @@ impl<'a> ScriptFor<'a> {
         self
     }
 
-    /// Append a typed answer: [`Reply::value`].
+    /// Append a typed answer: [`Reply::value`]. (The same as `.reply(Reply::value(value))`.)
     pub fn returns(self, value: impl Serialize) -> Self {
         self.reply(Reply::value(value))
     }
@@ -252,7 +277,7 @@ impl MockState {
         } else {
             scripted.join(", ")
         };
-        Err(Error::Config(format!(
+        Err(Error::NoScriptedAnswer(format!(
             "the mock client has no answer for `{function}`: script one with \
              mock.on(\"{function}\").returns(…) (or .fallback(…) for every function); \
              functions with answers: {scripted}"
@@ -430,6 +455,7 @@ mod tests {
             .await
             .unwrap_err();
         let shown = err.to_string();
+        assert!(matches!(err, Error::NoScriptedAnswer(_)), "{err:?}");
         assert!(shown.contains("no answer for `text`"), "{shown}");
         assert!(shown.contains("mock.on(\"text\")"), "{shown}");
         assert!(shown.contains("person"), "{shown}");

@@ -26,7 +26,8 @@ pub(crate) struct Rendered {
     pub(crate) chunks: VecDeque<Bytes>,
 }
 
-/// What the model "said", before it is framed as a completion or a stream.
+/// What the model "said" in one choice, before it is framed as a completion or a stream.
+#[derive(Clone)]
 struct Said {
     message: Value,
     finish_reason: &'static str,
@@ -42,12 +43,16 @@ pub(crate) fn render(
     let reply = resolve(reply, request)?;
     let usage = reply.usage;
     let said = match reply.kind {
-        Kind::Dynamic(_) => unreachable_dynamic(request)?,
+        // One answer fills every choice the request asks for.
+        Kind::Choices(replies) => {
+            let mut said = Vec::with_capacity(replies.len());
+            for reply in replies {
+                said.push(one_choice(resolve(reply, request)?.kind, request)?);
+            }
+            said
+        }
         Kind::Timeout => {
-            return Err(Error::Timeout {
-                phase: "total",
-                after: timeout,
-            });
+            return Err(Error::timeout("total", timeout));
         }
         Kind::Disconnect => {
             return Err(Error::Transport {
@@ -70,6 +75,23 @@ pub(crate) fn render(
                 chunks: chunks.into(),
             });
         }
+        other => vec![one_choice(other, request)?; request.choices()],
+    };
+    let id = format!("chatcmpl-mock-{serial}");
+    let chunks = if request.stream {
+        stream(&id, request, &said, usage)
+    } else {
+        VecDeque::from([completion(&id, request, &said, usage)])
+    };
+    Ok(Rendered {
+        status: 200,
+        chunks,
+    })
+}
+
+/// One choice's answer; what is not an answer (a status, a fault) cannot be one of several.
+fn one_choice(kind: Kind, request: &MockRequest) -> Result<Said> {
+    Ok(match kind {
         Kind::Value(Err(reason)) => {
             return Err(Error::Config(format!(
                 "the value scripted for `{}` could not be serialized to JSON: {reason}",
@@ -115,16 +137,19 @@ pub(crate) fn render(
             message: json!({"role": "assistant", "content": ""}),
             finish_reason: "content_filter",
         },
-    };
-    let id = format!("chatcmpl-mock-{serial}");
-    let chunks = if request.stream {
-        stream(&id, request, &said, usage)
-    } else {
-        VecDeque::from([completion(&id, request, &said, usage)])
-    };
-    Ok(Rendered {
-        status: 200,
-        chunks,
+        Kind::Dynamic(_) => unreachable_dynamic(request)?,
+        Kind::Choices(_)
+        | Kind::Timeout
+        | Kind::Disconnect
+        | Kind::Http { .. }
+        | Kind::Chunked { .. } => {
+            return Err(Error::Config(format!(
+                "the replies scripted for `{}` put a fault, an HTTP answer or nested choices \
+                 inside Reply::choices: each choice must be an answer (value, text, message, \
+                 truncated, refusal or content filter)",
+                request.function
+            )));
+        }
     })
 }
 
@@ -205,10 +230,12 @@ fn model(request: &MockRequest) -> &str {
     request.model().unwrap_or("mock-model")
 }
 
-/// A non-streamed chat completion with one choice per requested `n`.
-fn completion(id: &str, request: &MockRequest, said: &Said, usage: Option<Usage>) -> Bytes {
-    let choices: Vec<Value> = (0..request.choices())
-        .map(|index| {
+/// A non-streamed chat completion with these choices.
+fn completion(id: &str, request: &MockRequest, said: &[Said], usage: Option<Usage>) -> Bytes {
+    let choices: Vec<Value> = said
+        .iter()
+        .enumerate()
+        .map(|(index, said)| {
             json!({
                 "index": index,
                 "message": said.message,
@@ -232,7 +259,7 @@ fn completion(id: &str, request: &MockRequest, said: &Said, usage: Option<Usage>
 
 /// The same answer as an SSE stream: a role delta, the text or tool arguments in small pieces,
 /// a finishing delta, the usage chunk when usage was scripted, and `[DONE]`; one event per chunk.
-fn stream(id: &str, request: &MockRequest, said: &Said, usage: Option<Usage>) -> VecDeque<Bytes> {
+fn stream(id: &str, request: &MockRequest, said: &[Said], usage: Option<Usage>) -> VecDeque<Bytes> {
     let model = model(request);
     let event = |choices: Value| -> Bytes {
         let chunk = json!({
@@ -248,7 +275,7 @@ fn stream(id: &str, request: &MockRequest, said: &Said, usage: Option<Usage>) ->
         event(json!([{"index": index, "delta": delta, "logprobs": null, "finish_reason": null}]))
     };
     let mut events = VecDeque::new();
-    for index in 0..request.choices() {
+    for (index, said) in said.iter().enumerate() {
         events.push_back(delta(index, json!({"role": "assistant", "content": ""})));
         let message = &said.message;
         if let Some(text) = message.get("content").and_then(Value::as_str) {

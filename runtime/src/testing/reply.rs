@@ -62,6 +62,8 @@ pub(crate) enum Kind {
     Disconnect,
     /// A closure over the request.
     Dynamic(Responder),
+    /// One answer per choice, in order.
+    Choices(Vec<Reply>),
 }
 
 impl Reply {
@@ -157,6 +159,17 @@ impl Reply {
         Self::of(Kind::Disconnect)
     }
 
+    /// A completion with one choice per reply, in order, for functions that ask for several
+    /// answers (`n = 3`, returning `Choices<T>`). Without it a reply fills every choice the
+    /// request asks for. Each reply must be an answer ([`value`](Self::value),
+    /// [`text`](Self::text), [`message`](Self::message), [`truncated`](Self::truncated),
+    /// [`refusal`](Self::refusal), [`content_filtered`](Self::content_filtered), or a
+    /// [`from_fn`](Self::from_fn) choosing one); fewer replies than asked for act like a server
+    /// that ignores `n`, so the call asks again for the rest.
+    pub fn choices(replies: impl IntoIterator<Item = Reply>) -> Self {
+        Self::of(Kind::Choices(replies.into_iter().collect()))
+    }
+
     /// The reply is chosen by `f` from the request, each time it is used.
     pub fn from_fn(f: impl Fn(&MockRequest) -> Reply + Send + Sync + 'static) -> Self {
         Self::of(Kind::Dynamic(Arc::new(f)))
@@ -184,6 +197,7 @@ impl fmt::Debug for Reply {
             Kind::Timeout => d.field("timeout", &true),
             Kind::Disconnect => d.field("disconnect", &true),
             Kind::Dynamic(_) => d.field("from_fn", &".."),
+            Kind::Choices(replies) => d.field("choices", replies),
         };
         d.field("usage", &self.usage).finish()
     }

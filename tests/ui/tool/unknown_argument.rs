@@ -1,8 +1,8 @@
-// `#[tool]` takes only `crate = …`: the name and description come from the function.
+// `#[tool]` takes `name`, `description` and `crate`; a misspelt key is named with a suggestion.
 use promptfn::tool;
 
 /// The weather in a city.
-#[tool(name = "weather", description = "The weather.")]
+#[tool(nmae = "weather")]
 fn get_weather(city: String) -> String {
     city
 }

@@ -263,10 +263,7 @@ impl BatchApi {
 
     fn transport(&self, path: &str, error: &reqwest::Error) -> Error {
         if error.is_timeout() {
-            return Error::Timeout {
-                phase: "total",
-                after: self.client.timeout(),
-            };
+            return Error::timeout("total", self.client.timeout());
         }
         Error::Transport {
             url: self.url(path),

@@ -74,6 +74,14 @@ impl RecordedResponse {
         }
     }
 
+    /// The body as text (JSON re-serialized), for telling what kind of answer it is.
+    pub(crate) fn text(&self) -> String {
+        match (&self.body, &self.body_text) {
+            (Some(json), _) => json.to_string(),
+            (None, text) => text.clone().unwrap_or_default(),
+        }
+    }
+
     /// The body's bytes, cut at SSE event boundaries when it is a stream so that readers see
     /// one event per chunk as they would from a server.
     pub(crate) fn chunks(&self) -> Vec<Bytes> {

@@ -4,6 +4,8 @@ use serde_json::Value;
 
 /// How much of a differing value an error message shows.
 const SHOWN_CHARS: usize = 160;
+/// How many equal characters are shown before the first difference of two strings.
+const LEAD_CHARS: usize = 40;
 
 /// The body as matching sees it: the JSON without the top-level fields the cassette ignores.
 /// Object key order and number spelling never matter (JSON values are compared, not text).
@@ -74,15 +76,44 @@ fn walk(recorded: &Value, now: &Value, path: &mut String) -> Option<Difference> 
 }
 
 fn difference(path: &str, recorded: Option<&Value>, now: Option<&Value>) -> Difference {
+    let path = if path.is_empty() {
+        "(the whole body)".to_owned()
+    } else {
+        path.to_owned()
+    };
+    if let (Some(Value::String(a)), Some(Value::String(b))) = (recorded, now) {
+        // Long prompts differ deep inside: show both around the first differing character.
+        let at = a.chars().zip(b.chars()).take_while(|(x, y)| x == y).count();
+        return Difference {
+            path: if at > 0 {
+                format!("{path}, character {}", at + 1)
+            } else {
+                path
+            },
+            recorded: around(a, at),
+            now: around(b, at),
+        };
+    }
     Difference {
-        path: if path.is_empty() {
-            "(the whole body)".to_owned()
-        } else {
-            path.to_owned()
-        },
+        path,
         recorded: shown(recorded),
         now: shown(now),
     }
+}
+
+/// `text` as a JSON string from a little before character `at`, shortened for a message.
+fn around(text: &str, at: usize) -> String {
+    let start = at.saturating_sub(LEAD_CHARS);
+    let total = text.chars().count();
+    let shown: String = text.chars().skip(start).take(SHOWN_CHARS).collect();
+    let quoted = Value::String(shown).to_string();
+    let head = if start > 0 { "…" } else { "" };
+    let tail = if start + SHOWN_CHARS < total {
+        "…"
+    } else {
+        ""
+    };
+    format!("{head}{quoted}{tail}")
 }
 
 fn shown(value: Option<&Value>) -> String {
@@ -118,7 +149,7 @@ mod tests {
         assert_eq!(
             first_difference(&recorded, &now),
             Some(Difference {
-                path: "messages[0].content".into(),
+                path: "messages[0].content, character 4".into(),
                 recorded: "\"Hi Bob\"".into(),
                 now: "\"Hi Ann\"".into(),
             })
@@ -132,5 +163,22 @@ mod tests {
         let d = first_difference(&json!(1), &long).unwrap();
         assert_eq!(d.path, "(the whole body)");
         assert!(d.now.ends_with('…') && d.now.chars().count() == SHOWN_CHARS + 1);
+    }
+
+    #[test]
+    fn long_strings_are_shown_where_they_differ() {
+        let prompt = format!(
+            "{}Summarise the ticket in one line.",
+            "Context. ".repeat(100)
+        );
+        let changed = prompt.replace("one line", "two lines");
+        let d = first_difference(&json!(prompt), &json!(changed)).unwrap();
+        let at = prompt.find("one line").unwrap() + 1;
+        assert_eq!(d.path, format!("(the whole body), character {at}"));
+        assert!(
+            d.recorded.starts_with('…') && d.recorded.contains("in one line"),
+            "{d:?}"
+        );
+        assert!(d.now.contains("in two lines"), "{d:?}");
     }
 }

@@ -16,9 +16,10 @@ use serde_json::Value;
 
 use self::file::{CassetteFile, Interaction, RecordedResponse};
 use self::matching::{first_difference, normalize};
-use super::guard;
+use super::{MockRequest, guard};
 use crate::client::{Client, ClientBuilder};
 use crate::error::{Error, Result};
+use crate::structured::Mode;
 use crate::transport::{self, Backend, Body, Opened, Outgoing};
 
 /// The environment variable that sets the mode of cassettes opened with [`Cassette::open`]:
@@ -84,8 +85,8 @@ impl FromStr for CassetteMode {
 /// with [`ignore_field`](Self::ignore_field) (for instance `model`, to replay answers recorded
 /// with another model). Interactions are replayed in recorded order; a request repeated more
 /// often than it was recorded gets the last recorded answer again. A request with no match fails
-/// with [`Error::Config`] naming the first place where it differs from the recorded request and
-/// how to record again.
+/// with [`Error::NoScriptedAnswer`] naming the first place where it differs from the recorded
+/// request and how to record again.
 ///
 /// **Secrets.** Only request bodies, statuses and response bodies are written: never a header,
 /// so neither the `Authorization` header nor extra headers reach the file. The recording
@@ -249,14 +250,17 @@ impl Cassette {
 
     /// The functions of the recorded interactions this run has not replayed yet, in recorded
     /// order: assert it is empty to check that the code under test made every recorded call.
+    ///
+    /// A recorded structured-output rejection does not count when the same request was
+    /// replayed in a lower mode: calls recorded concurrently each met the rejection before any
+    /// of them learnt the fallback, while on replay the later ones start from the learnt mode.
     pub fn unplayed(&self) -> Vec<String> {
         let tape = lock(&self.state.tape);
-        tape.file
-            .interactions
-            .iter()
-            .zip(&tape.played)
-            .filter(|(_, played)| !**played)
-            .map(|(i, _)| i.function.clone())
+        let all = &tape.file.interactions;
+        all.iter()
+            .enumerate()
+            .filter(|(at, i)| !tape.played[*at] && !replayed_lower(i, all, &tape.played))
+            .map(|(_, i)| i.function.clone())
             .collect()
     }
 }
@@ -290,7 +294,9 @@ impl CassetteState {
         };
         match replayed {
             Some(Ok(opened)) => Ok(opened),
-            Some(Err(message)) if self.mode == CassetteMode::Replay => Err(Error::Config(message)),
+            Some(Err(message)) if self.mode == CassetteMode::Replay => {
+                Err(Error::NoScriptedAnswer(message))
+            }
             _ => self.record(out, body).await,
         }
     }
@@ -435,6 +441,29 @@ impl Backend for CassetteState {
     ) -> Pin<Box<dyn Future<Output = Result<Opened>> + Send + 'a>> {
         Box::pin(self.answer(out))
     }
+}
+
+/// Whether `rejection` is a structured-output mode rejection whose request (same function,
+/// model and prompt) was replayed in a lower mode of the ladder.
+fn replayed_lower(rejection: &Interaction, all: &[Interaction], played: &[bool]) -> bool {
+    let rejected = MockRequest::new(rejection.function.clone(), rejection.request.clone());
+    let Some(mode) = rejected.mode() else {
+        return false;
+    };
+    let response = &rejection.response;
+    if !mode.rejected_by(response.status, &response.text()) {
+        return false;
+    }
+    let rank = |m: Mode| Mode::LADDER.iter().position(|l| *l == m);
+    all.iter().zip(played).any(|(other, played)| {
+        if !*played || other.function != rejection.function {
+            return false;
+        }
+        let other = MockRequest::new(other.function.clone(), other.request.clone());
+        other.model() == rejected.model()
+            && other.prompt() == rejected.prompt()
+            && other.mode().and_then(rank) > rank(mode)
+    })
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {

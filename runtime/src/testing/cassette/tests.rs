@@ -2,11 +2,12 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use super::*;
-use crate::Call;
 use crate::message::Role;
 use crate::output::OutputCache;
 use crate::spec::{Decl, PromptBuilder, PromptSpec};
 use crate::testing::{MockClient, Reply};
+use crate::{Call, Mode};
+use std::future::IntoFuture;
 
 static GREET: PromptSpec = PromptSpec {
     name: "greet",
@@ -80,7 +81,7 @@ async fn recorded_answers_replay_offline_and_the_key_never_reaches_the_file() {
         .record_through(live);
     let c = client(&recording, "m");
     let hi: String = call(&GREET, "Say hi to Bob").client(&c).await.unwrap();
-    // The key the server echoed is scrubbed as the answer arrives: the caller never sees it.
+    // Every answer body is scrubbed as it enters the transport, test doubles' included.
     assert_eq!(hi, "Hi Bob! (your key is [redacted])");
     let age: u32 = call(&AGE, "How old?").client(&c).await.unwrap();
     assert_eq!(age, 30);
@@ -127,7 +128,7 @@ async fn an_unrecorded_request_fails_naming_the_difference_and_the_fix() {
         .await
         .unwrap_err();
     let shown = err.to_string();
-    assert!(matches!(err, Error::Config(_)));
+    assert!(matches!(err, Error::NoScriptedAnswer(_)), "{err:?}");
     assert!(shown.contains("messages[0].content"), "{shown}");
     assert!(shown.contains("\"Say hi to Bob\""), "{shown}");
     assert!(shown.contains("\"Say hi to Ann\""), "{shown}");
@@ -290,4 +291,72 @@ fn modes_parse_from_their_names() {
     assert_eq!("".parse::<CassetteMode>().unwrap(), CassetteMode::Replay);
     let err = "rewind".parse::<CassetteMode>().unwrap_err().to_string();
     assert!(err.contains("replay, record or append"), "{err}");
+}
+
+#[tokio::test]
+async fn a_session_recorded_with_concurrent_calls_replays_fully() {
+    let dir = Dir::new("concurrent");
+    let (server, live) = server();
+    // A server without `json_schema` support, like llama-cpp-python: it rejects the mode.
+    server.on("age").responds_with(|request| {
+        if request.mode() == Some(Mode::JsonSchema) {
+            Reply::api_error(400, "response_format json_schema is not supported")
+        } else {
+            Reply::value(if request.prompt().contains("Ann") {
+                30u32
+            } else {
+                4
+            })
+        }
+    });
+    // Two calls in flight at once each meet the rejection before either learns the fallback;
+    // two recording clients (each learns on its own) leave exactly that on the tape.
+    let recording = Cassette::open_with_mode(dir.file(), CassetteMode::Record)
+        .unwrap()
+        .record_through(live);
+    for prompt in ["How old is Ann?", "How old is Bo?"] {
+        let _: u32 = call(&AGE, prompt)
+            .client(&client(&recording, "gpt-4o-mini"))
+            .await
+            .unwrap();
+    }
+    assert_eq!(recording.len(), 4, "two rejections, two answers");
+
+    // Replayed through one client, the later call starts from the learnt mode and never asks
+    // for its recorded rejection; the session still counts as fully replayed.
+    let replay = |dir: &Dir| Cassette::open_with_mode(dir.file(), CassetteMode::Replay).unwrap();
+    let sequential = replay(&dir);
+    let c = client(&sequential, "gpt-4o-mini");
+    let ann: u32 = call(&AGE, "How old is Ann?").client(&c).await.unwrap();
+    let bo: u32 = call(&AGE, "How old is Bo?").client(&c).await.unwrap();
+    assert_eq!((ann, bo), (30, 4));
+    assert!(
+        sequential.unplayed().is_empty(),
+        "{:?}",
+        sequential.unplayed()
+    );
+
+    let concurrent = replay(&dir);
+    let c = client(&concurrent, "gpt-4o-mini");
+    let (ann, bo) = tokio::join!(
+        call::<u32>(&AGE, "How old is Ann?")
+            .client(&c)
+            .into_future(),
+        call::<u32>(&AGE, "How old is Bo?").client(&c).into_future(),
+    );
+    assert_eq!((ann.unwrap(), bo.unwrap()), (30, 4));
+    assert!(
+        concurrent.unplayed().is_empty(),
+        "{:?}",
+        concurrent.unplayed()
+    );
+
+    // A call that was recorded but not made still shows.
+    let partial = replay(&dir);
+    let _: u32 = call(&AGE, "How old is Ann?")
+        .client(&client(&partial, "gpt-4o-mini"))
+        .await
+        .unwrap();
+    assert_eq!(partial.unplayed(), ["age", "age"]);
+    assert_eq!(server.requests().len(), 4, "replays send nothing");
 }
