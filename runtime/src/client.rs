@@ -74,8 +74,10 @@ struct Inner {
     profiled_media_styles: HashMap<String, MediaStyle>,
     /// Downloads media URLs from public addresses only: a pool of its own, without the extra
     /// headers (they may carry credentials), following redirects (media URLs often redirect
-    /// to a CDN) that stay on public addresses (see `media::address`).
-    downloader: reqwest::Client,
+    /// to a CDN) that stay on public addresses (see `media::address`). Built on the first
+    /// download: most clients never download, and building an HTTP client loads the root
+    /// certificates again (about half of a cold start's instructions).
+    downloader: OnceLock<reqwest::Client>,
     /// Downloads media URLs wherever they are, for policies that allow private addresses;
     /// built when first needed.
     private_downloader: OnceLock<reqwest::Client>,
@@ -150,16 +152,18 @@ impl Client {
     }
 
     /// The pool that downloads media, for a policy that does or does not `allow_private`
-    /// addresses.
+    /// addresses, built on first use (two first downloads may race: one pool is kept).
     pub(crate) fn downloader(&self, allow_private: bool) -> Result<&reqwest::Client> {
-        if !allow_private {
-            return Ok(&self.inner.downloader);
-        }
-        if let Some(http) = self.inner.private_downloader.get() {
+        let slot = if allow_private {
+            &self.inner.private_downloader
+        } else {
+            &self.inner.downloader
+        };
+        if let Some(http) = slot.get() {
             return Ok(http);
         }
-        let http = downloader(self.inner.connect_timeout_for_downloads, true)?;
-        Ok(self.inner.private_downloader.get_or_init(|| http))
+        let http = downloader(self.inner.connect_timeout_for_downloads, allow_private)?;
+        Ok(slot.get_or_init(|| http))
     }
 
     pub(crate) fn backend(&self) -> Option<&SharedBackend> {
@@ -613,7 +617,6 @@ impl ClientBuilder {
             .retry(reqwest::retry::never().max_retries_per_request(0))
             .build()
             .map_err(|e| Error::Config(format!("the HTTP client could not be built: {e}")))?;
-        let downloader = downloader(connect_timeout, false)?;
         let api_key = self
             .api_key
             .map(|key| SecretString::from(key.expose_secret().trim()))
@@ -652,7 +655,7 @@ impl ClientBuilder {
                 trace_content: self.trace_content,
                 media_policy: self.media_policy,
                 profiled_media_styles: profile.media_styles,
-                downloader,
+                downloader: OnceLock::new(),
                 private_downloader: OnceLock::new(),
                 connect_timeout_for_downloads: connect_timeout,
             }),
@@ -817,6 +820,25 @@ fn is_version_segment(seg: &str) -> bool {
 mod tests {
     use super::*;
     use std::path::Path;
+
+    #[test]
+    fn the_media_downloader_is_built_on_first_use_only() {
+        let client = Client::builder()
+            .base_url("http://127.0.0.1:9/v1")
+            .api_key("k")
+            .build()
+            .unwrap();
+        assert!(
+            client.inner.downloader.get().is_none(),
+            "built by `build()`"
+        );
+        let first: *const reqwest::Client = client.downloader(false).unwrap();
+        let again: *const reqwest::Client = client.clone().downloader(false).unwrap();
+        assert_eq!(
+            first, again,
+            "one downloader per client, shared by its clones"
+        );
+    }
 
     #[test]
     fn base_urls_with_or_without_v1_reach_the_same_endpoint() {

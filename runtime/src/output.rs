@@ -7,9 +7,9 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::lenient::{self, Repair};
-use crate::plan::ModeWire;
 use crate::schema::{self, CompiledSchema, Dialect};
 use crate::structured::Mode;
+use crate::wire::mode::ModeWire;
 
 /// A type a prompt function can return.
 ///

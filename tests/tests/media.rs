@@ -379,7 +379,7 @@ async fn the_aggregators_audio_and_pdf_example_is_reproduced_part_for_part() {
         .await
         .unwrap();
     assert_eq!(answer, "一段音频和一份PDF");
-    // The request body of seed-aggregator-api-docs.txt, verbatim.
+    // The request body the aggregator documents for Gemini PDF understanding, verbatim.
     let seed = json!({
       "model": "gemini-2.0-flash",
       "messages": [

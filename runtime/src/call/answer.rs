@@ -171,11 +171,11 @@ async fn answer<T: Output>(
         let answer_usage = parsed.usage.filter(|_| parsed.choices.len() == 1);
         for (i, choice) in parsed.choices.iter().take(want).enumerate() {
             match judge::<T>(&call, &req, plan, choice, answer_usage) {
-                Ok(Verdict::Value(item, fixed)) => {
+                Ok(Judgement::Value(item, fixed)) => {
                     items.push(item);
                     repairs.extend(fixed);
                 }
-                Ok(Verdict::Reask(rejection)) => {
+                Ok(Judgement::Reask(rejection)) => {
                     first_rejection.get_or_insert((i, rejection));
                 }
                 Err(fatal) => {
@@ -263,7 +263,7 @@ fn judge<T: Output>(
     plan: &OutputPlan,
     choice: &Choice,
     usage: Option<Usage>,
-) -> Result<Verdict<T::Item>> {
+) -> Result<Judgement<T::Item>> {
     let answer_text = req.answer_text(&choice.message);
     if let Some(fatal) = fatal_finish(choice, answer_text) {
         return Err(fatal);
@@ -271,21 +271,21 @@ fn judge<T: Output>(
     // Text cut at the token limit is still the answer (`finish_reason` says it was cut); a
     // structured answer cut short is asked for again, shorter.
     if choice.finish_reason == Some(FinishReason::Length) && plan.json().is_some() {
-        return Ok(Verdict::Reask(Rejection {
+        return Ok(Judgement::Reask(Rejection {
             reason: cut_reason(answer_text.unwrap_or_default(), usage),
             cut: true,
         }));
     }
     let Some(text) = answer_text else {
-        return Ok(Verdict::Reask(Rejection::new(
+        return Ok(Judgement::Reask(Rejection::new(
             "the model gave no answer (empty content and no tool call)",
         )));
     };
     Ok(match plan.decode::<T::Item>(text) {
-        Err(reason) => Verdict::Reask(Rejection::new(reason)),
+        Err(reason) => Judgement::Reask(Rejection::new(reason)),
         Ok((item, repairs)) => match call.validator.map_or(Ok(()), |validate| validate(&item)) {
-            Ok(()) => Verdict::Value(item, repairs),
-            Err(why) => Verdict::Reask(Rejection::new(format!("the value is not valid: {why}"))),
+            Ok(()) => Judgement::Value(item, repairs),
+            Err(why) => Judgement::Reask(Rejection::new(format!("the value is not valid: {why}"))),
         },
     })
 }
@@ -355,7 +355,7 @@ impl<T: Output> Gathered<T> {
 }
 
 /// What one choice of a completion is worth.
-enum Verdict<I> {
+enum Judgement<I> {
     /// A decoded (and valid) value, with the repairs it took.
     Value(I, Vec<Repair>),
     /// Why the model should be asked again.

@@ -214,7 +214,7 @@ pub(crate) fn gemini_spelling(mime: &str) -> &str {
     }
 }
 
-/// The types new-api forwards to Gemini (wire-format.md §2, `geminiSupportedMimeTypes`);
+/// The types new-api forwards to Gemini (new-api's `geminiSupportedMimeTypes`);
 /// anything else fails there with "mime type is not supported by Gemini".
 pub(crate) const GEMINI_MIME_TYPES: &[&str] = &[
     "application/pdf",

@@ -1,5 +1,6 @@
 //! What a target takes: the part type each medium becomes in each style, which media need their
-//! bytes inline, and which combinations a model family refuses (wire-format.md §1, §2).
+//! bytes inline, and which combinations a model family refuses, as the providers' documentation
+//! and the aggregators' source show.
 
 use super::error::MediaError;
 use super::mime::{GEMINI_MIME_TYPES, gemini_spelling};

@@ -1,7 +1,7 @@
 //! Putting streamed tool calls back together from their deltas.
 //!
 //! The spec sends a call's `id` and `name` once, then argument pieces under the same `index`.
-//! Real servers differ (wire-format.md §3): Gemini and one-api's Claude channel omit `index`,
+//! Real servers differ: Gemini and one-api's Claude channel omit `index`,
 //! some send a whole call in one delta, older Gemini builds give every call index 0, and
 //! llama-cpp-python repeats `id`, `type` and `name` in every delta. So a delta joins the call
 //! with the same `id`; else the call with the same `index`; else, with neither, the latest call.

@@ -1,4 +1,6 @@
-//! What goes over the wire: OpenAI chat-completions bodies, and the SSE framing of streams.
+//! What goes over the wire: OpenAI chat-completions bodies, the request fields of each
+//! structured-output mode, and the SSE framing of streams.
 
+pub(crate) mod mode;
 pub(crate) mod openai;
 pub mod sse;

@@ -1,6 +1,6 @@
 //! OpenAI chat-completions bodies: the request we send, and the tolerant reading of answers.
 //!
-//! Reading follows what real servers send (wire-format.md §3, §6): unknown fields are ignored,
+//! Reading follows what real servers send (OpenAI, vLLM, llama.cpp, one-api and new-api): unknown fields are ignored,
 //! nulls are accepted wherever a value may be absent, `finish_reason` is an open set.
 
 use std::fmt;
@@ -624,7 +624,7 @@ impl<'de> Visitor<'de> for Text {
 /// One chunk of a streamed answer (`chat.completion.chunk`), read leniently.
 ///
 /// Every field may be absent or null: servers send `"role":null,"content":null` deltas, usage
-/// chunks with `choices: []`, and error objects in place of chunks (wire-format.md §1, §3).
+/// chunks with `choices: []`, and error objects in place of chunks (vLLM, sglang, llama-server).
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub(crate) struct ChatChunk {
