@@ -36,6 +36,9 @@ struct Inner {
     http: reqwest::Client,
     base_url: String,
     endpoint: String,
+    /// `endpoint` as errors, logs and `Debug` show it: without credentials (see
+    /// [`crate::redact::shown_url`]).
+    shown_endpoint: String,
     /// `endpoint` parsed once, so that requests do not parse it again (`None` if it does not
     /// parse: sending then reports the error).
     endpoint_url: Option<reqwest::Url>,
@@ -70,16 +73,22 @@ struct Inner {
     media_policy: MediaPolicy,
     /// The media style a profile found for each model (below `media_policy`, above the family).
     profiled_media_styles: HashMap<String, MediaStyle>,
-    /// Downloads media URLs, built on the first download: most clients never download, and
-    /// building an HTTP client loads the root certificates again (about half of a cold
-    /// start's instructions).
+    /// Downloads media URLs from public addresses only: a pool of its own, without the extra
+    /// headers (they may carry credentials), following redirects (media URLs often redirect
+    /// to a CDN) that stay on public addresses (see `media::address`). Built on the first
+    /// download: most clients never download, and building an HTTP client loads the root
+    /// certificates again (about half of a cold start's instructions).
     downloader: OnceLock<reqwest::Client>,
+    /// Downloads media URLs wherever they are, for policies that allow private addresses;
+    /// built when first needed.
+    private_downloader: OnceLock<reqwest::Client>,
+    connect_timeout_for_downloads: Duration,
 }
 
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Client")
-            .field("endpoint", &self.inner.endpoint)
+            .field("endpoint", &self.inner.shown_endpoint)
             .field(
                 "api_key",
                 &self.inner.api_key.as_ref().map(|_| "[redacted]"),
@@ -112,6 +121,12 @@ impl Client {
         &self.inner.endpoint
     }
 
+    /// [`endpoint`](Self::endpoint) as errors and logs show it: any user name, password or
+    /// signature it holds replaced.
+    pub(crate) fn shown_endpoint(&self) -> &str {
+        &self.inner.shown_endpoint
+    }
+
     /// The normalised base URL (`…/v1`).
     pub fn base_url(&self) -> &str {
         &self.inner.base_url
@@ -137,14 +152,19 @@ impl Client {
         }
     }
 
-    /// The client that downloads media URLs, built on first use.
-    pub(crate) fn downloader(&self) -> Result<&reqwest::Client> {
-        if let Some(downloader) = self.inner.downloader.get() {
-            return Ok(downloader);
+    /// The pool that downloads media, for a policy that does or does not `allow_private`
+    /// addresses, built on first use (two first downloads may race: one pool is kept).
+    pub(crate) fn downloader(&self, allow_private: bool) -> Result<&reqwest::Client> {
+        let slot = if allow_private {
+            &self.inner.private_downloader
+        } else {
+            &self.inner.downloader
+        };
+        if let Some(http) = slot.get() {
+            return Ok(http);
         }
-        let built = build_downloader(self.inner.connect_timeout)?;
-        // Two first downloads may race: one client is kept, the other dropped.
-        Ok(self.inner.downloader.get_or_init(|| built))
+        let http = downloader(self.inner.connect_timeout_for_downloads, allow_private)?;
+        Ok(slot.get_or_init(|| http))
     }
 
     pub(crate) fn backend(&self) -> Option<&SharedBackend> {
@@ -537,6 +557,13 @@ impl ClientBuilder {
         self
     }
 
+    /// Whether media downloads may reach loopback, private, link-local and other non-public
+    /// addresses (default off): see [`MediaPolicy::allow_private_addresses`].
+    pub fn allow_private_media_addresses(mut self, allow: bool) -> Self {
+        self.media_policy = self.media_policy.allow_private_addresses(allow);
+        self
+    }
+
     /// Start each model from what `promptfn doctor --profile-out FILE` found the endpoint to
     /// support: its structured-output mode (the ladder still steps down if the endpoint has
     /// changed since) and its media style (below a [`media_policy`](Self::media_policy) set
@@ -614,6 +641,7 @@ impl ClientBuilder {
                 http,
                 base_url,
                 endpoint_url: reqwest::Url::parse(&endpoint).ok(),
+                shown_endpoint: crate::redact::shown_url(&endpoint),
                 endpoint,
                 api_key,
                 auth,
@@ -645,6 +673,8 @@ impl ClientBuilder {
                 media_policy: self.media_policy,
                 profiled_media_styles: profile.media_styles,
                 downloader: OnceLock::new(),
+                private_downloader: OnceLock::new(),
+                connect_timeout_for_downloads: connect_timeout,
             }),
             overrides: None,
         })
@@ -658,6 +688,24 @@ impl ClientBuilder {
     }
 }
 
+/// A pool for media downloads: no extra headers (they may carry credentials that must not
+/// reach media hosts), and redirects followed, since media URLs often redirect to a CDN while
+/// API requests refuse every redirect. Unless `allow_private`, only public addresses are
+/// reached, however a name resolves and wherever a redirect points.
+fn downloader(connect_timeout: Duration, allow_private: bool) -> Result<reqwest::Client> {
+    let builder = reqwest::Client::builder()
+        .connect_timeout(connect_timeout)
+        .redirect(crate::media::address::redirect_policy(allow_private));
+    let builder = if allow_private {
+        builder
+    } else {
+        builder.dns_resolver(crate::media::address::PublicOnly)
+    };
+    builder
+        .build()
+        .map_err(|e| Error::Config(format!("the HTTP client could not be built: {e}")))
+}
+
 /// Warn when a profile was probed at another base URL: it may not describe this endpoint.
 fn warn_if_profiled_elsewhere(profile: &crate::profile::Profile, base_url: &str) {
     let Some(probed) = &profile.base_url else {
@@ -665,7 +713,7 @@ fn warn_if_profiled_elsewhere(profile: &crate::profile::Profile, base_url: &str)
     };
     if normalize_base_url(probed).ok().as_deref() != Some(base_url) {
         tracing::warn!(
-            profiled = %probed,
+            profiled = %crate::redact::shown_url(probed),
             base_url,
             "the profile was written for another base URL; its modes and media styles are used anyway"
         );
@@ -785,16 +833,6 @@ fn is_version_segment(seg: &str) -> bool {
     })
 }
 
-/// Media downloads get their own pool: no extra headers (they may carry credentials that must
-/// not reach media hosts), and reqwest's ordinary redirect policy, since media URLs often
-/// redirect to a CDN while API requests refuse to leave their origin.
-fn build_downloader(connect_timeout: Duration) -> Result<reqwest::Client> {
-    reqwest::Client::builder()
-        .connect_timeout(connect_timeout)
-        .build()
-        .map_err(|e| Error::Config(format!("the media downloader could not be built: {e}")))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -811,8 +849,8 @@ mod tests {
             client.inner.downloader.get().is_none(),
             "built by `build()`"
         );
-        let first: *const reqwest::Client = client.downloader().unwrap();
-        let again: *const reqwest::Client = client.clone().downloader().unwrap();
+        let first: *const reqwest::Client = client.downloader(false).unwrap();
+        let again: *const reqwest::Client = client.clone().downloader(false).unwrap();
         assert_eq!(
             first, again,
             "one downloader per client, shared by its clones"

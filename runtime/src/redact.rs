@@ -193,6 +193,79 @@ impl BodyScrubber {
     }
 }
 
+/// Query and fragment parameters that carry credentials in signed or tokenised URLs
+/// (S3 and GCS signatures, Azure SAS `sig`, OAuth tokens, API keys), compared in lower case.
+const SECRET_PARAMETERS: &[&str] = &[
+    "sig",
+    "key",
+    "code",
+    "auth",
+    "apikey",
+    "api_key",
+    "api-key",
+    "x-amz-signature",
+    "x-amz-credential",
+    "x-amz-security-token",
+    "x-goog-signature",
+    "x-goog-credential",
+];
+
+/// Words that make any parameter name a credential (`access_token`, `client_secret`, …).
+const SECRET_WORDS: &[&str] = &["token", "secret", "signature", "password", "credential"];
+
+fn is_secret_parameter(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    SECRET_PARAMETERS.contains(&name.as_str()) || SECRET_WORDS.iter().any(|w| name.contains(w))
+}
+
+/// `parameters` (`a=1&sig=…`) with the value of every credential replaced.
+fn shown_parameters(parameters: &str) -> String {
+    let shown: Vec<String> = parameters
+        .split('&')
+        .map(|pair| {
+            // Names are compared as written: signed URLs spell them out.
+            let (name, _) = pair.split_once('=').unwrap_or((pair, ""));
+            if is_secret_parameter(name) {
+                format!("{name}={REDACTED}")
+            } else {
+                pair.to_owned()
+            }
+        })
+        .collect();
+    shown.join("&")
+}
+
+/// `url` as it may be shown in an error, a log line or a `Debug`: without the user name and
+/// password it may hold, and with the values of signature and token parameters replaced.
+pub(crate) fn shown_url(url: &str) -> String {
+    let (head, fragment) = url
+        .split_once('#')
+        .map_or((url, None), |(h, f)| (h, Some(f)));
+    let (head, query) = head
+        .split_once('?')
+        .map_or((head, None), |(h, q)| (h, Some(q)));
+    let mut shown = match head.split_once("://") {
+        Some((scheme, rest)) => {
+            let authority_end = rest.find(['/', '\\']).unwrap_or(rest.len());
+            let (authority, path) = rest.split_at(authority_end);
+            match authority.rsplit_once('@') {
+                Some((_, host)) => format!("{scheme}://{REDACTED}@{host}{path}"),
+                None => head.to_owned(),
+            }
+        }
+        None => head.to_owned(),
+    };
+    if let Some(query) = query {
+        shown.push('?');
+        shown.push_str(&shown_parameters(query));
+    }
+    if let Some(fragment) = fragment {
+        shown.push('#');
+        shown.push_str(&shown_parameters(fragment));
+    }
+    shown
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -295,6 +368,34 @@ mod tests {
         let out = scrubber.push(many.clone());
         assert_eq!(out.len(), 10_000 - MAX_BACKSLASHES);
         assert_eq!(scrubber.finish().len(), MAX_BACKSLASHES);
+    }
+
+    #[test]
+    fn urls_are_shown_without_credentials() {
+        for (url, shown) in [
+            (
+                "http://bob:PASSWORD@host:8000/v1",
+                "http://[redacted]@host:8000/v1",
+            ),
+            ("https://tok@host", "https://[redacted]@host"),
+            ("https://a:b@c@host/p?q=1", "https://[redacted]@host/p?q=1"),
+            (
+                "https://b.s3.amazonaws.com/k.png?X-Amz-Credential=AK%2F1&X-Amz-Signature=abc&v=2",
+                "https://b.s3.amazonaws.com/k.png?X-Amz-Credential=[redacted]&X-Amz-Signature=[redacted]&v=2",
+            ),
+            (
+                "https://x.blob.core.windows.net/c/i.jpg?sv=1&sig=s%3D&se=2",
+                "https://x.blob.core.windows.net/c/i.jpg?sv=1&sig=[redacted]&se=2",
+            ),
+            (
+                "https://h/i?access_token=t&Client_Secret=s&x-goog-signature=g&page=1#id_token=j",
+                "https://h/i?access_token=[redacted]&Client_Secret=[redacted]&x-goog-signature=[redacted]&page=1#id_token=[redacted]",
+            ),
+            ("https://h/a@b/c?ok", "https://h/a@b/c?ok"),
+            ("https://h/i.png", "https://h/i.png"),
+        ] {
+            assert_eq!(shown_url(url), shown, "{url}");
+        }
     }
 
     #[test]

@@ -39,10 +39,6 @@ use crate::retry::{self, Hints, RetryPolicy, Verdict};
 /// the process. Change it with [`ClientBuilder::max_body_bytes`](crate::ClientBuilder::max_body_bytes).
 pub const DEFAULT_MAX_BODY_BYTES: usize = 32 * 1024 * 1024;
 
-/// The largest response body read into memory by default (see [`DEFAULT_MAX_BODY_BYTES`]).
-#[allow(dead_code)] // kept for code written against the first transport
-pub(crate) const MAX_BODY_BYTES: usize = DEFAULT_MAX_BODY_BYTES;
-
 /// How much of an error answer is read to decide whether to retry it and to report it: error
 /// objects are small, and an endless error page must not hold a retry up.
 const ERROR_BODY_LIMIT: usize = 1024 * 1024;
@@ -274,16 +270,23 @@ pub(crate) async fn open(client: &Client, out: &Outgoing) -> Result<Opened> {
     .await
 }
 
-/// Read a body to its end, refusing more than the client's `max_body_bytes`.
-pub(crate) async fn read_all(client: &Client, body: &mut Body) -> Result<Bytes> {
-    let cap = client.max_body_bytes();
-    let too_large = |kept: &[u8]| Error::Protocol {
+/// The error of an answer larger than the client's `max_body_bytes` (`cap`), awaited or
+/// streamed, keeping an excerpt of what was `kept`.
+pub(crate) fn body_too_large(cap: usize, kept: &[u8]) -> Error {
+    let kept = &kept[..kept.len().min(crate::error::RAW_EXCERPT_LIMIT)];
+    Error::Protocol {
         reason: format!(
             "the response body exceeds the {cap}-byte limit; the server is misbehaving, or \
              raise the limit with Client::builder().max_body_bytes(…)"
         ),
         raw: crate::error::excerpt(&String::from_utf8_lossy(kept)),
-    };
+    }
+}
+
+/// Read a body to its end, refusing more than the client's `max_body_bytes`.
+pub(crate) async fn read_all(client: &Client, body: &mut Body) -> Result<Bytes> {
+    let cap = client.max_body_bytes();
+    let too_large = |kept: &[u8]| body_too_large(cap, kept);
     let mut buf = match body {
         Body::Http(r) => {
             let announced = r.content_length().unwrap_or(0);
@@ -300,8 +303,7 @@ pub(crate) async fn read_all(client: &Client, body: &mut Body) -> Result<Bytes> 
     };
     while let Some(chunk) = body.chunk(client).await? {
         if buf.len() + chunk.len() > cap {
-            let keep = crate::error::RAW_EXCERPT_LIMIT.min(buf.len());
-            return Err(too_large(&buf[..keep]));
+            return Err(too_large(&buf));
         }
         buf.extend_from_slice(&chunk);
     }
@@ -564,11 +566,11 @@ fn transport_error(client: &Client, e: &reqwest::Error) -> Error {
         // A refused redirect or an unusable request: retrying cannot help, the settings can.
         return Error::Config(format!(
             "the request to {} could not be completed{causes}",
-            client.endpoint()
+            client.shown_endpoint()
         ));
     }
     Error::Transport {
-        url: client.endpoint().to_owned(),
+        url: client.shown_endpoint().to_owned(),
         message: describe(e) + &causes,
     }
 }

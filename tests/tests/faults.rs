@@ -598,6 +598,89 @@ async fn the_concurrency_limit_is_shared_by_every_call_on_a_client() {
     .await;
 }
 
+#[prompt("List words about {topic}")]
+async fn words(topic: &str) -> Result<Vec<String>>;
+
+fn event_stream(events: impl IntoIterator<Item = serde_json::Value>) -> Fault {
+    let mut body = String::new();
+    for event in events {
+        body.push_str(&format!("data: {event}\n\n"));
+    }
+    body.push_str("data: [DONE]\n\n");
+    Fault::Status {
+        status: 200,
+        headers: vec![("content-type".into(), "text/event-stream".into())],
+        body: body.into_bytes(),
+    }
+}
+
+fn content_chunk(content: &str) -> serde_json::Value {
+    json!({"choices": [{"delta": {"content": content}, "finish_reason": null}]})
+}
+
+/// The error of an answer over the client's `max_body_bytes`, with a bounded excerpt.
+fn assert_too_large(err: &Error, limit: usize) {
+    let Error::Protocol { reason, raw } = err else {
+        panic!("expected Protocol, got {err:?}")
+    };
+    assert!(reason.contains(&format!("{limit}-byte limit")), "{reason}");
+    assert!(
+        raw.len() <= promptfn::RAW_EXCERPT_LIMIT + 64,
+        "{}",
+        raw.len()
+    );
+}
+
+/// A stream's text, its items and a body sent whole by a server that ignored `stream: true`
+/// are held to the same `max_body_bytes` as an awaited answer, with the same error, even when
+/// the caller drops every delta: what a stream keeps is bounded by the client's limit.
+#[tokio::test]
+async fn a_streamed_answer_is_held_to_max_body_bytes_on_every_path() {
+    bounded(async {
+        let limit = 1024 * 1024;
+        let piece = "x".repeat(300 * 1024);
+        let text = event_stream((0..5).map(|_| content_chunk(&piece)));
+        let mut items = vec![content_chunk("[")];
+        items.extend(
+            (0..5).map(|i| content_chunk(&format!("{}\"{piece}\"", if i > 0 { "," } else { "" }))),
+        );
+        items.push(content_chunk("]"));
+        let items = event_stream(items);
+        let whole = Fault::Status {
+            status: 200,
+            headers: vec![("content-type".into(), "application/json".into())],
+            body: promptfn_tests::fault::completion_body(&"x".repeat(2 * limit)),
+        };
+        let server = FaultServer::script([text, items, whole.clone(), whole]).await;
+        let client = server.builder().max_body_bytes(limit).build().unwrap();
+
+        let mut stream = greet("x").client(&client).stream();
+        let mut error = None;
+        while let Some(delta) = stream.next().await {
+            if let Err(e) = delta {
+                error = Some(e);
+            }
+        }
+        assert_too_large(&error.expect("the text stream fails"), limit);
+
+        let mut stream = words("x").client(&client).stream();
+        let mut error = None;
+        while let Some(item) = stream.next().await {
+            if let Err(e) = item {
+                error = Some(e);
+            }
+        }
+        assert_too_large(&error.expect("the item stream fails"), limit);
+
+        let streamed = greet("x").client(&client).stream().into_response().await;
+        assert_too_large(&streamed.unwrap_err(), limit);
+        let awaited = greet("x").client(&client).await;
+        assert_too_large(&awaited.unwrap_err(), limit);
+        assert_eq!(server.count(), 4);
+    })
+    .await;
+}
+
 // ---- helpers ----
 
 async fn open(client: &promptfn::Client) -> RawStream {

@@ -238,16 +238,22 @@ const POLICIES: [Policy; 5] = [
 
 impl Policy {
     fn client(self, chat: &MockServer) -> Client {
-        let builder = Client::builder().base_url(chat.url()).api_key("sk-test");
+        // The media server runs on this machine, where downloads go only when allowed.
+        let builder = Client::builder()
+            .base_url(chat.url())
+            .api_key("sk-test")
+            .allow_private_media_addresses(true);
         match self {
             Self::AggregatorDownloadAll => builder.media_policy(
                 MediaPolicy::new()
                     .style(MediaStyle::Aggregator)
                     .urls(UrlHandling::DownloadAll),
             ),
-            Self::OpenAiDownloadAll => builder
-                .download_media(true)
-                .media_policy(MediaPolicy::new().urls(UrlHandling::DownloadAll)),
+            Self::OpenAiDownloadAll => builder.download_media(true).media_policy(
+                MediaPolicy::new()
+                    .urls(UrlHandling::DownloadAll)
+                    .allow_private_addresses(true),
+            ),
             _ => builder,
         }
         .build()
@@ -474,7 +480,11 @@ async fn re_asks_reuse_the_media_resolved_once() {
     let value = caption(Image::url(files.url(Medium::Image)))
         .client(&chat.client())
         .download_media(true)
-        .media_policy(MediaPolicy::new().urls(UrlHandling::DownloadAll))
+        .media_policy(
+            MediaPolicy::new()
+                .urls(UrlHandling::DownloadAll)
+                .allow_private_addresses(true),
+        )
         .await
         .unwrap();
     assert_eq!(
@@ -546,7 +556,11 @@ async fn downloaded_audio_uri(url: String) -> String {
     look_audio(Audio::url(url))
         .client(&chat.client())
         .model("gemini-2.0-flash")
-        .media_policy(MediaPolicy::new().urls(UrlHandling::DownloadAll))
+        .media_policy(
+            MediaPolicy::new()
+                .urls(UrlHandling::DownloadAll)
+                .allow_private_addresses(true),
+        )
         .await
         .unwrap();
     chat.bodies()[0]["messages"][0]["content"][1]["image_url"]["url"]
@@ -737,7 +751,11 @@ async fn content_that_is_not_what_it_was_declared_as_is_refused() {
     let e = media_error(
         look_image(Image::url(files.url_of("/login")))
             .client(&client)
-            .media_policy(MediaPolicy::new().urls(UrlHandling::DownloadAll))
+            .media_policy(
+                MediaPolicy::new()
+                    .urls(UrlHandling::DownloadAll)
+                    .allow_private_addresses(true),
+            )
             .await,
     );
     assert!(e.to_string().contains("`text/html`, not an image"), "{e}");
@@ -781,10 +799,152 @@ async fn media_outside_the_user_message_is_refused() {
     assert!(chat.requests().is_empty());
 }
 
+#[prompt("Count the cats in {m}")]
+async fn count_cats(m: Image) -> Result<u32>;
+
+/// The image data: URI of the first message of a chat-completion request body.
+fn sent_image(body: &Value) -> String {
+    body["messages"][0]["content"][1]["image_url"]["url"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn a_local_file_is_read_once_and_bounded_by_its_size() {
+    let dir = std::env::temp_dir().join(format!("promptfn-media-once-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (cat, other, link) = (
+        dir.join("cat.png"),
+        dir.join("other.png"),
+        dir.join("link.png"),
+    );
+    std::fs::write(&cat, Medium::Image.bytes()).unwrap();
+    let mut different = Medium::Image.bytes();
+    different.extend([7u8; 64]);
+    std::fs::write(&other, &different).unwrap();
+    let _ = std::fs::remove_file(&link);
+    std::os::unix::fs::symlink(&cat, &link).unwrap();
+
+    // The link is pointed elsewhere while the first answer (not a number) is on its way, so
+    // the re-ask would send other content if the file were read again.
+    let swap = (link.clone(), other.clone());
+    let chat = promptfn_tests::fault::FaultServer::start(move |index, _| {
+        if index == 0 {
+            let _ = std::fs::remove_file(&swap.0);
+            std::os::unix::fs::symlink(&swap.1, &swap.0).unwrap();
+            promptfn_tests::fault::Fault::Answer("many".into())
+        } else {
+            promptfn_tests::fault::Fault::Answer("3".into())
+        }
+    })
+    .await;
+    let client = chat.builder().build().unwrap();
+    let cats = count_cats(Image::path(&link))
+        .client(&client)
+        .await
+        .unwrap();
+    assert_eq!(cats, 3);
+    let sent: Vec<String> = chat
+        .requests()
+        .iter()
+        .map(|r| sent_image(&r.json()))
+        .collect();
+    assert_eq!(sent.len(), 2);
+    assert!(
+        sent[0].ends_with(&STANDARD.encode(Medium::Image.bytes())),
+        "{}",
+        sent[0]
+    );
+    assert_eq!(
+        sent[1], sent[0],
+        "the re-ask sends what was read the first time"
+    );
+
+    // A file that reports no size (as /proc files do) is read up to the download cap, no more.
+    let e = media_error(
+        count_cats(Image::path("/proc/self/status").mime("image/png"))
+            .client(&client)
+            .max_media_download(16)
+            .await,
+    );
+    assert!(
+        e.to_string()
+            .contains("reports no size but holds more than 16 bytes"),
+        "{e}"
+    );
+    assert_eq!(chat.count(), 2, "nothing more was sent");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A client of `chat` whose media downloads may reach this machine, where the tests' media
+/// servers run (downloads refuse loopback unless allowed).
+fn downloading_client(chat: &MockServer) -> Client {
+    Client::builder()
+        .base_url(chat.url())
+        .api_key("sk-test-key")
+        .model("mock-model")
+        .max_attempts(1)
+        .allow_private_media_addresses(true)
+        .build()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn downloads_refuse_this_machine_and_its_networks_unless_allowed() {
+    let chat = MockServer::with([Reply::content("ok")]).await;
+    let files = MockServer::start().await;
+    files.route(
+        "/admin/keys.png",
+        Reply::file("image/png", Medium::Image.bytes()),
+    );
+    let port = files.addr().port();
+    let download_all = MediaPolicy::new().urls(UrlHandling::DownloadAll);
+    for url in [
+        files.url_of("/admin/keys.png"),
+        format!("http://localhost:{port}/admin/keys.png"),
+        format!("http://[::ffff:127.0.0.1]:{port}/admin/keys.png"),
+        "http://169.254.169.254/latest/meta-data/".to_owned(),
+        "http://10.0.0.1/internal.png".to_owned(),
+    ] {
+        let e = media_error(
+            look_image(Image::url(url.clone()))
+                .client(&chat.client())
+                .media_policy(download_all)
+                .await,
+        );
+        let shown = e.to_string();
+        assert!(matches!(e, MediaError::Download { .. }), "{e:?}");
+        assert!(
+            shown.contains(" address, and media downloads go to public addresses only"),
+            "{shown}"
+        );
+        assert!(shown.contains("allow_private_addresses(true)"), "{shown}");
+    }
+    assert!(files.requests().is_empty(), "nothing was fetched");
+    assert!(chat.requests().is_empty(), "nothing was sent");
+
+    // Allowed per call or per client, the same download goes through.
+    look_image(Image::url(files.url_of("/admin/keys.png")))
+        .client(&chat.client())
+        .media_policy(download_all.allow_private_addresses(true))
+        .await
+        .unwrap();
+    chat.push(Reply::content("ok"));
+    look_image(Image::url(format!(
+        "http://localhost:{port}/admin/keys.png"
+    )))
+    .client(&downloading_client(&chat))
+    .media_policy(download_all)
+    .await
+    .unwrap();
+    assert_eq!(files.requests().len(), 2);
+}
+
 #[tokio::test]
 async fn downloads_are_bounded_in_size_and_time_and_report_http_errors() {
     let chat = MockServer::start().await;
-    let client = chat.client();
+    let client = downloading_client(&chat);
     let files = MockServer::start().await;
     files.route("/big.pdf", Reply::file("application/pdf", vec![b'%'; 4096]));
     files.route(
@@ -835,7 +995,11 @@ async fn downloads_are_bounded_in_size_and_time_and_report_http_errors() {
     let e = media_error(
         look_image(Image::url(files.url_of("/missing.png")))
             .client(&client)
-            .media_policy(MediaPolicy::new().urls(UrlHandling::DownloadAll))
+            .media_policy(
+                MediaPolicy::new()
+                    .urls(UrlHandling::DownloadAll)
+                    .allow_private_addresses(true),
+            )
             .await,
     );
     assert!(

@@ -349,6 +349,66 @@ async fn an_echoed_key_never_surfaces_streamed_awaited_escaped_or_cut() {
     .await;
 }
 
+#[prompt("Look at {image}")]
+async fn look(image: promptfn::Image) -> Result<String>;
+
+/// A password in the base URL, and a user name, password and signature in a media URL, appear
+/// in no error, `Debug` or log line; the media host gets no Basic auth made from them.
+#[tokio::test]
+async fn credentials_in_urls_are_never_shown_nor_sent_unasked() {
+    capture();
+    bounded(async {
+        let addr = refused_addr().await;
+        let client = promptfn::Client::builder()
+            .base_url(format!("http://bob:PASSWORD-b0b@{addr}/v1"))
+            .model("m")
+            .retry_policy(
+                promptfn::RetryPolicy::default()
+                    .max_attempts(2)
+                    .initial_backoff(Duration::from_millis(5)),
+            )
+            .build()
+            .unwrap();
+        let err = greet("x").client(&client).await.unwrap_err();
+        assert!(matches!(err, Error::Transport { .. }), "{err:?}");
+        let mut shown = format!("{err}\n{err:?}\n{client:?}\n");
+
+        let files = FaultServer::start(|_, _| Fault::Status {
+            status: 404,
+            headers: Vec::new(),
+            body: b"no such image".to_vec(),
+        })
+        .await;
+        let chat = FaultServer::start(|_, _| Fault::Answer("ok".into())).await;
+        let chat_client = key_client(&chat.url())
+            .allow_private_media_addresses(true)
+            .build()
+            .unwrap();
+        let media_url = format!(
+            "http://alice:MEDIAPASS-a1@127.0.0.1:{}/i.png?X-Amz-Credential=AKIA-CRED&X-Amz-Signature=SIGVALUE-5e&size=2",
+            files.addr().port()
+        );
+        let err = look(promptfn::Image::url(media_url))
+            .client(&chat_client)
+            .media_policy(promptfn::MediaPolicy::new().urls(promptfn::UrlHandling::DownloadAll))
+            .await
+            .unwrap_err();
+        let media = format!("{err}\n{err:?}\n");
+        assert!(media.contains("HTTP 404") && media.contains("size=2"), "{media}");
+        shown.push_str(&media);
+        let fetched = files.requests();
+        assert_eq!(fetched.len(), 1);
+        assert_eq!(fetched[0].header("authorization"), None, "no Basic auth unasked");
+        assert_eq!(chat.count(), 0);
+
+        shown.push_str(&captured());
+        for needle in ["PASSWORD-b0b", "MEDIAPASS-a1", "SIGVALUE-5e", "AKIA-CRED"] {
+            assert!(!shown.contains(needle), "`{needle}` shown:\n{shown}");
+        }
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn a_redirect_to_another_port_or_host_is_refused_and_the_key_stays_home() {
     capture();

@@ -98,6 +98,7 @@ impl Exchange {
     /// Nothing is sent again once it has: a stream that breaks is reported, never resent.
     pub(crate) async fn open(&mut self) -> Result<Body> {
         let endpoint = self.call.client.endpoint().to_owned();
+        let shown_endpoint = self.call.client.shown_endpoint().to_owned();
         // Usage arrives in a last chunk only when asked for; servers that ignore it are fine.
         let mut include_usage = !stream_options_rejected_by(&endpoint);
         loop {
@@ -110,8 +111,11 @@ impl Exchange {
             }
             let error_body = transport::read_all(&self.call.client, &mut opened.body).await?;
             if include_usage && rejects_stream_options(opened.status, &error_body) {
-                tracing::debug!(function = self.call.function, %endpoint,
-                    "the server rejected stream_options; asking again without it");
+                tracing::debug!(
+                    function = self.call.function,
+                    endpoint = %shown_endpoint,
+                    "the server rejected stream_options; asking again without it"
+                );
                 remember_stream_options_rejected(&endpoint);
                 include_usage = false;
                 continue;

@@ -105,7 +105,8 @@ impl TranscriptionCall {
         let policy = MediaPolicy::new()
             .over(client.media_policy(model))
             .settle(Family::of(model));
-        let loaded = load(audio, client.downloader()?, &policy)
+        let http = client.downloader(policy.allow_private_addresses)?;
+        let loaded = load(audio, http, &policy)
             .await
             .map_err(|e| Error::Media(Box::new(e)))?;
         let mut form = Form::default();

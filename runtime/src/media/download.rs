@@ -35,9 +35,18 @@ pub(crate) async fn fetch(
         reason,
         fix: fix.clone(),
     };
+    let mut target =
+        reqwest::Url::parse(url).map_err(|e| failed(format!("the URL is not valid: {e}")))?;
+    // Credentials written in the URL are shown nowhere and sent nowhere: reqwest would send
+    // them as Basic auth, to whichever host the URL names.
+    let _ = target.set_username("");
+    let _ = target.set_password(None);
+    if let Some(why) = super::address::refusal(&target, policy.allow_private_addresses) {
+        return Err(failed(why));
+    }
     let work = async {
         let mut response = http
-            .get(url)
+            .get(target)
             .send()
             .await
             .map_err(|e| failed(describe(&e)))?;

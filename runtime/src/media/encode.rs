@@ -1,14 +1,12 @@
 //! Media parts as they go on the wire, with inline content base64-encoded straight into the
 //! request body.
 //!
-//! A large file is never held as raw bytes, base64 text and JSON body at once: its base64 is
-//! written chunk by chunk into the serializer's output (a local file is even read chunk by chunk
-//! while the body is written), so the body is the only large buffer.
+//! Inline content is never held as base64 text besides the JSON body: its base64 is written
+//! chunk by chunk into the serializer's output, so the raw bytes and the body are the only
+//! large buffers. (A local file is read into memory once, when the call resolves its media: a
+//! file read again for each re-ask could have changed, or become endless, in between.)
 
 use std::fmt;
-use std::fs;
-use std::io::Read;
-use std::path::PathBuf;
 use std::sync::{Mutex, PoisonError};
 
 use base64::Engine;
@@ -43,26 +41,16 @@ pub(crate) enum Payload {
     },
 }
 
-/// Inline content, read when the body is written.
+/// Inline content: given as bytes or a `data:` URI, downloaded, or read from a local file.
 #[derive(Debug)]
 pub(crate) enum Inline {
-    /// In memory (given as bytes, a `data:` URI, or downloaded).
     Bytes(Bytes),
-    /// A local file, streamed from disk into the body.
-    File {
-        path: PathBuf,
-        /// The size when the request was planned, to size the body.
-        len: u64,
-        /// How errors name it.
-        what: String,
-    },
 }
 
 impl Inline {
     fn len(&self) -> u64 {
         match self {
             Self::Bytes(b) => b.len() as u64,
-            Self::File { len, .. } => *len,
         }
     }
 }
@@ -225,36 +213,6 @@ impl fmt::Display for Base64Text<'_> {
                 }
                 Ok(())
             }
-            Inline::File { path, what, .. } => {
-                // A read error cannot travel through `fmt::Error` (serializers treat that as their
-                // own writer failing), so it is recorded and the text simply ends; the caller
-                // checks `failure` and discards the body.
-                let fail = |e: std::io::Error| {
-                    self.record(MediaError::Unreadable {
-                        what: what.clone(),
-                        reason: e.to_string(),
-                    });
-                    Ok(())
-                };
-                let mut file = match fs::File::open(path) {
-                    Ok(file) => file,
-                    Err(e) => return fail(e),
-                };
-                let mut buf = vec![0u8; CHUNK_IN];
-                loop {
-                    let filled = match fill(&mut file, &mut buf) {
-                        Ok(n) => n,
-                        Err(e) => return fail(e),
-                    };
-                    if filled == 0 {
-                        return Ok(());
-                    }
-                    self.write_chunk(f, &buf[..filled])?;
-                    if filled < buf.len() {
-                        return Ok(());
-                    }
-                }
-            }
         }
     }
 }
@@ -280,20 +238,6 @@ impl Base64Text<'_> {
         let mut slot = self.failure.lock().unwrap_or_else(PoisonError::into_inner);
         slot.get_or_insert(error);
     }
-}
-
-/// Read until `buf` is full or the file ends; the count read.
-fn fill(file: &mut fs::File, buf: &mut [u8]) -> std::io::Result<usize> {
-    let mut filled = 0;
-    while filled < buf.len() {
-        match file.read(&mut buf[filled..]) {
-            Ok(0) => break,
-            Ok(n) => filled += n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(filled)
 }
 
 #[cfg(test)]
@@ -386,39 +330,5 @@ mod tests {
             let expected_len = STANDARD.encode(&data).len() + "audio/wav".len() + DATA_URI_OVERHEAD;
             assert_eq!(part.payload_len(), expected_len);
         }
-    }
-
-    #[test]
-    fn files_stream_from_disk_and_read_errors_are_recorded() {
-        let dir = std::env::temp_dir().join(format!("promptfn-encode-{}", std::process::id()));
-        fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("doc.pdf");
-        let data: Vec<u8> = (0..CHUNK_IN * 2 + 5).map(|i| (i % 256) as u8).collect();
-        fs::write(&path, &data).unwrap();
-        let part = |path: PathBuf| WirePart {
-            shape: Shape::File,
-            payload: Payload::Inline {
-                mime: "application/pdf".into(),
-                content: Inline::File {
-                    path,
-                    len: data.len() as u64,
-                    what: "the PDF file doc.pdf".into(),
-                },
-            },
-            detail: None,
-            filename: "doc.pdf".into(),
-        };
-        let json = json_of(&part(path.clone()));
-        assert_eq!(
-            json["file"]["file_data"],
-            format!("data:application/pdf;base64,{}", STANDARD.encode(&data))
-        );
-        fs::remove_file(&path).unwrap();
-        let failure = Mutex::new(None);
-        let missing = part(path);
-        serde_json::to_string(&missing.serializable(&failure)).unwrap();
-        let recorded = failure.lock().unwrap().take().unwrap();
-        assert!(recorded.to_string().contains("doc.pdf"), "{recorded}");
-        let _ = fs::remove_dir(&dir);
     }
 }

@@ -67,6 +67,7 @@ pub(crate) fn url_file_name(url: &str) -> Option<&str> {
 
 /// The MIME type that the first bytes of a file show, for the formats models take.
 pub(crate) fn sniff(head: &[u8]) -> Option<&'static str> {
+    let head = &head[..head.len().min(SNIFF_LEN)];
     Some(match head {
         [0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, ..] => "image/png",
         [0xFF, 0xD8, 0xFF, ..] => "image/jpeg",

@@ -4,9 +4,11 @@
 //! A media argument is placed in its message as a [`Part::Media`](crate::Part::Media) where its
 //! placeholder is. When the call is sent, each medium is resolved for the target model
 //! ([`resolve`]): its MIME type settled (`mime`), the [`MediaPolicy`] applied (`policy`,
-//! `rules`), URLs downloaded when needed (`download`); then the request body is written with
-//! inline content base64-encoded on the fly (`encode`).
+//! `rules`), URLs downloaded when needed (`download`), from public addresses only unless the
+//! policy allows private ones (`address`); then the request body is written with inline
+//! content base64-encoded on the fly (`encode`).
 
+pub(crate) mod address;
 mod data_uri;
 mod download;
 mod encode;
@@ -105,7 +107,9 @@ pub(crate) async fn prepare(
     if !has_media(messages) {
         return Ok(ResolvedMedia::default());
     }
-    resolve::resolve(messages, &target(model, call, client), client.downloader()?).await
+    let target = target(model, call, client);
+    let http = client.downloader(target.policy.allow_private_addresses)?;
+    resolve::resolve(messages, &target, http).await
 }
 
 /// [`prepare`] without the network, for [`Call::request`](crate::Call::request).

@@ -58,7 +58,9 @@ pub enum UrlHandling {
 ///     .style(MediaStyle::OpenAi)
 ///     .urls(UrlHandling::DownloadAll)
 ///     .max_download_bytes(8 * 1024 * 1024)
-///     .download_timeout(Duration::from_secs(10));
+///     .download_timeout(Duration::from_secs(10))
+///     // Media served from this machine or its network (off by default: see below).
+///     .allow_private_addresses(true);
 /// # let _ = policy;
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -68,6 +70,7 @@ pub struct MediaPolicy {
     urls: Option<Urls>,
     max_download_bytes: Option<u64>,
     download_timeout: Option<Duration>,
+    allow_private_addresses: Option<bool>,
 }
 
 impl MediaPolicy {
@@ -106,6 +109,19 @@ impl MediaPolicy {
         self
     }
 
+    /// Whether downloads may reach loopback, private, link-local and other non-public
+    /// addresses (default off).
+    ///
+    /// Off, a download whose URL names such an address, whose host name resolves to one, or
+    /// that is redirected to one fails with [`MediaError`](crate::MediaError) before a byte is
+    /// fetched: a media URL may come from a user or a model, and fetching it must not hand
+    /// what this machine's own network answers (a cloud metadata service, an admin page) to
+    /// the model server. Turn it on when you serve media from your own network.
+    pub fn allow_private_addresses(mut self, allow: bool) -> Self {
+        self.allow_private_addresses = Some(allow);
+        self
+    }
+
     /// Downloading off (`Forward`), or on: `DownloadWhenNeeded` unless `DownloadAll` is set,
     /// here or below.
     pub(crate) fn download(mut self, on: bool) -> Self {
@@ -131,6 +147,9 @@ impl MediaPolicy {
             urls,
             max_download_bytes: self.max_download_bytes.or(base.max_download_bytes),
             download_timeout: self.download_timeout.or(base.download_timeout),
+            allow_private_addresses: self
+                .allow_private_addresses
+                .or(base.allow_private_addresses),
         }
     }
 
@@ -148,6 +167,7 @@ impl MediaPolicy {
             download_timeout: self
                 .download_timeout
                 .unwrap_or(Self::DEFAULT_DOWNLOAD_TIMEOUT),
+            allow_private_addresses: self.allow_private_addresses.unwrap_or(false),
         }
     }
 }
@@ -167,6 +187,7 @@ pub(crate) struct Settled {
     pub(crate) urls: UrlHandling,
     pub(crate) max_download_bytes: u64,
     pub(crate) download_timeout: Duration,
+    pub(crate) allow_private_addresses: bool,
 }
 
 #[cfg(test)]
@@ -186,6 +207,20 @@ mod tests {
         assert_eq!(
             settled.download_timeout,
             MediaPolicy::DEFAULT_DOWNLOAD_TIMEOUT
+        );
+        assert!(!settled.allow_private_addresses, "refused unless asked");
+        let open = MediaPolicy::new().allow_private_addresses(true);
+        assert!(
+            call.over(open)
+                .settle(Family::Other)
+                .allow_private_addresses
+        );
+        let closed = MediaPolicy::new().allow_private_addresses(false);
+        assert!(
+            !closed
+                .over(open)
+                .settle(Family::Other)
+                .allow_private_addresses
         );
     }
 

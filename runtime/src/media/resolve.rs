@@ -1,8 +1,8 @@
 //! Before a request is encoded: every media part of the conversation becomes a [`WirePart`] for
 //! the target, and everything that cannot be sent is refused.
 //!
-//! This is where local files are looked at (size, first bytes), URLs are downloaded when the
-//! policy says so, MIME types are settled and the target's rules applied. The result is kept for
+//! This is where local files are read (once, bounded by their size), URLs are downloaded when
+//! the policy says so, MIME types are settled and the target's rules applied. The result is kept for
 //! the whole call, so re-asks reuse it.
 
 use std::collections::HashMap;
@@ -253,34 +253,47 @@ fn inline_bytes(
     inline(media, mime, Inline::Bytes(bytes), name, target)
 }
 
-/// A local file: checked now (exists, readable, its first bytes), read when the body is written.
+/// A local file: read now, once, and kept for the whole call (re-asks included).
+///
+/// The file is opened once and judged by what was opened, so that swapping the path for a
+/// link to something else afterwards changes nothing. It is read up to the size it had when
+/// opened, and it is an error if it holds more by then; a file that reports no size (`/proc`
+/// and other virtual files) is read up to the policy's download cap instead of being trusted.
 fn local_file(media: &Media, path: &Path, target: &Target<'_>) -> Result<WirePart, MediaError> {
-    let unreadable = |e: std::io::Error| MediaError::Unreadable {
+    let unreadable = |reason: String| MediaError::Unreadable {
         what: media.describe(),
-        reason: e.to_string(),
+        reason,
     };
-    let meta = fs::metadata(path).map_err(unreadable)?;
+    let file = fs::File::open(path).map_err(|e| unreadable(e.to_string()))?;
+    let meta = file.metadata().map_err(|e| unreadable(e.to_string()))?;
     if !meta.is_file() {
-        return Err(MediaError::Unreadable {
-            what: media.describe(),
-            reason: "it is not a regular file".into(),
-        });
+        return Err(unreadable("it is not a regular file".into()));
     }
-    let mut head = Vec::with_capacity(mime::SNIFF_LEN);
-    fs::File::open(path)
-        .and_then(|f| f.take(mime::SNIFF_LEN as u64).read_to_end(&mut head))
-        .map_err(unreadable)?;
+    let bound = match meta.len() {
+        0 => target.policy.max_download_bytes,
+        size => size,
+    };
+    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+    file.take(bound.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(|e| unreadable(e.to_string()))?;
+    if bytes.len() as u64 > bound {
+        return Err(unreadable(if meta.len() == 0 {
+            format!(
+                "it reports no size but holds more than {bound} bytes (the download cap, \
+                 which `.max_media_download(…)` raises)"
+            )
+        } else {
+            format!("it grew past its size of {bound} bytes while it was read")
+        }));
+    }
     let name = path.file_name().and_then(|n| n.to_str());
     let declared = media.mime().map(str::to_owned);
+    let bytes = Bytes::from(bytes);
     let mime = settle_mime(media, declared, || {
-        mime::sniff(&head).or_else(|| name.and_then(mime::from_extension))
+        mime::sniff(&bytes).or_else(|| name.and_then(mime::from_extension))
     })?;
-    let content = Inline::File {
-        path: path.to_owned(),
-        len: meta.len(),
-        what: media.describe(),
-    };
-    inline(media, mime, content, name, target)
+    inline(media, mime, Inline::Bytes(bytes), name, target)
 }
 
 /// The declared type if there is one, else the detected one, else an error asking for it.

@@ -99,7 +99,10 @@ impl fmt::Debug for MediaSource {
             Self::Url(url) if data_uri::is_data_uri(url) => {
                 write!(f, "Url(<data: URI, {} chars>)", url.len())
             }
-            Self::Url(url) => f.debug_tuple("Url").field(url).finish(),
+            Self::Url(url) => f
+                .debug_tuple("Url")
+                .field(&crate::redact::shown_url(url))
+                .finish(),
             Self::Path(path) => f.debug_tuple("Path").field(path).finish(),
             Self::Bytes(bytes) => write!(f, "Bytes(<{} bytes>)", bytes.len()),
         }
@@ -190,7 +193,9 @@ impl Media {
             MediaSource::Url(url) if data_uri::is_data_uri(url) => {
                 format!("the {} data: URI", self.kind)
             }
-            MediaSource::Url(url) => format!("the {} at {url}", self.kind),
+            MediaSource::Url(url) => {
+                format!("the {} at {}", self.kind, crate::redact::shown_url(url))
+            }
             MediaSource::Path(path) => format!("the {} file {}", self.kind, path.display()),
             MediaSource::Bytes(bytes) => format!("the {} bytes ({} bytes)", self.kind, bytes.len()),
         }

@@ -18,9 +18,9 @@ use crate::message::{Message, Role, ToolCall};
 use crate::provider_state::{ProviderState, WireOrigin};
 use crate::response::{FinishReason, Response, Usage};
 use crate::structured::Mode;
-use crate::transport::{Body, MAX_BODY_BYTES};
-use crate::wire::openai::{ChatChunk, ChatResponse, ChunkChoice};
-use crate::wire::sse::{SseDecoder, SseEvent, SseItem};
+use crate::transport::{Body, DEFAULT_MAX_BODY_BYTES, body_too_large};
+use crate::wire::openai::{ChatChunk, ChatResponse, ChunkChoice, Delta, WireFunction};
+use crate::wire::sse::{DEFAULT_MAX_EVENT_BYTES, SseDecoder, SseEvent, SseItem};
 use crate::wire::surrogates;
 
 use super::body::{ByteStream, byte_stream};
@@ -110,6 +110,12 @@ pub(crate) struct Session {
     pub(crate) assembled: Assembled,
     raw: Vec<u8>,
     raw_dropped: usize,
+    /// The client's `max_body_bytes`: the most of the raw body kept, of a body sent whole, and
+    /// of the answer's text assembled (content, reasoning, refusal, tool calls), so that a
+    /// stream holds no more than an awaited answer would, whatever the server sends.
+    max_body_bytes: usize,
+    /// The bytes of answer text assembled so far (measured against `max_body_bytes`).
+    answer_bytes: usize,
     pub(crate) function: &'static str,
     pub(crate) mode: Option<Mode>,
     /// The call's conversation with the server, while no request or tool round holds it.
@@ -134,8 +140,9 @@ impl std::fmt::Debug for Session {
 impl Session {
     /// A session for a resolved call; nothing is sent until the first poll.
     pub(crate) fn new(resolved: Result<(Resolved, Vec<Message>)>) -> Self {
-        let (state, limits, function, mode) = match resolved {
+        let (state, limits, function, mode, max_body_bytes) = match resolved {
             Ok((call, messages)) => {
+                let max_body_bytes = call.client.max_body_bytes();
                 let limits = Limits {
                     total: call.timeout,
                     first_byte: call.client.first_byte_timeout(),
@@ -147,6 +154,7 @@ impl Session {
                     limits,
                     function,
                     mode,
+                    max_body_bytes,
                 )
             }
             Err(e) => {
@@ -155,18 +163,20 @@ impl Session {
                     first_byte: None,
                     idle: None,
                 };
-                (State::Failed(e), limits, "", None)
+                (State::Failed(e), limits, "", None, DEFAULT_MAX_BODY_BYTES)
             }
         };
         Self {
             state,
             deadlines: Deadlines::new(limits),
-            decoder: SseDecoder::new(),
+            decoder: event_decoder(max_body_bytes),
             framing: Framing::Unknown,
             pending: VecDeque::new(),
             assembled: Assembled::default(),
             raw: Vec::new(),
             raw_dropped: 0,
+            max_body_bytes,
+            answer_bytes: 0,
             function,
             mode,
             exchange: None,
@@ -252,16 +262,10 @@ impl Session {
         match &mut self.framing {
             Framing::Sse => self.decode_sse(&chunk),
             Framing::Whole(body) => {
-                body.extend_from_slice(&chunk);
-                if body.len() > MAX_BODY_BYTES {
-                    return Err(Error::Protocol {
-                        reason: format!(
-                            "the response body exceeds {} MiB; the server is misbehaving",
-                            MAX_BODY_BYTES / (1024 * 1024)
-                        ),
-                        raw: excerpt(&String::from_utf8_lossy(&self.raw)),
-                    });
+                if body.len() + chunk.len() > self.max_body_bytes {
+                    return Err(body_too_large(self.max_body_bytes, body));
                 }
+                body.extend_from_slice(&chunk);
                 Ok(())
             }
             Framing::Unknown => {
@@ -276,6 +280,9 @@ impl Session {
                         Ok(())
                     }
                     Some(b'{' | b'[' | b'<') => {
+                        if chunk.len() > self.max_body_bytes {
+                            return Err(body_too_large(self.max_body_bytes, &chunk));
+                        }
                         self.framing = Framing::Whole(chunk.to_vec());
                         Ok(())
                     }
@@ -289,16 +296,17 @@ impl Session {
     }
 
     fn keep_raw(&mut self, chunk: &[u8]) {
-        let room = MAX_BODY_BYTES.saturating_sub(self.raw.len());
+        let room = self.max_body_bytes.saturating_sub(self.raw.len());
         let kept = chunk.len().min(room);
         self.raw.extend_from_slice(&chunk[..kept]);
         self.raw_dropped += chunk.len() - kept;
     }
 
     fn decode_sse(&mut self, chunk: &[u8]) -> Result<()> {
-        // Decoding the whole chunk queues its items in the decoder; they are taken one by one.
-        let _ = self.decoder.feed(chunk);
-        while let Some(item) = self.decoder.next_item() {
+        // Each event is handled before the next is decoded: a chunk of many events never
+        // becomes many events in memory.
+        let mut input = chunk;
+        while let Some(item) = self.decoder.next_from(&mut input) {
             match item {
                 Ok(SseItem::Event(event)) => self.event(&event)?,
                 Ok(SseItem::Done) => {
@@ -402,11 +410,12 @@ impl Session {
     /// Starts the next round of the tool loop: its answer replaces what this one assembled.
     fn next_round(&mut self, mut exchange: Exchange) {
         self.deadlines = Deadlines::new(self.limits);
-        self.decoder = SseDecoder::new();
+        self.decoder = event_decoder(self.max_body_bytes);
         self.framing = Framing::Unknown;
         self.assembled = Assembled::default();
         self.raw.clear();
         self.raw_dropped = 0;
+        self.answer_bytes = 0;
         self.reasoning_content = false;
         self.state = State::Opening(Box::pin(async move {
             let body = exchange.open().await?;
@@ -442,12 +451,16 @@ impl Session {
         for choice in chunk.choices {
             self.choice(choice);
         }
+        if self.answer_bytes > self.max_body_bytes {
+            return Err(body_too_large(self.max_body_bytes, &self.raw));
+        }
         Ok(())
     }
 
     fn choice(&mut self, choice: ChunkChoice) {
         let a = &mut self.assembled;
         let delta = choice.delta;
+        self.answer_bytes = self.answer_bytes.saturating_add(delta_bytes(&delta));
         if let Some(reasoning) = delta.reasoning_text() {
             self.reasoning_content |= delta.reasoning_content.is_some();
             a.reasoning.push_str(reasoning);
@@ -636,4 +649,26 @@ fn first_round(mut call: Resolved, messages: Vec<Message>) -> Opening {
         let body = exchange.open().await?;
         Ok((exchange, body))
     })
+}
+
+/// The SSE decoder of a stream: no event may be larger than the whole body may be.
+fn event_decoder(max_body_bytes: usize) -> SseDecoder {
+    SseDecoder::with_max_event_bytes(max_body_bytes.min(DEFAULT_MAX_EVENT_BYTES))
+}
+
+/// The bytes of text one delta adds to the answer (names counted each time they are sent: an
+/// overestimate by a few bytes for servers that repeat them).
+fn delta_bytes(delta: &Delta) -> usize {
+    let text = |t: &Option<String>| t.as_deref().map_or(0, str::len);
+    let function = |f: &WireFunction| text(&f.name) + text(&f.arguments);
+    text(&delta.content)
+        + text(&delta.refusal)
+        + text(&delta.reasoning_content)
+        + text(&delta.reasoning)
+        + delta
+            .tool_calls
+            .iter()
+            .map(|call| text(&call.id) + function(&call.function))
+            .sum::<usize>()
+        + delta.function_call.as_ref().map_or(0, function)
 }

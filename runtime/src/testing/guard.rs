@@ -82,7 +82,7 @@ pub(crate) fn check(client: &Client, function: &str) -> Result<()> {
          are forbidden ({why}). Give the call a client that does not reach the network: \
          promptfn::testing::MockClient with a scripted answer, or a promptfn::testing::Cassette \
          that replays a recorded one",
-        client.endpoint()
+        client.shown_endpoint()
     )))
 }
 

@@ -15,6 +15,7 @@ use std::collections::VecDeque;
 use std::fmt;
 use std::iter::FusedIterator;
 use std::mem;
+use std::sync::Arc;
 
 use memchr::{memchr2, memchr3};
 
@@ -37,8 +38,9 @@ pub struct SseEvent {
     /// The `data:` lines joined with `\n`.
     pub data: String,
     /// The last event id set by an `id:` line, in this event or an earlier one (ids persist, as
-    /// in the SSE standard); `None` when never set or reset by an empty `id:`.
-    pub id: Option<String>,
+    /// in the SSE standard); `None` when never set or reset by an empty `id:`. Shared, not
+    /// copied, by the events that carry it.
+    pub id: Option<Arc<str>>,
 }
 
 /// What the decoder produces.
@@ -82,8 +84,8 @@ pub enum SseError {
         /// Length of the valid prefix of the value.
         valid_up_to: usize,
     },
-    /// The event grew past the size limit; reported as soon as it does, and the rest of the
-    /// event is skipped without being stored.
+    /// The event grew past the size limit (its fields, the id in force included); reported as
+    /// soon as it does, and the rest of the event is skipped without being stored.
     EventTooLarge {
         /// The limit, in bytes of field values.
         limit: usize,
@@ -187,7 +189,7 @@ pub struct SseDecoder {
     event_type: Vec<u8>,
     /// Value of the `event:` or `id:` line being read; committed when the line ends.
     value: Vec<u8>,
-    last_id: Option<String>,
+    last_id: Option<Arc<str>>,
     /// A field line was read since the last blank line.
     event_open: bool,
     /// The pending event went over the limit: skip it until its blank line.
@@ -262,14 +264,26 @@ impl SseDecoder {
         self.done
     }
 
-    /// Decodes the next chunk of the body (any size, split anywhere) and returns the items that
-    /// are ready, oldest first. The whole chunk is decoded before this returns, so items the
-    /// iterator does not yield stay queued for [`next_item`](Self::next_item) or the next
-    /// `feed`.
-    pub fn feed(&mut self, chunk: &[u8]) -> SseItems<'_> {
-        let rest = self.skip_bom(chunk);
-        self.consume(rest);
-        SseItems { decoder: self }
+    /// Decodes the next chunk of the body (any size, split anywhere) and returns its items,
+    /// oldest first. The chunk is decoded as the items are taken, one event ahead at most, so
+    /// that a chunk of a million tiny events never becomes a million events in memory. What
+    /// the iterator does not yield is decoded when it is dropped and stays queued for
+    /// [`next_item`](Self::next_item) or the next `feed`.
+    pub fn feed<'a>(&'a mut self, chunk: &'a [u8]) -> SseItems<'a> {
+        SseItems {
+            decoder: self,
+            input: chunk,
+        }
+    }
+
+    /// The next item of `input` (advanced past what it decodes) or of the queue; `None` when
+    /// the queue is empty and `input` holds no further item.
+    pub fn next_from(&mut self, input: &mut &[u8]) -> Option<Result<SseItem, SseError>> {
+        if self.ready.is_empty() && !input.is_empty() {
+            let rest = self.skip_bom(input);
+            *input = self.consume_until_item(rest);
+        }
+        self.ready.pop_front()
     }
 
     /// Takes the oldest queued item, if any.
@@ -337,8 +351,23 @@ impl SseDecoder {
         chunk
     }
 
-    fn consume(&mut self, mut input: &[u8]) {
+    fn consume(&mut self, input: &[u8]) {
+        self.decode(input, false);
+    }
+
+    /// Decodes `input` until an item is queued or the input is spent; returns what is left.
+    fn consume_until_item<'a>(&mut self, input: &'a [u8]) -> &'a [u8] {
+        self.decode(input, true)
+    }
+
+    /// Decodes `input`, all of it or (`one_item`) until one more item is queued; returns what
+    /// is left.
+    fn decode<'a>(&mut self, mut input: &'a [u8], one_item: bool) -> &'a [u8] {
+        let queued = self.ready.len();
         while let Some((&first, after_first)) = input.split_first() {
+            if one_item && self.ready.len() > queued {
+                break;
+            }
             if mem::take(&mut self.after_cr) && first == b'\n' {
                 input = after_first;
                 continue;
@@ -354,6 +383,7 @@ impl SseDecoder {
                 LineState::Skip => self.skip_line(input),
             };
         }
+        input
     }
 
     fn start_line<'a>(&mut self, first: u8, input: &'a [u8], after_first: &'a [u8]) -> &'a [u8] {
@@ -473,7 +503,10 @@ impl SseDecoder {
             }
             SseField::Id => {
                 self.set_last_id();
-                self.value.clear();
+                // Freed, not cleared: an id line may have been large, and ids are rare.
+                self.value = Vec::new();
+                // The id in force is part of every event that carries it.
+                self.check_size();
             }
         }
     }
@@ -485,7 +518,7 @@ impl SseDecoder {
         }
         match std::str::from_utf8(&self.value) {
             Ok("") => self.last_id = None,
-            Ok(id) => self.last_id = Some(id.to_owned()),
+            Ok(id) => self.last_id = Some(Arc::from(id)),
             Err(error) => {
                 self.invalid.get_or_insert(SseError::InvalidUtf8 {
                     field: SseField::Id,
@@ -496,7 +529,8 @@ impl SseDecoder {
     }
 
     fn check_size(&mut self) {
-        let stored = self.data.len() + self.event_type.len() + self.value.len();
+        let id = self.last_id.as_deref().map_or(0, str::len);
+        let stored = self.data.len() + self.event_type.len() + self.value.len() + id;
         if stored <= self.max_event_bytes {
             return;
         }
@@ -572,6 +606,22 @@ impl SseDecoder {
             id: self.last_id.clone(),
         }))
     }
+
+    /// The bytes this decoder holds: its buffers and the items it has decoded ahead.
+    #[cfg(test)]
+    fn held_bytes(&self) -> usize {
+        let item = |item: &Result<SseItem, SseError>| match item {
+            Ok(SseItem::Event(e)) => {
+                e.data.capacity() + e.event.as_ref().map_or(0, String::capacity)
+            }
+            _ => 0,
+        };
+        self.data.capacity()
+            + self.event_type.capacity()
+            + self.value.capacity()
+            + self.last_id.as_deref().map_or(0, str::len)
+            + self.ready.iter().map(item).sum::<usize>()
+    }
 }
 
 fn utf8(bytes: Vec<u8>, field: SseField) -> Result<String, SseError> {
@@ -581,29 +631,31 @@ fn utf8(bytes: Vec<u8>, field: SseField) -> Result<String, SseError> {
     })
 }
 
-/// The items ready after a [`SseDecoder::feed`], oldest first. Dropping it early loses
-/// nothing: the rest stay queued in the decoder.
+/// The items of a [`SseDecoder::feed`], oldest first, decoded as they are taken. Dropping it
+/// early loses nothing: the rest of the chunk is decoded and its items stay queued in the
+/// decoder.
 #[derive(Debug)]
 pub struct SseItems<'a> {
     decoder: &'a mut SseDecoder,
+    input: &'a [u8],
 }
 
 impl Iterator for SseItems<'_> {
     type Item = Result<SseItem, SseError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        self.decoder.ready.pop_front()
-    }
-
-    fn size_hint(&self) -> (usize, Option<usize>) {
-        let len = self.decoder.ready.len();
-        (len, Some(len))
+        self.decoder.next_from(&mut self.input)
     }
 }
 
-impl ExactSizeIterator for SseItems<'_> {}
-
 impl FusedIterator for SseItems<'_> {}
+
+impl Drop for SseItems<'_> {
+    fn drop(&mut self) {
+        let rest = self.decoder.skip_bom(self.input);
+        self.decoder.consume(rest);
+    }
+}
 
 #[cfg(test)]
 #[path = "sse/proptests.rs"]
@@ -632,7 +684,7 @@ mod tests {
         Ok(SseItem::Event(SseEvent {
             event: None,
             data: data.to_owned(),
-            id: Some(id.to_owned()),
+            id: Some(Arc::from(id)),
         }))
     }
 
@@ -968,6 +1020,63 @@ mod tests {
     }
 
     #[test]
+    fn the_id_in_force_counts_against_the_limit_of_every_event() {
+        let mut decoder = SseDecoder::with_max_event_bytes(8);
+        let stream = b"id: 12345\ndata: abc\n\ndata: abcd\n\nid\ndata: abcdefgh\n\n";
+        assert_eq!(
+            decode_chunks(&mut decoder, &[stream]),
+            [
+                with_id("12345", "abc"),
+                Err(SseError::EventTooLarge { limit: 8 }),
+                event("abcdefgh")
+            ]
+        );
+    }
+
+    #[test]
+    fn a_large_id_is_shared_by_the_events_not_copied_and_items_are_decoded_one_ahead() {
+        let limit = 1 << 20;
+        let mut stream = format!("id: {}\n", "i".repeat(limit / 2)).into_bytes();
+        stream.extend(b"data:\n\n".repeat(10_000));
+        let mut decoder = SseDecoder::with_max_event_bytes(limit);
+        let mut items = decoder.feed(&stream);
+        let Some(Ok(SseItem::Event(first))) = items.next() else {
+            panic!("the first event");
+        };
+        let mut count = 1;
+        for item in items.by_ref() {
+            let Ok(SseItem::Event(event)) = item else {
+                panic!("{item:?}");
+            };
+            let (Some(a), Some(b)) = (&first.id, &event.id) else {
+                panic!("the id persists");
+            };
+            assert!(Arc::ptr_eq(a, b), "the id is shared");
+            count += 1;
+        }
+        drop(items);
+        assert_eq!(count, 10_000);
+        // One id and empty buffers: what 10,000 events hold is what one holds.
+        assert!(decoder.held_bytes() <= limit, "{}", decoder.held_bytes());
+    }
+
+    #[test]
+    fn a_chunk_is_decoded_as_its_items_are_taken() {
+        let mut decoder = SseDecoder::new();
+        let stream = b"data: a\n\n".repeat(1000);
+        let mut items = decoder.feed(&stream);
+        assert_eq!(items.next(), Some(event("a")));
+        drop(items);
+        // Dropped early, the rest of the chunk is still decoded and queued.
+        assert_eq!(decoder.ready.len(), 999);
+        let mut input = &stream[..];
+        let mut fresh = SseDecoder::new();
+        assert_eq!(fresh.next_from(&mut input), Some(event("a")));
+        assert_eq!(fresh.ready.len(), 0, "nothing decoded ahead");
+        assert_eq!(input.len(), stream.len() - 9);
+    }
+
+    #[test]
     fn comments_and_unknown_fields_do_not_count_against_the_limit() {
         let mut decoder = SseDecoder::with_max_event_bytes(8);
         let mut stream = b": ".to_vec();
@@ -1051,7 +1160,6 @@ mod tests {
         let first = decoder.feed(b"data: a\n\ndata: b\n\n").next();
         assert_eq!(first, Some(event("a")));
         let items = decoder.feed(b"data: c\n\n");
-        assert_eq!(items.len(), 2);
         assert_eq!(items.collect::<Vec<_>>(), [event("b"), event("c")]);
         assert_eq!(decoder.next_item(), None);
     }

@@ -4,6 +4,8 @@ use proptest::collection::vec;
 use proptest::prelude::*;
 use proptest::sample::{Index, select};
 
+use std::sync::Arc;
+
 use super::{SseDecoder, SseError, SseEvent, SseItem, SseTruncation};
 
 type Items = Vec<Result<SseItem, SseError>>;
@@ -174,7 +176,7 @@ fn expected_items(specs: &[EventSpec], done: bool) -> Items {
             Ok(SseItem::Event(SseEvent {
                 event: spec.name.clone(),
                 data: spec.data.clone(),
-                id: last_id.clone(),
+                id: last_id.as_deref().map(Arc::from),
             }))
         })
         .collect();
@@ -275,6 +277,36 @@ proptest! {
         for item in items {
             if let Err(SseError::EventTooLarge { limit }) = item {
                 prop_assert_eq!(limit, 64);
+            }
+        }
+    }
+
+    /// Memory is bounded by the event-size limit, whatever the server sends: ids, names and
+    /// data of any size, any number of events in one chunk. (Each buffer keeps at most twice
+    /// the limit of capacity, five of them counting the one event decoded ahead.)
+    #[test]
+    fn memory_is_bounded_by_the_limit_whatever_the_stream(
+        lines in vec((0..4usize, 0..8192usize), 1..200),
+        events_after in 0..2000usize,
+        limit in 16..4096usize,
+    ) {
+        let mut stream = Vec::new();
+        for (field, size) in lines {
+            let name: &[u8] = [&b"id"[..], b"data", b"event", b""][field];
+            stream.extend(name);
+            stream.extend(b": ");
+            stream.extend(std::iter::repeat_n(b'v', size));
+            stream.push(b'\n');
+        }
+        stream.extend(b"data:\n\n".repeat(events_after));
+        let mut decoder = SseDecoder::with_max_event_bytes(limit);
+        let bound = 10 * limit;
+        for chunk in stream.chunks(64 * 1024) {
+            let mut input = chunk;
+            prop_assert!(decoder.held_bytes() <= bound, "{} > {bound}", decoder.held_bytes());
+            while decoder.next_from(&mut input).is_some() {
+                prop_assert!(decoder.ready.is_empty(), "nothing is decoded ahead of what is taken");
+                prop_assert!(decoder.held_bytes() <= bound, "{} > {bound}", decoder.held_bytes());
             }
         }
     }
