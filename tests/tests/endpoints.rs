@@ -531,8 +531,16 @@ async fn a_translation_downloads_its_url_and_goes_to_the_translations_endpoint()
         "/files/greeting.mp3",
         Reply::file("audio/mpeg", b"ID3\x04\x00".to_vec()),
     );
+    // The audio is served from this machine, where downloads go only when allowed.
+    let client = promptfn::Client::builder()
+        .base_url(server.url())
+        .api_key("sk-test-key")
+        .max_attempts(1)
+        .allow_private_media_addresses(true)
+        .build()
+        .unwrap();
     let response = translate(Audio::url(server.url_of("/files/greeting.mp3")))
-        .client(&server.client())
+        .client(&client)
         .with_meta()
         .await
         .unwrap();
