@@ -117,10 +117,7 @@ impl TextStream {
     }
 
     /// The former name of [`events`](Self::events), which now also hands out tool events.
-    #[deprecated(
-        since = "0.3.0",
-        note = "renamed `events`: it hands out tool calls and results too"
-    )]
+    #[deprecated(note = "renamed `events`: it hands out tool calls and results too")]
     pub fn with_reasoning(self) -> TextEvents {
         self.events()
     }
