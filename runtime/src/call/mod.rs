@@ -2,7 +2,7 @@
 //!
 //! Inside: `resolve` turns a call into the one value its requests read, `exchange` holds the
 //! conversation with the server and sends, steps down and runs tool rounds for both ways of
-//! reading it, and `answer` is the awaited way (the streamed one is `crate::stream`).
+//! reading it, and `answer` is the awaited way (the streamed one is the stream module).
 
 mod answer;
 mod exchange;
