@@ -427,3 +427,40 @@ async fn write_reply(socket: &mut TcpStream, reply: Reply) {
     }
     let _ = socket.shutdown().await;
 }
+
+/// Pieces of a chat-completions stream, as tests script them.
+pub mod events {
+    use std::future::Future;
+    use std::time::Duration;
+
+    use serde_json::{Value, json};
+
+    use super::{chunk, sse};
+
+    /// Every wait in a streaming test is bounded, so a broken stream fails instead of hanging.
+    pub async fn bounded<F: Future>(f: F) -> F::Output {
+        tokio::time::timeout(Duration::from_secs(20), f)
+            .await
+            .expect("the stream should have answered long before this bound")
+    }
+
+    /// A chunk carrying `delta`.
+    pub fn delta(delta: Value) -> Vec<u8> {
+        sse(&chunk(delta, None).to_string())
+    }
+
+    /// A chunk carrying answer text.
+    pub fn text(t: &str) -> Vec<u8> {
+        delta(json!({"content": t}))
+    }
+
+    /// An empty chunk with a finish reason.
+    pub fn finish(reason: &str) -> Vec<u8> {
+        sse(&chunk(json!({}), Some(reason)).to_string())
+    }
+
+    /// The `[DONE]` sentinel.
+    pub fn done() -> Vec<u8> {
+        sse("[DONE]")
+    }
+}

@@ -3,16 +3,16 @@
 //! connection; a stalled stream times out) and the typed errors.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::StreamExt;
 use promptfn::{Client, Error, ErrorCode, FinishReason, Mode, Result, TextEvent, Usage, prompt};
-use promptfn_tests::mock::{MockServer, Reply, Step, chunk, sse, stream_of};
+use promptfn_tests::mock::events::{bounded, delta, done, finish, text};
+use promptfn_tests::mock::{MockServer, Reply, Step, sse, stream_of};
 use schemars::JsonSchema;
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::json;
 use tokio::sync::Notify;
 
 #[derive(Debug, Deserialize, JsonSchema, PartialEq)]
@@ -32,29 +32,6 @@ async fn people_by_tool(text: &str) -> Result<Vec<Person>>;
 
 #[prompt("List the people in: {text}")]
 async fn people_by_default(text: &str) -> Result<Vec<Person>>;
-
-/// Every wait in these tests is bounded, so a broken stream fails instead of hanging.
-async fn bounded<F: Future>(f: F) -> F::Output {
-    tokio::time::timeout(Duration::from_secs(20), f)
-        .await
-        .expect("the stream should have answered long before this bound")
-}
-
-fn delta(delta: Value) -> Vec<u8> {
-    sse(&chunk(delta, None).to_string())
-}
-
-fn text(t: &str) -> Vec<u8> {
-    delta(json!({"content": t}))
-}
-
-fn finish(reason: &str) -> Vec<u8> {
-    sse(&chunk(json!({}), Some(reason)).to_string())
-}
-
-fn done() -> Vec<u8> {
-    sse("[DONE]")
-}
 
 fn person(name: &str, age: u32) -> Person {
     Person {

@@ -3,12 +3,11 @@
 //! carries the results and whatever state the provider attached to the calls.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::future::Future;
 use std::sync::Arc;
-use std::time::Duration;
 
 use promptfn::{Error, FinishReason, Result, Role, TextEvent, prompt, tool};
-use promptfn_tests::mock::{MockServer, Reply, Step, chunk, sse, stream_of};
+use promptfn_tests::mock::events::{bounded, delta, done, finish, text};
+use promptfn_tests::mock::{MockServer, Reply, Step, stream_of};
 use serde_json::{Value, json};
 use tokio::sync::Notify;
 
@@ -29,28 +28,6 @@ async fn briefing(city: &str) -> Result<String>;
 
 #[prompt("Weather in {city}?", tools = [weather], max_steps = 1)]
 async fn one_step(city: &str) -> Result<String>;
-
-async fn bounded<F: Future>(f: F) -> F::Output {
-    tokio::time::timeout(Duration::from_secs(20), f)
-        .await
-        .expect("the stream should have answered long before this bound")
-}
-
-fn delta(delta: Value) -> Vec<u8> {
-    sse(&chunk(delta, None).to_string())
-}
-
-fn text(t: &str) -> Vec<u8> {
-    delta(json!({"content": t}))
-}
-
-fn finish(reason: &str) -> Vec<u8> {
-    sse(&chunk(json!({}), Some(reason)).to_string())
-}
-
-fn done() -> Vec<u8> {
-    sse("[DONE]")
-}
 
 /// A tool call streamed as real servers do: id and name first, the arguments in two pieces.
 fn streamed_call(index: u32, id: &str, name: &str, args: (&str, &str), extra: Value) -> Vec<u8> {
