@@ -13,6 +13,8 @@ use crate::spec::{Decl, PromptSpec};
 use crate::structured::{Family, Mode};
 use crate::tool::{ToolBox, ToolChoice};
 
+use crate::wire::dialect::Dialect;
+
 use super::{Call, Validator};
 
 /// Everything a call's requests need, resolved once: client, model, output plan and mode,
@@ -23,6 +25,8 @@ pub(crate) struct Resolved {
     pub(crate) client: Client,
     pub(crate) model: String,
     pub(crate) family: Family,
+    /// The wire dialect the model is spoken to in.
+    pub(crate) dialect: Dialect,
     pub(crate) plan: &'static OutputPlan,
     /// The structured-output mode the first request uses (`None` for text).
     pub(crate) mode: Option<Mode>,
@@ -111,6 +115,7 @@ impl<T: Output> Call<T> {
             media_policy: self.media,
             validator: self.validator,
             toolbox,
+            dialect: client.dialect_of(&model),
             client,
             model,
             family,
