@@ -19,6 +19,7 @@ mod policy;
 mod resolve;
 mod rules;
 mod save;
+mod stored;
 mod types;
 
 pub use error::MediaError;
