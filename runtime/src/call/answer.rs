@@ -294,7 +294,7 @@ fn judge<T: Output>(
             "the model gave no answer (empty content and no tool call)",
         )));
     };
-    Ok(match plan.decode::<T::Item>(text) {
+    Ok(match plan.decode_within::<T::Item>(text, call.timeout) {
         Err(reason) => Judgement::Reask(Rejection::new(reason)),
         Ok((item, repairs)) => match call.validator.map_or(Ok(()), |validate| validate(&item)) {
             Ok(()) => Judgement::Value(item, repairs),

@@ -184,7 +184,9 @@ impl<T: Output> Call<T> {
     }
 
     /// The total deadline of each request of this call (and of each tool call it runs), every
-    /// transport retry and every wait between attempts included.
+    /// transport retry and every wait between attempts included. Reading each awaited answer
+    /// into the return type is bounded by it too: an answer not read by then is rejected (and
+    /// asked for again, as an unreadable answer is).
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
         self
