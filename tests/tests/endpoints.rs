@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use promptfn::endpoint::EncodingFormat;
+use promptfn::endpoint::{EncodingFormat, RerankFormat};
 use promptfn::{
     Audio, Embedding, Error, Image, MediaSource, Moderation, Ranking, Result, Transcript, prompt,
 };
@@ -584,48 +584,39 @@ async fn a_transcription_error_body_is_an_api_error() {
     );
 }
 
+fn capitals() -> Vec<String> {
+    texts(&[
+        "Carson City is in Nevada.",
+        "Saipan is a capital.",
+        "Washington, D.C. is the capital.",
+    ])
+}
+
+/// A client of `server` that speaks `format` for rerank.
+fn rerank_client(server: &MockServer, format: RerankFormat) -> promptfn::Client {
+    promptfn::Client::builder()
+        .base_url(server.url())
+        .api_key("sk-test-key")
+        .max_attempts(1)
+        .rerank_format(format)
+        .build()
+        .unwrap()
+}
+
 #[tokio::test]
-async fn rerank_reads_the_jina_cohere_and_xinference_answers() {
-    let jina = json!({
+async fn rerank_in_the_jina_format_is_the_default() {
+    let server = MockServer::with([Reply::json(json!({
         "model": "jina-reranker-v2-base-multilingual",
-        "usage": {"total_tokens": 38},
+        "usage": {"prompt_tokens": 38, "completion_tokens": 0, "total_tokens": 38},
         "results": [
             {"index": 2, "document": {"text": "Washington, D.C. is the capital."}, "relevance_score": 0.93},
             {"index": 0, "document": {"text": "Carson City is in Nevada."}, "relevance_score": 0.11}
         ]
-    });
-    let cohere = json!({
-        "id": "07734bd2-2473-4f07-94e1-0d9f0e6843cf",
-        "results": [
-            {"index": 0, "relevance_score": 0.2},
-            {"index": 2, "relevance_score": 0.9}
-        ],
-        "meta": {"api_version": {"version": "2"}, "billed_units": {"search_units": 1},
-                 "tokens": {"input_tokens": 21, "output_tokens": 0}}
-    });
-    let xinference = json!({
-        "id": "480dca92-8910-11ee-b76a-c2c8e4cad3f5",
-        "results": [
-            {"index": 2, "relevance_score": 0.9999, "document": "Washington, D.C. is the capital."},
-            {"index": 1, "relevance_score": 0.0003, "document": "Saipan is a capital."}
-        ],
-        "meta": {"api_version": null, "billed_units": null, "tokens": null, "warnings": null}
-    });
-    let server = MockServer::with([
-        Reply::json(jina),
-        Reply::json(cohere),
-        Reply::json(xinference),
-    ])
+    }))])
     .await;
-    let client = server.client();
-    let documents = texts(&[
-        "Carson City is in Nevada.",
-        "Saipan is a capital.",
-        "Washington, D.C. is the capital.",
-    ]);
-
+    let documents = capitals();
     let jina = rank("capital of the US", &documents)
-        .client(&client)
+        .client(&server.client())
         .with_meta()
         .await
         .unwrap();
@@ -635,28 +626,14 @@ async fn rerank_reads_the_jina_cohere_and_xinference_answers() {
         Some("Washington, D.C. is the capital.")
     );
     assert_eq!(jina.usage.unwrap().prompt_tokens, 38);
-    let cohere = rank("capital of the US", &documents)
-        .client(&client)
-        .with_meta()
-        .await
-        .unwrap();
-    assert_eq!(cohere.value.order(), [2, 0], "sorted by score");
-    assert_eq!(cohere.value.results[0].document, None);
-    assert_eq!(cohere.usage.unwrap().prompt_tokens, 21);
-    let xinference = rank("capital of the US", &documents)
-        .client(&client)
-        .top_n(1)
-        .await
-        .unwrap();
     assert_eq!(
-        xinference.results[1].document.as_deref(),
-        Some("Saipan is a capital.")
+        jina.model.as_deref(),
+        Some("jina-reranker-v2-base-multilingual")
     );
-
-    let requests = server.requests();
-    assert_eq!(requests[0].path, "/v1/rerank");
+    let request = &server.requests()[0];
+    assert_eq!(request.path, "/v1/rerank");
     assert_eq!(
-        requests[0].json(),
+        request.json(),
         json!({
             "model": "jina-reranker-v2-base-multilingual",
             "query": "capital of the US",
@@ -665,7 +642,99 @@ async fn rerank_reads_the_jina_cohere_and_xinference_answers() {
             "return_documents": true
         })
     );
-    assert_eq!(requests[2].json()["top_n"], 1);
+}
+
+#[tokio::test]
+async fn rerank_in_the_cohere_format_takes_the_texts_from_the_list_sent() {
+    let server = MockServer::with([Reply::json(json!({
+        "id": "07734bd2-2473-4f07-94e1-0d9f0e6843cf",
+        "results": [
+            {"index": 0, "relevance_score": 0.2},
+            {"index": 2, "relevance_score": 0.9}
+        ],
+        "meta": {"api_version": {"version": "2", "is_experimental": false},
+                 "billed_units": {"search_units": 1},
+                 "tokens": {"input_tokens": 21, "output_tokens": 0}}
+    }))])
+    .await;
+    let documents = capitals();
+    let cohere = rank("capital of the US", &documents)
+        .client(&rerank_client(&server, RerankFormat::Cohere))
+        .with_meta()
+        .await
+        .unwrap();
+    assert_eq!(cohere.value.order(), [2, 0], "sorted by score");
+    assert_eq!(
+        cohere.value.results[0].document.as_deref(),
+        Some("Washington, D.C. is the capital.")
+    );
+    assert_eq!(cohere.usage.unwrap().prompt_tokens, 21);
+    // Cohere's v2 API has no `return_documents`.
+    assert_eq!(
+        server.requests()[0].json(),
+        json!({
+            "model": "jina-reranker-v2-base-multilingual",
+            "query": "capital of the US",
+            "documents": documents,
+            "top_n": 2
+        })
+    );
+}
+
+#[tokio::test]
+async fn rerank_in_the_xinference_format_reads_plain_string_documents() {
+    let server = MockServer::with([Reply::json(json!({
+        "id": "480dca92-8910-11ee-b76a-c2c8e4cad3f5",
+        "results": [
+            {"index": 2, "relevance_score": 0.9999, "document": "Washington, D.C. is the capital."},
+            {"index": 1, "relevance_score": 0.0003, "document": "Saipan is a capital."}
+        ],
+        "meta": {"api_version": null, "billed_units": null,
+                 "tokens": {"input_tokens": 17, "output_tokens": 0}, "warnings": null}
+    }))])
+    .await;
+    let documents = capitals();
+    let xinference = rank("capital of the US", &documents)
+        .client(&rerank_client(&server, RerankFormat::Xinference))
+        .top_n(1)
+        .with_meta()
+        .await
+        .unwrap();
+    assert_eq!(xinference.value.order(), [2, 1]);
+    assert_eq!(
+        xinference.value.results[1].document.as_deref(),
+        Some("Saipan is a capital.")
+    );
+    assert_eq!(xinference.usage.unwrap().prompt_tokens, 17);
+    assert_eq!(
+        server.requests()[0].json(),
+        json!({
+            "model": "jina-reranker-v2-base-multilingual",
+            "query": "capital of the US",
+            "documents": documents,
+            "top_n": 1,
+            "return_documents": true,
+            "return_len": true
+        })
+    );
+}
+
+#[tokio::test]
+async fn a_rerank_answer_in_another_format_than_the_clients_says_where_to_set_it() {
+    let xinference_answer = json!({
+        "results": [{"index": 0, "relevance_score": 0.9, "document": "Carson City is in Nevada."}]
+    });
+    let server = MockServer::with([Reply::json(xinference_answer)]).await;
+    let error = rank("capital of the US", &capitals())
+        .client(&server.client())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&error, Error::Protocol { reason, .. }
+            if reason.contains("read as the Jina rerank format")
+                && reason.contains("ClientBuilder::rerank_format")),
+        "{error:?}"
+    );
 }
 
 #[tokio::test]

@@ -6,7 +6,7 @@
 //! | [`Image`](crate::Image), `Vec<Image>` | `POST /images/generations` | [`ImageCall`] |
 //! | [`Audio`](crate::Audio) | `POST /audio/speech` | [`SpeechCall`] |
 //! | [`Moderation`] | `POST /moderations` | [`ModerationCall`] |
-//! | [`Ranking`] (the template is the query, a `documents` list parameter) | `POST /rerank` (Jina, Cohere and Xinference answers) | [`RerankCall`] |
+//! | [`Ranking`] (the template is the query, a `documents` list parameter) | `POST /rerank`, in the client's [`RerankFormat`] (Jina, Cohere or Xinference) | [`RerankCall`] |
 //! | [`Transcript`] (one `Audio` parameter) | `POST /audio/transcriptions`, or `/audio/translations` with `translate = true` (multipart) | [`TranscriptionCall`] |
 //!
 //! [`Client::models`](crate::Client::models) lists the endpoint's models (`GET /models`).
@@ -55,7 +55,7 @@ pub use embeddings::{
 pub use images::{ImageCall, ImageOutput, ImageWithMeta};
 pub use models::ModelInfo;
 pub use moderation::{Moderation, ModerationCall, ModerationWithMeta};
-pub use rerank::{Ranked, Ranking, RerankCall, RerankWithMeta};
+pub use rerank::{Ranked, Ranking, RerankCall, RerankFormat, RerankWithMeta};
 pub use speech::{SpeechCall, SpeechWithMeta};
 pub use transcription::{Segment, Transcript, TranscriptionCall, TranscriptionWithMeta};
 
