@@ -75,7 +75,7 @@ pub use client::{
     DEFAULT_TIMEOUT, set_default_client,
 };
 pub use decode::decode;
-pub use endpoint::{Embedding, Moderation, Ranking, Transcript};
+pub use endpoint::{Embedding, Moderation, Ranking, Spoken, Transcript};
 pub use error::{
     ApiError, DecodeError, Error, ErrorCode, MaxStepsError, ProviderError, RAW_EXCERPT_LIMIT,
     RejectedAnswer, Result,
