@@ -443,7 +443,8 @@ impl ClientBuilder {
     }
 
     /// The total deadline of one request (default [`DEFAULT_TIMEOUT`]), every transport
-    /// retry and every wait between attempts included.
+    /// retry and every wait between attempts included; also the longest time reading one
+    /// awaited answer into its return type may take.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
         self

@@ -27,6 +27,7 @@
 pub mod bulk;
 mod call;
 mod client;
+mod conversation;
 mod decode;
 pub mod endpoint;
 mod error;
@@ -74,6 +75,7 @@ pub use client::{
     Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_RETRIES,
     DEFAULT_TIMEOUT, set_default_client,
 };
+pub use conversation::Conversation;
 pub use decode::decode;
 pub use endpoint::{Embedding, Moderation, Ranking, Spoken, Transcript};
 pub use error::{

@@ -10,8 +10,8 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use promptfn::endpoint::{EncodingFormat, RerankFormat};
 use promptfn::{
-    Audio, Embedding, Error, Image, MediaSource, Moderation, Ranking, Result, Spoken, Transcript,
-    prompt,
+    Audio, Embedding, Error, Image, MediaError, MediaSource, Moderation, Ranking, Result, Spoken,
+    Transcript, prompt,
 };
 use promptfn_tests::mock::{MockServer, Reply};
 use serde_json::{Value, json};
@@ -602,6 +602,62 @@ fn rerank_client(server: &MockServer, format: RerankFormat) -> promptfn::Client 
         .rerank_format(format)
         .build()
         .unwrap()
+}
+
+#[tokio::test]
+async fn a_transcribed_local_file_is_read_once_and_bounded() {
+    let server = MockServer::with([Reply::json(json!({"text": "Hi Ana."}))]).await;
+    let client = promptfn::Client::builder()
+        .base_url(server.url())
+        .api_key("sk-test-key")
+        .max_attempts(1)
+        .max_media_download(16)
+        .build()
+        .unwrap();
+
+    // A regular file is sent whole, under its own name, whatever the download cap.
+    let path = std::env::temp_dir().join(format!("promptfn-greeting-{}.wav", std::process::id()));
+    let mut wav = WAV.to_vec();
+    wav.extend([0u8; 64]);
+    std::fs::write(&path, &wav).unwrap();
+    let transcript = transcribe(Audio::path(&path)).client(&client).await;
+    let _ = std::fs::remove_file(&path);
+    assert_eq!(transcript.unwrap().text, "Hi Ana.");
+    let body = &server.requests()[0].body;
+    let file_name = path.file_name().unwrap().to_str().unwrap();
+    let head = format!("filename=\"{file_name}\"\r\nContent-Type: audio/wav\r\n\r\n");
+    let at = String::from_utf8_lossy(body).find(&head).unwrap() + head.len();
+    assert_eq!(&body[at..at + wav.len()], wav.as_slice());
+
+    // A file that reports no size (as /proc files do) is read up to the download cap, no more:
+    // an error that names the cap and the setting that raises it.
+    let e = transcribe(Audio::path("/proc/self/status").mime("audio/wav"))
+        .client(&client)
+        .await
+        .unwrap_err();
+    let Error::Media(media) = &e else {
+        panic!("expected a media error, got {e:?}")
+    };
+    assert!(
+        matches!(
+            **media,
+            MediaError::TooLarge {
+                limit: 16,
+                size: None,
+                ..
+            }
+        ),
+        "{media:?}"
+    );
+    assert!(e.to_string().contains("`.max_media_download(…)`"), "{e}");
+
+    // What is not a regular file (here an endless one) is refused before a byte is read.
+    let e = transcribe(Audio::path("/dev/zero").mime("audio/wav"))
+        .client(&client)
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("not a regular file"), "{e}");
+    assert_eq!(server.requests().len(), 1, "nothing more was sent");
 }
 
 #[tokio::test]
