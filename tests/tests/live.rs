@@ -412,7 +412,11 @@ async fn the_live_set_ends_in_a_typed_value_at_least_98_percent_of_the_time() {
         tally.record("city_in", input, r);
     }
     for input in REVIEWS {
-        let r = sentiment(input).client(c).mode(Mode::Tool).with_meta().await;
+        let r = sentiment(input)
+            .client(c)
+            .mode(Mode::Tool)
+            .with_meta()
+            .await;
         tally.record("sentiment/tool", input, r);
     }
     for input in PERSONS {
