@@ -295,7 +295,7 @@ impl<T: Output> Call<T> {
         let mut call = self.resolve_with(client, model)?;
         call.prepare_media_offline(&self.messages)?;
         let exchange = Exchange::new(Arc::new(call), self.messages.clone());
-        exchange.body()
+        exchange.body(None)
     }
 
     /// The messages this call sends, taken out of it (the rest of the call stays as it was).
