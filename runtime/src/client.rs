@@ -1084,6 +1084,17 @@ mod tests {
             client.dialect_of("gemini-2.5-flash"),
             Dialect::GeminiGenerateContent
         );
+        // Google's host takes the key as `x-goog-api-key`, never as a bearer token.
+        let url = format!(
+            "{}/models/gemini-2.5-flash:generateContent",
+            client.base_url()
+        );
+        let request = client
+            .native_auth(Dialect::GeminiGenerateContent, client.http().post(url))
+            .build()
+            .unwrap();
+        assert_eq!(request.headers()["x-goog-api-key"], "k");
+        assert!(request.headers().get("authorization").is_none());
     }
 
     #[test]
