@@ -631,13 +631,13 @@ impl ClientBuilder {
     }
 
     /// The most bytes one media download may have
-    /// (default [`MediaPolicy::DEFAULT_MAX_DOWNLOAD_BYTES`]).
+    /// (default [`DEFAULT_MAX_MEDIA_DOWNLOAD_BYTES`](crate::DEFAULT_MAX_MEDIA_DOWNLOAD_BYTES)).
     pub fn max_media_download(mut self, bytes: u64) -> Self {
         self.media_policy = self.media_policy.max_download_bytes(bytes);
         self
     }
 
-    /// The deadline of one media download (default [`MediaPolicy::DEFAULT_DOWNLOAD_TIMEOUT`]).
+    /// The deadline of one media download (default [`DEFAULT_MEDIA_DOWNLOAD_TIMEOUT`](crate::DEFAULT_MEDIA_DOWNLOAD_TIMEOUT)).
     pub fn media_download_timeout(mut self, timeout: Duration) -> Self {
         self.media_policy = self.media_policy.download_timeout(timeout);
         self
