@@ -51,8 +51,19 @@ impl Mode {
             return false;
         }
         let needles: &[&str] = match self {
-            Self::JsonSchema => &["response_format", "json_schema", "responseschema"],
-            Self::JsonObject => &["response_format", "json_object", "responsemimetype"],
+            // `text.format`: where the Responses dialect asks for both.
+            Self::JsonSchema => &[
+                "response_format",
+                "json_schema",
+                "responseschema",
+                "text.format",
+            ],
+            Self::JsonObject => &[
+                "response_format",
+                "json_object",
+                "responsemimetype",
+                "text.format",
+            ],
             Self::Tool => &["tools", "tool_choice", "function"],
             Self::Prompt => return false,
         };

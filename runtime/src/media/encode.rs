@@ -68,6 +68,21 @@ impl WirePart {
         }
     }
 
+    /// The payload alone as a JSON string: the URL, or the inline content as a `data:` URI
+    /// (`as_data_uri`) or bare base64, written straight into the body. For dialects that lay
+    /// the part out in their own shape (`wire::responses`).
+    pub(crate) fn payload_text<'a>(
+        &'a self,
+        as_data_uri: bool,
+        failure: &'a Mutex<Option<MediaError>>,
+    ) -> impl Serialize + 'a {
+        PayloadText {
+            payload: &self.payload,
+            as_data_uri,
+            failure,
+        }
+    }
+
     /// This part as serde sees it; read failures of streamed files land in `failure`.
     pub(crate) fn serializable<'a>(
         &'a self,

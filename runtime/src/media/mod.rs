@@ -23,10 +23,12 @@ mod save;
 mod stored;
 mod types;
 
+pub(crate) use encode::{Payload, WirePart};
 pub use error::MediaError;
 pub(crate) use load::load;
 pub use policy::{MediaPolicy, MediaStyle, UrlHandling};
 pub(crate) use resolve::ResolvedMedia;
+pub(crate) use rules::Shape;
 pub use types::{Audio, Detail, File, Image, Media, MediaKind, MediaSource, Pdf, Video};
 
 use crate::client::Client;

@@ -20,6 +20,7 @@ use crate::tool::ToolBox;
 use super::answer::{Completion, CompletionChunk};
 use super::chat_completions;
 use super::mode::ModeWire;
+use super::responses;
 use super::sse::SseEvent;
 
 /// The wire format a model is reached through.
@@ -91,6 +92,7 @@ impl Dialect {
     pub(crate) fn encode(self, request: &Request<'_>) -> Result<Vec<u8>> {
         match self {
             Self::ChatCompletions => chat_completions::encode(request),
+            Self::OpenAiResponses => responses::encode(request),
             other => Err(other.not_built()),
         }
     }
@@ -100,6 +102,7 @@ impl Dialect {
     pub(crate) fn decode(self, body: Vec<u8>) -> (String, std::result::Result<Completion, String>) {
         match self {
             Self::ChatCompletions => chat_completions::decode(body),
+            Self::OpenAiResponses => responses::decode(body),
             other => (
                 String::from_utf8_lossy(&body).into_owned(),
                 Err(other.not_built().to_string()),
@@ -111,6 +114,7 @@ impl Dialect {
     pub(crate) fn reader(self) -> EventReader {
         match self {
             Self::ChatCompletions => EventReader::ChatCompletions,
+            Self::OpenAiResponses => EventReader::OpenAiResponses(responses::Reader::default()),
             other => EventReader::Unbuilt(other),
         }
     }
@@ -203,6 +207,7 @@ pub(crate) struct Quirks {
 #[derive(Debug)]
 pub(crate) enum EventReader {
     ChatCompletions,
+    OpenAiResponses(responses::Reader),
     Unbuilt(Dialect),
 }
 
@@ -212,6 +217,7 @@ impl EventReader {
     pub(crate) fn read(&mut self, event: &SseEvent) -> Result<Option<CompletionChunk>> {
         match self {
             Self::ChatCompletions => chat_completions::read_event(event),
+            Self::OpenAiResponses(reader) => reader.read(event),
             Self::Unbuilt(dialect) => Err(dialect.not_built()),
         }
     }

@@ -7,5 +7,6 @@ pub(crate) mod answer;
 pub(crate) mod chat_completions;
 pub(crate) mod dialect;
 pub(crate) mod mode;
+pub(crate) mod responses;
 pub mod sse;
 pub(crate) mod surrogates;
