@@ -25,7 +25,7 @@ mod types;
 
 pub(crate) use encode::{Payload, WirePart};
 pub use error::MediaError;
-pub(crate) use load::load;
+pub(crate) use load::{Loaded, load};
 pub use policy::{MediaPolicy, MediaStyle, UrlHandling};
 pub(crate) use resolve::ResolvedMedia;
 pub(crate) use rules::Shape;
