@@ -69,8 +69,9 @@ impl WirePart {
     }
 
     /// The payload alone as a JSON string: the URL, or the inline content as a `data:` URI
-    /// (`as_data_uri`) or bare base64, written straight into the body. For dialects that lay
-    /// the part out in their own shape (`wire::responses`).
+    /// (`as_data_uri`: Responses' `image_url` and `file_data`) or bare base64 (Gemini's
+    /// `inlineData`, Responses' `input_audio.data`), written straight into the body, for
+    /// dialects that lay the part out in their own shape. Read failures land in `failure`.
     pub(crate) fn payload_text<'a>(
         &'a self,
         as_data_uri: bool,

@@ -19,6 +19,7 @@ use crate::tool::ToolBox;
 
 use super::answer::{Completion, CompletionChunk};
 use super::chat_completions;
+use super::gemini_content;
 use super::mode::ModeWire;
 use super::responses;
 use super::sse::SseEvent;
@@ -92,6 +93,7 @@ impl Dialect {
     pub(crate) fn encode(self, request: &Request<'_>) -> Result<Vec<u8>> {
         match self {
             Self::ChatCompletions => chat_completions::encode(request),
+            Self::GeminiGenerateContent => gemini_content::encode(request),
             Self::OpenAiResponses => responses::encode(request),
             other => Err(other.not_built()),
         }
@@ -102,6 +104,7 @@ impl Dialect {
     pub(crate) fn decode(self, body: Vec<u8>) -> (String, std::result::Result<Completion, String>) {
         match self {
             Self::ChatCompletions => chat_completions::decode(body),
+            Self::GeminiGenerateContent => gemini_content::decode(body),
             Self::OpenAiResponses => responses::decode(body),
             other => (
                 String::from_utf8_lossy(&body).into_owned(),
@@ -114,6 +117,9 @@ impl Dialect {
     pub(crate) fn reader(self) -> EventReader {
         match self {
             Self::ChatCompletions => EventReader::ChatCompletions,
+            Self::GeminiGenerateContent => {
+                EventReader::GeminiGenerateContent(gemini_content::Reader::default())
+            }
             Self::OpenAiResponses => EventReader::OpenAiResponses(responses::Reader::default()),
             other => EventReader::Unbuilt(other),
         }
@@ -207,6 +213,7 @@ pub(crate) struct Quirks {
 #[derive(Debug)]
 pub(crate) enum EventReader {
     ChatCompletions,
+    GeminiGenerateContent(gemini_content::Reader),
     OpenAiResponses(responses::Reader),
     Unbuilt(Dialect),
 }
@@ -217,6 +224,7 @@ impl EventReader {
     pub(crate) fn read(&mut self, event: &SseEvent) -> Result<Option<CompletionChunk>> {
         match self {
             Self::ChatCompletions => chat_completions::read_event(event),
+            Self::GeminiGenerateContent(reader) => reader.read(event),
             Self::OpenAiResponses(reader) => reader.read(event),
             Self::Unbuilt(dialect) => Err(dialect.not_built()),
         }
