@@ -8,6 +8,7 @@ pub(crate) mod chat_completions;
 pub(crate) mod dialect;
 pub(crate) mod gemini_content;
 pub(crate) mod mode;
+pub(crate) mod rejection;
 pub(crate) mod responses;
 pub mod sse;
 pub(crate) mod surrogates;
