@@ -81,7 +81,7 @@ pub fn generate(input: &Input<'_>) -> TokenStream {
         .map(|message| render_message(message, krate, &builder));
     // Tools are made at render time: a tool method is bound to `self` or a parameter.
     let tools = input.settings.tools.iter().flatten().map(|tool| {
-        let tool = tool.to_tool();
+        let tool = tool.to_checked_tool(krate);
         quote!(#builder.tool(#tool);)
     });
 
