@@ -20,6 +20,8 @@ use super::{Call, Validator};
 #[derive(Debug)]
 pub(crate) struct Resolved {
     pub(crate) function: &'static str,
+    /// The function's path (`app::Planner::run`), for test doubles.
+    pub(crate) function_path: &'static str,
     pub(crate) client: Client,
     pub(crate) model: String,
     pub(crate) family: Family,
@@ -91,6 +93,7 @@ impl<T: Output> Call<T> {
         }
         Ok(Resolved {
             function: spec.name,
+            function_path: spec.function_path(),
             retries: self
                 .retries
                 .or(spec.decl.retries)
