@@ -165,7 +165,9 @@ async fn answer<T: Output>(
                         }
                         .into());
                     }
+                    let from = ex.conversation.len();
                     tool::reask_calls(&mut ex.conversation, &first.message, &reason);
+                    ex.mark_reask(from);
                     continue;
                 }
             }
@@ -223,7 +225,9 @@ async fn answer<T: Output>(
             }
             .into());
         }
+        let from = ex.conversation.len();
         req.append_reask(&mut ex.conversation, message, &reason);
+        ex.mark_reask(from);
     }
 }
 
@@ -247,6 +251,7 @@ impl<'a> Reply<'a> {
         transcript: bool,
     ) -> Response<Gathered<T>> {
         let message = &self.first.message;
+        ex.stage_kept_turns(|| message.to_message());
         Response {
             value,
             id: self.parsed.id.clone(),

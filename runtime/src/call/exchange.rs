@@ -36,6 +36,9 @@ pub(crate) struct Exchange {
     pub(crate) requests: u32,
     /// Token usage summed over every request so far.
     pub(crate) usage: Option<Usage>,
+    /// Where in `conversation` the rejected answers and their re-ask feedback are (left out of
+    /// a [`Conversation`](crate::Conversation) the call extends).
+    pub(crate) reasked: Vec<std::ops::Range<usize>>,
     /// How many answers each request asks for.
     n: Option<u32>,
 }
@@ -50,6 +53,7 @@ impl Exchange {
             steps: 0,
             requests: 0,
             usage: None,
+            reasked: Vec::new(),
         }
     }
 
@@ -155,6 +159,11 @@ impl Exchange {
         self.call.client.learn_mode(&self.call.model, next);
         self.mode = Some(next);
         true
+    }
+
+    /// Records that the turns from `from` on are a rejected answer and its re-ask feedback.
+    pub(crate) fn mark_reask(&mut self, from: usize) {
+        self.reasked.push(from..self.conversation.len());
     }
 
     /// Records a usage report of the latest request.

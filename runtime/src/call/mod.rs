@@ -5,7 +5,9 @@
 //! reading it, and `answer` is the awaited way (the streamed one is the stream module).
 
 mod answer;
+mod assembled;
 mod exchange;
+mod origin;
 mod resolve;
 
 pub(crate) use exchange::Exchange;
@@ -20,6 +22,7 @@ use std::time::Duration;
 use tracing::Instrument;
 
 use crate::client::Client;
+use crate::conversation::Keep;
 use crate::error::{Error, Result};
 use crate::media::MediaPolicy;
 use crate::message::Message;
@@ -32,6 +35,7 @@ use crate::structured::Mode;
 use crate::telemetry;
 use crate::tool::{Tool, ToolChoice};
 use crate::transport::TransportOverrides;
+use origin::Origin;
 
 /// A rendered prompt, ready to send. Await it for `Result<T>`.
 ///
@@ -39,8 +43,14 @@ use crate::transport::TransportOverrides;
 /// `extract(text).client(&client).temperature(0.2).await`.
 #[must_use = "a Call does nothing until it is awaited"]
 pub struct Call<T> {
-    spec: &'static PromptSpec,
+    origin: Origin,
     messages: Vec<Message>,
+    /// Where a declared history parameter ends in `messages`: a conversation goes there.
+    declared_history: Option<usize>,
+    /// Where [`conversation`](Self::conversation) put its history: `(index, length)`.
+    history: Option<(usize, usize)>,
+    /// The conversation this call's new turns join when it succeeds.
+    keep: Option<Keep>,
     client: Option<Client>,
     overrides: Overrides,
     mode: Option<Mode>,
@@ -71,7 +81,7 @@ pub(crate) type Validator = fn(&dyn std::any::Any) -> std::result::Result<(), St
 impl<T> std::fmt::Debug for Call<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Call")
-            .field("function", &self.spec.name)
+            .field("function", &self.origin.name())
             .field("messages", &self.messages)
             .field("client", &self.client)
             .field("tools", &self.tools)
@@ -97,9 +107,16 @@ impl<T: Output> Call<T> {
     }
 
     pub(crate) fn new(spec: &'static PromptSpec, messages: Vec<Message>) -> Self {
+        Self::with_origin(Origin::Declared(spec), messages)
+    }
+
+    fn with_origin(origin: Origin, messages: Vec<Message>) -> Self {
         Self {
-            spec,
+            origin,
             messages,
+            declared_history: None,
+            history: None,
+            keep: None,
             client: None,
             overrides: Overrides::default(),
             mode: None,
@@ -311,7 +328,7 @@ impl<T: Output> Call<T> {
             Ok((client, model))
         });
         let span = telemetry::call_span(
-            self.spec.name,
+            self.origin.name(),
             resolved.as_ref().ok().map(|(_, model)| model.as_str()),
         );
         let content = resolved
@@ -339,7 +356,13 @@ impl<T: Output> Call<T> {
         let mut call = self.resolve_with(client, model)?;
         let messages = self.take_messages();
         call.prepare_media(&messages).await?;
-        answer::run(call, messages, transcript).await
+        let keep = call.keep.clone();
+        let response = answer::run(call, messages, transcript).await?;
+        // Only a call that succeeded as a whole (missing choices filled too) adds its turns.
+        if let Some(keep) = keep {
+            keep.commit();
+        }
+        Ok(response)
     }
 }
 

@@ -4,12 +4,13 @@
 use std::time::Duration;
 
 use crate::client::Client;
+use crate::conversation::Keep;
 use crate::error::{Error, Result};
 use crate::media::{MediaPolicy, ResolvedMedia};
 use crate::message::{Message, Role};
 use crate::output::{Output, OutputPlan};
 use crate::params::{Overrides, Sampling};
-use crate::spec::{Decl, PromptSpec};
+use crate::spec::Decl;
 use crate::structured::{Family, Mode};
 use crate::tool::{ToolBox, ToolChoice};
 
@@ -43,6 +44,8 @@ pub(crate) struct Resolved {
     /// The message the structured-output instruction is appended to.
     pub(crate) instruction_at: Option<usize>,
     pub(crate) validator: Option<Validator>,
+    /// The conversation the call's new turns join when it succeeds.
+    pub(crate) keep: Option<Keep>,
 }
 
 impl Resolved {
@@ -79,8 +82,8 @@ impl<T: Output> Call<T> {
 
     /// [`resolve`](Self::resolve) with client and model already known.
     pub(crate) fn resolve_with(&self, client: Client, model: String) -> Result<Resolved> {
-        let spec: &'static PromptSpec = self.spec;
-        let plan = spec.output.get::<T>();
+        let (name, decl) = (self.origin.name(), self.origin.decl());
+        let plan = self.origin.plan::<T>();
         let family = Family::of(&model);
         let mode = self.initial_mode(&client, &model, plan);
         let toolbox = ToolBox::new(&self.tools, family)?;
@@ -88,31 +91,32 @@ impl<T: Output> Call<T> {
             return Err(Error::Config(format!(
                 "`{}` returns the model's tool calls but offers no tools: list them in \
                  #[prompt(tools = [...])] or with `.tools(tools![...])`",
-                spec.name
+                name
             )));
         }
         Ok(Resolved {
-            function: spec.name,
-            function_path: spec.function_path(),
+            function: name,
+            function_path: self.origin.path(),
             retries: self
                 .retries
-                .or(spec.decl.retries)
+                .or(decl.retries)
                 .unwrap_or(client.default_retries()),
             timeout: self.timeout.unwrap_or(client.timeout()),
             max_steps: self
                 .max_steps
-                .or(spec.decl.max_steps)
+                .or(decl.max_steps)
                 .unwrap_or(client.default_max_steps()),
             tool_choice: self
                 .tool_choice
                 .clone()
-                .or_else(|| spec.decl.tool_choice.map(ToolChoice::from)),
+                .or_else(|| decl.tool_choice.map(ToolChoice::from)),
             instruction_at: instruction_at(&self.messages),
-            decl: &spec.decl,
+            decl,
             overrides: self.overrides.clone(),
             media: ResolvedMedia::default(),
             media_policy: self.media,
             validator: self.validator,
+            keep: self.keep.clone(),
             toolbox,
             client,
             model,
@@ -137,14 +141,14 @@ impl<T: Output> Call<T> {
         self.overrides
             .model
             .as_deref()
-            .or(self.spec.decl.model)
+            .or(self.origin.decl().model)
             .or(client.model())
             .map(str::to_owned)
             .ok_or_else(|| {
                 Error::Config(format!(
                     "no model for `{}`: write `model = \"…\"` in its #[prompt], call `.model(…)`, \
                      give the client a default with `Client::builder().model(…)`, or set PROMPTFN_MODEL",
-                    self.spec.name
+                    self.origin.name()
                 ))
             })
     }
@@ -154,7 +158,7 @@ impl<T: Output> Call<T> {
         plan.json()?;
         Some(
             self.mode
-                .or(self.spec.decl.mode)
+                .or(self.origin.decl().mode)
                 .or(client.default_mode())
                 .or_else(|| client.learned_mode(model))
                 .unwrap_or_else(|| Family::of(model).default_mode()),

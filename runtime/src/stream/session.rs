@@ -627,11 +627,22 @@ impl Session {
             .as_ref()
             .map(|e| e.conversation.clone())
             .unwrap_or_default();
-        transcript.push(Message::text(
-            Role::Assistant,
-            self.assembled.content.clone(),
-        ));
+        transcript.push(self.answer_turn());
         transcript
+    }
+
+    fn answer_turn(&self) -> Message {
+        Message::text(Role::Assistant, self.assembled.content.clone())
+    }
+
+    /// The answer is usable: the call's new turns join its conversation, if it has one.
+    pub(crate) fn keep_turns(&self) {
+        if let Some(exchange) = &self.exchange {
+            exchange.stage_kept_turns(|| self.answer_turn());
+            if let Some(keep) = &exchange.call.keep {
+                keep.commit();
+            }
+        }
     }
 }
 
