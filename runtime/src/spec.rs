@@ -19,7 +19,7 @@ pub struct PromptSpec {
     /// The function's name, for errors, logs and test doubles.
     pub name: &'static str,
     /// The type name of an item declared in the function's body
-    /// (`my_app::Planner::run::__promptfn_site`): read by [`function_path`](Self::function_path),
+    /// (`my_app::Planner::run::__promptfn_site`): read by `PromptSpec::function_path`,
     /// which tells apart functions of the same name (methods named `run` on two types).
     pub site: fn() -> &'static str,
     /// The declared keys.
