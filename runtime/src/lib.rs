@@ -98,6 +98,7 @@ pub use tool::{
     DEFAULT_MAX_STEPS, DEFAULT_MAX_TOOL_CALLS, RequestedCall, Tool, ToolCalls, ToolChoice,
 };
 pub use transport::DEFAULT_MAX_BODY_BYTES;
+pub use wire::dialect::Dialect;
 
 /// The schemars (1.x) promptfn derives schemas with, so that an application can name the same
 /// version without matching it by hand. Its derive needs to be told the path:

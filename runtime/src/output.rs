@@ -8,7 +8,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::lenient::{self, DecodeFailure, DecodeFailureKind, Repair};
-use crate::schema::{self, CompiledSchema, Dialect};
+use crate::schema::{self, CompiledSchema, SchemaDialect};
 use crate::structured::Mode;
 use crate::wire::mode::ModeWire;
 
@@ -158,7 +158,7 @@ pub(crate) struct JsonOutput {
 
 impl JsonOutput {
     /// The schema in `dialect`, compiled on first use and kept.
-    pub(crate) fn compiled(&self, dialect: Dialect) -> Result<&CompiledSchema, crate::Error> {
+    pub(crate) fn compiled(&self, dialect: SchemaDialect) -> Result<&CompiledSchema, crate::Error> {
         let slot = &self.compiled[dialect_index(dialect)];
         slot.get_or_init(|| schema::compile(&self.schema, dialect).map_err(|e| e.to_string()))
             .as_ref()
@@ -166,7 +166,11 @@ impl JsonOutput {
     }
 
     /// The request additions for `mode` in `dialect`, built on first use and kept.
-    pub(crate) fn wire(&self, mode: Mode, dialect: Dialect) -> Result<&ModeWire, crate::Error> {
+    pub(crate) fn wire(
+        &self,
+        mode: Mode,
+        dialect: SchemaDialect,
+    ) -> Result<&ModeWire, crate::Error> {
         let m = Mode::LADDER.iter().position(|l| *l == mode).unwrap_or(0);
         let slot = &self.wires[m * 3 + dialect_index(dialect)];
         slot.get_or_init(|| {
@@ -178,11 +182,11 @@ impl JsonOutput {
     }
 }
 
-fn dialect_index(dialect: Dialect) -> usize {
+fn dialect_index(dialect: SchemaDialect) -> usize {
     match dialect {
-        Dialect::OpenAiStrict => 0,
-        Dialect::Gemini => 1,
-        Dialect::JsonSchema => 2,
+        SchemaDialect::OpenAiStrict => 0,
+        SchemaDialect::Gemini => 1,
+        SchemaDialect::JsonSchema => 2,
     }
 }
 

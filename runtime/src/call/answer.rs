@@ -11,7 +11,7 @@ use crate::output::{Output, OutputPlan};
 use crate::plan::RequestPlan;
 use crate::response::{FinishReason, Response, Usage};
 use crate::tool;
-use crate::wire::openai::{AssistantMessage, ChatResponse, Choice};
+use crate::wire::answer::{AssistantMessage, Choice, Completion};
 
 use super::exchange::{Exchange, plan_of};
 use super::resolve::Resolved;
@@ -83,7 +83,7 @@ async fn answer<T: Output>(
     let mut rejected: Vec<RejectedAnswer> = Vec::new();
     loop {
         let body = ex.send().await?;
-        let (raw, parsed) = ChatResponse::parse_body(body.into());
+        let (raw, parsed) = call.dialect.decode(body.into());
         let parsed = parsed.map_err(|reason| Error::Protocol {
             reason,
             raw: excerpt(&raw),
@@ -233,12 +233,12 @@ async fn answer<T: Output>(
 
 /// What a successful completion says besides its value.
 struct Reply<'a> {
-    parsed: &'a ChatResponse,
+    parsed: &'a Completion,
     first: &'a Choice,
 }
 
 impl<'a> Reply<'a> {
-    fn of(parsed: &'a ChatResponse, first: &'a Choice) -> Self {
+    fn of(parsed: &'a Completion, first: &'a Choice) -> Self {
         Self { parsed, first }
     }
 

@@ -17,7 +17,7 @@ use crate::response::Usage;
 use crate::structured::Mode;
 use crate::tool;
 use crate::transport::{self, Body, Outgoing, Route};
-use crate::wire::openai::streaming_body;
+use crate::wire::dialect::{Dialect, StreamRequest};
 
 use super::resolve::Resolved;
 
@@ -68,15 +68,17 @@ impl Exchange {
         plan_of(&self.call, self.mode, self.steps)
     }
 
-    /// The next request's body.
-    pub(crate) fn body(&self) -> Result<Vec<u8>> {
+    /// The next request's body; `stream` for a streamed request.
+    pub(crate) fn body(&self, stream: Option<StreamRequest>) -> Result<Vec<u8>> {
         let mut sampling = self.call.sampling();
         sampling.n = self.n;
         self.plan()?.encode(
+            self.call.dialect,
             &self.call.model,
             &self.conversation,
             sampling,
             self.call.instruction_at,
+            stream,
         )
     }
 
@@ -84,7 +86,7 @@ impl Exchange {
     /// mode, and returns the body of the first successful answer.
     pub(crate) async fn send(&mut self) -> Result<Bytes> {
         loop {
-            let out = self.outgoing(self.body()?.into(), false);
+            let out = self.outgoing(self.body(None)?.into(), false);
             self.requests += 1;
             let answer = transport::send(&self.call.client, &out).await?;
             if answer.is_success() {
@@ -106,8 +108,8 @@ impl Exchange {
         // Usage arrives in a last chunk only when asked for; servers that ignore it are fine.
         let mut include_usage = !stream_options_rejected_by(&endpoint);
         loop {
-            let body = streaming_body(self.body()?, include_usage)?;
-            let out = self.outgoing(body, true);
+            let body = self.body(Some(StreamRequest { include_usage }))?;
+            let out = self.outgoing(body.into(), true);
             self.requests += 1;
             let mut opened = transport::open(&self.call.client, &out).await?;
             if (200..300).contains(&opened.status) {
@@ -138,7 +140,13 @@ impl Exchange {
             body,
             timeout: self.call.timeout,
             stream,
-            route: Route::Chat,
+            route: match self.call.dialect {
+                Dialect::ChatCompletions => Route::Chat,
+                dialect => Route::Native {
+                    dialect,
+                    path: dialect.path(&self.call.model, stream).into_owned(),
+                },
+            },
         }
     }
 

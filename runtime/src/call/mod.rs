@@ -32,7 +32,7 @@ use crate::response::Response;
 use crate::retry::RetryPolicy;
 use crate::spec::PromptSpec;
 use crate::structured::Mode;
-use crate::telemetry;
+use crate::telemetry::CallTrace;
 use crate::tool::{Tool, ToolChoice};
 use crate::transport::TransportOverrides;
 use origin::Origin;
@@ -309,7 +309,7 @@ impl<T: Output> Call<T> {
         let mut call = self.resolve_with(client, model)?;
         call.prepare_media_offline(&self.messages)?;
         let exchange = Exchange::new(Arc::new(call), self.messages.clone());
-        exchange.body()
+        exchange.body(None)
     }
 
     /// The messages this call sends, taken out of it (the rest of the call stays as it was).
@@ -327,28 +327,17 @@ impl<T: Output> Call<T> {
             let model = self.resolve_model(&client)?;
             Ok((client, model))
         });
-        let span = telemetry::call_span(
-            self.origin.name(),
-            resolved.as_ref().ok().map(|(_, model)| model.as_str()),
-        );
-        let content = resolved
-            .as_ref()
-            .is_ok_and(|(client, _)| client.trace_content());
-        if content {
-            telemetry::record_prompt(&span, &self.messages);
-        }
-        let started = telemetry::start_timing(&span);
+        let trace = CallTrace::start(self.origin.name(), &self.messages, &resolved);
         let result = match resolved {
             // Traced content is read from the transcript.
             Ok((client, model)) => {
-                self.run(client, model, transcript || content)
-                    .instrument(span.clone())
+                self.run(client, model, transcript || trace.content())
+                    .instrument(trace.span())
                     .await
             }
             Err(error) => Err(error),
         };
-        let latency = started.map(|started| started.elapsed());
-        telemetry::record_outcome(&span, &result, latency, content);
+        trace.finish(&result, true);
         result
     }
 

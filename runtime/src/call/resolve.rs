@@ -14,6 +14,8 @@ use crate::spec::Decl;
 use crate::structured::{Family, Mode};
 use crate::tool::{ToolBox, ToolChoice};
 
+use crate::wire::dialect::Dialect;
+
 use super::{Call, Validator};
 
 /// Everything a call's requests need, resolved once: client, model, output plan and mode,
@@ -26,6 +28,8 @@ pub(crate) struct Resolved {
     pub(crate) client: Client,
     pub(crate) model: String,
     pub(crate) family: Family,
+    /// The wire dialect the model is spoken to in.
+    pub(crate) dialect: Dialect,
     pub(crate) plan: &'static OutputPlan,
     /// The structured-output mode the first request uses (`None` for text).
     pub(crate) mode: Option<Mode>,
@@ -118,6 +122,7 @@ impl<T: Output> Call<T> {
             validator: self.validator,
             keep: self.keep.clone(),
             toolbox,
+            dialect: client.dialect_of(&model),
             client,
             model,
             family,
