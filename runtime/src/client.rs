@@ -9,6 +9,7 @@ use std::time::Duration;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use secrecy::{ExposeSecret, SecretString};
 
+use crate::endpoint::RerankFormat;
 use crate::error::{Error, Result};
 use crate::limit::Limits;
 use crate::media::{MediaPolicy, MediaStyle};
@@ -16,6 +17,7 @@ use crate::retry::RetryPolicy;
 use crate::structured::Mode;
 use crate::tls;
 use crate::transport::{DEFAULT_MAX_BODY_BYTES, SharedBackend, TransportOverrides};
+use crate::wire::dialect::Dialect;
 
 /// The base URL used when neither the builder nor `OPENAI_BASE_URL` names one.
 pub const DEFAULT_BASE_URL: &str = "https://api.openai.com/v1";
@@ -34,6 +36,10 @@ pub struct Client {
 
 struct Inner {
     http: reqwest::Client,
+    /// The dialect of models no prefix names.
+    dialect: Dialect,
+    /// Model-name prefixes with their dialect, longest first.
+    dialect_prefixes: Vec<(String, Dialect)>,
     base_url: String,
     endpoint: String,
     /// `endpoint` as errors, logs and `Debug` show it: without credentials (see
@@ -53,6 +59,8 @@ struct Inner {
     timeout: Duration,
     max_steps: u32,
     max_tool_calls: u32,
+    /// The rerank API the server speaks (`Ranking` functions).
+    rerank_format: RerankFormat,
     /// Answers requests instead of the network (test doubles).
     backend: Option<SharedBackend>,
     /// Structured-output modes learnt by stepping down the ladder, per model.
@@ -256,6 +264,58 @@ impl Client {
         self.inner.max_tool_calls
     }
 
+    /// The dialect `model` is spoken to in.
+    pub fn dialect_of(&self, model: &str) -> Dialect {
+        self.inner
+            .dialect_prefixes
+            .iter()
+            .find(|(prefix, _)| model.starts_with(prefix.as_str()))
+            .map_or(self.inner.dialect, |(_, dialect)| *dialect)
+    }
+
+    /// Adds `dialect`'s authentication headers to a request: the provider's own on its host,
+    /// `Authorization: Bearer` (as aggregators take every dialect) elsewhere.
+    pub(crate) fn native_auth(
+        &self,
+        dialect: Dialect,
+        request: reqwest::RequestBuilder,
+    ) -> reqwest::RequestBuilder {
+        let Some(key) = &self.inner.api_key else {
+            return request;
+        };
+        let native = Dialect::native_to(&self.inner.base_url) == dialect;
+        let secret = |value: &str| {
+            let mut value = HeaderValue::from_str(value).ok()?;
+            value.set_sensitive(true);
+            Some(value)
+        };
+        match dialect {
+            Dialect::AnthropicMessages => {
+                let request = request.header("anthropic-version", ANTHROPIC_VERSION);
+                match secret(key.expose_secret()) {
+                    Some(value) if native => request.header("x-api-key", value),
+                    _ => self.bearer_on(request),
+                }
+            }
+            Dialect::GeminiGenerateContent if native => match secret(key.expose_secret()) {
+                Some(value) => request.header("x-goog-api-key", value),
+                None => request,
+            },
+            _ => self.bearer_on(request),
+        }
+    }
+
+    fn bearer_on(&self, request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        match &self.inner.auth {
+            Some(auth) => request.header(reqwest::header::AUTHORIZATION, auth.clone()),
+            None => request,
+        }
+    }
+
+    pub(crate) fn rerank_format(&self) -> RerankFormat {
+        self.inner.rerank_format
+    }
+
     pub(crate) fn auth_header(&self) -> Option<HeaderValue> {
         self.inner.auth.clone()
     }
@@ -335,7 +395,10 @@ pub struct ClientBuilder {
     media_policy: MediaPolicy,
     max_steps: Option<u32>,
     max_tool_calls: Option<u32>,
+    rerank_format: RerankFormat,
     profile: Option<PathBuf>,
+    dialect: Option<Dialect>,
+    dialect_prefixes: Vec<(String, Dialect)>,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -347,6 +410,10 @@ impl fmt::Debug for ClientBuilder {
             .finish_non_exhaustive()
     }
 }
+
+/// The Messages API version sent as `anthropic-version` (the one Anthropic documents for the
+/// current Messages API).
+const ANTHROPIC_VERSION: &str = "2023-06-01";
 
 /// How many times a call re-asks the model after an undecodable answer, unless told otherwise.
 pub const DEFAULT_RETRIES: u32 = 2;
@@ -437,7 +504,8 @@ impl ClientBuilder {
     }
 
     /// The total deadline of one request (default [`DEFAULT_TIMEOUT`]), every transport
-    /// retry and every wait between attempts included.
+    /// retry and every wait between attempts included; also the longest time reading one
+    /// awaited answer into its return type may take.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
         self
@@ -566,6 +634,33 @@ impl ClientBuilder {
         self
     }
 
+    /// Speak `dialect` to every model of this client (unless [`dialect_for`](Self::dialect_for)
+    /// names its prefix). Without it: the provider's own dialect when the base URL is its
+    /// host (`api.anthropic.com`, `generativelanguage.googleapis.com`), else chat-completions.
+    pub fn dialect(mut self, dialect: Dialect) -> Self {
+        self.dialect = Some(dialect);
+        self
+    }
+
+    /// Speak `dialect` to the models whose name starts with `prefix` (the longest matching
+    /// prefix wins), and the client's dialect to the rest: an aggregator serving Claude's
+    /// `/v1/messages` beside chat-completions for every model is
+    /// `.dialect_for("claude", Dialect::AnthropicMessages)`.
+    pub fn dialect_for(mut self, prefix: impl Into<String>, dialect: Dialect) -> Self {
+        let prefix = prefix.into();
+        self.dialect_prefixes.retain(|(p, _)| *p != prefix);
+        self.dialect_prefixes.push((prefix, dialect));
+        self
+    }
+
+    /// The rerank API the server speaks, which `Ranking` functions write their requests in and
+    /// read their answers as (default [`RerankFormat::Jina`], the format aggregators convert
+    /// the others to).
+    pub fn rerank_format(mut self, format: RerankFormat) -> Self {
+        self.rerank_format = format;
+        self
+    }
+
     /// Start each model from what `promptfn doctor --profile-out FILE` found the endpoint to
     /// support: its structured-output mode (the ladder still steps down if the endpoint has
     /// changed since) and its media style (below a [`media_policy`](Self::media_policy) set
@@ -607,6 +702,9 @@ impl ClientBuilder {
         };
         warn_if_profiled_elsewhere(&profile, &base_url);
         let endpoint = format!("{base_url}/chat/completions");
+        let dialect = self
+            .dialect
+            .unwrap_or_else(|| Dialect::native_to(&base_url));
         let mut headers = HeaderMap::new();
         for (name, value) in &self.headers {
             let header = HeaderName::from_bytes(name.as_bytes())
@@ -668,6 +766,7 @@ impl ClientBuilder {
                 max_tool_calls: self
                     .max_tool_calls
                     .unwrap_or(crate::tool::DEFAULT_MAX_TOOL_CALLS),
+                rerank_format: self.rerank_format,
                 backend: self.backend,
                 // The profile's modes are where each model starts; a rejection still steps down.
                 learned_modes: Mutex::new(profile.modes),
@@ -679,6 +778,13 @@ impl ClientBuilder {
                 trace_content: self.trace_content,
                 media_policy: self.media_policy,
                 profiled_media_styles: profile.media_styles,
+                dialect,
+                dialect_prefixes: {
+                    let mut prefixes = self.dialect_prefixes;
+                    // Longest first: the most specific prefix wins.
+                    prefixes.sort_by_key(|(prefix, _)| std::cmp::Reverse(prefix.len()));
+                    prefixes
+                },
                 downloader: OnceLock::new(),
                 private_downloader: OnceLock::new(),
                 connect_timeout_for_downloads: connect_timeout,
@@ -828,6 +934,10 @@ fn normalize_base_url(url: &str) -> Result<String> {
         .map(|(_, seg)| seg);
     if last.is_some_and(is_version_segment) {
         Ok(base.to_owned())
+    } else if Dialect::native_to(base) == Dialect::GeminiGenerateContent {
+        // Gemini's REST API lives under `/v1beta` (https://ai.google.dev/api): its newest
+        // fields (thinking, `responseJsonSchema`) are not in `/v1`.
+        Ok(format!("{base}/v1beta"))
     } else {
         Ok(format!("{base}/v1"))
     }
@@ -865,6 +975,49 @@ mod tests {
     }
 
     #[test]
+    fn the_dialect_is_the_longest_matching_prefix_then_the_client_then_the_host() {
+        let client = |base: &str| {
+            Client::builder()
+                .base_url(base)
+                .dialect_for("claude", Dialect::AnthropicMessages)
+                .dialect_for("claude-3", Dialect::ChatCompletions)
+                .dialect_for("gemini", Dialect::GeminiGenerateContent)
+                .build()
+                .unwrap()
+        };
+        let aggregator = client("https://aggregator.example/v1");
+        assert_eq!(
+            aggregator.dialect_of("claude-sonnet-4"),
+            Dialect::AnthropicMessages
+        );
+        assert_eq!(
+            aggregator.dialect_of("claude-3-haiku"),
+            Dialect::ChatCompletions
+        );
+        assert_eq!(
+            aggregator.dialect_of("gemini-2.5-pro"),
+            Dialect::GeminiGenerateContent
+        );
+        assert_eq!(aggregator.dialect_of("gpt-4o"), Dialect::ChatCompletions);
+        let anthropic = client("https://api.anthropic.com/v1");
+        assert_eq!(anthropic.dialect_of("gpt-4o"), Dialect::AnthropicMessages);
+        let google = Client::builder()
+            .base_url("https://generativelanguage.googleapis.com/v1beta")
+            .build()
+            .unwrap();
+        assert_eq!(
+            google.dialect_of("gemini-2.5-pro"),
+            Dialect::GeminiGenerateContent
+        );
+        let chosen = Client::builder()
+            .base_url("https://api.anthropic.com")
+            .dialect(Dialect::OpenAiResponses)
+            .build()
+            .unwrap();
+        assert_eq!(chosen.dialect_of("claude-x"), Dialect::OpenAiResponses);
+    }
+
+    #[test]
     fn base_urls_with_or_without_v1_reach_the_same_endpoint() {
         for url in [
             "http://127.0.0.1:8088",
@@ -894,6 +1047,30 @@ mod tests {
                 .contains("scheme")
         );
         assert!(normalize_base_url("ftp://x").is_err());
+    }
+
+    #[test]
+    fn the_bare_gemini_host_reaches_its_v1beta_api() {
+        for url in [
+            "https://generativelanguage.googleapis.com",
+            "https://generativelanguage.googleapis.com/",
+            "https://generativelanguage.googleapis.com/v1beta",
+        ] {
+            assert_eq!(
+                normalize_base_url(url).unwrap(),
+                "https://generativelanguage.googleapis.com/v1beta",
+                "{url}"
+            );
+        }
+        let client = Client::builder()
+            .base_url("https://generativelanguage.googleapis.com")
+            .api_key("k")
+            .build()
+            .unwrap();
+        assert_eq!(
+            client.dialect_of("gemini-2.5-flash"),
+            Dialect::GeminiGenerateContent
+        );
     }
 
     #[test]

@@ -9,7 +9,7 @@ use crate::output::{Output, OutputPlan};
 use crate::plan::RequestPlan;
 use crate::response::{FinishReason, Response};
 use crate::structured::Family;
-use crate::wire::openai::ChatResponse;
+use crate::wire::answer::Completion;
 
 /// Decode a model's answer (a message's content, or a forced tool call's arguments) into `T`,
 /// the way a call decodes it: plain text for `String`, JSON read by the tolerant decoder
@@ -100,7 +100,7 @@ impl<T: Output> Response<T> {
     /// ```
     pub fn from_completion(body: &[u8]) -> Result<Self> {
         let raw = String::from_utf8_lossy(body).into_owned();
-        let parsed = ChatResponse::parse(body).map_err(|reason| Error::Protocol {
+        let parsed = Completion::parse(body).map_err(|reason| Error::Protocol {
             reason,
             raw: excerpt(&raw),
         })?;

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use crate::error::ProviderError;
 use crate::lenient;
 use crate::retry::{self, Hints};
-use crate::wire::openai::ChatResponse;
+use crate::wire::answer::Completion;
 
 fn schemas() -> [Value; 4] {
     [
@@ -22,7 +22,7 @@ fn schemas() -> [Value; 4] {
 
 /// Every decoder that reads bytes a server sent.
 fn decode_everything(bytes: &[u8], pick: usize) {
-    let _ = ChatResponse::parse(bytes);
+    let _ = Completion::parse(bytes);
     let _ = ProviderError::parse(bytes);
     let text = String::from_utf8_lossy(bytes);
     let _ = lenient::decode(&text, &schemas()[pick % 4]);
@@ -91,7 +91,7 @@ fn json_bombs_are_errors_not_stack_overflows() {
         let objects = "{\"error\":".repeat(depth) + "1" + &"}".repeat(depth);
         let unclosed = "[{\"a\":".repeat(depth);
         for bomb in [arrays, objects, unclosed] {
-            assert!(ChatResponse::parse(bomb.as_bytes()).is_err());
+            assert!(Completion::parse(bomb.as_bytes()).is_err());
             assert!(ProviderError::parse(bomb.as_bytes()).is_none());
             for (pick, schema) in schemas().iter().enumerate() {
                 assert!(lenient::decode(&bomb, schema).is_err(), "{pick} at {depth}");

@@ -27,6 +27,7 @@
 pub mod bulk;
 mod call;
 mod client;
+mod conversation;
 mod decode;
 pub mod endpoint;
 mod error;
@@ -74,8 +75,9 @@ pub use client::{
     Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_RETRIES,
     DEFAULT_TIMEOUT, set_default_client,
 };
+pub use conversation::Conversation;
 pub use decode::decode;
-pub use endpoint::{Embedding, Moderation, Ranking, Transcript};
+pub use endpoint::{Embedding, Moderation, Ranking, Spoken, Transcript};
 pub use error::{
     ApiError, DecodeError, Error, ErrorCode, MaxStepsError, ProviderError, RAW_EXCERPT_LIMIT,
     RejectedAnswer, Result,
@@ -96,6 +98,7 @@ pub use tool::{
     DEFAULT_MAX_STEPS, DEFAULT_MAX_TOOL_CALLS, RequestedCall, Tool, ToolCalls, ToolChoice,
 };
 pub use transport::DEFAULT_MAX_BODY_BYTES;
+pub use wire::dialect::Dialect;
 
 /// The schemars (1.x) promptfn derives schemas with, so that an application can name the same
 /// version without matching it by hand. Its derive needs to be told the path:

@@ -1,12 +1,19 @@
 //! The conversation a prompt renders to: messages made of text and media parts.
+//!
+//! Messages serialize (serde) with their provider state, so that a transcript or a
+//! [`Conversation`](crate::Conversation) kept between requests is sent back unchanged; empty
+//! fields are left out of the stored form.
 
 use std::fmt;
+
+use serde::{Deserialize, Serialize};
 
 use crate::media::Media;
 use crate::provider_state::ProviderState;
 
 /// Who speaks a message.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum Role {
     /// Instructions for the model.
@@ -38,7 +45,8 @@ impl fmt::Display for Role {
 }
 
 /// One piece of a message's content.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum Part {
     /// Text.
@@ -48,7 +56,7 @@ pub enum Part {
 }
 
 /// A tool call the model asked for, as it appears in an assistant message.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct ToolCall {
     /// The call's id, echoed back in the tool result.
@@ -59,6 +67,7 @@ pub struct ToolCall {
     pub arguments: String,
     /// What the provider attached to the call and expects back unchanged (Gemini's thought
     /// signature, unknown fields).
+    #[serde(default, skip_serializing_if = "ProviderState::is_empty")]
     pub state: ProviderState,
 }
 
@@ -79,19 +88,23 @@ impl ToolCall {
 }
 
 /// One message of a conversation.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct Message {
     /// Who speaks.
     pub role: Role,
     /// The content, in order. Adjacent text is kept merged.
+    #[serde(default)]
     pub parts: Vec<Part>,
     /// Tool calls (assistant messages only).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tool_calls: Vec<ToolCall>,
     /// The call this message answers (tool messages only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tool_call_id: Option<String>,
     /// What the provider attached to the turn and expects back unchanged (DeepSeek's
     /// `reasoning_content` beside tool calls, OpenRouter's `reasoning_details`).
+    #[serde(default, skip_serializing_if = "ProviderState::is_empty")]
     pub state: ProviderState,
 }
 
@@ -184,6 +197,31 @@ mod tests {
         assert!(matches!(&m.parts[1], Part::Media(_)));
         assert_eq!(m.as_text(), None);
         assert_eq!(m.text_content(), "Compare  with ");
+    }
+
+    #[test]
+    fn messages_round_trip_through_serde_with_parts_calls_and_state() {
+        let mut turn = Message::text(Role::Assistant, "Looking it up.");
+        let mut call = ToolCall::new("c1", "weather", r#"{"city":"Paris"}"#);
+        let mut fields = serde_json::Map::new();
+        fields.insert("extra_content".into(), serde_json::json!({"sig": "c2ln"}));
+        call.state = ProviderState::kept(crate::wire::dialect::Dialect::ChatCompletions, fields);
+        turn.tool_calls.push(call);
+        let mut user = Message::text(Role::User, "Compare ");
+        user.push_media(crate::Image::url("https://h.example/a.png"));
+        let conversation = vec![user, turn, Message::tool_result("c1", "21 °C")];
+        let json = serde_json::to_value(&conversation).unwrap();
+        assert_eq!(
+            json[2],
+            serde_json::json!({"role": "tool", "parts": [{"text": "21 °C"}], "tool_call_id": "c1"})
+        );
+        assert_eq!(
+            json[0]["parts"][1],
+            serde_json::json!({"media": {"kind": "image", "url": "https://h.example/a.png"}})
+        );
+        let back: Vec<Message> = serde_json::from_value(json).unwrap();
+        assert_eq!(back, conversation);
+        assert!(!back[1].tool_calls[0].state.is_empty());
     }
 
     #[test]

@@ -1,13 +1,14 @@
 //! How a return type asks for an answer and decodes it: plain text, or JSON against its schema.
 
 use std::sync::OnceLock;
+use std::time::{Duration, Instant};
 
 use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use crate::lenient::{self, Repair};
-use crate::schema::{self, CompiledSchema, Dialect};
+use crate::lenient::{self, DecodeFailure, DecodeFailureKind, Repair};
+use crate::schema::{self, CompiledSchema, SchemaDialect};
 use crate::structured::Mode;
 use crate::wire::mode::ModeWire;
 
@@ -157,7 +158,7 @@ pub(crate) struct JsonOutput {
 
 impl JsonOutput {
     /// The schema in `dialect`, compiled on first use and kept.
-    pub(crate) fn compiled(&self, dialect: Dialect) -> Result<&CompiledSchema, crate::Error> {
+    pub(crate) fn compiled(&self, dialect: SchemaDialect) -> Result<&CompiledSchema, crate::Error> {
         let slot = &self.compiled[dialect_index(dialect)];
         slot.get_or_init(|| schema::compile(&self.schema, dialect).map_err(|e| e.to_string()))
             .as_ref()
@@ -165,7 +166,11 @@ impl JsonOutput {
     }
 
     /// The request additions for `mode` in `dialect`, built on first use and kept.
-    pub(crate) fn wire(&self, mode: Mode, dialect: Dialect) -> Result<&ModeWire, crate::Error> {
+    pub(crate) fn wire(
+        &self,
+        mode: Mode,
+        dialect: SchemaDialect,
+    ) -> Result<&ModeWire, crate::Error> {
         let m = Mode::LADDER.iter().position(|l| *l == mode).unwrap_or(0);
         let slot = &self.wires[m * 3 + dialect_index(dialect)];
         slot.get_or_init(|| {
@@ -177,11 +182,11 @@ impl JsonOutput {
     }
 }
 
-fn dialect_index(dialect: Dialect) -> usize {
+fn dialect_index(dialect: SchemaDialect) -> usize {
     match dialect {
-        Dialect::OpenAiStrict => 0,
-        Dialect::Gemini => 1,
-        Dialect::JsonSchema => 2,
+        SchemaDialect::OpenAiStrict => 0,
+        SchemaDialect::Gemini => 1,
+        SchemaDialect::JsonSchema => 2,
     }
 }
 
@@ -215,6 +220,33 @@ impl OutputPlan {
         &self,
         answer: &str,
     ) -> Result<(T, Vec<Repair>), String> {
+        self.decode_with(answer, None)
+    }
+
+    /// [`decode`](Self::decode) for a call whose timeout is `timeout`: reading the answer may
+    /// take that long at most, however large or hostile the answer, and is abandoned then
+    /// (a reason to re-ask, like any unreadable answer).
+    pub(crate) fn decode_within<T: DeserializeOwned>(
+        &self,
+        answer: &str,
+        timeout: Duration,
+    ) -> Result<(T, Vec<Repair>), String> {
+        self.decode_with(answer, Some(timeout))
+    }
+
+    fn decode_with<T: DeserializeOwned>(
+        &self,
+        answer: &str,
+        timeout: Option<Duration>,
+    ) -> Result<(T, Vec<Repair>), String> {
+        let unread = |failure: DecodeFailure| match (failure.kind, timeout) {
+            (DecodeFailureKind::Deadline, Some(timeout)) => format!(
+                "reading the answer ({} bytes) took longer than the call's timeout of \
+                 {timeout:?}, so it was abandoned",
+                answer.len()
+            ),
+            _ => failure.to_string(),
+        };
         match &self.shape {
             Shape::Text => serde_json::from_value(Value::String(answer.to_owned()))
                 .map(|v| (v, Vec::new()))
@@ -227,7 +259,9 @@ impl OutputPlan {
                 {
                     return Ok((value, Vec::new()));
                 }
-                let decoded = lenient::decode(answer, &j.schema).map_err(|f| f.to_string())?;
+                // A timeout too far to represent is no deadline.
+                let deadline = timeout.and_then(|timeout| Instant::now().checked_add(timeout));
+                let decoded = lenient::decode_until(answer, &j.schema, deadline).map_err(unread)?;
                 let value = serde_json::from_value(decoded.value)
                     .map_err(|e| format!("the JSON does not fit the type: {e}"))?;
                 Ok((value, decoded.repairs))
@@ -376,6 +410,25 @@ mod tests {
         assert_eq!(exact(OutputPlan::of::<Mood>()), Some(true));
         assert_eq!(exact(OutputPlan::of::<Bounded>()), Some(false));
         assert_eq!(exact(OutputPlan::of::<Listed>()), Some(false));
+    }
+
+    #[test]
+    fn a_hostile_answer_is_read_within_the_calls_timeout_only() {
+        let plan = OutputPlan::of::<Vec<String>>();
+        let hostile = "{\"a], ".repeat(64 * 1024);
+        let reason = plan
+            .decode_within::<Vec<String>>(&hostile, Duration::ZERO)
+            .unwrap_err();
+        assert_eq!(
+            reason,
+            "reading the answer (393216 bytes) took longer than the call's timeout of 0ns, \
+             so it was abandoned"
+        );
+        // An answer read in time is read as without a timeout.
+        let (value, _) = plan
+            .decode_within::<Vec<String>>("['a']", Duration::from_secs(60))
+            .unwrap();
+        assert_eq!(value, ["a"]);
     }
 
     #[test]

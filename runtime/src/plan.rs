@@ -1,42 +1,44 @@
 //! One request's plan: which structured-output mode, what it adds to the body, where the answer is.
 
-use serde_json::Value;
-
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::media::ResolvedMedia;
 use crate::message::{Message, Role};
 use crate::output::OutputPlan;
 use crate::params::Sampling;
+use crate::schema::CompiledSchema;
 use crate::structured::{ANSWER_TOOL, Family, Mode};
 use crate::tool::{ToolBox, ToolChoice};
+use crate::wire::answer::AssistantMessage;
+use crate::wire::dialect::{
+    Dialect, OutputRequest, Quirks, Request, StreamRequest, ToolDemand, ToolsRequest,
+};
 use crate::wire::mode::ModeWire;
-use crate::wire::openai::{AssistantMessage, ChatRequest};
-
-/// Room for a request's keys, roles, sampling parameters and escapes besides its text, so that
-/// encoding a typical request allocates once.
-const REQUEST_FRAME_BYTES: usize = 256;
 
 /// The plan of one request of a call.
 pub(crate) struct RequestPlan<'p> {
     mode: Option<Mode>,
     family: Family,
-    wire: Option<&'p ModeWire>,
+    /// The return type's schema and the mode's chat-completions fields, in structured modes.
+    output: Option<(&'p CompiledSchema, &'p ModeWire)>,
     /// The conversation's media, resolved for the target.
     media: Option<&'p ResolvedMedia>,
-    /// The user's tools and this request's `tool_choice`.
-    tools: Option<(&'p ToolBox, Option<Value>)>,
+    /// The user's tools and this request's tool choice.
+    tools: Option<(&'p ToolBox, Option<ToolDemand<'p>>)>,
 }
 
 impl<'p> RequestPlan<'p> {
     pub(crate) fn new(output: &'p OutputPlan, mode: Option<Mode>, family: Family) -> Result<Self> {
-        let wire = match (output.json(), mode) {
-            (Some(json), Some(mode)) => Some(json.wire(mode, family.dialect(mode))?),
+        let output = match (output.json(), mode) {
+            (Some(json), Some(mode)) => {
+                let dialect = family.dialect(mode);
+                Some((json.compiled(dialect)?, json.wire(mode, dialect)?))
+            }
             _ => None,
         };
         Ok(Self {
-            mode: wire.and(mode),
+            mode: output.and(mode),
             family,
-            wire,
+            output,
             media: None,
             tools: None,
         })
@@ -53,72 +55,50 @@ impl<'p> RequestPlan<'p> {
     pub(crate) fn with_tools(
         mut self,
         toolbox: Option<&'p ToolBox>,
-        choice: Option<&ToolChoice>,
+        choice: Option<&'p ToolChoice>,
         step: u32,
     ) -> Self {
         self.tools = toolbox.map(|toolbox| {
             let answer_tool = self.mode == Some(Mode::Tool);
-            (toolbox, ToolChoice::wire(choice, step, answer_tool))
+            (toolbox, ToolChoice::demand(choice, step, answer_tool))
         });
         self
     }
 
-    /// The request body, as bytes ready to send.
+    /// The request body in `dialect`, as bytes ready to send; `stream` for a streamed request.
     pub(crate) fn encode(
         &self,
+        dialect: Dialect,
         model: &str,
-        messages: &[Message],
+        conversation: &[Message],
         sampling: Sampling<'_>,
         instruction_at: Option<usize>,
+        stream: Option<StreamRequest>,
     ) -> Result<Vec<u8>> {
-        // The user's tools first, then the mode's own `answer` tool, if any.
-        let offered = self.tools.as_ref().map(|(toolbox, choice)| {
-            let mut all = toolbox.definitions().to_vec();
-            if let Some(Value::Array(mode_tools)) = self.wire.and_then(|w| w.tools.as_ref()) {
-                all.extend(mode_tools.iter().cloned());
-            }
-            (Value::Array(all), choice)
-        });
-        let mut req = ChatRequest::new(model, messages, sampling);
-        // Local servers (llama-cpp-python) reject `content: null` next to tool calls.
-        req.messages.null_tool_content = self.family != Family::Other;
-        req.messages.media = self.media;
-        let mut added: &[u8] = &[];
-        if let Some(wire) = self.wire {
-            req.messages.suffix = instruction_at.zip(wire.instruction.as_deref());
-            if offered.is_some() {
-                // The user's tools sit beside the mode's own: the fields are written in full.
-                req.response_format = wire.response_format.as_ref();
-            } else {
-                added = &wire.encoded;
-            }
-        }
-        if let Some((tools, choice)) = &offered {
-            req.tools = Some(tools);
-            req.tool_choice = choice.as_ref();
-        }
-        let text: usize = messages
-            .iter()
-            .map(|m| m.as_text().map_or(0, str::len))
-            .sum();
-        // With large inline media the body is sized once: regrowing it would briefly hold two copies.
-        let capacity = self
-            .media
-            .map_or(0, |m| m.body_capacity(messages))
-            .max(REQUEST_FRAME_BYTES + text + added.len());
-        let mut body = Vec::with_capacity(capacity);
-        let written = serde_json::to_writer(&mut body, &req);
-        if let Some(failure) = self.media.and_then(ResolvedMedia::take_failure) {
-            return Err(failure.into());
-        }
-        written.map_err(|e| Error::Config(format!("the request could not be encoded: {e}")))?;
-        // The mode's fields were encoded once: put them in before the closing brace.
-        if !added.is_empty() && body.last() == Some(&b'}') {
-            body.pop();
-            body.extend_from_slice(added);
-            body.push(b'}');
-        }
-        Ok(body)
+        let output = match (self.mode, self.output) {
+            (Some(mode), Some((schema, chat))) => Some(OutputRequest {
+                mode,
+                schema,
+                instruction: instruction_at.zip(chat.instruction.as_deref()),
+                chat,
+            }),
+            _ => None,
+        };
+        dialect.encode(&Request {
+            model,
+            conversation,
+            media: self.media,
+            sampling,
+            output,
+            tools: self
+                .tools
+                .map(|(toolbox, choice)| ToolsRequest { toolbox, choice }),
+            stream,
+            quirks: Quirks {
+                // Local servers (llama-cpp-python) reject `content: null` next to tool calls.
+                empty_tool_turn_content: self.family == Family::Other,
+            },
+        })
     }
 
     /// Where the answer is: the forced tool call's arguments in `Tool` mode, else the content.

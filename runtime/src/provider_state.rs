@@ -12,6 +12,8 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use crate::wire::dialect::Dialect;
+
 /// Opaque provider data kept on a [`Message`](crate::Message) or a
 /// [`ToolCall`](crate::ToolCall) so that it can be sent back unchanged.
 ///
@@ -23,20 +25,13 @@ pub struct ProviderState(Option<Box<Kept>>);
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 struct Kept {
     /// The dialect that read the fields, and the only one that writes them back.
-    dialect: WireOrigin,
+    dialect: Dialect,
     fields: Map<String, Value>,
-}
-
-/// Which wire dialect a [`ProviderState`] came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub(crate) enum WireOrigin {
-    ChatCompletions,
 }
 
 impl ProviderState {
     /// Fields read by `dialect`; empty fields keep nothing.
-    pub(crate) fn kept(dialect: WireOrigin, fields: Map<String, Value>) -> Self {
+    pub(crate) fn kept(dialect: Dialect, fields: Map<String, Value>) -> Self {
         if fields.is_empty() {
             return Self::default();
         }
@@ -56,7 +51,7 @@ impl ProviderState {
     }
 
     /// The fields to write back when sending to `dialect`: none when they came from another.
-    pub(crate) fn fields_for(&self, dialect: WireOrigin) -> Option<&Map<String, Value>> {
+    pub(crate) fn fields_for(&self, dialect: Dialect) -> Option<&Map<String, Value>> {
         self.0
             .as_deref()
             .filter(|kept| kept.dialect == dialect)
@@ -70,15 +65,15 @@ mod tests {
 
     #[test]
     fn empty_fields_keep_nothing_and_state_round_trips_through_serde() {
-        assert!(ProviderState::kept(WireOrigin::ChatCompletions, Map::new()).is_empty());
+        assert!(ProviderState::kept(Dialect::ChatCompletions, Map::new()).is_empty());
         let mut fields = Map::new();
         fields.insert(
             "extra_content".into(),
             serde_json::json!({"google": {"thought_signature": "c2ln"}}),
         );
-        let state = ProviderState::kept(WireOrigin::ChatCompletions, fields.clone());
+        let state = ProviderState::kept(Dialect::ChatCompletions, fields.clone());
         assert_eq!(state.field_names().collect::<Vec<_>>(), ["extra_content"]);
-        assert_eq!(state.fields_for(WireOrigin::ChatCompletions), Some(&fields));
+        assert_eq!(state.fields_for(Dialect::ChatCompletions), Some(&fields));
         let json = serde_json::to_string(&state).unwrap();
         let back: ProviderState = serde_json::from_str(&json).unwrap();
         assert_eq!(back, state);

@@ -16,7 +16,7 @@ use crate::output::{Output, OutputPlan};
 use crate::plan::RequestPlan;
 use crate::structured::{Family, Mode};
 use crate::transport::{Backend, Body, Opened, Outgoing};
-use crate::wire::openai::ChatResponse;
+use crate::wire::answer::Completion;
 
 /// The body the first request of `call` sends, as bytes (what [`Call::request`] parses).
 pub fn request_body<T: Output>(call: &Call<T>) -> Result<Vec<u8>> {
@@ -53,8 +53,8 @@ impl Stages {
         let request = RequestPlan::new(&self.plan, self.mode, self.family)?;
         // A call checks the body's UTF-8 once and parses the text, as here.
         let parsed = match std::str::from_utf8(body) {
-            Ok(text) => ChatResponse::parse_text(text),
-            Err(_) => ChatResponse::parse(body),
+            Ok(text) => Completion::parse_text(text),
+            Err(_) => Completion::parse(body),
         }
         .map_err(|reason| Error::Protocol {
             reason,

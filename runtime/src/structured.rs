@@ -4,7 +4,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use crate::schema::Dialect;
+use crate::schema::SchemaDialect;
 
 /// How a structured (typed) answer is requested from the server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -124,12 +124,12 @@ impl Family {
     }
 
     /// The schema dialect the family's `json_schema`/tool parameters accept.
-    pub(crate) fn dialect(self, mode: Mode) -> Dialect {
+    pub(crate) fn dialect(self, mode: Mode) -> SchemaDialect {
         match (self, mode) {
-            (Self::Gemini, _) => Dialect::Gemini,
-            (Self::OpenAi, Mode::JsonSchema | Mode::Tool) => Dialect::OpenAiStrict,
-            (Self::Other, Mode::JsonSchema) => Dialect::OpenAiStrict,
-            _ => Dialect::JsonSchema,
+            (Self::Gemini, _) => SchemaDialect::Gemini,
+            (Self::OpenAi, Mode::JsonSchema | Mode::Tool) => SchemaDialect::OpenAiStrict,
+            (Self::Other, Mode::JsonSchema) => SchemaDialect::OpenAiStrict,
+            _ => SchemaDialect::JsonSchema,
         }
     }
 }
@@ -167,7 +167,10 @@ mod tests {
         assert_eq!(Family::of("é"), Family::Other);
         assert_eq!(Family::of(""), Family::Other);
         assert_eq!(Family::Claude.default_mode(), Mode::Tool);
-        assert_eq!(Family::Gemini.dialect(Mode::JsonSchema), Dialect::Gemini);
+        assert_eq!(
+            Family::Gemini.dialect(Mode::JsonSchema),
+            SchemaDialect::Gemini
+        );
     }
 
     #[test]

@@ -35,6 +35,7 @@ use crate::error::{ApiError, Error, Result};
 use crate::limit::Permit;
 use crate::redact::BodyScrubber;
 use crate::retry::{self, Hints, RetryPolicy, Verdict};
+use crate::wire::dialect::Dialect;
 
 /// The default cap on a response body read into memory; a misbehaving server cannot exhaust
 /// the process. Change it with [`ClientBuilder::max_body_bytes`](crate::ClientBuilder::max_body_bytes).
@@ -64,6 +65,13 @@ pub(crate) struct Outgoing {
 pub(crate) enum Route {
     /// The client's chat-completions endpoint, with a JSON body.
     Chat,
+    /// A native dialect's endpoint (`{base_url}/{path}`), with a JSON body and the dialect's
+    /// authentication headers.
+    Native {
+        dialect: Dialect,
+        /// Relative to the base URL, e.g. `messages`.
+        path: String,
+    },
     /// `{base_url}/{path}`: the other endpoints (images, audio, embeddings, models…).
     Endpoint {
         /// Relative to the base URL, e.g. `embeddings`.
@@ -89,9 +97,10 @@ pub(crate) enum BodyKind {
 
 impl Route {
     /// The path relative to the base URL, as test doubles and logs name it.
-    pub(crate) fn path(&self) -> &'static str {
+    pub(crate) fn path(&self) -> &str {
         match self {
             Self::Chat => "chat/completions",
+            Self::Native { path, .. } => path,
             Self::Endpoint { path, .. } => path,
         }
     }
@@ -526,6 +535,20 @@ async fn http_open(client: &Client, out: &Outgoing) -> Result<(Opened, Hints)> {
                 .header(ACCEPT, HeaderValue::from_static(accept))
                 .body(out.body.clone())
         }
+        Route::Native { dialect, path } => {
+            let accept = if out.stream {
+                "text/event-stream"
+            } else {
+                "application/json"
+            };
+            let post = client
+                .http()
+                .post(format!("{}/{path}", client.base_url()))
+                .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
+                .header(ACCEPT, HeaderValue::from_static(accept))
+                .body(out.body.clone());
+            client.native_auth(*dialect, post)
+        }
         Route::Endpoint { path, body } => {
             let url = format!("{}/{path}", client.base_url());
             // Speech answers with audio bytes, the others with JSON: any type is taken.
@@ -551,7 +574,9 @@ async fn http_open(client: &Client, out: &Outgoing) -> Result<(Opened, Hints)> {
         }
     };
     let mut request = request;
-    if let Some(auth) = client.auth_header() {
+    if !matches!(out.route, Route::Native { .. })
+        && let Some(auth) = client.auth_header()
+    {
         request = request.header(AUTHORIZATION, auth);
     }
     let sent = match client.first_byte_timeout() {

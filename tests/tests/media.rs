@@ -869,10 +869,17 @@ async fn a_local_file_is_read_once_and_bounded_by_its_size() {
             .await,
     );
     assert!(
-        e.to_string()
-            .contains("reports no size but holds more than 16 bytes"),
-        "{e}"
+        matches!(
+            e,
+            MediaError::TooLarge {
+                limit: 16,
+                size: None,
+                ..
+            }
+        ),
+        "{e:?}"
     );
+    assert!(e.to_string().contains("`.max_media_download(…)`"), "{e}");
     assert_eq!(chat.count(), 2, "nothing more was sent");
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -11,7 +11,7 @@ use crate::output::{Output, OutputPlan};
 use crate::plan::RequestPlan;
 use crate::response::{FinishReason, Response, Usage};
 use crate::tool;
-use crate::wire::openai::{AssistantMessage, ChatResponse, Choice};
+use crate::wire::answer::{AssistantMessage, Choice, Completion};
 
 use super::exchange::{Exchange, plan_of};
 use super::resolve::Resolved;
@@ -83,7 +83,7 @@ async fn answer<T: Output>(
     let mut rejected: Vec<RejectedAnswer> = Vec::new();
     loop {
         let body = ex.send().await?;
-        let (raw, parsed) = ChatResponse::parse_body(body.into());
+        let (raw, parsed) = call.dialect.decode(body.into());
         let parsed = parsed.map_err(|reason| Error::Protocol {
             reason,
             raw: excerpt(&raw),
@@ -165,7 +165,9 @@ async fn answer<T: Output>(
                         }
                         .into());
                     }
+                    let from = ex.conversation.len();
                     tool::reask_calls(&mut ex.conversation, &first.message, &reason);
+                    ex.mark_reask(from);
                     continue;
                 }
             }
@@ -223,18 +225,20 @@ async fn answer<T: Output>(
             }
             .into());
         }
+        let from = ex.conversation.len();
         req.append_reask(&mut ex.conversation, message, &reason);
+        ex.mark_reask(from);
     }
 }
 
 /// What a successful completion says besides its value.
 struct Reply<'a> {
-    parsed: &'a ChatResponse,
+    parsed: &'a Completion,
     first: &'a Choice,
 }
 
 impl<'a> Reply<'a> {
-    fn of(parsed: &'a ChatResponse, first: &'a Choice) -> Self {
+    fn of(parsed: &'a Completion, first: &'a Choice) -> Self {
         Self { parsed, first }
     }
 
@@ -247,6 +251,7 @@ impl<'a> Reply<'a> {
         transcript: bool,
     ) -> Response<Gathered<T>> {
         let message = &self.first.message;
+        ex.stage_kept_turns(|| message.to_message());
         Response {
             value,
             id: self.parsed.id.clone(),
@@ -289,7 +294,7 @@ fn judge<T: Output>(
             "the model gave no answer (empty content and no tool call)",
         )));
     };
-    Ok(match plan.decode::<T::Item>(text) {
+    Ok(match plan.decode_within::<T::Item>(text, call.timeout) {
         Err(reason) => Judgement::Reask(Rejection::new(reason)),
         Ok((item, repairs)) => match call.validator.map_or(Ok(()), |validate| validate(&item)) {
             Ok(()) => Judgement::Value(item, repairs),

@@ -17,7 +17,7 @@ use crate::response::Usage;
 use crate::structured::Mode;
 use crate::tool;
 use crate::transport::{self, Body, Outgoing, Route};
-use crate::wire::openai::streaming_body;
+use crate::wire::dialect::{Dialect, StreamRequest};
 
 use super::resolve::Resolved;
 
@@ -36,6 +36,9 @@ pub(crate) struct Exchange {
     pub(crate) requests: u32,
     /// Token usage summed over every request so far.
     pub(crate) usage: Option<Usage>,
+    /// Where in `conversation` the rejected answers and their re-ask feedback are (left out of
+    /// a [`Conversation`](crate::Conversation) the call extends).
+    pub(crate) reasked: Vec<std::ops::Range<usize>>,
     /// How many answers each request asks for.
     n: Option<u32>,
 }
@@ -50,6 +53,7 @@ impl Exchange {
             steps: 0,
             requests: 0,
             usage: None,
+            reasked: Vec::new(),
         }
     }
 
@@ -64,15 +68,17 @@ impl Exchange {
         plan_of(&self.call, self.mode, self.steps)
     }
 
-    /// The next request's body.
-    pub(crate) fn body(&self) -> Result<Vec<u8>> {
+    /// The next request's body; `stream` for a streamed request.
+    pub(crate) fn body(&self, stream: Option<StreamRequest>) -> Result<Vec<u8>> {
         let mut sampling = self.call.sampling();
         sampling.n = self.n;
         self.plan()?.encode(
+            self.call.dialect,
             &self.call.model,
             &self.conversation,
             sampling,
             self.call.instruction_at,
+            stream,
         )
     }
 
@@ -80,7 +86,7 @@ impl Exchange {
     /// mode, and returns the body of the first successful answer.
     pub(crate) async fn send(&mut self) -> Result<Bytes> {
         loop {
-            let out = self.outgoing(self.body()?.into(), false);
+            let out = self.outgoing(self.body(None)?.into(), false);
             self.requests += 1;
             let answer = transport::send(&self.call.client, &out).await?;
             if answer.is_success() {
@@ -102,8 +108,8 @@ impl Exchange {
         // Usage arrives in a last chunk only when asked for; servers that ignore it are fine.
         let mut include_usage = !stream_options_rejected_by(&endpoint);
         loop {
-            let body = streaming_body(self.body()?, include_usage)?;
-            let out = self.outgoing(body, true);
+            let body = self.body(Some(StreamRequest { include_usage }))?;
+            let out = self.outgoing(body.into(), true);
             self.requests += 1;
             let mut opened = transport::open(&self.call.client, &out).await?;
             if (200..300).contains(&opened.status) {
@@ -133,7 +139,13 @@ impl Exchange {
             body,
             timeout: self.call.timeout,
             stream,
-            route: Route::Chat,
+            route: match self.call.dialect {
+                Dialect::ChatCompletions => Route::Chat,
+                dialect => Route::Native {
+                    dialect,
+                    path: dialect.path(&self.call.model, stream).into_owned(),
+                },
+            },
         }
     }
 
@@ -154,6 +166,11 @@ impl Exchange {
         self.call.client.learn_mode(&self.call.model, next);
         self.mode = Some(next);
         true
+    }
+
+    /// Records that the turns from `from` on are a rejected answer and its re-ask feedback.
+    pub(crate) fn mark_reask(&mut self, from: usize) {
+        self.reasked.push(from..self.conversation.len());
     }
 
     /// Records a usage report of the latest request.

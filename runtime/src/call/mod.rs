@@ -5,7 +5,9 @@
 //! reading it, and `answer` is the awaited way (the streamed one is the stream module).
 
 mod answer;
+mod assembled;
 mod exchange;
+mod origin;
 mod resolve;
 
 pub(crate) use exchange::Exchange;
@@ -20,6 +22,7 @@ use std::time::Duration;
 use tracing::Instrument;
 
 use crate::client::Client;
+use crate::conversation::Keep;
 use crate::error::{Error, Result};
 use crate::media::MediaPolicy;
 use crate::message::Message;
@@ -29,9 +32,10 @@ use crate::response::Response;
 use crate::retry::RetryPolicy;
 use crate::spec::PromptSpec;
 use crate::structured::Mode;
-use crate::telemetry;
+use crate::telemetry::CallTrace;
 use crate::tool::{Tool, ToolChoice};
 use crate::transport::TransportOverrides;
+use origin::Origin;
 
 /// A rendered prompt, ready to send. Await it for `Result<T>`.
 ///
@@ -39,8 +43,14 @@ use crate::transport::TransportOverrides;
 /// `extract(text).client(&client).temperature(0.2).await`.
 #[must_use = "a Call does nothing until it is awaited"]
 pub struct Call<T> {
-    spec: &'static PromptSpec,
+    origin: Origin,
     messages: Vec<Message>,
+    /// Where a declared history parameter ends in `messages`: a conversation goes there.
+    declared_history: Option<usize>,
+    /// Where [`conversation`](Self::conversation) put its history: `(index, length)`.
+    history: Option<(usize, usize)>,
+    /// The conversation this call's new turns join when it succeeds.
+    keep: Option<Keep>,
     client: Option<Client>,
     overrides: Overrides,
     mode: Option<Mode>,
@@ -64,7 +74,7 @@ pub(crate) type Validator = fn(&dyn std::any::Any) -> std::result::Result<(), St
 impl<T> std::fmt::Debug for Call<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Call")
-            .field("function", &self.spec.name)
+            .field("function", &self.origin.name())
             .field("messages", &self.messages)
             .field("client", &self.client)
             .field("tools", &self.tools)
@@ -90,9 +100,16 @@ impl<T: Output> Call<T> {
     }
 
     pub(crate) fn new(spec: &'static PromptSpec, messages: Vec<Message>) -> Self {
+        Self::with_origin(Origin::Declared(spec), messages)
+    }
+
+    fn with_origin(origin: Origin, messages: Vec<Message>) -> Self {
         Self {
-            spec,
+            origin,
             messages,
+            declared_history: None,
+            history: None,
+            keep: None,
             client: None,
             overrides: Overrides::default(),
             mode: None,
@@ -167,7 +184,9 @@ impl<T: Output> Call<T> {
     }
 
     /// The total deadline of each request of this call (and of each tool call it runs), every
-    /// transport retry and every wait between attempts included.
+    /// transport retry and every wait between attempts included. Reading each awaited answer
+    /// into the return type is bounded by it too: an answer not read by then is rejected (and
+    /// asked for again, as an unreadable answer is).
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
         self
@@ -276,7 +295,7 @@ impl<T: Output> Call<T> {
         let mut call = self.resolve_with(client, model)?;
         call.prepare_media_offline(&self.messages)?;
         let exchange = Exchange::new(Arc::new(call), self.messages.clone());
-        exchange.body()
+        exchange.body(None)
     }
 
     /// The messages this call sends, taken out of it (the rest of the call stays as it was).
@@ -294,28 +313,17 @@ impl<T: Output> Call<T> {
             let model = self.resolve_model(&client)?;
             Ok((client, model))
         });
-        let span = telemetry::call_span(
-            self.spec.name,
-            resolved.as_ref().ok().map(|(_, model)| model.as_str()),
-        );
-        let content = resolved
-            .as_ref()
-            .is_ok_and(|(client, _)| client.trace_content());
-        if content {
-            telemetry::record_prompt(&span, &self.messages);
-        }
-        let started = telemetry::start_timing(&span);
+        let trace = CallTrace::start(self.origin.name(), &self.messages, &resolved);
         let result = match resolved {
             // Traced content is read from the transcript.
             Ok((client, model)) => {
-                self.run(client, model, transcript || content)
-                    .instrument(span.clone())
+                self.run(client, model, transcript || trace.content())
+                    .instrument(trace.span())
                     .await
             }
             Err(error) => Err(error),
         };
-        let latency = started.map(|started| started.elapsed());
-        telemetry::record_outcome(&span, &result, latency, content);
+        trace.finish(&result, true);
         result
     }
 
@@ -323,7 +331,13 @@ impl<T: Output> Call<T> {
         let mut call = self.resolve_with(client, model)?;
         let messages = self.take_messages();
         call.prepare_media(&messages).await?;
-        answer::run(call, messages, transcript).await
+        let keep = call.keep.clone();
+        let response = answer::run(call, messages, transcript).await?;
+        // Only a call that succeeded as a whole (missing choices filled too) adds its turns.
+        if let Some(keep) = keep {
+            keep.commit();
+        }
+        Ok(response)
     }
 }
 

@@ -4,14 +4,17 @@
 use std::time::Duration;
 
 use crate::client::Client;
+use crate::conversation::Keep;
 use crate::error::{Error, Result};
 use crate::media::{MediaPolicy, ResolvedMedia};
 use crate::message::{Message, Role};
 use crate::output::{Output, OutputPlan};
 use crate::params::{Overrides, Sampling};
-use crate::spec::{Decl, PromptSpec};
+use crate::spec::Decl;
 use crate::structured::{Family, Mode};
 use crate::tool::{ToolBox, ToolChoice};
+
+use crate::wire::dialect::Dialect;
 
 use super::{Call, Validator};
 
@@ -23,6 +26,8 @@ pub(crate) struct Resolved {
     pub(crate) client: Client,
     pub(crate) model: String,
     pub(crate) family: Family,
+    /// The wire dialect the model is spoken to in.
+    pub(crate) dialect: Dialect,
     pub(crate) plan: &'static OutputPlan,
     /// The structured-output mode the first request uses (`None` for text).
     pub(crate) mode: Option<Mode>,
@@ -41,6 +46,8 @@ pub(crate) struct Resolved {
     /// The message the structured-output instruction is appended to.
     pub(crate) instruction_at: Option<usize>,
     pub(crate) validator: Option<Validator>,
+    /// The conversation the call's new turns join when it succeeds.
+    pub(crate) keep: Option<Keep>,
 }
 
 impl Resolved {
@@ -77,8 +84,8 @@ impl<T: Output> Call<T> {
 
     /// [`resolve`](Self::resolve) with client and model already known.
     pub(crate) fn resolve_with(&self, client: Client, model: String) -> Result<Resolved> {
-        let spec: &'static PromptSpec = self.spec;
-        let plan = spec.output.get::<T>();
+        let (name, decl) = (self.origin.name(), self.origin.decl());
+        let plan = self.origin.plan::<T>();
         let family = Family::of(&model);
         let mode = self.initial_mode(&client, &model, plan, family);
         let toolbox = ToolBox::new(&self.tools, family)?;
@@ -86,31 +93,33 @@ impl<T: Output> Call<T> {
             return Err(Error::Config(format!(
                 "`{}` returns the model's tool calls but offers no tools: list them in \
                  #[prompt(tools = [...])] or with `.tools(tools![...])`",
-                spec.name
+                name
             )));
         }
         Ok(Resolved {
-            function: spec.name,
+            function: name,
             retries: self
                 .retries
-                .or(spec.decl.retries)
+                .or(decl.retries)
                 .unwrap_or(client.default_retries()),
             timeout: self.timeout.unwrap_or(client.timeout()),
             max_steps: self
                 .max_steps
-                .or(spec.decl.max_steps)
+                .or(decl.max_steps)
                 .unwrap_or(client.default_max_steps()),
             tool_choice: self
                 .tool_choice
                 .clone()
-                .or_else(|| spec.decl.tool_choice.map(ToolChoice::from)),
+                .or_else(|| decl.tool_choice.map(ToolChoice::from)),
             instruction_at: instruction_at(&self.messages),
-            decl: &spec.decl,
+            decl,
             overrides: self.overrides.clone(),
             media: ResolvedMedia::default(),
             media_policy: self.media,
             validator: self.validator,
+            keep: self.keep.clone(),
             toolbox,
+            dialect: client.dialect_of(&model),
             client,
             model,
             family,
@@ -134,14 +143,14 @@ impl<T: Output> Call<T> {
         self.overrides
             .model
             .as_deref()
-            .or(self.spec.decl.model)
+            .or(self.origin.decl().model)
             .or(client.model())
             .map(str::to_owned)
             .ok_or_else(|| {
                 Error::Config(format!(
                     "no model for `{}`: write `model = \"…\"` in its #[prompt], call `.model(…)`, \
                      give the client a default with `Client::builder().model(…)`, or set PROMPTFN_MODEL",
-                    self.spec.name
+                    self.origin.name()
                 ))
             })
     }
@@ -157,7 +166,7 @@ impl<T: Output> Call<T> {
         plan.json()?;
         Some(
             self.mode
-                .or(self.spec.decl.mode)
+                .or(self.origin.decl().mode)
                 .or(client.default_mode())
                 .or_else(|| client.learned_mode(model))
                 .unwrap_or_else(|| family.default_mode()),

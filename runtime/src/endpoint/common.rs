@@ -11,11 +11,12 @@ use tracing::Instrument;
 use super::decl::EndpointDecl;
 use crate::client::Client;
 use crate::error::{ApiError, Error, Result, excerpt};
-use crate::media::Media;
+use crate::media::{Loaded, Media, MediaPolicy, load};
 use crate::message::{Message, Part};
 use crate::response::{Response, Usage};
 use crate::spec::PromptSpec;
-use crate::telemetry;
+use crate::structured::Family;
+use crate::telemetry::CallTrace;
 use crate::transport::{self, BodyKind, Outgoing, Route, TransportOverrides};
 
 /// A declaration's rendered prompt and what its endpoint call is told per call.
@@ -105,6 +106,18 @@ impl Common {
             })
     }
 
+    /// A medium's content in memory, for a form upload: URLs are downloaded under the media
+    /// policy of `client` for `model`.
+    pub(crate) async fn load(&self, client: &Client, model: &str, media: &Media) -> Result<Loaded> {
+        let policy = MediaPolicy::new()
+            .over(client.media_policy(model))
+            .settle(Family::of(model));
+        let http = client.downloader(policy.allow_private_addresses)?;
+        load(media, http, &policy)
+            .await
+            .map_err(|e| Error::Media(Box::new(e)))
+    }
+
     /// Run `work` with the resolved client and model inside a `promptfn.call` span that records
     /// the outcome, as chat calls do (the transport has scrubbed any echo of the API key from
     /// what the server said).
@@ -117,24 +130,13 @@ impl Common {
             let model = self.resolve_model(&client)?;
             Ok((client, model))
         });
-        let span = telemetry::call_span(
-            self.spec.name,
-            resolved.as_ref().ok().map(|(_, model)| model.as_str()),
-        );
-        if resolved
-            .as_ref()
-            .is_ok_and(|(client, _)| client.trace_content())
-        {
-            telemetry::record_prompt(&span, &self.messages);
-        }
-        let started = telemetry::start_timing(&span);
+        let trace = CallTrace::start(self.spec.name, &self.messages, &resolved);
         let result = match resolved {
-            Ok((client, model)) => work(client, model).instrument(span.clone()).await,
+            Ok((client, model)) => work(client, model).instrument(trace.span()).await,
             Err(error) => Err(error),
         };
-        let latency = started.map(|started| started.elapsed());
         // The answer is not text (vectors, images, audio): only its outcome is recorded.
-        telemetry::record_outcome(&span, &result, latency, false);
+        trace.finish(&result, false);
         result
     }
 

@@ -6,6 +6,8 @@
 //! and the few reshapings below; a step budget bounds that search and a depth limit bounds
 //! the recursion, cyclic `$ref`s included.
 
+use std::time::Instant;
+
 use serde_json::{Map, Number, Value};
 
 use super::Repair;
@@ -38,15 +40,22 @@ const BOUNDS: [Bound; 4] = [
     ("exclusiveMaximum", "<", |x, limit| x < limit),
 ];
 
-/// Fits `value` to the schema `root`, spending steps from `budget`.
+/// Steps between two readings of the clock: often enough that a walk overruns its deadline
+/// by a few milliseconds at most, rarely enough that reading the clock costs nothing.
+const STEPS_PER_CLOCK_READING: usize = 4_096;
+
+/// Fits `value` to the schema `root`, spending steps from `budget`, until `deadline` if any.
 pub(super) fn coerce(
     value: &Value,
     root: &Value,
     budget: &mut usize,
+    deadline: Option<Instant>,
 ) -> Result<(Value, Vec<Repair>), CoerceError> {
     let mut coercer = Coercer {
         root,
         budget: *budget,
+        steps: 0,
+        deadline,
         repairs: Vec::new(),
         growth: (0, 0),
     };
@@ -74,6 +83,9 @@ enum Target<'s> {
 struct Coercer<'s> {
     root: &'s Value,
     budget: usize,
+    /// Steps taken by this walk (the clock is read every [`STEPS_PER_CLOCK_READING`]).
+    steps: usize,
+    deadline: Option<Instant>,
     repairs: Vec<Repair>,
     /// The value being wrapped (into a list or a `{"value": …}` object), by address, and
     /// how many times in a row: bounded, or a recursive schema would wrap it forever.
@@ -135,6 +147,10 @@ impl<'s> Coercer<'s> {
             return Err(self.out_of_budget(path));
         }
         self.budget -= 1;
+        self.steps += 1;
+        if self.steps.is_multiple_of(STEPS_PER_CLOCK_READING) && super::passed(self.deadline) {
+            return Err(self.out_of_time(path));
+        }
         if depth > MAX_DEPTH {
             return Err(self.too_deep(path));
         }
@@ -251,6 +267,12 @@ impl<'s> Coercer<'s> {
     fn out_of_budget(&self, path: &JsonPath) -> Box<CoerceError> {
         let message = "matching the answer to the schema took too many steps".to_owned();
         self.abort(DecodeFailureKind::TooComplex, path, message)
+    }
+
+    #[cold]
+    fn out_of_time(&self, path: &JsonPath) -> Box<CoerceError> {
+        let message = super::OUT_OF_TIME.to_owned();
+        self.abort(DecodeFailureKind::Deadline, path, message)
     }
 
     #[cold]

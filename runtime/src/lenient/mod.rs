@@ -17,7 +17,9 @@
 //!
 //! Each candidate value is then fitted to the schema (module `coerce`). Nesting is bounded
 //! (128 levels, as in serde_json) and the schema walk has a step budget proportional to the
-//! answer's length, so no input can overflow the stack or run away.
+//! answer's length, so no input can overflow the stack or run away. Those bounds grow with the
+//! answer; a decode for a call also has a deadline (`decode_until`), which bounds it in time
+//! whatever the answer's size and shape.
 
 mod coerce;
 mod extract;
@@ -33,6 +35,7 @@ mod corpus;
 mod tests;
 
 use std::ops::Range;
+use std::time::Instant;
 
 use serde_json::Value;
 
@@ -48,6 +51,12 @@ const BUDGET_PER_BYTE: usize = 16;
 /// is a safety net that well-formed and hostile answers alike stay far below.
 const WORK_PER_BYTE: usize = 64;
 const WORK_FLOOR: usize = 4_096;
+
+/// Candidates tried between two readings of the clock (see [`decode_until`]).
+const CANDIDATES_PER_CLOCK_READING: usize = 64;
+
+/// Why a decode that ran past its deadline was abandoned.
+const OUT_OF_TIME: &str = "reading the answer was still going when its deadline passed";
 
 /// Reads `text`, a model's raw answer, as a value of `schema`.
 ///
@@ -68,14 +77,39 @@ const WORK_FLOOR: usize = 4_096;
 /// JSON path), else nesting too deep, else the syntax error that got furthest (with line and
 /// column), else that the answer holds no JSON value at all.
 pub fn decode(text: &str, schema: &Value) -> Result<Decoded, DecodeFailure> {
-    search(text, schema).0
+    search(text, schema, None).0
 }
 
-/// [`decode`], and the bytes read while searching the answer for values.
-fn search(text: &str, schema: &Value) -> (Result<Decoded, DecodeFailure>, usize) {
+/// [`decode`], abandoned with [`DecodeFailureKind::Deadline`] once `deadline` has passed.
+///
+/// The work budgets of [`decode`] grow with the answer, so a large hostile answer could still
+/// hold a runtime thread for long; a call's decode also ends by its deadline. The clock is read
+/// every few dozen candidates and every few thousand schema steps, so a decode overruns its
+/// deadline by that little work at most, and a small answer is never cut short by a clock.
+pub(crate) fn decode_until(
+    text: &str,
+    schema: &Value,
+    deadline: Option<Instant>,
+) -> Result<Decoded, DecodeFailure> {
+    search(text, schema, deadline).0
+}
+
+/// Whether `deadline` is set and has passed.
+fn passed(deadline: Option<Instant>) -> bool {
+    deadline.is_some_and(|deadline| Instant::now() >= deadline)
+}
+
+/// [`decode_until`], and the bytes read while searching the answer for values.
+fn search(
+    text: &str,
+    schema: &Value,
+    deadline: Option<Instant>,
+) -> (Result<Decoded, DecodeFailure>, usize) {
     let mut search = Search {
         text,
         schema,
+        deadline,
+        candidates: 0,
         budget: BUDGET_FLOOR.saturating_add(text.len().saturating_mul(BUDGET_PER_BYTE)),
         mismatch: None,
         too_deep: None,
@@ -102,6 +136,9 @@ type Found = Result<Option<Decoded>, Abort>;
 struct Search<'a> {
     text: &'a str,
     schema: &'a Value,
+    deadline: Option<Instant>,
+    /// Candidates tried so far (the clock is read every [`CANDIDATES_PER_CLOCK_READING`]).
+    candidates: usize,
     budget: usize,
     /// The first value that parsed but did not fit.
     mismatch: Option<DecodeFailure>,
@@ -203,6 +240,15 @@ impl Search<'_> {
         let mut unbalanced_seen = false;
         let mut from = 0;
         while let Some(start) = extract::next_value_start(region, from) {
+            self.candidates += 1;
+            if self.candidates.is_multiple_of(CANDIDATES_PER_CLOCK_READING) && passed(self.deadline)
+            {
+                return Err(Abort(DecodeFailure::new(
+                    DecodeFailureKind::Deadline,
+                    OUT_OF_TIME.to_owned(),
+                    None,
+                )));
+            }
             self.work = self.work.saturating_add(closings.visited);
             closings.visited = 0;
             if self.work > self.work_limit {
@@ -265,7 +311,7 @@ impl Search<'_> {
 
     /// Fits a candidate value to the schema; a misfit is remembered, not returned.
     fn fit(&mut self, value: &Value, mut repairs: Vec<Repair>) -> Found {
-        let error = match coerce::coerce(value, self.schema, &mut self.budget) {
+        let error = match coerce::coerce(value, self.schema, &mut self.budget, self.deadline) {
             Ok((value, coercions)) => {
                 repairs.extend(coercions);
                 return Ok(Some(Decoded { value, repairs }));

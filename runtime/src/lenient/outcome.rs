@@ -243,6 +243,9 @@ pub enum DecodeFailureKind {
     TooDeep,
     /// Matching the value against the schema took more work than allowed.
     TooComplex,
+    /// Reading the answer was still going when its deadline passed (for a call, its
+    /// timeout), so it was abandoned: whatever the answer holds, a decode ends in time.
+    Deadline,
     /// The schema itself cannot be followed (for instance, an unresolvable `$ref`).
     InvalidSchema,
 }

@@ -6,7 +6,9 @@
 use proptest::prelude::*;
 use serde_json::{Value, json};
 
-use super::{DecodeFailureKind, Repair, decode, search};
+use std::time::{Duration, Instant};
+
+use super::{DecodeFailureKind, Repair, decode, decode_until, search};
 
 fn person_schema() -> Value {
     json!({
@@ -265,7 +267,7 @@ fn hostile_answers_are_searched_in_linear_work() {
     for unit in HOSTILE_UNITS {
         for schema in [list_of_strings(), person_schema()] {
             let text = unit.repeat(64 * 1024 / unit.len());
-            let (_, work) = search(&text, &schema);
+            let (_, work) = search(&text, &schema, None);
             assert!(
                 work <= READS_PER_BYTE * text.len(),
                 "{unit:?} x {}: {work} bytes read for {} bytes",
@@ -282,6 +284,45 @@ fn a_value_after_hostile_prose_is_still_found() {
     let schema = json!({"type": "array", "items": {"type": "integer"}});
     let decoded = decode(&text, &schema).unwrap();
     assert_eq!(decoded.value, json!([1, 2]));
+}
+
+#[test]
+fn a_hostile_answer_is_abandoned_once_its_deadline_has_passed() {
+    // 1 MiB of a unit that once took 102 s; the deadline has passed before the decode starts,
+    // so the first clock reading ends it, whatever the machine's speed.
+    let text = "{\"a], ".repeat(174_763);
+    for schema in [list_of_strings(), person_schema()] {
+        let failure = decode_until(&text, &schema, Some(Instant::now())).unwrap_err();
+        assert_eq!(failure.kind, DecodeFailureKind::Deadline, "{failure}");
+        assert!(failure.reason.contains("deadline"), "{failure}");
+    }
+    // The schema walk reads the clock too: a long, valid list is abandoned part way.
+    let list = serde_json::to_string(&vec!["x"; 100_000]).unwrap();
+    let failure = decode_until(&list, &list_of_strings(), Some(Instant::now())).unwrap_err();
+    assert_eq!(failure.kind, DecodeFailureKind::Deadline, "{failure}");
+    // Step 4,096 is the first clock reading: the root, then items 0 to 4,094.
+    assert_eq!(failure.path.as_deref(), Some("$[4094]"), "{failure}");
+}
+
+#[test]
+fn a_deadline_changes_nothing_for_a_decode_that_ends_in_time() {
+    let far = Instant::now().checked_add(Duration::from_secs(3_600));
+    for unit in HOSTILE_UNITS {
+        let text = format!("{}[\"a\"]", unit.repeat(2_000));
+        let schema = list_of_strings();
+        assert_eq!(
+            decode_until(&text, &schema, far),
+            decode(&text, &schema),
+            "{unit:?}"
+        );
+    }
+    // A small answer reads the clock no time: a passed deadline cannot cut it short.
+    let small = decode_until(
+        "Sure: ['a', 'b',]",
+        &list_of_strings(),
+        Some(Instant::now()),
+    );
+    assert_eq!(small.unwrap().value, json!(["a", "b"]));
 }
 
 /// A valid answer for `person_schema`, to cut and corrupt.
@@ -332,7 +373,7 @@ proptest! {
         let unit: String = units.iter().map(|&u| HOSTILE_UNITS[u]).collect();
         let text = format!("{}{tail}", unit.repeat(repeats));
         for schema in [list_of_strings(), person_schema()] {
-            let (_, work) = search(&text, &schema);
+            let (_, work) = search(&text, &schema, None);
             prop_assert!(work <= READS_PER_BYTE * text.len() + 64, "{work} for {} bytes", text.len());
         }
     }
@@ -341,7 +382,7 @@ proptest! {
     fn json_like_text_is_searched_in_linear_work(
         text in "[{}\\[\\]\"':,\\\\ \nabeflnrstu0-9.+\\-/*#`]{0,2000}",
     ) {
-        let (_, work) = search(&text, &person_schema());
+        let (_, work) = search(&text, &person_schema(), None);
         prop_assert!(work <= READS_PER_BYTE * text.len() + 64, "{work} for {} bytes", text.len());
     }
 

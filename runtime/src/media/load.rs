@@ -1,12 +1,13 @@
-//! A medium's content in memory, for endpoints that upload files (transcription): bytes as
-//! they are, local files read, `data:` URIs decoded, URLs downloaded within the policy's bounds.
+//! A medium's content in memory, for endpoints that upload files (transcription, image edits):
+//! bytes as they are, local files read once and bounded (`file`), `data:` URIs decoded, URLs
+//! downloaded within the policy's bounds.
 
 use bytes::Bytes;
 
 use super::error::MediaError;
 use super::policy::Settled;
 use super::types::{Media, MediaSource};
-use super::{data_uri, download, mime};
+use super::{data_uri, download, file, mime};
 
 /// A medium's content, its MIME type and a file name for a form upload.
 #[derive(Debug)]
@@ -25,13 +26,10 @@ pub(crate) async fn load(
     let (bytes, announced, source_name) = match media.source() {
         MediaSource::Bytes(bytes) => (bytes.clone(), None, None),
         MediaSource::Path(path) => {
-            // Read whole, as the chat path reads local media: these files are sent whole.
-            let bytes = std::fs::read(path).map_err(|e| MediaError::Unreadable {
-                what: media.describe(),
-                reason: e.to_string(),
-            })?;
+            // Read once and bounded, as the chat path reads local media.
+            let bytes = file::read_once(path, &media.describe(), policy.max_download_bytes)?;
             let name = path.file_name().and_then(|n| n.to_str()).map(str::to_owned);
-            (Bytes::from(bytes), None, name)
+            (bytes, None, name)
         }
         MediaSource::Url(url) if data_uri::is_data_uri(url) => {
             let parsed = data_uri::parse(url).map_err(|reason| MediaError::DataUri {
@@ -63,7 +61,11 @@ pub(crate) async fn load(
             what: media.describe(),
             example: "audio/wav",
         })?;
-    let filename = name.unwrap_or_else(|| format!("audio.{}", audio_extension(&mime)));
+    // Servers often go by the file name's extension: `image.png`, `audio.wav`…
+    let filename = name.unwrap_or_else(|| {
+        let stem = media.kind().type_name().to_ascii_lowercase();
+        format!("{stem}.{}", audio_extension(&mime))
+    });
     Ok(Loaded {
         bytes,
         mime,

@@ -3,7 +3,7 @@
 //!
 //! A media argument is placed in its message as a [`Part::Media`](crate::Part::Media) where its
 //! placeholder is. When the call is sent, each medium is resolved for the target model
-//! ([`resolve`]): its MIME type settled (`mime`), the [`MediaPolicy`] applied (`policy`,
+//! ([`resolve`]): local files read once and bounded (`file`), its MIME type settled (`mime`), the [`MediaPolicy`] applied (`policy`,
 //! `rules`), URLs downloaded when needed (`download`), from public addresses only unless the
 //! policy allows private ones (`address`); then the request body is written with inline
 //! content base64-encoded on the fly (`encode`).
@@ -13,16 +13,19 @@ mod data_uri;
 mod download;
 mod encode;
 mod error;
+mod file;
 mod load;
 pub(crate) mod mime;
 mod policy;
 mod resolve;
 mod rules;
 mod save;
+mod stored;
 mod types;
 
+pub(crate) use encode::Payload;
 pub use error::MediaError;
-pub(crate) use load::load;
+pub(crate) use load::{Loaded, load};
 pub use policy::{MediaPolicy, MediaStyle, UrlHandling};
 pub(crate) use resolve::ResolvedMedia;
 pub use types::{Audio, Detail, File, Image, Media, MediaKind, MediaSource, Pdf, Video};

@@ -6,8 +6,6 @@
 //! the whole call, so re-asks reuse it.
 
 use std::collections::HashMap;
-use std::fs;
-use std::io::Read;
 use std::path::Path;
 use std::sync::{Mutex, PoisonError};
 
@@ -18,6 +16,7 @@ use super::data_uri;
 use super::download;
 use super::encode::{Inline, Payload, WirePart};
 use super::error::MediaError;
+use super::file;
 use super::mime;
 use super::policy::UrlHandling;
 use super::rules::{Target, check_kind, class};
@@ -253,43 +252,12 @@ fn inline_bytes(
     inline(media, mime, Inline::Bytes(bytes), name, target)
 }
 
-/// A local file: read now, once, and kept for the whole call (re-asks included).
-///
-/// The file is opened once and judged by what was opened, so that swapping the path for a
-/// link to something else afterwards changes nothing. It is read up to the size it had when
-/// opened, and it is an error if it holds more by then; a file that reports no size (`/proc`
-/// and other virtual files) is read up to the policy's download cap instead of being trusted.
+/// A local file: read now, once (see [`file::read_once`]), and kept for the whole call
+/// (re-asks included).
 fn local_file(media: &Media, path: &Path, target: &Target<'_>) -> Result<WirePart, MediaError> {
-    let unreadable = |reason: String| MediaError::Unreadable {
-        what: media.describe(),
-        reason,
-    };
-    let file = fs::File::open(path).map_err(|e| unreadable(e.to_string()))?;
-    let meta = file.metadata().map_err(|e| unreadable(e.to_string()))?;
-    if !meta.is_file() {
-        return Err(unreadable("it is not a regular file".into()));
-    }
-    let bound = match meta.len() {
-        0 => target.policy.max_download_bytes,
-        size => size,
-    };
-    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
-    file.take(bound.saturating_add(1))
-        .read_to_end(&mut bytes)
-        .map_err(|e| unreadable(e.to_string()))?;
-    if bytes.len() as u64 > bound {
-        return Err(unreadable(if meta.len() == 0 {
-            format!(
-                "it reports no size but holds more than {bound} bytes (the download cap, \
-                 which `.max_media_download(…)` raises)"
-            )
-        } else {
-            format!("it grew past its size of {bound} bytes while it was read")
-        }));
-    }
+    let bytes = file::read_once(path, &media.describe(), target.policy.max_download_bytes)?;
     let name = path.file_name().and_then(|n| n.to_str());
     let declared = media.mime().map(str::to_owned);
-    let bytes = Bytes::from(bytes);
     let mime = settle_mime(media, declared, || {
         mime::sniff(&bytes).or_else(|| name.and_then(mime::from_extension))
     })?;

@@ -6,6 +6,7 @@ use std::fmt;
 use std::path::PathBuf;
 
 use bytes::Bytes;
+use serde::{Deserialize, Serialize};
 
 use super::MediaArg;
 use super::data_uri;
@@ -13,7 +14,8 @@ use super::error::MediaError;
 use crate::message::Message;
 
 /// What kind of medium an argument was declared as.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum MediaKind {
     /// A picture ([`Image`]).
@@ -110,7 +112,8 @@ impl fmt::Debug for MediaSource {
 }
 
 /// How closely an image model looks at an image (OpenAI's `image_url.detail`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum Detail {
     /// The model chooses.
@@ -152,6 +155,18 @@ impl Media {
             filename: None,
             detail: None,
         }
+    }
+
+    /// What the caller said about it, set back when it is restored from stored data.
+    pub(super) fn set_details(
+        &mut self,
+        mime: Option<String>,
+        filename: Option<String>,
+        detail: Option<Detail>,
+    ) {
+        self.mime = mime;
+        self.filename = filename;
+        self.detail = detail;
     }
 
     fn from_data_uri(kind: MediaKind, uri: &str) -> crate::Result<Self> {

@@ -53,7 +53,7 @@ pub(crate) fn travels_wrapped(root: &Value) -> bool {
 
 /// The schema dialect a target accepts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Dialect {
+pub enum SchemaDialect {
     /// OpenAI `response_format` / tool schemas with `strict: true`.
     OpenAiStrict,
     /// Gemini's OpenAPI-like subset, as taken by its OpenAI-compatible endpoint and by
@@ -77,7 +77,7 @@ pub struct CompiledSchema {
 
 /// Compiles `schema` (as produced by `schemars::schema_for!`) into `dialect`, naming it after
 /// the schema's `title` (or `answer` when it has none).
-pub fn compile(schema: &Value, dialect: Dialect) -> Result<CompiledSchema, SchemaError> {
+pub fn compile(schema: &Value, dialect: SchemaDialect) -> Result<CompiledSchema, SchemaError> {
     let title = schema.get("title").and_then(Value::as_str);
     let name = name::response_name(title);
     compile_with_name(schema, dialect, &name)
@@ -87,17 +87,17 @@ pub fn compile(schema: &Value, dialect: Dialect) -> Result<CompiledSchema, Schem
 /// `[a-zA-Z0-9_-]` become `_` and the name is cut to 64 characters.
 pub fn compile_with_name(
     schema: &Value,
-    dialect: Dialect,
+    dialect: SchemaDialect,
     name: &str,
 ) -> Result<CompiledSchema, SchemaError> {
     let document = Document::parse(schema)?;
     let output = match dialect {
-        Dialect::OpenAiStrict => run::<openai::OpenAiStrict>(&document)?,
-        Dialect::Gemini => run::<gemini::Gemini>(&document)?,
-        Dialect::JsonSchema => run::<plain::Plain>(&document)?,
+        SchemaDialect::OpenAiStrict => run::<openai::OpenAiStrict>(&document)?,
+        SchemaDialect::Gemini => run::<gemini::Gemini>(&document)?,
+        SchemaDialect::JsonSchema => run::<plain::Plain>(&document)?,
     };
     let (schema, wrapped) = assemble(&document, dialect, output);
-    if dialect == Dialect::OpenAiStrict {
+    if dialect == SchemaDialect::OpenAiStrict {
         limits::check(&schema, &document.root_path(), wrapped)?;
     }
     Ok(CompiledSchema {
@@ -128,14 +128,14 @@ fn run<R: Rules>(document: &Document) -> Result<WalkOutput, SchemaError> {
 /// Wraps a non-object root, hoists definitions to the top and, where `"#"` would no longer
 /// point at the right schema (wrapped root) or is not understood (llama.cpp only resolves
 /// `#/…` pointers), moves the root into `$defs`.
-fn assemble(document: &Document, dialect: Dialect, output: WalkOutput) -> (Value, bool) {
+fn assemble(document: &Document, dialect: SchemaDialect, output: WalkOutput) -> (Value, bool) {
     let WalkOutput {
         mut root,
         mut defs,
         root_referenced,
     } = output;
     let wrapped = travels_wrapped(&root);
-    if root_referenced && (wrapped || dialect == Dialect::JsonSchema) {
+    if root_referenced && (wrapped || dialect == SchemaDialect::JsonSchema) {
         let def_name = unique_def_name(document.title(), &defs);
         let target = format!("#/$defs/{}", keywords::escape_pointer(&def_name));
         keywords::rewrite_root_refs(&mut root, &target);
@@ -158,7 +158,7 @@ fn assemble(document: &Document, dialect: Dialect, output: WalkOutput) -> (Value
     (Value::Object(schema), wrapped)
 }
 
-fn wrap(root: Value, dialect: Dialect) -> Map<String, Value> {
+fn wrap(root: Value, dialect: SchemaDialect) -> Map<String, Value> {
     let mut properties = Map::new();
     properties.insert(WRAPPED_VALUE_KEY.to_owned(), root);
     let mut wrapper = Map::new();
@@ -169,7 +169,7 @@ fn wrap(root: Value, dialect: Dialect) -> Map<String, Value> {
         Value::Array(vec![Value::from(WRAPPED_VALUE_KEY)]),
     );
     // Gemini rejects `additionalProperties`; the other two dialects close objects.
-    if dialect != Dialect::Gemini {
+    if dialect != SchemaDialect::Gemini {
         wrapper.insert("additionalProperties".to_owned(), Value::Bool(false));
     }
     wrapper

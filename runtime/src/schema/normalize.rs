@@ -1,4 +1,4 @@
-//! Dialect-independent rewrites that turn schemars' composition patterns into plain nodes.
+//! SchemaDialect-independent rewrites that turn schemars' composition patterns into plain nodes.
 //!
 //! - A `$ref` with constraining siblings (schemars writes
 //!   `{"properties":{"type":{"const":"Square"}},"$ref":"#/$defs/Side"}` for an internally

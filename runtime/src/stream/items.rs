@@ -209,6 +209,7 @@ impl<T: DeserializeOwned + JsonSchema + Send + 'static> ItemStream<T> {
             return;
         }
         self.complete = true;
+        self.session.keep_turns();
         let closed = self.elements.ending() == ListEnding::Closed;
         // An element that did not fit was handed out as an error already; the whole answer
         // would only repeat it.

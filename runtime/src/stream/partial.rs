@@ -238,6 +238,7 @@ impl<T: Partial> PartialStream<T> {
                     self.ending = self.last.clone().map(Ok);
                 }
                 self.value = Some((value, repairs));
+                self.session.keep_turns();
             }
             Err(reason) => {
                 self.ending = Some(Err(DecodeError {

@@ -15,13 +15,14 @@ use bytes::Bytes;
 use crate::call::{Exchange, Resolved};
 use crate::error::{ApiError, Error, ProviderError, Result, excerpt};
 use crate::message::{Message, Role, ToolCall};
-use crate::provider_state::{ProviderState, WireOrigin};
+use crate::provider_state::ProviderState;
 use crate::response::{FinishReason, Response, Usage};
 use crate::structured::Mode;
 use crate::transport::{Body, DEFAULT_MAX_BODY_BYTES, body_too_large};
-use crate::wire::openai::{ChatChunk, ChatResponse, ChunkChoice, Delta, WireFunction};
+use crate::wire::answer::{ChunkChoice, CompletionChunk, Delta, WireFunction};
+use crate::wire::dialect::Dialect;
+use crate::wire::dialect::EventReader;
 use crate::wire::sse::{DEFAULT_MAX_EVENT_BYTES, SseDecoder, SseEvent, SseItem};
-use crate::wire::surrogates;
 
 use super::body::{ByteStream, byte_stream};
 use super::deadline::{Deadlines, Limits};
@@ -89,6 +90,8 @@ pub(crate) struct Assembled {
     pub(crate) reasoning: String,
     pub(crate) refusal: String,
     pub(crate) tool_calls: ToolCalls,
+    /// A native dialect's state of the assistant turn (signed thinking, reasoning items).
+    pub(crate) state: ProviderState,
 }
 
 /// What an answer cut at the token limit is worth.
@@ -124,6 +127,9 @@ pub(crate) struct Session {
     /// Whether the reasoning text came as `reasoning_content` (DeepSeek wants it back under
     /// that name beside tool calls).
     reasoning_content: bool,
+    /// Reads the current round's events in the call's dialect.
+    reader: EventReader,
+    dialect: Dialect,
 }
 
 impl std::fmt::Debug for Session {
@@ -140,7 +146,7 @@ impl std::fmt::Debug for Session {
 impl Session {
     /// A session for a resolved call; nothing is sent until the first poll.
     pub(crate) fn new(resolved: Result<(Resolved, Vec<Message>)>) -> Self {
-        let (state, limits, function, mode, max_body_bytes) = match resolved {
+        let (state, limits, function, mode, max_body_bytes, dialect) = match resolved {
             Ok((call, messages)) => {
                 let max_body_bytes = call.client.max_body_bytes();
                 let limits = Limits {
@@ -148,13 +154,14 @@ impl Session {
                     first_byte: call.client.first_byte_timeout(),
                     idle: call.client.idle_timeout(),
                 };
-                let (function, mode) = (call.function, call.mode);
+                let (function, mode, dialect) = (call.function, call.mode, call.dialect);
                 (
                     State::Opening(first_round(call, messages)),
                     limits,
                     function,
                     mode,
                     max_body_bytes,
+                    dialect,
                 )
             }
             Err(e) => {
@@ -163,7 +170,14 @@ impl Session {
                     first_byte: None,
                     idle: None,
                 };
-                (State::Failed(e), limits, "", None, DEFAULT_MAX_BODY_BYTES)
+                (
+                    State::Failed(e),
+                    limits,
+                    "",
+                    None,
+                    DEFAULT_MAX_BODY_BYTES,
+                    Dialect::default(),
+                )
             }
         };
         Self {
@@ -182,6 +196,8 @@ impl Session {
             exchange: None,
             limits,
             reasoning_content: false,
+            reader: dialect.reader(),
+            dialect,
         }
     }
 
@@ -366,13 +382,15 @@ impl Session {
         }
         let mut turn = Message::text(Role::Assistant, a.content.clone());
         turn.tool_calls = calls;
-        if self.reasoning_content && !a.reasoning.is_empty() {
+        if !a.state.is_empty() {
+            turn.state = a.state.clone();
+        } else if self.reasoning_content && !a.reasoning.is_empty() {
             let mut state = serde_json::Map::new();
             state.insert(
                 "reasoning_content".into(),
                 serde_json::Value::String(a.reasoning.clone()),
             );
-            turn.state = ProviderState::kept(WireOrigin::ChatCompletions, state);
+            turn.state = ProviderState::kept(Dialect::ChatCompletions, state);
         }
         crate::tool::tool_round(turn, self.mode)
     }
@@ -417,6 +435,7 @@ impl Session {
         self.raw_dropped = 0;
         self.answer_bytes = 0;
         self.reasoning_content = false;
+        self.reader = self.dialect.reader();
         self.state = State::Opening(Box::pin(async move {
             let body = exchange.open().await?;
             Ok((exchange, body))
@@ -425,26 +444,23 @@ impl Session {
 
     /// One SSE event: a chunk, or an error the server put in the stream.
     fn event(&mut self, event: &SseEvent) -> Result<()> {
-        let data = event.data.trim();
-        if event.event.as_deref() == Some("error") {
-            return Err(ApiError::from_body(200, data.as_bytes()).into());
+        match self.reader.read(event)? {
+            Some(chunk) => self.chunk(chunk),
+            None => Ok(()),
         }
-        if data.is_empty() {
-            return Ok(());
-        }
-        let chunk: ChatChunk = surrogates::from_json(data).map_err(|e| Error::Protocol {
-            reason: format!("a stream event is not a chat-completion chunk: {e}"),
-            raw: excerpt(data),
-        })?;
-        if chunk.error.as_ref().is_some_and(|e| !e.is_null()) {
-            return Err(ApiError::from_body(200, data.as_bytes()).into());
-        }
+    }
+
+    /// What one chunk adds to the answer.
+    fn chunk(&mut self, chunk: CompletionChunk) -> Result<()> {
         let a = &mut self.assembled;
         // Gemini behind one-api gives every chunk a fresh id: keep the first.
         a.id = a.id.take().or(chunk.id);
         a.model = a.model.take().or(chunk.model);
         if chunk.usage.is_some() {
             a.usage = chunk.usage;
+        }
+        if !chunk.state.is_empty() {
+            a.state = chunk.state;
         }
         // Choices are merged: one answer is streamed (n > 1 is refused), and new-api's Claude
         // channel numbers choices by content block.
@@ -491,38 +507,42 @@ impl Session {
 
     /// A server that ignored `stream: true`: its one body becomes one of each piece.
     fn whole(&mut self, body: &[u8]) -> Result<()> {
-        let raw = || excerpt(&String::from_utf8_lossy(body));
-        let parsed =
-            ChatResponse::parse(body).map_err(|reason| Error::Protocol { reason, raw: raw() })?;
+        let (raw, parsed) = self.dialect.decode(body.to_vec());
+        let parsed = parsed.map_err(|reason| Error::Protocol {
+            reason,
+            raw: excerpt(&raw),
+        })?;
         if parsed.error.as_ref().is_some_and(|e| !e.is_null()) {
             return Err(ApiError::from_body(200, body).into());
         }
         let Some(choice) = parsed.choices.into_iter().next() else {
             return Err(Error::Protocol {
                 reason: "the completion has no choices".into(),
-                raw: raw(),
+                raw: excerpt(&raw),
             });
         };
         let message = choice.message;
-        let json = serde_json::json!({
-            "id": parsed.id,
-            "model": parsed.model,
-            "usage": parsed.usage,
-            "choices": [{
-                "delta": {
-                    "content": message.content,
-                    "refusal": message.refusal,
-                    "reasoning_content": message.reasoning_content,
-                    "tool_calls": message.calls().iter().enumerate().map(|(i, c)| serde_json::json!({
-                        "index": i, "id": c.id, "function": {"name": c.name, "arguments": c.arguments}
-                    })).collect::<Vec<_>>(),
+        let mut tool_calls = message.tool_calls;
+        for (i, call) in tool_calls.iter_mut().enumerate() {
+            call.index = u32::try_from(i).ok();
+        }
+        self.chunk(CompletionChunk {
+            id: parsed.id,
+            model: parsed.model,
+            usage: parsed.usage,
+            choices: vec![ChunkChoice {
+                delta: Delta {
+                    content: message.content,
+                    refusal: message.refusal,
+                    reasoning_content: message.reasoning_content,
+                    reasoning: message.reasoning,
+                    tool_calls,
+                    function_call: message.function_call,
                 },
-                "finish_reason": choice.finish_reason.as_ref().map(FinishReason::as_str),
+                finish_reason: choice.finish_reason,
             }],
-        });
-        self.event(&SseEvent {
-            data: json.to_string(),
-            ..SseEvent::default()
+            error: None,
+            state: message.state,
         })?;
         self.finish(Ending::Complete);
         Ok(())
@@ -627,11 +647,22 @@ impl Session {
             .as_ref()
             .map(|e| e.conversation.clone())
             .unwrap_or_default();
-        transcript.push(Message::text(
-            Role::Assistant,
-            self.assembled.content.clone(),
-        ));
+        transcript.push(self.answer_turn());
         transcript
+    }
+
+    fn answer_turn(&self) -> Message {
+        Message::text(Role::Assistant, self.assembled.content.clone())
+    }
+
+    /// The answer is usable: the call's new turns join its conversation, if it has one.
+    pub(crate) fn keep_turns(&self) {
+        if let Some(exchange) = &self.exchange {
+            exchange.stage_kept_turns(|| self.answer_turn());
+            if let Some(keep) = &exchange.call.keep {
+                keep.commit();
+            }
+        }
     }
 }
 

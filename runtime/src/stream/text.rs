@@ -194,7 +194,10 @@ impl TextStream {
                         .session
                         .verdict(&ending, &self.session.assembled.content, cut)
                     {
-                        Ok(()) => self.complete = true,
+                        Ok(()) => {
+                            self.complete = true;
+                            self.session.keep_turns();
+                        }
                         Err(e) => {
                             self.failed = true;
                             return Poll::Ready(Some(Err(e)));

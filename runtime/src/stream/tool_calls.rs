@@ -13,9 +13,10 @@ use std::collections::HashMap;
 use serde_json::{Map, Value};
 
 use crate::message::ToolCall;
-use crate::provider_state::{ProviderState, WireOrigin};
+use crate::provider_state::ProviderState;
 use crate::structured::ANSWER_TOOL;
-use crate::wire::openai::{ToolCallDelta, WireFunction};
+use crate::wire::answer::{ToolCallDelta, WireFunction};
+use crate::wire::dialect::Dialect;
 
 /// One call being assembled.
 #[derive(Debug, Default)]
@@ -26,6 +27,8 @@ pub(crate) struct Slot {
     /// Fields the provider attached to the call (Gemini's `extra_content`), kept to be sent
     /// back; a later piece's value for the same field replaces an earlier one.
     extra: Map<String, Value>,
+    /// The dialect that read the call: `extra` is sent back only in it.
+    dialect: Dialect,
 }
 
 /// The calls of one streamed answer, in the order they started.
@@ -63,6 +66,7 @@ impl ToolCalls {
             slot.id = Some(id.to_owned());
             self.by_id.insert(id.to_owned(), at);
         }
+        slot.dialect = delta.dialect;
         for (name, value) in &delta.extra {
             slot.extra.insert(name.clone(), value.clone());
         }
@@ -136,7 +140,7 @@ impl ToolCalls {
                     s.name.clone(),
                     s.arguments.clone(),
                 );
-                call.state = ProviderState::kept(WireOrigin::ChatCompletions, s.extra.clone());
+                call.state = ProviderState::kept(s.dialect, s.extra.clone());
                 call
             })
             .collect()

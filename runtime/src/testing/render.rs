@@ -347,7 +347,7 @@ fn pieces(text: &str) -> Vec<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::wire::openai::ChatResponse;
+    use crate::wire::answer::Completion;
     use crate::wire::sse::{SseDecoder, SseItem};
 
     fn request(body: Value) -> MockRequest {
@@ -391,7 +391,7 @@ mod tests {
         assert_eq!(body["choices"][0]["finish_reason"], "tool_calls");
         assert_eq!(body["id"], "chatcmpl-mock-7");
         assert_eq!(body["usage"]["total_tokens"], 7);
-        let parsed = ChatResponse::parse(&serde_json::to_vec(&body).unwrap()).unwrap();
+        let parsed = Completion::parse(&serde_json::to_vec(&body).unwrap()).unwrap();
         assert_eq!(parsed.choices.len(), 1);
     }
 

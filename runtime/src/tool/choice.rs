@@ -2,9 +2,8 @@
 
 use std::fmt;
 
-use serde_json::{Value, json};
-
 use crate::structured::ANSWER_TOOL;
+use crate::wire::dialect::ToolDemand;
 
 /// Whether and which tools the model must call.
 ///
@@ -39,28 +38,28 @@ impl ToolChoice {
         }
     }
 
-    /// `tool_choice` for request `step`. With the structured-output `answer` tool also on
-    /// offer (`Tool` mode), the model must call a function: a user tool or `answer`.
-    pub(crate) fn wire(choice: Option<&Self>, step: u32, answer_tool: bool) -> Option<Value> {
+    /// What request `step` demands. With the structured-output `answer` tool also on offer
+    /// (`Tool` mode), the model must call a function: a user tool or `answer`.
+    pub(crate) fn demand(
+        choice: Option<&Self>,
+        step: u32,
+        answer_tool: bool,
+    ) -> Option<ToolDemand<'_>> {
         let choice = choice.map(|c| c.at_step(step));
         if answer_tool {
             return Some(match choice {
-                None | Some(Self::Auto | Self::Required) => json!("required"),
-                Some(Self::None) => named(ANSWER_TOOL),
-                Some(Self::Function(name)) => named(name),
+                None | Some(Self::Auto | Self::Required) => ToolDemand::Required,
+                Some(Self::None) => ToolDemand::Function(ANSWER_TOOL),
+                Some(Self::Function(name)) => ToolDemand::Function(name),
             });
         }
         choice.map(|choice| match choice {
-            Self::Auto => json!("auto"),
-            Self::Required => json!("required"),
-            Self::None => json!("none"),
-            Self::Function(name) => named(name),
+            Self::Auto => ToolDemand::Auto,
+            Self::Required => ToolDemand::Required,
+            Self::None => ToolDemand::None,
+            Self::Function(name) => ToolDemand::Function(name),
         })
     }
-}
-
-fn named(name: &str) -> Value {
-    json!({"type": "function", "function": {"name": name}})
 }
 
 impl fmt::Display for ToolChoice {
@@ -104,52 +103,55 @@ mod tests {
     use super::*;
 
     #[test]
-    fn plain_choices_map_to_the_wire_and_unset_sends_nothing() {
-        assert_eq!(ToolChoice::wire(None, 0, false), None);
+    fn plain_choices_map_to_demands_and_unset_demands_nothing() {
+        assert_eq!(ToolChoice::demand(None, 0, false), None);
         assert_eq!(
-            ToolChoice::wire(Some(&ToolChoice::Auto), 3, false),
-            Some(json!("auto"))
+            ToolChoice::demand(Some(&ToolChoice::Auto), 3, false),
+            Some(ToolDemand::Auto)
         );
         assert_eq!(
-            ToolChoice::wire(Some(&ToolChoice::None), 0, false),
-            Some(json!("none"))
+            ToolChoice::demand(Some(&ToolChoice::None), 0, false),
+            Some(ToolDemand::None)
         );
         assert_eq!(
-            ToolChoice::wire(Some(&ToolChoice::function("f")), 0, false),
-            Some(json!({"type": "function", "function": {"name": "f"}}))
+            ToolChoice::demand(Some(&ToolChoice::function("f")), 0, false),
+            Some(ToolDemand::Function("f"))
         );
     }
 
     #[test]
     fn forcing_choices_are_lifted_after_the_first_round() {
         assert_eq!(
-            ToolChoice::wire(Some(&ToolChoice::Required), 0, false),
-            Some(json!("required"))
+            ToolChoice::demand(Some(&ToolChoice::Required), 0, false),
+            Some(ToolDemand::Required)
         );
         assert_eq!(
-            ToolChoice::wire(Some(&ToolChoice::Required), 1, false),
-            Some(json!("auto"))
+            ToolChoice::demand(Some(&ToolChoice::Required), 1, false),
+            Some(ToolDemand::Auto)
         );
         assert_eq!(
-            ToolChoice::wire(Some(&ToolChoice::function("f")), 1, false),
-            Some(json!("auto"))
+            ToolChoice::demand(Some(&ToolChoice::function("f")), 1, false),
+            Some(ToolDemand::Auto)
         );
     }
 
     #[test]
     fn with_the_answer_tool_some_function_must_be_called() {
-        assert_eq!(ToolChoice::wire(None, 0, true), Some(json!("required")));
         assert_eq!(
-            ToolChoice::wire(Some(&ToolChoice::None), 0, true),
-            Some(json!({"type": "function", "function": {"name": "answer"}}))
+            ToolChoice::demand(None, 0, true),
+            Some(ToolDemand::Required)
         );
         assert_eq!(
-            ToolChoice::wire(Some(&ToolChoice::function("f")), 0, true),
-            Some(json!({"type": "function", "function": {"name": "f"}}))
+            ToolChoice::demand(Some(&ToolChoice::None), 0, true),
+            Some(ToolDemand::Function("answer"))
         );
         assert_eq!(
-            ToolChoice::wire(Some(&ToolChoice::function("f")), 1, true),
-            Some(json!("required"))
+            ToolChoice::demand(Some(&ToolChoice::function("f")), 0, true),
+            Some(ToolDemand::Function("f"))
+        );
+        assert_eq!(
+            ToolChoice::demand(Some(&ToolChoice::function("f")), 1, true),
+            Some(ToolDemand::Required)
         );
     }
 }

@@ -8,7 +8,7 @@ use crate::lenient::{self, Repair};
 use crate::message::{Message, Role};
 use crate::output::Output;
 use crate::structured::{ANSWER_TOOL, Mode};
-use crate::wire::openai::AssistantMessage;
+use crate::wire::answer::AssistantMessage;
 
 /// The assistant turn to record and run when the model called tools; `None` when the turn is
 /// the answer (no calls, or the `answer` tool in `Tool` mode, which wins over other calls).

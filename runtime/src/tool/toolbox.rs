@@ -1,19 +1,29 @@
 //! The tools of one call: their definitions compiled once for the target's schema dialect,
 //! and the schemas their arguments are decoded against.
 
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::Tool;
 use crate::error::{Error, Result};
-use crate::schema::{self, Dialect};
+use crate::schema::{self, SchemaDialect};
 use crate::structured::{ANSWER_TOOL, Family, Mode};
 
 /// The tools offered in one call.
 #[derive(Debug)]
 pub(crate) struct ToolBox {
     entries: Vec<Entry>,
-    /// The `tools` array entries, in the order the tools were given.
-    definitions: Vec<Value>,
+    /// What each dialect writes in its tool list, in the order the tools were given.
+    specs: Vec<ToolSpec>,
+}
+
+/// One tool as a request offers it, its parameters compiled for the target's schema dialect.
+#[derive(Debug)]
+pub(crate) struct ToolSpec {
+    pub(crate) name: &'static str,
+    pub(crate) description: &'static str,
+    pub(crate) parameters: Value,
+    /// The target checks arguments against `parameters` strictly (OpenAI's `strict`).
+    pub(crate) strict: bool,
 }
 
 #[derive(Debug)]
@@ -31,7 +41,7 @@ impl ToolBox {
         }
         let dialect = family.dialect(Mode::Tool);
         let mut entries: Vec<Entry> = Vec::with_capacity(tools.len());
-        let mut definitions = Vec::with_capacity(tools.len());
+        let mut specs = Vec::with_capacity(tools.len());
         for tool in tools {
             let name = tool.name();
             if name == ANSWER_TOOL {
@@ -49,29 +59,23 @@ impl ToolBox {
             let schema = tool.parameters();
             let compiled = schema::compile_with_name(&schema, dialect, name)
                 .map_err(|e| Error::Schema(format!("the parameters of tool `{name}`: {e}")))?;
-            let mut function = json!({
-                "name": name,
-                "description": tool.description(),
-                "parameters": compiled.schema,
+            specs.push(ToolSpec {
+                name,
+                description: tool.description(),
+                parameters: compiled.schema,
+                strict: dialect == SchemaDialect::OpenAiStrict,
             });
-            if dialect == Dialect::OpenAiStrict {
-                function["strict"] = Value::Bool(true);
-            }
-            definitions.push(json!({"type": "function", "function": function}));
             entries.push(Entry {
                 tool: tool.clone(),
                 schema,
             });
         }
-        Ok(Some(Self {
-            entries,
-            definitions,
-        }))
+        Ok(Some(Self { entries, specs }))
     }
 
-    /// The `tools` array entries.
-    pub(crate) fn definitions(&self) -> &[Value] {
-        &self.definitions
+    /// The tools as requests offer them.
+    pub(crate) fn specs(&self) -> &[ToolSpec] {
+        &self.specs
     }
 
     /// The tool named `name` and the schema its arguments are read against.

@@ -1,7 +1,12 @@
-//! What goes over the wire: OpenAI chat-completions bodies, the request fields of each
-//! structured-output mode, and the SSE framing of streams.
+//! What goes over the wire. `dialect` is the seam: it turns one request of the common
+//! conversation into a dialect's body and path, and the dialect's answers (whole bodies and
+//! stream events) back into the common answer of `answer`. Each dialect's JSON field names live
+//! in its own module, and nowhere else.
 
+pub(crate) mod answer;
+pub(crate) mod chat_completions;
+pub(crate) mod dialect;
+pub(crate) mod gemini_content;
 pub(crate) mod mode;
-pub(crate) mod openai;
 pub mod sse;
 pub(crate) mod surrogates;

@@ -5,7 +5,7 @@
 use serde_json::{Value, json};
 
 use crate::error::{Error, Result};
-use crate::schema::{CompiledSchema, Dialect};
+use crate::schema::{CompiledSchema, SchemaDialect};
 use crate::structured::{ANSWER_TOOL, Mode, schema_instruction};
 
 /// What a structured-output mode adds to a request; built once per (function, mode, dialect).
@@ -21,7 +21,11 @@ pub(crate) struct ModeWire {
 }
 
 impl ModeWire {
-    pub(crate) fn build(compiled: &CompiledSchema, mode: Mode, dialect: Dialect) -> Result<Self> {
+    pub(crate) fn build(
+        compiled: &CompiledSchema,
+        mode: Mode,
+        dialect: SchemaDialect,
+    ) -> Result<Self> {
         let mut wire = Self::describe(compiled, mode, dialect)?;
         wire.encoded = wire.encode_fields()?;
         Ok(wire)
@@ -46,8 +50,8 @@ impl ModeWire {
         Ok(encoded)
     }
 
-    fn describe(compiled: &CompiledSchema, mode: Mode, dialect: Dialect) -> Result<Self> {
-        let strict = dialect == Dialect::OpenAiStrict;
+    fn describe(compiled: &CompiledSchema, mode: Mode, dialect: SchemaDialect) -> Result<Self> {
+        let strict = dialect == SchemaDialect::OpenAiStrict;
         Ok(match mode {
             Mode::JsonSchema => {
                 let mut spec = json!({"name": compiled.name, "schema": compiled.schema});

@@ -92,7 +92,7 @@ mod tests {
     use serde_json::Value;
 
     use super::*;
-    use crate::wire::openai::ChatResponse;
+    use crate::wire::answer::Completion;
 
     #[test]
     fn lone_surrogates_become_the_replacement_character() {
@@ -143,7 +143,7 @@ mod tests {
     #[test]
     fn a_completion_cut_inside_an_emoji_is_read() {
         let body = r#"{"choices":[{"index":0,"message":{"role":"assistant","content":"cut emoji \ud83d"},"finish_reason":"stop"}]}"#;
-        let (raw, parsed) = ChatResponse::parse_body(body.as_bytes().to_vec());
+        let (raw, parsed) = Completion::parse_body(body.as_bytes().to_vec());
         assert_eq!(raw, body);
         let parsed = parsed.unwrap();
         assert_eq!(

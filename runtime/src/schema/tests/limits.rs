@@ -2,7 +2,7 @@
 
 use serde_json::{Map, Value, json};
 
-use super::super::{Dialect, compile};
+use super::super::{SchemaDialect, compile};
 
 /// `levels` objects nested through a field `n` each (the root counts as one).
 fn nested(levels: usize) -> Value {
@@ -16,13 +16,13 @@ fn nested(levels: usize) -> Value {
 
 #[test]
 fn ten_levels_of_objects_pass_and_eleven_fail_with_the_deepest_path() {
-    assert!(compile(&nested(10), Dialect::OpenAiStrict).is_ok());
-    let error = compile(&nested(11), Dialect::OpenAiStrict).unwrap_err();
+    assert!(compile(&nested(10), SchemaDialect::OpenAiStrict).is_ok());
+    let error = compile(&nested(11), SchemaDialect::OpenAiStrict).unwrap_err();
     assert_eq!(error.path, "Deep.n.n.n.n.n.n.n.n.n.n");
     assert!(error.reason.contains("11 levels"), "{error}");
     // Other dialects have no documented limit.
-    assert!(compile(&nested(11), Dialect::Gemini).is_ok());
-    assert!(compile(&nested(11), Dialect::JsonSchema).is_ok());
+    assert!(compile(&nested(11), SchemaDialect::Gemini).is_ok());
+    assert!(compile(&nested(11), SchemaDialect::JsonSchema).is_ok());
 }
 
 #[test]
@@ -41,13 +41,13 @@ fn nesting_is_counted_through_refs_and_the_wrapper() {
         );
     }
     let object_root = json!({"title": "R", "$ref": "#/$defs/D0", "$defs": defs.clone()});
-    assert!(compile(&object_root, Dialect::OpenAiStrict).is_ok());
+    assert!(compile(&object_root, SchemaDialect::OpenAiStrict).is_ok());
 
     // The same chain as a list root gains the wrapper's level.
     let list_root = json!({
         "title": "L", "type": "array", "items": {"$ref": "#/$defs/D0"}, "$defs": defs
     });
-    let error = compile(&list_root, Dialect::OpenAiStrict).unwrap_err();
+    let error = compile(&list_root, SchemaDialect::OpenAiStrict).unwrap_err();
     assert_eq!(
         error.path,
         "L[].next.next.next.next.next.next.next.next.next"
@@ -66,8 +66,8 @@ fn enums_hold_at_most_a_thousand_values() {
             "required": ["pick"]
         })
     };
-    assert!(compile(&schema(1_000), Dialect::OpenAiStrict).is_ok());
-    let error = compile(&schema(1_001), Dialect::OpenAiStrict).unwrap_err();
+    assert!(compile(&schema(1_000), SchemaDialect::OpenAiStrict).is_ok());
+    let error = compile(&schema(1_001), SchemaDialect::OpenAiStrict).unwrap_err();
     assert_eq!(error.path, "E.pick");
     assert!(error.reason.contains("1001 values"), "{error}");
 }
@@ -80,8 +80,8 @@ fn at_most_five_thousand_properties_in_all() {
             .collect();
         json!({"title": "Wide", "type": "object", "properties": properties})
     };
-    assert!(compile(&schema(5_000), Dialect::OpenAiStrict).is_ok());
-    let error = compile(&schema(5_001), Dialect::OpenAiStrict).unwrap_err();
+    assert!(compile(&schema(5_000), SchemaDialect::OpenAiStrict).is_ok());
+    let error = compile(&schema(5_001), SchemaDialect::OpenAiStrict).unwrap_err();
     assert_eq!(error.path, "Wide");
     assert!(error.reason.contains("5001 properties"), "{error}");
 }

@@ -3,10 +3,14 @@
 use proptest::prelude::*;
 use serde_json::{Map, Value, json};
 
-use super::super::{Dialect, compile, compile_with_name};
+use super::super::{SchemaDialect, compile, compile_with_name};
 use super::zoo_types::*;
 
-const DIALECTS: [Dialect; 3] = [Dialect::OpenAiStrict, Dialect::Gemini, Dialect::JsonSchema];
+const DIALECTS: [SchemaDialect; 3] = [
+    SchemaDialect::OpenAiStrict,
+    SchemaDialect::Gemini,
+    SchemaDialect::JsonSchema,
+];
 
 /// Rebuilds every object with its keys inserted in reverse order (only visible when
 /// serde_json keeps insertion order; the output then follows the input's order, so only
@@ -55,30 +59,36 @@ fn compiling_is_deterministic() {
 fn names_come_from_the_title_or_the_caller_and_are_always_valid() {
     let person = schemars::schema_for!(Person).to_value();
     assert_eq!(
-        compile(&person, Dialect::OpenAiStrict).unwrap().name,
+        compile(&person, SchemaDialect::OpenAiStrict).unwrap().name,
         "Person"
     );
     let list = schemars::schema_for!(Vec<Address>).to_value();
     assert_eq!(
-        compile(&list, Dialect::Gemini).unwrap().name,
+        compile(&list, SchemaDialect::Gemini).unwrap().name,
         "Array_of_Address"
     );
     let untitled = json!({"type": "object", "properties": {}});
     assert_eq!(
-        compile(&untitled, Dialect::JsonSchema).unwrap().name,
+        compile(&untitled, SchemaDialect::JsonSchema).unwrap().name,
         "answer"
     );
     let odd = json!({"title": "Wrapper<T> für alle", "type": "string"});
     assert_eq!(
-        compile(&odd, Dialect::JsonSchema).unwrap().name,
+        compile(&odd, SchemaDialect::JsonSchema).unwrap().name,
         "Wrapper_T__f_r_alle"
     );
     let long = json!({"title": "x".repeat(100), "type": "string"});
-    assert_eq!(compile(&long, Dialect::JsonSchema).unwrap().name.len(), 64);
-    let named = compile_with_name(&person, Dialect::OpenAiStrict, "extract person!").unwrap();
+    assert_eq!(
+        compile(&long, SchemaDialect::JsonSchema)
+            .unwrap()
+            .name
+            .len(),
+        64
+    );
+    let named = compile_with_name(&person, SchemaDialect::OpenAiStrict, "extract person!").unwrap();
     assert_eq!(named.name, "extract_person_");
     assert_eq!(
-        compile_with_name(&person, Dialect::Gemini, "")
+        compile_with_name(&person, SchemaDialect::Gemini, "")
             .unwrap()
             .name,
         "answer"
@@ -99,7 +109,7 @@ fn strict_nullability_matches_what_serde_accepts() {
     assert!(settings.is_err());
     let strict = compile(
         &schemars::schema_for!(Settings).to_value(),
-        Dialect::OpenAiStrict,
+        SchemaDialect::OpenAiStrict,
     );
     assert_eq!(
         strict.unwrap().schema["properties"]["retries"],
@@ -121,14 +131,14 @@ fn inlining_stops_at_a_node_budget() {
     defs.insert("D24".to_owned(), json!({"type": "string"}));
     let input = json!({"title": "Wide", "$ref": "#/$defs/D0", "$defs": defs});
     let started = std::time::Instant::now();
-    let error = compile(&input, Dialect::Gemini).unwrap_err();
+    let error = compile(&input, SchemaDialect::Gemini).unwrap_err();
     assert!(error.reason.contains("grows past"), "{error}");
     assert!(started.elapsed() < std::time::Duration::from_secs(5));
     // Strict mode keeps the references, so only its nesting limit applies; plain inlines
     // what is not recursive and hits the same budget.
-    let strict = compile(&input, Dialect::OpenAiStrict).unwrap_err();
+    let strict = compile(&input, SchemaDialect::OpenAiStrict).unwrap_err();
     assert!(strict.reason.contains("24 levels deep"), "{strict}");
-    let plain = compile(&input, Dialect::JsonSchema).unwrap_err();
+    let plain = compile(&input, SchemaDialect::JsonSchema).unwrap_err();
     assert!(plain.reason.contains("grows past"), "{plain}");
 }
 

@@ -1,19 +1,19 @@
-//! Dialect rules the zoo does not reach, on hand-built schemas.
+//! SchemaDialect rules the zoo does not reach, on hand-built schemas.
 
 use serde_json::{Value, json};
 
-use super::super::{Dialect, SchemaError, compile};
+use super::super::{SchemaDialect, SchemaError, compile};
 
 fn strict(input: Value) -> Result<Value, SchemaError> {
-    compile(&input, Dialect::OpenAiStrict).map(|compiled| compiled.schema)
+    compile(&input, SchemaDialect::OpenAiStrict).map(|compiled| compiled.schema)
 }
 
 fn gemini(input: Value) -> Result<Value, SchemaError> {
-    compile(&input, Dialect::Gemini).map(|compiled| compiled.schema)
+    compile(&input, SchemaDialect::Gemini).map(|compiled| compiled.schema)
 }
 
 fn plain(input: Value) -> Result<Value, SchemaError> {
-    compile(&input, Dialect::JsonSchema).map(|compiled| compiled.schema)
+    compile(&input, SchemaDialect::JsonSchema).map(|compiled| compiled.schema)
 }
 
 /// A one-field struct named `T` around `field`.
@@ -410,7 +410,7 @@ fn plain_keeps_boolean_subschemas_and_turns_true_into_an_empty_schema() {
             "additionalProperties": true
         })
     );
-    let any = compile(&json!(true), Dialect::JsonSchema).unwrap();
+    let any = compile(&json!(true), SchemaDialect::JsonSchema).unwrap();
     assert!(any.wrapped);
     assert_eq!(
         any.schema,
@@ -431,7 +431,7 @@ fn a_root_that_is_only_a_ref_is_inlined() {
         "description": "outer",
         "$defs": {"P": {"type": "object", "properties": {"a": {"type": "boolean"}}, "required": ["a"]}}
     });
-    let compiled = compile(&input, Dialect::Gemini).unwrap();
+    let compiled = compile(&input, SchemaDialect::Gemini).unwrap();
     assert!(!compiled.wrapped);
     assert_eq!(
         compiled.schema,

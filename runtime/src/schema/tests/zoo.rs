@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use super::super::{Dialect, compile};
+use super::super::{SchemaDialect, compile};
 use super::zoo_types::*;
 
 /// What one dialect must produce.
@@ -39,7 +39,7 @@ fn fails(path: &'static str, reason: &'static str) -> Expect {
     Expect::Fails { path, reason }
 }
 
-fn check(input: &Value, dialect: Dialect, expect: Expect) {
+fn check(input: &Value, dialect: SchemaDialect, expect: Expect) {
     match (compile(input, dialect), expect) {
         (Ok(compiled), Expect::Schema { wrapped, schema }) => {
             assert_eq!(
@@ -79,9 +79,9 @@ macro_rules! zoo {
             #[test]
             fn $test() {
                 let input = schemars::schema_for!($ty).to_value();
-                check(&input, Dialect::OpenAiStrict, $strict);
-                check(&input, Dialect::Gemini, $gemini);
-                check(&input, Dialect::JsonSchema, $plain);
+                check(&input, SchemaDialect::OpenAiStrict, $strict);
+                check(&input, SchemaDialect::Gemini, $gemini);
+                check(&input, SchemaDialect::JsonSchema, $plain);
             }
         )*
     };

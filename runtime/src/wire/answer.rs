@@ -1,0 +1,452 @@
+//! The common answer: what every dialect's response body and stream events are read into.
+//!
+//! Its serde form is chat-completions' own, the most common dialect, so that answers in it are
+//! read straight into these types without a copy; the other dialects build them from their own
+//! shapes (`wire::dialect`). Reading is tolerant as real servers require (OpenAI, vLLM,
+//! llama.cpp, one-api and new-api): unknown fields are ignored, nulls are accepted wherever a
+//! value may be absent, `finish_reason` is an open set.
+
+use std::fmt;
+
+use serde::de::{self, MapAccess, SeqAccess, Visitor};
+use serde::{Deserialize, Deserializer};
+use serde_json::{Map, Value};
+
+use crate::message::{Message, Role, ToolCall};
+use crate::provider_state::ProviderState;
+use crate::response::{FinishReason, Usage};
+
+use super::dialect::Dialect;
+
+/// A chat-completions answer, read leniently.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct Completion {
+    #[serde(deserialize_with = "lenient_string")]
+    pub(crate) id: Option<String>,
+    #[serde(deserialize_with = "lenient_string")]
+    pub(crate) model: Option<String>,
+    #[serde(deserialize_with = "null_as_default")]
+    pub(crate) choices: Vec<Choice>,
+    pub(crate) usage: Option<Usage>,
+    /// Some servers answer HTTP 200 with an error object.
+    #[serde(deserialize_with = "error_field")]
+    pub(crate) error: Option<Value>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct Choice {
+    pub(crate) index: Option<u32>,
+    #[serde(deserialize_with = "null_as_default")]
+    pub(crate) message: AssistantMessage,
+    #[serde(deserialize_with = "crate::response::finish_reason")]
+    pub(crate) finish_reason: Option<FinishReason>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct AssistantMessage {
+    #[serde(deserialize_with = "content")]
+    pub(crate) content: Option<String>,
+    #[serde(deserialize_with = "lenient_string")]
+    pub(crate) refusal: Option<String>,
+    #[serde(deserialize_with = "null_as_default")]
+    pub(crate) tool_calls: Vec<WireToolCall>,
+    /// The legacy single `function_call` some servers still add.
+    pub(crate) function_call: Option<WireFunction>,
+    /// Reasoning text under either name servers use; two fields rather than a serde alias,
+    /// which would reject a message carrying both ("duplicate field").
+    #[serde(deserialize_with = "lenient_string")]
+    pub(crate) reasoning_content: Option<String>,
+    #[serde(deserialize_with = "lenient_string")]
+    pub(crate) reasoning: Option<String>,
+    /// OpenRouter's structured reasoning (signed and encrypted blocks among them), which it
+    /// wants back unchanged to continue a tool loop.
+    pub(crate) reasoning_details: Option<Value>,
+    /// What a native dialect's answer carries for the turn and wants back (signed thinking,
+    /// reasoning items), set by its reader; chat-completions' own is taken from the fields
+    /// above.
+    #[serde(skip)]
+    pub(crate) state: ProviderState,
+}
+
+/// One tool call of an answer, or a piece of one in a stream. Fields promptfn does not read
+/// (Gemini's `extra_content` with its thought signature, anything a provider adds) are kept
+/// to be sent back unchanged.
+#[derive(Debug, Default)]
+pub(crate) struct WireToolCall {
+    /// A streamed piece's position among the calls: the only key the spec requires, and some
+    /// servers omit even that (Gemini compatibility layers, one-api's Claude channel).
+    pub(crate) index: Option<u32>,
+    pub(crate) id: Option<String>,
+    pub(crate) function: WireFunction,
+    pub(crate) extra: Map<String, Value>,
+    /// The dialect that read the call: `extra` is sent back only in it.
+    pub(crate) dialect: Dialect,
+}
+
+/// A piece of a streamed tool call: the same fields as a whole one.
+pub(crate) type ToolCallDelta = WireToolCall;
+
+impl<'de> Deserialize<'de> for WireToolCall {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(ToolCallVisitor)
+    }
+}
+
+/// Reads a tool call field by field: the known ones leniently, the rest kept whole. (serde's
+/// `flatten` would buffer every field, the known ones included, before reading any.)
+struct ToolCallVisitor;
+
+impl<'de> Visitor<'de> for ToolCallVisitor {
+    type Value = WireToolCall;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a tool call object")
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(WireToolCall::default())
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(WireToolCall::default())
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut call = WireToolCall::default();
+        while let Some(key) = map.next_key::<String>()? {
+            match &*key {
+                "id" => call.id = map.next_value_seed(LenientString)?,
+                "function" => {
+                    call.function = map
+                        .next_value::<Option<WireFunction>>()?
+                        .unwrap_or_default();
+                }
+                "index" => call.index = map.next_value::<Option<u32>>()?,
+                // Always "function"; written back as such.
+                "type" => {
+                    map.next_value::<de::IgnoredAny>()?;
+                }
+                _ => {
+                    let value = map.next_value::<Value>()?;
+                    call.extra.insert(key, value);
+                }
+            }
+        }
+        Ok(call)
+    }
+}
+
+/// [`lenient_string`] as a seed, for visitors that read field by field.
+struct LenientString;
+
+impl<'de> de::DeserializeSeed<'de> for LenientString {
+    type Value = Option<String>;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        lenient_string(d)
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct WireFunction {
+    #[serde(deserialize_with = "lenient_string")]
+    pub(crate) name: Option<String>,
+    #[serde(deserialize_with = "arguments")]
+    pub(crate) arguments: Option<String>,
+}
+
+impl Completion {
+    /// Parse a non-streamed body. Blank lines before the JSON (DeepSeek) are tolerated.
+    pub(crate) fn parse(body: &[u8]) -> Result<Self, String> {
+        if let Ok(text) = std::str::from_utf8(body) {
+            return Self::parse_text(text);
+        }
+        let body = json_start(body)?;
+        serde_json::from_slice(body).map_err(not_a_completion)
+    }
+
+    /// [`parse`](Self::parse) for a body already known to be UTF-8: the parser then skips
+    /// validating every string again.
+    pub(crate) fn parse_text(body: &str) -> Result<Self, String> {
+        let start = body.len() - json_start(body.as_bytes())?.len();
+        super::surrogates::from_json(&body[start..]).map_err(not_a_completion)
+    }
+
+    /// Parse a whole body that the caller also keeps as text (`Response::raw`, error
+    /// excerpts). A UTF-8 body, as JSON must be, becomes that text without a copy and is
+    /// validated once; any other is kept with U+FFFD for what cannot be read and is parsed as
+    /// bytes, so that the parser names the bad string rather than a replaced answer getting
+    /// through.
+    pub(crate) fn parse_body(body: Vec<u8>) -> (String, Result<Self, String>) {
+        match String::from_utf8(body) {
+            Ok(text) => {
+                let parsed = Self::parse_text(&text);
+                (text, parsed)
+            }
+            Err(e) => {
+                let parsed = Self::parse(e.as_bytes());
+                (String::from_utf8_lossy(e.as_bytes()).into_owned(), parsed)
+            }
+        }
+    }
+}
+
+/// The body from its first non-blank byte, or why it cannot be a completion.
+pub(crate) fn json_start(body: &[u8]) -> Result<&[u8], String> {
+    let start = body
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(body.len());
+    let body = &body[start..];
+    match body.first() {
+        None => Err("the body is empty".into()),
+        Some(b'<') => Err(
+            "the body is HTML, not JSON (a proxy or gateway answered instead of the model server)"
+                .into(),
+        ),
+        Some(_) => Ok(body),
+    }
+}
+
+fn not_a_completion(e: serde_json::Error) -> String {
+    format!("the body is not a chat completion: {e}")
+}
+
+impl AssistantMessage {
+    /// The tool calls, including a legacy `function_call`, as [`ToolCall`]s.
+    pub(crate) fn calls(&self) -> Vec<ToolCall> {
+        let mut calls: Vec<ToolCall> = self
+            .tool_calls
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let mut call = ToolCall::new(
+                    c.id.clone().unwrap_or_else(|| format!("call_{i}")),
+                    c.function.name.clone().unwrap_or_default(),
+                    c.function.arguments.clone().unwrap_or_default(),
+                );
+                call.state = ProviderState::kept(c.dialect, c.extra.clone());
+                call
+            })
+            .collect();
+        if calls.is_empty()
+            && let Some(f) = &self.function_call
+        {
+            calls.push(ToolCall::new(
+                "call_0",
+                f.name.clone().unwrap_or_default(),
+                f.arguments.clone().unwrap_or_default(),
+            ));
+        }
+        calls
+    }
+
+    /// The reasoning text, under whichever name the server used.
+    pub(crate) fn reasoning_text(&self) -> Option<&str> {
+        self.reasoning_content
+            .as_deref()
+            .or(self.reasoning.as_deref())
+            .filter(|r| !r.is_empty())
+    }
+
+    /// This answer as a message to send back in a re-ask or tool loop, with the state the
+    /// provider expects back.
+    pub(crate) fn to_message(&self) -> Message {
+        let mut m = Message::text(Role::Assistant, self.content.clone().unwrap_or_default());
+        m.tool_calls = self.calls();
+        if !self.state.is_empty() {
+            m.state = self.state.clone();
+            return m;
+        }
+        let mut state = Map::new();
+        // DeepSeek wants `reasoning_content` back on a turn that called tools, and answers 400
+        // to it on any other turn.
+        if !m.tool_calls.is_empty()
+            && let Some(reasoning) = &self.reasoning_content
+        {
+            state.insert("reasoning_content".into(), Value::String(reasoning.clone()));
+        }
+        if let Some(details) = self.reasoning_details.as_ref().filter(|d| !d.is_null()) {
+            state.insert("reasoning_details".into(), details.clone());
+        }
+        m.state = ProviderState::kept(Dialect::ChatCompletions, state);
+        m
+    }
+}
+
+fn null_as_default<'de, D, T>(d: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Default + Deserialize<'de>,
+{
+    Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
+}
+
+/// An `error` field, `None` unless it says something: servers that always write the field
+/// fill it with `""`, `false`, `0`, `{}` or `[]` beside a valid answer, which is no error.
+fn error_field<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Value>, D::Error> {
+    let value = Option::<Value>::deserialize(d)?;
+    Ok(value.filter(|v| match v {
+        Value::Null => false,
+        Value::Bool(b) => *b,
+        Value::Number(n) => n.as_f64() != Some(0.0),
+        Value::String(s) => !s.trim().is_empty(),
+        Value::Array(a) => !a.is_empty(),
+        Value::Object(o) => !o.is_empty(),
+    }))
+}
+
+/// A string field that some server sends as a number or another value: keep its text.
+fn lenient_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    d.deserialize_any(Text { parts: false })
+}
+
+/// `content` is a string, null, or (some servers) an array of text parts.
+fn content<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    d.deserialize_any(Text { parts: true })
+}
+
+/// Tool-call `arguments` should be a JSON string; some servers send the object itself.
+fn arguments<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    d.deserialize_any(Text { parts: false })
+}
+
+/// Reads a text field straight from the parser: strings (the common case) without an
+/// intermediate `Value`; null as `None`; numbers and booleans as their JSON text; arrays and
+/// objects as their JSON text, or (with `parts`) an array of text parts joined.
+struct Text {
+    parts: bool,
+}
+
+impl Text {
+    fn compound(&self, value: Value) -> String {
+        match value {
+            Value::Array(parts) if self.parts => parts
+                .iter()
+                .filter_map(|p| p.get("text").and_then(Value::as_str).or_else(|| p.as_str()))
+                .collect(),
+            other => other.to_string(),
+        }
+    }
+}
+
+impl<'de> Visitor<'de> for Text {
+    type Value = Option<String>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string, null or another JSON value")
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(Some(v.to_owned()))
+    }
+
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+        Ok(Some(v))
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+        Ok(Some(Value::Bool(v).to_string()))
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(Some(Value::from(v).to_string()))
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(Some(Value::from(v).to_string()))
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+        Ok(Some(Value::from(v).to_string()))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+        let value = Value::deserialize(de::value::SeqAccessDeserializer::new(seq))?;
+        Ok(Some(self.compound(value)))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        let value = Value::deserialize(de::value::MapAccessDeserializer::new(map))?;
+        Ok(Some(self.compound(value)))
+    }
+}
+
+/// One chunk of a streamed answer (`chat.completion.chunk`), read leniently.
+///
+/// Every field may be absent or null: servers send `"role":null,"content":null` deltas, usage
+/// chunks with `choices: []`, and error objects in place of chunks (vLLM, sglang, llama-server).
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct CompletionChunk {
+    #[serde(deserialize_with = "lenient_string")]
+    pub(crate) id: Option<String>,
+    #[serde(deserialize_with = "lenient_string")]
+    pub(crate) model: Option<String>,
+    #[serde(deserialize_with = "null_as_default")]
+    pub(crate) choices: Vec<ChunkChoice>,
+    pub(crate) usage: Option<Usage>,
+    /// vLLM, sglang and llama-server put an error object in a `data:` line of a 200 stream.
+    #[serde(deserialize_with = "error_field")]
+    pub(crate) error: Option<Value>,
+    /// A native dialect's state of the assistant turn so far (signed thinking, reasoning
+    /// items), set by its reader; it replaces what earlier chunks said.
+    #[serde(skip)]
+    pub(crate) state: ProviderState,
+}
+
+/// One choice of a stream chunk.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct ChunkChoice {
+    #[serde(deserialize_with = "null_as_default")]
+    pub(crate) delta: Delta,
+    #[serde(deserialize_with = "crate::response::finish_reason")]
+    pub(crate) finish_reason: Option<FinishReason>,
+}
+
+/// What one chunk adds to the answer.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct Delta {
+    #[serde(deserialize_with = "content")]
+    pub(crate) content: Option<String>,
+    #[serde(deserialize_with = "lenient_string")]
+    pub(crate) refusal: Option<String>,
+    /// DeepSeek, new-api and llama-server call the reasoning text `reasoning_content`; vLLM
+    /// and mlx call it `reasoning`. Two fields, not an alias: a server may send both.
+    #[serde(deserialize_with = "lenient_string")]
+    pub(crate) reasoning_content: Option<String>,
+    #[serde(deserialize_with = "lenient_string")]
+    pub(crate) reasoning: Option<String>,
+    #[serde(deserialize_with = "null_as_default")]
+    pub(crate) tool_calls: Vec<ToolCallDelta>,
+    /// The legacy single `function_call`, streamed the same way.
+    pub(crate) function_call: Option<WireFunction>,
+}
+
+impl Delta {
+    /// The reasoning text, under whichever name the server used.
+    pub(crate) fn reasoning_text(&self) -> Option<&str> {
+        self.reasoning_content
+            .as_deref()
+            .or(self.reasoning.as_deref())
+            .filter(|r| !r.is_empty())
+    }
+}

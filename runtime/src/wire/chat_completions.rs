@@ -1,0 +1,655 @@
+//! The OpenAI chat-completions dialect: the request body we send, and the reading of its stream
+//! events (whole answers are read by [`Completion`], whose serde form is this dialect's).
+
+use serde::Serialize;
+use serde::ser::{Error as _, SerializeMap, SerializeSeq, Serializer};
+use serde_json::Value;
+
+use crate::error::{ApiError, Error, Result, excerpt};
+use crate::media::ResolvedMedia;
+use crate::message::{Message, Part, ToolCall};
+use crate::params::{LogitBias, Sampling};
+use crate::tool::ToolBox;
+
+use super::answer::{Completion, CompletionChunk};
+use super::dialect::{Dialect, Request, ToolDemand};
+use super::sse::SseEvent;
+use super::surrogates;
+
+/// Room for a request's keys, roles, sampling parameters and escapes besides its text, so that
+/// encoding a typical request allocates once.
+const REQUEST_FRAME_BYTES: usize = 256;
+
+/// The body of `request`, as bytes ready to send.
+pub(crate) fn encode(request: &Request<'_>) -> Result<Vec<u8>> {
+    let messages = request.conversation;
+    let mut req = ChatRequest::new(request.model, messages, request.sampling);
+    req.messages.null_tool_content = !request.quirks.empty_tool_turn_content;
+    req.messages.media = request.media;
+    let mode_fields = request.output.map(|o| o.chat);
+    let mut added: &[u8] = &[];
+    if let Some(output) = &request.output {
+        req.messages.suffix = output.instruction;
+        if request.tools.is_some() {
+            // The user's tools sit beside the mode's own: the fields are written in full.
+            req.response_format = output.chat.response_format.as_ref();
+        } else {
+            added = &output.chat.encoded;
+        }
+    }
+    if let Some(tools) = &request.tools {
+        req.tools = Some(Tools {
+            toolbox: tools.toolbox,
+            mode_tools: mode_fields.and_then(|w| w.tools.as_ref()),
+        });
+        req.tool_choice = tools.choice.map(Choice);
+    }
+    let text: usize = messages
+        .iter()
+        .map(|m| m.as_text().map_or(0, str::len))
+        .sum();
+    // With large inline media the body is sized once: regrowing it would briefly hold two copies.
+    let capacity = request
+        .media
+        .map_or(0, |m| m.body_capacity(messages))
+        .max(REQUEST_FRAME_BYTES + text + added.len());
+    let mut body = Vec::with_capacity(capacity);
+    let written = serde_json::to_writer(&mut body, &req);
+    if let Some(failure) = request.media.and_then(ResolvedMedia::take_failure) {
+        return Err(failure.into());
+    }
+    written.map_err(|e| Error::Config(format!("the request could not be encoded: {e}")))?;
+    // The mode's fields were encoded once: put them in before the closing brace, with the
+    // stream's keys, so that a streamed request sends exactly what an awaited one would, plus
+    // these.
+    if body.last() == Some(&b'}') {
+        body.pop();
+        body.extend_from_slice(added);
+        if let Some(stream) = request.stream {
+            body.extend_from_slice(br#","stream":true"#);
+            if stream.include_usage {
+                body.extend_from_slice(br#","stream_options":{"include_usage":true}"#);
+            }
+        }
+        body.push(b'}');
+    }
+    Ok(body)
+}
+
+/// One event of a chat-completions stream: a chunk, or an error the server put in the stream.
+pub(crate) fn read_event(event: &SseEvent) -> Result<Option<CompletionChunk>> {
+    let data = event.data.trim();
+    if event.event.as_deref() == Some("error") {
+        return Err(ApiError::from_body(200, data.as_bytes()).into());
+    }
+    if data.is_empty() {
+        return Ok(None);
+    }
+    let chunk: CompletionChunk = surrogates::from_json(data).map_err(|e| Error::Protocol {
+        reason: format!("a stream event is not a chat-completion chunk: {e}"),
+        raw: excerpt(data),
+    })?;
+    // vLLM, sglang and llama-server put an error object in a `data:` line of a 200 stream.
+    if chunk.error.as_ref().is_some_and(|e| !e.is_null()) {
+        return Err(ApiError::from_body(200, data.as_bytes()).into());
+    }
+    Ok(Some(chunk))
+}
+
+/// A whole chat-completions body, kept as text.
+pub(crate) fn decode(body: Vec<u8>) -> (String, std::result::Result<Completion, String>) {
+    Completion::parse_body(body)
+}
+
+/// A chat-completions request body, borrowing everything it sends.
+#[derive(Serialize)]
+struct ChatRequest<'a> {
+    pub(crate) model: &'a str,
+    pub(crate) messages: WireMessages<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) temperature: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) top_p: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) max_tokens: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) stop: Option<crate::params::StrList<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) presence_penalty: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) frequency_penalty: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) logit_bias: Option<LogitBias<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) seed: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) user: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) n: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) response_format: Option<&'a Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) tools: Option<Tools<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) tool_choice: Option<Choice<'a>>,
+}
+
+impl<'a> ChatRequest<'a> {
+    fn new(model: &'a str, messages: &'a [Message], sampling: Sampling<'a>) -> Self {
+        Self {
+            model,
+            messages: WireMessages {
+                messages,
+                suffix: None,
+                null_tool_content: true,
+                media: None,
+            },
+            temperature: sampling.temperature,
+            top_p: sampling.top_p,
+            max_tokens: sampling.max_tokens,
+            stop: sampling.stop,
+            presence_penalty: sampling.presence_penalty,
+            frequency_penalty: sampling.frequency_penalty,
+            logit_bias: sampling.logit_bias.map(LogitBias),
+            seed: sampling.seed,
+            user: sampling.end_user,
+            n: sampling.n,
+            response_format: None,
+            tools: None,
+            tool_choice: None,
+        }
+    }
+}
+
+/// The conversation, with an optional text appended to one message (the structured-output
+/// instruction) without copying the messages.
+pub(crate) struct WireMessages<'a> {
+    pub(crate) messages: &'a [Message],
+    pub(crate) suffix: Option<(usize, &'a str)>,
+    /// Whether an assistant turn that only calls tools says `content: null` (the spec) or
+    /// `content: ""` (llama-cpp-python answers HTTP 500 to null).
+    pub(crate) null_tool_content: bool,
+    /// The wire form of every media part, settled for the target before encoding.
+    pub(crate) media: Option<&'a ResolvedMedia>,
+}
+
+impl Serialize for WireMessages<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.messages.iter().enumerate().map(|(i, m)| WireMessage {
+            message: m,
+            suffix: self.suffix.filter(|(at, _)| *at == i).map(|(_, text)| text),
+            null_tool_content: self.null_tool_content,
+            media: self.media.map(|media| (media, i)),
+        }))
+    }
+}
+
+struct WireMessage<'a> {
+    message: &'a Message,
+    suffix: Option<&'a str>,
+    null_tool_content: bool,
+    /// The resolved media and this message's index in the conversation.
+    media: Option<(&'a ResolvedMedia, usize)>,
+}
+
+impl Serialize for WireMessage<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let m = self.message;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("role", m.role.as_str())?;
+        match (m.as_text(), self.suffix) {
+            // An assistant turn that only calls tools has `content: null`, as the spec shows.
+            (Some(""), None) if !m.tool_calls.is_empty() && self.null_tool_content => {
+                map.serialize_entry("content", &())?;
+            }
+            // Text-only content is always a plain string: some servers (llama-cpp-python)
+            // reject arrays of parts even when they hold only text.
+            (Some(text), None) => map.serialize_entry("content", text)?,
+            (Some(text), Some(suffix)) => map.serialize_entry("content", &Concat(text, suffix))?,
+            (None, suffix) => map.serialize_entry(
+                "content",
+                &Parts {
+                    parts: &m.parts,
+                    suffix,
+                    media: self.media,
+                },
+            )?,
+        }
+        if !m.tool_calls.is_empty() {
+            map.serialize_entry("tool_calls", &WireToolCalls(&m.tool_calls))?;
+        }
+        if let Some(id) = &m.tool_call_id {
+            map.serialize_entry("tool_call_id", id)?;
+        }
+        if let Some(state) = m.state.fields_for(Dialect::ChatCompletions) {
+            for (name, value) in state {
+                map.serialize_entry(name, value)?;
+            }
+        }
+        map.end()
+    }
+}
+
+struct Concat<'a>(&'a str, &'a str);
+
+impl Serialize for Concat<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(&format_args!("{}{}", self.0, self.1))
+    }
+}
+
+/// Content as an array of parts: text parts, and media parts in the form resolved for the target.
+struct Parts<'a> {
+    parts: &'a [Part],
+    suffix: Option<&'a str>,
+    media: Option<(&'a ResolvedMedia, usize)>,
+}
+
+impl Serialize for Parts<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let len = self.parts.len() + usize::from(self.suffix.is_some());
+        let mut seq = s.serialize_seq(Some(len))?;
+        for (j, part) in self.parts.iter().enumerate() {
+            match part {
+                Part::Text(text) => seq.serialize_element(&TextPart(text))?,
+                Part::Media(_) => {
+                    let Some((media, i)) = self.media else {
+                        return Err(S::Error::custom(
+                            "a media part reached the wire unresolved (promptfn bug: the request \
+                             plan needs `with_media`)",
+                        ));
+                    };
+                    let Some(wire) = media.part(i, j) else {
+                        return Err(S::Error::custom(format!(
+                            "media part {j} of message {i} was not resolved (promptfn bug)"
+                        )));
+                    };
+                    seq.serialize_element(&wire.serializable(media.failure_slot()))?;
+                }
+            }
+        }
+        if let Some(suffix) = self.suffix {
+            seq.serialize_element(&TextPart(suffix))?;
+        }
+        seq.end()
+    }
+}
+
+/// `{"type": "text", "text": …}`
+struct TextPart<'a>(&'a str);
+
+impl Serialize for TextPart<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(Some(2))?;
+        map.serialize_entry("type", "text")?;
+        map.serialize_entry("text", self.0)?;
+        map.end()
+    }
+}
+
+struct WireToolCalls<'a>(&'a [ToolCall]);
+
+impl Serialize for WireToolCalls<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.0.iter().map(WireToolCallOut))
+    }
+}
+
+/// `{"id": …, "type": "function", "function": {"name": …, "arguments": …}}` and the fields
+/// the provider attached to the call.
+struct WireToolCallOut<'a>(&'a ToolCall);
+
+impl Serialize for WireToolCallOut<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let c = self.0;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("id", &c.id)?;
+        map.serialize_entry("type", "function")?;
+        map.serialize_entry("function", &FunctionOut(c))?;
+        if let Some(state) = c.state.fields_for(Dialect::ChatCompletions) {
+            for (name, value) in state {
+                map.serialize_entry(name, value)?;
+            }
+        }
+        map.end()
+    }
+}
+
+struct FunctionOut<'a>(&'a ToolCall);
+
+impl Serialize for FunctionOut<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(Some(2))?;
+        map.serialize_entry("name", &self.0.name)?;
+        map.serialize_entry("arguments", &self.0.arguments)?;
+        map.end()
+    }
+}
+
+/// The `tools` array: the user's tools, then the mode's own `answer` tool, if any.
+struct Tools<'a> {
+    toolbox: &'a ToolBox,
+    mode_tools: Option<&'a Value>,
+}
+
+impl Serialize for Tools<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut seq = s.serialize_seq(None)?;
+        for tool in self.toolbox.specs() {
+            seq.serialize_element(&FunctionTool {
+                name: tool.name,
+                description: tool.description,
+                parameters: &tool.parameters,
+                strict: tool.strict,
+            })?;
+        }
+        if let Some(Value::Array(mode_tools)) = self.mode_tools {
+            for tool in mode_tools {
+                seq.serialize_element(tool)?;
+            }
+        }
+        seq.end()
+    }
+}
+
+/// `{"type": "function", "function": {"name", "description", "parameters", "strict"}}`
+struct FunctionTool<'a> {
+    name: &'a str,
+    description: &'a str,
+    parameters: &'a Value,
+    strict: bool,
+}
+
+impl Serialize for FunctionTool<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct Function<'a> {
+            name: &'a str,
+            description: &'a str,
+            parameters: &'a Value,
+            #[serde(skip_serializing_if = "std::ops::Not::not")]
+            strict: bool,
+        }
+        let mut map = s.serialize_map(Some(2))?;
+        map.serialize_entry("type", "function")?;
+        map.serialize_entry(
+            "function",
+            &Function {
+                name: self.name,
+                description: self.description,
+                parameters: self.parameters,
+                strict: self.strict,
+            },
+        )?;
+        map.end()
+    }
+}
+
+/// `tool_choice`: `"auto"`, `"required"`, `"none"`, or `{"type": "function", "function": {"name": …}}`.
+struct Choice<'a>(ToolDemand<'a>);
+
+impl Serialize for Choice<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self.0 {
+            ToolDemand::Auto => s.serialize_str("auto"),
+            ToolDemand::Required => s.serialize_str("required"),
+            ToolDemand::None => s.serialize_str("none"),
+            ToolDemand::Function(name) => {
+                let mut map = s.serialize_map(Some(2))?;
+                map.serialize_entry("type", "function")?;
+                map.serialize_entry("function", &NameOnly { name })?;
+                map.end()
+            }
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct NameOnly<'a> {
+    name: &'a str,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::message::Role;
+    use crate::response::{FinishReason, Usage};
+    use crate::wire::answer::Delta;
+    use crate::wire::dialect::{Quirks, StreamRequest};
+
+    #[test]
+    fn a_streamed_request_is_the_awaited_one_plus_the_stream_keys() {
+        let msgs = [Message::text(Role::User, "hi")];
+        let request = |stream| Request {
+            model: "m",
+            conversation: &msgs,
+            media: None,
+            sampling: Sampling::default(),
+            output: None,
+            tools: None,
+            stream,
+            quirks: Quirks::default(),
+        };
+        let awaited = encode(&request(None)).unwrap();
+        assert_eq!(
+            String::from_utf8(awaited).unwrap(),
+            r#"{"model":"m","messages":[{"role":"user","content":"hi"}]}"#
+        );
+        let streamed = encode(&request(Some(StreamRequest {
+            include_usage: true,
+        })))
+        .unwrap();
+        assert_eq!(
+            String::from_utf8(streamed).unwrap(),
+            r#"{"model":"m","messages":[{"role":"user","content":"hi"}],"stream":true,"stream_options":{"include_usage":true}}"#
+        );
+        let bare = encode(&request(Some(StreamRequest {
+            include_usage: false,
+        })))
+        .unwrap();
+        assert!(bare.ends_with(br#"}],"stream":true}"#));
+    }
+
+    #[test]
+    fn reads_the_spec_example() {
+        let body = br#"{"id":"chatcmpl-123","object":"chat.completion","created":1677652288,"model":"gpt-4o-mini","choices":[{"index":0,"message":{"role":"assistant","content":"Hello","refusal":null},"logprobs":null,"finish_reason":"stop"}],"usage":{"prompt_tokens":9,"completion_tokens":12,"total_tokens":21}}"#;
+        let r = Completion::parse(body).unwrap();
+        assert_eq!(r.id.as_deref(), Some("chatcmpl-123"));
+        assert_eq!(r.choices[0].message.content.as_deref(), Some("Hello"));
+        assert_eq!(r.choices[0].finish_reason, Some(FinishReason::Stop));
+        assert_eq!(r.usage, Some(Usage::new(9, 12)));
+    }
+
+    #[test]
+    fn a_falsy_error_field_is_no_error() {
+        for falsy in ["null", "\"\"", "false", "0", "0.0", "{}", "[]"] {
+            let body =
+                format!(r#"{{"choices":[{{"message":{{"content":"ok"}}}}],"error":{falsy}}}"#);
+            let r = Completion::parse(body.as_bytes()).unwrap();
+            assert!(r.error.is_none(), "{falsy}");
+            let chunk: CompletionChunk =
+                serde_json::from_str(&format!(r#"{{"error":{falsy}}}"#)).unwrap();
+            assert!(chunk.error.is_none(), "{falsy}");
+        }
+        for truthy in [r#""boom""#, "true", "500", r#"{"message":"x"}"#, r#"["x"]"#] {
+            let body = format!(r#"{{"choices":[],"error":{truthy}}}"#);
+            assert!(
+                Completion::parse(body.as_bytes()).unwrap().error.is_some(),
+                "{truthy}"
+            );
+        }
+    }
+
+    #[test]
+    fn tolerates_nulls_missing_fields_and_extras() {
+        let body = b"\n\n  {\"choices\":[{\"message\":{\"content\":null,\"tool_calls\":null},\"finish_reason\":\"\",\"stop_reason\":7}],\"usage\":null,\"timings\":{}}";
+        let r = Completion::parse(body).unwrap();
+        assert_eq!(r.choices[0].message.content, None);
+        assert_eq!(r.choices[0].finish_reason, None);
+        assert!(r.choices[0].message.calls().is_empty());
+        let r = Completion::parse(br#"{"choices":null,"id":12}"#).unwrap();
+        assert!(r.choices.is_empty());
+        assert_eq!(r.id.as_deref(), Some("12"));
+    }
+
+    #[test]
+    fn reads_tool_calls_and_legacy_function_calls() {
+        let body = br#"{"choices":[{"message":{"content":null,"tool_calls":[{"id":"c1","type":"function","function":{"name":"answer","arguments":"{\"a\":1}"}}],"function_call":{"name":"answer","arguments":"{\"a\":1}"}},"finish_reason":"tool_calls"}]}"#;
+        let r = Completion::parse(body).unwrap();
+        let calls = r.choices[0].message.calls();
+        assert_eq!(calls, vec![ToolCall::new("c1", "answer", "{\"a\":1}")]);
+        let legacy =
+            br#"{"choices":[{"message":{"function_call":{"name":"f","arguments":{"x":2}}}}]}"#;
+        let calls = Completion::parse(legacy).unwrap().choices[0]
+            .message
+            .calls();
+        assert_eq!(calls, vec![ToolCall::new("call_0", "f", "{\"x\":2}")]);
+    }
+
+    #[test]
+    fn content_given_as_parts_is_joined() {
+        let body = br#"{"choices":[{"message":{"content":[{"type":"text","text":"a"},{"type":"text","text":"b"}],"reasoning":"thinking"}}]}"#;
+        let m = &Completion::parse(body).unwrap().choices[0].message;
+        assert_eq!(m.content.as_deref(), Some("ab"));
+        assert_eq!(m.reasoning.as_deref(), Some("thinking"));
+        let both =
+            br#"{"choices":[{"message":{"content":"a","reasoning_content":"r","reasoning":"r"}}]}"#;
+        let m = &Completion::parse(both).unwrap().choices[0].message;
+        assert_eq!(
+            (m.content.as_deref(), m.reasoning_content.as_deref()),
+            (Some("a"), Some("r"))
+        );
+    }
+
+    #[test]
+    fn text_fields_keep_what_odd_servers_send() {
+        let body = br#"{"id":12,"model":1.5,"choices":[{"message":{"content":{"a":[1,true]},"refusal":false,"tool_calls":[{"id":null,"function":{"name":"f","arguments":{"x":"\u00e9"}}}]}}]}"#;
+        let r = Completion::parse(body).unwrap();
+        assert_eq!(r.id.as_deref(), Some("12"));
+        assert_eq!(r.model.as_deref(), Some("1.5"));
+        let m = &r.choices[0].message;
+        assert_eq!(m.content.as_deref(), Some(r#"{"a":[1,true]}"#));
+        assert_eq!(m.refusal.as_deref(), Some("false"));
+        assert_eq!(m.tool_calls[0].id, None);
+        assert_eq!(
+            m.tool_calls[0].function.arguments.as_deref(),
+            Some(r#"{"x":"é"}"#)
+        );
+        let parts = br#"{"choices":[{"message":{"content":["a",{"type":"text","text":"b"},{"type":"image"},7]}}]}"#;
+        let m = &Completion::parse(parts).unwrap().choices[0].message;
+        assert_eq!(m.content.as_deref(), Some("ab"));
+        let escaped = br#"{"choices":[{"message":{"content":"{\"name\":\"A\\n\"}"}}]}"#;
+        let m = &Completion::parse(escaped).unwrap().choices[0].message;
+        assert_eq!(m.content.as_deref(), Some("{\"name\":\"A\\n\"}"));
+    }
+
+    #[test]
+    fn html_and_empty_bodies_are_named() {
+        assert!(
+            Completion::parse(b"<html>oops</html>")
+                .unwrap_err()
+                .contains("HTML")
+        );
+        assert!(Completion::parse(b"  ").unwrap_err().contains("empty"));
+        assert!(Completion::parse(b"{\"choices\": [").is_err());
+    }
+
+    #[test]
+    fn text_bodies_parse_as_byte_bodies_do() {
+        let bodies = [
+            "\n\n {\"id\":\"x\",\"choices\":[{\"message\":{\"content\":\"{\\\"a\\\":\\\"é\\\"}\"},\"finish_reason\":\"stop\"}]}",
+            r#"{"choices":[{"message":{"content":["a",{"type":"text","text":"b"}]}}],"usage":null}"#,
+        ];
+        for body in bodies {
+            let (text, bytes) = (
+                Completion::parse_text(body).unwrap(),
+                Completion::parse(body.as_bytes()).unwrap(),
+            );
+            assert_eq!(text.id, bytes.id);
+            assert_eq!(
+                text.choices[0].message.content,
+                bytes.choices[0].message.content
+            );
+            assert_eq!(
+                text.choices[0].finish_reason,
+                bytes.choices[0].finish_reason
+            );
+        }
+        let (raw, parsed) = Completion::parse_body(bodies[0].as_bytes().to_vec());
+        assert_eq!(
+            (raw.as_str(), parsed.unwrap().id),
+            (bodies[0], Some("x".into()))
+        );
+        let invalid = b"{\"choices\":[{\"message\":{\"content\":\"caf\xe9\"}}]}".to_vec();
+        let (raw, parsed) = Completion::parse_body(invalid);
+        assert!(raw.contains("caf\u{fffd}"), "{raw}");
+        assert!(parsed.unwrap_err().contains("not a chat completion"));
+        assert!(
+            Completion::parse_text("<html>")
+                .unwrap_err()
+                .contains("HTML")
+        );
+        assert!(Completion::parse_text(" \t").unwrap_err().contains("empty"));
+        assert!(
+            Completion::parse_text("{\"choices\": [")
+                .unwrap_err()
+                .contains("not a chat completion")
+        );
+    }
+
+    #[test]
+    fn text_only_messages_are_plain_strings_and_tool_turns_have_null_content() {
+        let mut assistant = Message::new(Role::Assistant);
+        assistant.tool_calls.push(ToolCall::new("c1", "f", "{}"));
+        let msgs = [
+            Message::text(Role::User, "hi"),
+            assistant,
+            Message::tool_result("c1", "ok"),
+        ];
+        let req = ChatRequest::new("m", &msgs, Sampling::default());
+        let json = serde_json::to_value(&req).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"model":"m","messages":[
+                {"role":"user","content":"hi"},
+                {"role":"assistant","content":null,"tool_calls":[{"id":"c1","type":"function","function":{"name":"f","arguments":"{}"}}]},
+                {"role":"tool","content":"ok","tool_call_id":"c1"}
+            ]})
+        );
+    }
+
+    #[test]
+    fn reads_stream_chunks_with_nulls_and_missing_keys() {
+        let chunk: CompletionChunk = serde_json::from_str(
+            r#"{"id":"c","choices":[{"index":0,"delta":{"role":null,"content":null},"finish_reason":null}],"usage":null}"#,
+        )
+        .unwrap();
+        assert_eq!(chunk.choices[0].delta.content, None);
+        assert_eq!(chunk.usage, None);
+        let usage: CompletionChunk = serde_json::from_str(
+            r#"{"choices":[],"usage":{"prompt_tokens":3,"completion_tokens":4,"total_tokens":7}}"#,
+        )
+        .unwrap();
+        assert!(usage.choices.is_empty());
+        assert_eq!(usage.usage, Some(Usage::new(3, 4)));
+        let tool: CompletionChunk = serde_json::from_str(
+            r#"{"choices":[{"delta":{"tool_calls":[{"id":"x","type":null,"function":{"arguments":"{\"a\""}}]},"finish_reason":""}]}"#,
+        )
+        .unwrap();
+        let call = &tool.choices[0].delta.tool_calls[0];
+        assert_eq!(call.index, None);
+        assert_eq!(call.function.arguments.as_deref(), Some("{\"a\""));
+        assert_eq!(tool.choices[0].finish_reason, None);
+    }
+
+    #[test]
+    fn delta_reasoning_under_either_name() {
+        let a: Delta = serde_json::from_str(r#"{"reasoning_content":"r1"}"#).unwrap();
+        let b: Delta = serde_json::from_str(r#"{"reasoning":"r2"}"#).unwrap();
+        let both: Delta =
+            serde_json::from_str(r#"{"reasoning_content":"r","reasoning":"r"}"#).unwrap();
+        assert_eq!(a.reasoning_text(), Some("r1"));
+        assert_eq!(b.reasoning_text(), Some("r2"));
+        assert_eq!(both.reasoning_text(), Some("r"));
+    }
+}
