@@ -5,6 +5,7 @@
 use std::fmt;
 
 use crate::call::{Call, Validator};
+use crate::history::History;
 use crate::message::{Message, Part, Role};
 use crate::output::{Output, OutputCache};
 use crate::structured::Mode;
@@ -87,6 +88,8 @@ pub struct PromptBuilder {
     messages: Vec<Message>,
     /// `tools = [...]`, made at render time: a tool bound to `self` needs the receiver.
     tools: Vec<Tool>,
+    /// Where the `history = …` turns end: a conversation given to the call goes there.
+    history_end: Option<usize>,
 }
 
 impl PromptBuilder {
@@ -96,6 +99,7 @@ impl PromptBuilder {
             spec,
             messages: Vec::with_capacity(2),
             tools: Vec::new(),
+            history_end: None,
         }
     }
 
@@ -115,6 +119,12 @@ impl PromptBuilder {
         }
         let last = self.messages.len() - 1;
         &mut self.messages[last]
+    }
+
+    /// The turns of the `history = …` parameter, as whole messages.
+    pub fn history<H: History + ?Sized>(&mut self, history: &H) {
+        history.extend_into(&mut self.messages);
+        self.history_end = Some(self.messages.len());
     }
 
     /// Literal template text.
@@ -144,7 +154,9 @@ impl PromptBuilder {
 
     /// The rendered prompt as a call returning `T`.
     pub fn finish<T: Output>(self) -> Call<T> {
-        Call::new(self.spec, self.messages).with_declared_tools(self.tools)
+        Call::new(self.spec, self.messages)
+            .with_declared_tools(self.tools)
+            .with_declared_history(self.history_end)
     }
 
     /// The declaration and the rendered messages, for a call to another endpoint.

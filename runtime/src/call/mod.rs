@@ -125,6 +125,12 @@ impl<T: Output> Call<T> {
         }
     }
 
+    /// Where the declared `history = …` turns end.
+    pub(crate) fn with_declared_history(mut self, end: Option<usize>) -> Self {
+        self.declared_history = end;
+        self
+    }
+
     /// The tools listed in `#[prompt(tools = [...])]`.
     pub(crate) fn with_declared_tools(mut self, tools: Vec<Tool>) -> Self {
         self.tools = tools;
