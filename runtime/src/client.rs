@@ -49,6 +49,8 @@ struct Inner {
     /// parse: sending then reports the error).
     endpoint_url: Option<reqwest::Url>,
     api_key: Option<SecretString>,
+    /// `api_key` as every answer body's scrubber looks for it.
+    scrub_key: Option<Arc<crate::redact::ScrubKey>>,
     /// The `Authorization` header for `api_key`, built once.
     auth: Option<HeaderValue>,
     model: Option<String>,
@@ -243,7 +245,7 @@ impl Client {
 
     /// What keeps this client's API key out of an answer body, if it has a key worth hiding.
     pub(crate) fn body_scrubber(&self) -> Option<crate::redact::BodyScrubber> {
-        crate::redact::BodyScrubber::new(self.inner.api_key.as_ref())
+        crate::redact::BodyScrubber::new(self.inner.scrub_key.as_ref())
     }
 
     /// This client with one call's transport settings laid over its own; connection pool,
@@ -752,6 +754,10 @@ impl ClientBuilder {
             .map(|key| SecretString::from(key.expose_secret().trim()))
             .filter(|key| !key.expose_secret().is_empty());
         let auth = api_key.as_ref().map(bearer).transpose()?;
+        let scrub_key = api_key
+            .as_ref()
+            .and_then(crate::redact::ScrubKey::new)
+            .map(Arc::new);
         Ok(Client {
             inner: Arc::new(Inner {
                 http,
@@ -760,6 +766,7 @@ impl ClientBuilder {
                 shown_endpoint: crate::redact::shown_url(&endpoint),
                 endpoint,
                 api_key,
+                scrub_key,
                 auth,
                 model: self.model,
                 mode: self.mode,

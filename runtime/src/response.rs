@@ -79,6 +79,26 @@ pub struct Usage {
     /// Both together.
     #[serde(default, deserialize_with = "null_as_zero")]
     pub total_tokens: u64,
+    /// Prompt tokens read from the provider's prompt cache (part of `prompt_tokens`), where
+    /// the dialect reports them.
+    #[serde(
+        default,
+        skip_serializing_if = "is_zero",
+        deserialize_with = "null_as_zero"
+    )]
+    pub cache_read_tokens: u64,
+    /// Tokens the model spent reasoning (part of `completion_tokens`), where the dialect
+    /// reports them.
+    #[serde(
+        default,
+        skip_serializing_if = "is_zero",
+        deserialize_with = "null_as_zero"
+    )]
+    pub reasoning_tokens: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 impl Usage {
@@ -88,6 +108,8 @@ impl Usage {
             prompt_tokens,
             completion_tokens,
             total_tokens: prompt_tokens + completion_tokens,
+            cache_read_tokens: 0,
+            reasoning_tokens: 0,
         }
     }
 
@@ -96,6 +118,8 @@ impl Usage {
             prompt_tokens: self.prompt_tokens + other.prompt_tokens,
             completion_tokens: self.completion_tokens + other.completion_tokens,
             total_tokens: self.total_tokens + other.total_tokens,
+            cache_read_tokens: self.cache_read_tokens + other.cache_read_tokens,
+            reasoning_tokens: self.reasoning_tokens + other.reasoning_tokens,
         }
     }
 
@@ -203,7 +227,9 @@ mod tests {
             Usage {
                 prompt_tokens: 0,
                 completion_tokens: 3,
-                total_tokens: 3
+                total_tokens: 3,
+                cache_read_tokens: 0,
+                reasoning_tokens: 0,
             }
         );
         assert_eq!(

@@ -23,7 +23,7 @@ mod save;
 mod stored;
 mod types;
 
-pub(crate) use encode::Payload;
+pub(crate) use encode::{Payload, WirePart};
 pub use error::MediaError;
 pub(crate) use load::{Loaded, load};
 pub use policy::{
@@ -31,6 +31,7 @@ pub use policy::{
     UrlHandling,
 };
 pub(crate) use resolve::ResolvedMedia;
+pub(crate) use rules::Shape;
 pub use types::{Audio, Detail, File, Image, Media, MediaKind, MediaSource, Pdf, Video};
 
 use crate::client::Client;

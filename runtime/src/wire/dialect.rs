@@ -21,6 +21,7 @@ use super::answer::{Completion, CompletionChunk};
 use super::chat_completions;
 use super::gemini_content;
 use super::mode::ModeWire;
+use super::responses;
 use super::sse::SseEvent;
 
 /// The wire format a model is reached through.
@@ -93,6 +94,7 @@ impl Dialect {
         match self {
             Self::ChatCompletions => chat_completions::encode(request),
             Self::GeminiGenerateContent => gemini_content::encode(request),
+            Self::OpenAiResponses => responses::encode(request),
             other => Err(other.not_built()),
         }
     }
@@ -103,6 +105,7 @@ impl Dialect {
         match self {
             Self::ChatCompletions => chat_completions::decode(body),
             Self::GeminiGenerateContent => gemini_content::decode(body),
+            Self::OpenAiResponses => responses::decode(body),
             other => (
                 String::from_utf8_lossy(&body).into_owned(),
                 Err(other.not_built().to_string()),
@@ -117,6 +120,7 @@ impl Dialect {
             Self::GeminiGenerateContent => {
                 EventReader::GeminiGenerateContent(gemini_content::Reader::default())
             }
+            Self::OpenAiResponses => EventReader::OpenAiResponses(responses::Reader::default()),
             other => EventReader::Unbuilt(other),
         }
     }
@@ -213,6 +217,7 @@ pub(crate) struct Quirks {
 pub(crate) enum EventReader {
     ChatCompletions,
     GeminiGenerateContent(gemini_content::Reader),
+    OpenAiResponses(responses::Reader),
     Unbuilt(Dialect),
 }
 
@@ -223,6 +228,7 @@ impl EventReader {
         match self {
             Self::ChatCompletions => chat_completions::read_event(event),
             Self::GeminiGenerateContent(reader) => reader.read(event),
+            Self::OpenAiResponses(reader) => reader.read(event),
             Self::Unbuilt(dialect) => Err(dialect.not_built()),
         }
     }
