@@ -87,7 +87,7 @@ pub fn generate(input: &Input<'_>) -> TokenStream {
     }
     // Tools are made at render time: a tool method is bound to `self` or a parameter.
     let tools = input.settings.tools.iter().flatten().map(|tool| {
-        let tool = tool.to_checked_tool(krate);
+        let tool = tool.to_tool();
         quote!(#builder.tool(#tool);)
     });
 
