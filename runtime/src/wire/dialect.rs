@@ -9,10 +9,12 @@ use std::borrow::Cow;
 
 use serde::{Deserialize, Serialize};
 
+use crate::cache::CacheRequest;
 use crate::error::{Error, Result};
 use crate::media::ResolvedMedia;
 use crate::message::Message;
 use crate::params::Sampling;
+use crate::reasoning::Reasoning;
 use crate::schema::CompiledSchema;
 use crate::structured::Mode;
 use crate::tool::ToolBox;
@@ -147,6 +149,11 @@ pub(crate) struct Request<'a> {
     pub(crate) stream: Option<StreamRequest>,
     /// What the target server is known to need besides the dialect's spec.
     pub(crate) quirks: Quirks,
+    /// Set when the prompt's stable prefix is to be cached (`cache = true`, `.cache(true)`).
+    pub(crate) cache: Option<CacheRequest<'a>>,
+    /// How much the model reasons (`reasoning = "…"`, `.reasoning(…)`); `None`: the model's
+    /// default.
+    pub(crate) reasoning: Option<Reasoning>,
 }
 
 /// The structured-output mode of a request.
