@@ -20,8 +20,14 @@ pub enum Kind {
     Image,
     /// `Vec<Image>`: `/images/generations`, `n` images.
     Images,
+    /// `Image` with `Image` parameters: `/images/edits`, one image.
+    ImageEdit,
+    /// `Vec<Image>` with `Image` parameters: `/images/edits`, `n` images.
+    ImageEdits,
     /// `Audio`: `/audio/speech`.
     Speech,
+    /// `Spoken`: `/chat/completions` with audio output.
+    Spoken,
     /// `Embedding`: `/embeddings`, one text.
     Embedding,
     /// `Vec<Embedding>`: `/embeddings`, each text of a list parameter.
@@ -41,6 +47,7 @@ impl Kind {
         match (name.as_str(), inner) {
             ("Image", None) => Some(Kind::Image),
             ("Audio", None) => Some(Kind::Speech),
+            ("Spoken", None) => Some(Kind::Spoken),
             ("Embedding", None) => Some(Kind::Embedding),
             ("Moderation", None) => Some(Kind::Moderation),
             ("Transcript", None) => Some(Kind::Transcription),
@@ -59,7 +66,12 @@ impl Kind {
         match self {
             Kind::Image => "an `Image` function (POST /images/generations)",
             Kind::Images => "a `Vec<Image>` function (POST /images/generations)",
+            Kind::ImageEdit => "an `Image` function with `Image` parameters (POST /images/edits)",
+            Kind::ImageEdits => {
+                "a `Vec<Image>` function with `Image` parameters (POST /images/edits)"
+            }
             Kind::Speech => "an `Audio` function (POST /audio/speech)",
+            Kind::Spoken => "a `Spoken` function (POST /chat/completions with audio output)",
             Kind::Embedding => "an `Embedding` function (POST /embeddings)",
             Kind::Embeddings => "a `Vec<Embedding>` function (POST /embeddings)",
             Kind::Moderation => "a `Moderation` function (POST /moderations)",
@@ -88,7 +100,11 @@ impl Kind {
                 "n",
                 "end_user",
             ],
+            // Edits take no `style` (a dall-e-3 setting; dall-e-3 does not edit).
+            Kind::ImageEdit => &["size", "quality", "background", "format", "end_user"],
+            Kind::ImageEdits => &["size", "quality", "background", "format", "n", "end_user"],
             Kind::Speech => &["voice", "speed", "instructions", "format"],
+            Kind::Spoken => &["voice", "format", "end_user"],
             Kind::Embedding => &["dimensions", "encoding_format", "end_user"],
             Kind::Embeddings => &["dimensions", "encoding_format", "batch_size", "end_user"],
             Kind::Moderation => &[],
@@ -97,11 +113,23 @@ impl Kind {
         }
     }
 
+    /// The image edit this image kind becomes when the function has `Image` parameters.
+    fn edit(self) -> Kind {
+        match self {
+            Kind::Image => Kind::ImageEdit,
+            Kind::Images => Kind::ImageEdits,
+            other => other,
+        }
+    }
+
     /// The formats `format = "…"` takes for this kind.
     fn formats(self) -> &'static [&'static str] {
         match self {
-            Kind::Image | Kind::Images => &["png", "jpeg", "webp"],
+            Kind::Image | Kind::Images | Kind::ImageEdit | Kind::ImageEdits => {
+                &["png", "jpeg", "webp"]
+            }
             Kind::Speech => &["mp3", "opus", "aac", "flac", "wav", "pcm"],
+            Kind::Spoken => &["wav", "mp3", "flac", "opus", "aac", "pcm16"],
             _ => &[],
         }
     }
@@ -113,8 +141,8 @@ const ENDPOINT_KEYS: &[(&str, &str)] = &[
     ("quality", "`Image` or `Vec<Image>`"),
     ("style", "`Image` or `Vec<Image>`"),
     ("background", "`Image` or `Vec<Image>`"),
-    ("format", "`Image`, `Vec<Image>` or `Audio`"),
-    ("voice", "`Audio`"),
+    ("format", "`Image`, `Vec<Image>`, `Audio` or `Spoken`"),
+    ("voice", "`Audio` or `Spoken`"),
     ("speed", "`Audio`"),
     ("instructions", "`Audio`"),
     ("dimensions", "`Embedding` or `Vec<Embedding>`"),
@@ -185,6 +213,18 @@ pub fn check(args: &Args, sig: &Analysed, errors: &mut Errors) -> Option<Kind> {
         .output
         .as_ref()
         .and_then(|output| Kind::of(&output.value));
+    // Image functions with `Image` parameters edit those images.
+    let kind = kind.map(|kind| {
+        if sig
+            .params
+            .iter()
+            .any(|p| media_type(p).as_deref() == Some("Image"))
+        {
+            kind.edit()
+        } else {
+            kind
+        }
+    });
     let Some(kind) = kind else {
         for key in &args.settings.written {
             let name = key.to_string();
@@ -203,12 +243,21 @@ pub fn check(args: &Args, sig: &Analysed, errors: &mut Errors) -> Option<Kind> {
     check_keys(kind, args, errors);
     check_turns(kind, args, errors);
     check_params(kind, args, sig, errors);
-    if let (Kind::Speech, None, Some(output)) = (kind, &args.settings.endpoint.voice, &sig.output) {
-        errors.spanned(
-            &output.declared,
-            "an `Audio` function speaks its prompt (POST /audio/speech), which needs a voice: \
-             add `voice = \"alloy\"` (or another voice the model offers)",
-        );
+    if let (None, Some(output)) = (&args.settings.endpoint.voice, &sig.output) {
+        let needs_voice = match kind {
+            Kind::Speech => Some("an `Audio` function speaks its prompt (POST /audio/speech)"),
+            Kind::Spoken => Some("a `Spoken` function answers aloud"),
+            _ => None,
+        };
+        if let Some(what) = needs_voice {
+            errors.spanned(
+                &output.declared,
+                format!(
+                    "{what}, which needs a voice: add `voice = \"alloy\"` (or another voice \
+                     the model offers)"
+                ),
+            );
+        }
     }
     Some(kind)
 }
@@ -228,7 +277,12 @@ fn check_keys(kind: Kind, args: &Args, errors: &mut Errors) {
             "tools" | "tool_choice" | "max_steps" => {
                 " (tools belong to chat: return text or a type of your own to use them)"
             }
-            "n" if kind == Kind::Image => " (for several images, return `Result<Vec<Image>>`)",
+            "n" if matches!(kind, Kind::Image | Kind::ImageEdit) => {
+                " (for several images, return `Result<Vec<Image>>`)"
+            }
+            "style" if kind == Kind::ImageEdit || kind == Kind::ImageEdits => {
+                " (`style` is dall-e-3's, which draws but does not edit)"
+            }
             _ => "",
         };
         errors.at(
@@ -255,8 +309,12 @@ fn check_keys(kind: Kind, args: &Args, errors: &mut Errors) {
     }
 }
 
-/// Endpoint requests carry one prompt: system and assistant turns have nowhere to go.
+/// Endpoint requests carry one prompt: system and assistant turns have nowhere to go (a
+/// `Spoken` function is a chat and takes them).
 fn check_turns(kind: Kind, args: &Args, errors: &mut Errors) {
+    if kind == Kind::Spoken {
+        return;
+    }
     for message in &args.messages {
         if message.role != Role::User {
             errors.push(message.text.error(
@@ -293,6 +351,10 @@ fn check_params(kind: Kind, args: &Args, sig: &Analysed, errors: &mut Errors) {
         let Some(media) = media_type(param) else {
             continue;
         };
+        let edits = matches!(kind, Kind::ImageEdit | Kind::ImageEdits);
+        if edits && media == "Image" {
+            continue;
+        }
         if kind == Kind::Transcription && media == "Audio" {
             audio += 1;
             if audio > 1 {
@@ -306,6 +368,8 @@ fn check_params(kind: Kind, args: &Args, sig: &Analysed, errors: &mut Errors) {
         }
         let advice = if kind == Kind::Transcription {
             "it takes one `Audio` parameter and text for the prompt hint"
+        } else if edits {
+            "an image edit takes the `Image`s to edit, a `mask: Image`, and text for the prompt"
         } else {
             "to show the model media, return text or a type of your own"
         };
@@ -327,6 +391,9 @@ fn check_params(kind: Kind, args: &Args, sig: &Analysed, errors: &mut Errors) {
             "a `Transcript` function transcribes a recording: add a parameter `audio: Audio` and \
              place it in the template (\"{audio}\")",
         );
+    }
+    if matches!(kind, Kind::ImageEdit | Kind::ImageEdits) {
+        check_edit(args, sig, errors);
     }
     if kind == Kind::Ranking
         && !sig.params.iter().any(|p| p.name == DOCUMENTS)
@@ -371,12 +438,61 @@ fn check_params(kind: Kind, args: &Args, sig: &Analysed, errors: &mut Errors) {
     }
 }
 
+/// An image edit needs an image to edit besides its mask, and its mask goes beside the
+/// template, not in it.
+fn check_edit(args: &Args, sig: &Analysed, errors: &mut Errors) {
+    let mask = sig.params.iter().find(|p| is_mask(p));
+    let images = sig
+        .params
+        .iter()
+        .filter(|p| !is_mask(p) && media_type(p).as_deref() == Some("Image"))
+        .count();
+    if images == 0
+        && let Some(mask) = mask
+    {
+        errors.spanned(
+            &mask.arg,
+            "an image edit needs the image to edit besides its mask: add a parameter such as \
+             `photo: Image` and place it in the template (\"{photo} …\")",
+        );
+    }
+    let Some(mask) = mask else {
+        return;
+    };
+    for message in &args.messages {
+        let lexed = template::lex(&message.text.value);
+        let placed = lexed
+            .segments
+            .iter()
+            .any(|s| matches!(s, Segment::Placeholder(p) if p.name == mask.name));
+        if placed {
+            errors.push(message.text.error(
+                0..message.text.value.len(),
+                "the `mask` of an image edit is uploaded beside the images, not placed among \
+                 them: leave `{mask}` out of the template",
+            ));
+        }
+    }
+}
+
 /// The name of a `Ranking` function's list parameter, sent apart from the template.
 pub const DOCUMENTS: &str = "documents";
 
-/// Whether `param` is sent apart from the template: a `Ranking` function's `documents`.
+/// The name of an image edit's mask parameter, sent apart from the template.
+pub const MASK: &str = "mask";
+
+fn is_mask(param: &Param) -> bool {
+    param.name == MASK && media_type(param).as_deref() == Some("Image")
+}
+
+/// Whether `param` is sent apart from the template: a `Ranking` function's `documents`, or the
+/// `mask: Image` of an `Image` function (which then edits).
 pub fn sent_apart(value: Option<&Type>, param: &Param) -> bool {
-    param.name == DOCUMENTS && value.and_then(Kind::of) == Some(Kind::Ranking)
+    match value.and_then(Kind::of) {
+        Some(Kind::Ranking) => param.name == DOCUMENTS,
+        Some(Kind::Image | Kind::Images) => is_mask(param),
+        _ => false,
+    }
 }
 
 /// The list parameter of a `Vec<Embedding>` function (checked to be its only one).
@@ -395,7 +511,26 @@ fn media_type(param: &Param) -> Option<String> {
     let FnArg::Typed(typed) = &param.arg else {
         return None;
     };
-    let mut ty: &Type = &typed.ty;
+    media_type_of(&typed.ty)
+}
+
+/// The `mask: Image` parameter of an image edit, if it has one.
+pub fn mask_param(sig: &Signature) -> Option<&Ident> {
+    sig.inputs.iter().find_map(|arg| match arg {
+        FnArg::Typed(typed) => match &*typed.pat {
+            Pat::Ident(pat)
+                if pat.ident == MASK && media_type_of(&typed.ty).as_deref() == Some("Image") =>
+            {
+                Some(&pat.ident)
+            }
+            _ => None,
+        },
+        FnArg::Receiver(_) => None,
+    })
+}
+
+/// The promptfn media type `ty` names.
+fn media_type_of(mut ty: &Type) -> Option<String> {
     loop {
         ty = match ty {
             Type::Reference(r) => &r.elem,
@@ -467,6 +602,7 @@ mod tests {
             (quote!(Embedding), Some(Kind::Embedding)),
             (quote!(Vec<promptfn::Embedding>), Some(Kind::Embeddings)),
             (quote!(Moderation), Some(Kind::Moderation)),
+            (quote!(Spoken), Some(Kind::Spoken)),
             (quote!(Ranking), Some(Kind::Ranking)),
             (quote!(String), None),
             (quote!(Vec<String>), None),
@@ -507,6 +643,29 @@ mod tests {
             ),
         );
         assert_eq!((kind, errors), (Some(Kind::Speech), vec![]));
+        let (kind, errors) = run(
+            quote!(
+                "{photo} Add a hat",
+                model = "gpt-image-1",
+                size = "1024x1024"
+            ),
+            quote!(
+                async fn hat(photo: Image, mask: Option<Image>) -> Result<Image>;
+            ),
+        );
+        assert_eq!((kind, errors), (Some(Kind::ImageEdit), vec![]));
+        let (kind, errors) = run(
+            quote!(
+                system = "Be brief.",
+                "Greet {name}",
+                voice = "alloy",
+                format = "mp3"
+            ),
+            quote!(
+                async fn greet(name: &str) -> Result<Spoken>;
+            ),
+        );
+        assert_eq!((kind, errors), (Some(Kind::Spoken), vec![]));
     }
 
     #[test]
@@ -548,11 +707,39 @@ mod tests {
                 "write the template as \"{texts}\"",
             ),
             (
-                quote!("Draw {photo}"),
+                quote!("Draw {clip}"),
+                quote!(
+                    async fn f(clip: Video) -> Result<Image>;
+                ),
+                "a parameter of type `Video` has nowhere to go",
+            ),
+            (
+                quote!("{photo} at night", style = "vivid"),
                 quote!(
                     async fn f(photo: Image) -> Result<Image>;
                 ),
-                "a parameter of type `Image` has nowhere to go",
+                "`style` means nothing for an `Image` function with `Image` parameters",
+            ),
+            (
+                quote!("Fill it in"),
+                quote!(
+                    async fn f(mask: Image) -> Result<Image>;
+                ),
+                "needs the image to edit besides its mask",
+            ),
+            (
+                quote!("{photo} {mask} Add a boat"),
+                quote!(
+                    async fn f(photo: Image, mask: Image) -> Result<Image>;
+                ),
+                "leave `{mask}` out of the template",
+            ),
+            (
+                quote!("{x}"),
+                quote!(
+                    async fn f(x: &str) -> Result<Spoken>;
+                ),
+                "a `Spoken` function answers aloud, which needs a voice",
             ),
             (
                 quote!("{a} {b}"),

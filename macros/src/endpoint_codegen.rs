@@ -4,7 +4,7 @@
 //! `<T as __private::EndpointOutput>::Call`.
 
 use crate::codegen::{Input, float, located, render_message, some, spec_static, str_lit};
-use crate::endpoint::{DOCUMENTS, Keys, Kind, list_param};
+use crate::endpoint::{DOCUMENTS, Keys, Kind, list_param, mask_param};
 use proc_macro2::{Literal, Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use syn::Ident;
@@ -67,12 +67,21 @@ pub fn generate(input: &Input<'_>, kind: Kind) -> TokenStream {
                     .documents(#krate::__private::EmbedTexts::texts(&#documents))
                 }
             });
+            // An image edit's mask goes beside the images the template places.
+            let mask = matches!(kind, Kind::ImageEdit | Kind::ImageEdits)
+                .then(|| mask_param(&decl.sig))
+                .flatten()
+                .map(|mask| {
+                    quote_spanned! {located(mask.span())=>
+                        .mask(&#mask)
+                    }
+                });
             quote! {
                 #[allow(unused_imports)]
                 use #krate::__private::{MediaKind as _, TextKind as _};
                 let mut #builder = #krate::__private::PromptBuilder::new(&#spec);
                 #(#messages)*
-                #call(#krate::__private::EndpointParts::rendered(#builder, &#keys)#documents)
+                #call(#krate::__private::EndpointParts::rendered(#builder, &#keys)#documents #mask)
             }
         }
     };

@@ -9,6 +9,7 @@ use std::time::Duration;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use secrecy::{ExposeSecret, SecretString};
 
+use crate::endpoint::RerankFormat;
 use crate::error::{Error, Result};
 use crate::limit::Limits;
 use crate::media::{MediaPolicy, MediaStyle};
@@ -56,6 +57,8 @@ struct Inner {
     timeout: Duration,
     max_steps: u32,
     max_tool_calls: u32,
+    /// The rerank API the server speaks (`Ranking` functions).
+    rerank_format: RerankFormat,
     /// Answers requests instead of the network (test doubles).
     backend: Option<SharedBackend>,
     /// Structured-output modes learnt by stepping down the ladder, per model.
@@ -307,6 +310,10 @@ impl Client {
         }
     }
 
+    pub(crate) fn rerank_format(&self) -> RerankFormat {
+        self.inner.rerank_format
+    }
+
     pub(crate) fn auth_header(&self) -> Option<HeaderValue> {
         self.inner.auth.clone()
     }
@@ -386,6 +393,7 @@ pub struct ClientBuilder {
     media_policy: MediaPolicy,
     max_steps: Option<u32>,
     max_tool_calls: Option<u32>,
+    rerank_format: RerankFormat,
     profile: Option<PathBuf>,
     dialect: Option<Dialect>,
     dialect_prefixes: Vec<(String, Dialect)>,
@@ -643,6 +651,14 @@ impl ClientBuilder {
         self
     }
 
+    /// The rerank API the server speaks, which `Ranking` functions write their requests in and
+    /// read their answers as (default [`RerankFormat::Jina`], the format aggregators convert
+    /// the others to).
+    pub fn rerank_format(mut self, format: RerankFormat) -> Self {
+        self.rerank_format = format;
+        self
+    }
+
     /// Start each model from what `promptfn doctor --profile-out FILE` found the endpoint to
     /// support: its structured-output mode (the ladder still steps down if the endpoint has
     /// changed since) and its media style (below a [`media_policy`](Self::media_policy) set
@@ -743,6 +759,7 @@ impl ClientBuilder {
                 max_tool_calls: self
                     .max_tool_calls
                     .unwrap_or(crate::tool::DEFAULT_MAX_TOOL_CALLS),
+                rerank_format: self.rerank_format,
                 backend: self.backend,
                 // The profile's modes are where each model starts; a rejection still steps down.
                 learned_modes: Mutex::new(profile.modes),

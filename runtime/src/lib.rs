@@ -79,7 +79,7 @@ pub use client::{
 };
 pub use conversation::Conversation;
 pub use decode::decode;
-pub use endpoint::{Embedding, Moderation, Ranking, Transcript};
+pub use endpoint::{Embedding, Moderation, Ranking, Spoken, Transcript};
 pub use error::{
     ApiError, DecodeError, Error, ErrorCode, MaxStepsError, ProviderError, RAW_EXCERPT_LIMIT,
     RejectedAnswer, Result,

@@ -205,8 +205,7 @@ mod tests {
         let mut call = ToolCall::new("c1", "weather", r#"{"city":"Paris"}"#);
         let mut fields = serde_json::Map::new();
         fields.insert("extra_content".into(), serde_json::json!({"sig": "c2ln"}));
-        call.state =
-            ProviderState::kept(crate::provider_state::WireOrigin::ChatCompletions, fields);
+        call.state = ProviderState::kept(crate::wire::dialect::Dialect::ChatCompletions, fields);
         turn.tool_calls.push(call);
         let mut user = Message::text(Role::User, "Compare ");
         user.push_media(crate::Image::url("https://h.example/a.png"));

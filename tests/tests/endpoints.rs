@@ -8,9 +8,9 @@ use std::time::Duration;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use promptfn::endpoint::EncodingFormat;
+use promptfn::endpoint::{EncodingFormat, RerankFormat};
 use promptfn::{
-    Audio, Embedding, Error, Image, MediaError, MediaSource, Moderation, Ranking, Result,
+    Audio, Embedding, Error, Image, MediaError, MediaSource, Moderation, Ranking, Result, Spoken,
     Transcript, prompt,
 };
 use promptfn_tests::mock::{MockServer, Reply};
@@ -585,6 +585,25 @@ async fn a_transcription_error_body_is_an_api_error() {
     );
 }
 
+fn capitals() -> Vec<String> {
+    texts(&[
+        "Carson City is in Nevada.",
+        "Saipan is a capital.",
+        "Washington, D.C. is the capital.",
+    ])
+}
+
+/// A client of `server` that speaks `format` for rerank.
+fn rerank_client(server: &MockServer, format: RerankFormat) -> promptfn::Client {
+    promptfn::Client::builder()
+        .base_url(server.url())
+        .api_key("sk-test-key")
+        .max_attempts(1)
+        .rerank_format(format)
+        .build()
+        .unwrap()
+}
+
 #[tokio::test]
 async fn a_transcribed_local_file_is_read_once_and_bounded() {
     let server = MockServer::with([Reply::json(json!({"text": "Hi Ana."}))]).await;
@@ -642,47 +661,19 @@ async fn a_transcribed_local_file_is_read_once_and_bounded() {
 }
 
 #[tokio::test]
-async fn rerank_reads_the_jina_cohere_and_xinference_answers() {
-    let jina = json!({
+async fn rerank_in_the_jina_format_is_the_default() {
+    let server = MockServer::with([Reply::json(json!({
         "model": "jina-reranker-v2-base-multilingual",
-        "usage": {"total_tokens": 38},
+        "usage": {"prompt_tokens": 38, "completion_tokens": 0, "total_tokens": 38},
         "results": [
             {"index": 2, "document": {"text": "Washington, D.C. is the capital."}, "relevance_score": 0.93},
             {"index": 0, "document": {"text": "Carson City is in Nevada."}, "relevance_score": 0.11}
         ]
-    });
-    let cohere = json!({
-        "id": "07734bd2-2473-4f07-94e1-0d9f0e6843cf",
-        "results": [
-            {"index": 0, "relevance_score": 0.2},
-            {"index": 2, "relevance_score": 0.9}
-        ],
-        "meta": {"api_version": {"version": "2"}, "billed_units": {"search_units": 1},
-                 "tokens": {"input_tokens": 21, "output_tokens": 0}}
-    });
-    let xinference = json!({
-        "id": "480dca92-8910-11ee-b76a-c2c8e4cad3f5",
-        "results": [
-            {"index": 2, "relevance_score": 0.9999, "document": "Washington, D.C. is the capital."},
-            {"index": 1, "relevance_score": 0.0003, "document": "Saipan is a capital."}
-        ],
-        "meta": {"api_version": null, "billed_units": null, "tokens": null, "warnings": null}
-    });
-    let server = MockServer::with([
-        Reply::json(jina),
-        Reply::json(cohere),
-        Reply::json(xinference),
-    ])
+    }))])
     .await;
-    let client = server.client();
-    let documents = texts(&[
-        "Carson City is in Nevada.",
-        "Saipan is a capital.",
-        "Washington, D.C. is the capital.",
-    ]);
-
+    let documents = capitals();
     let jina = rank("capital of the US", &documents)
-        .client(&client)
+        .client(&server.client())
         .with_meta()
         .await
         .unwrap();
@@ -692,28 +683,14 @@ async fn rerank_reads_the_jina_cohere_and_xinference_answers() {
         Some("Washington, D.C. is the capital.")
     );
     assert_eq!(jina.usage.unwrap().prompt_tokens, 38);
-    let cohere = rank("capital of the US", &documents)
-        .client(&client)
-        .with_meta()
-        .await
-        .unwrap();
-    assert_eq!(cohere.value.order(), [2, 0], "sorted by score");
-    assert_eq!(cohere.value.results[0].document, None);
-    assert_eq!(cohere.usage.unwrap().prompt_tokens, 21);
-    let xinference = rank("capital of the US", &documents)
-        .client(&client)
-        .top_n(1)
-        .await
-        .unwrap();
     assert_eq!(
-        xinference.results[1].document.as_deref(),
-        Some("Saipan is a capital.")
+        jina.model.as_deref(),
+        Some("jina-reranker-v2-base-multilingual")
     );
-
-    let requests = server.requests();
-    assert_eq!(requests[0].path, "/v1/rerank");
+    let request = &server.requests()[0];
+    assert_eq!(request.path, "/v1/rerank");
     assert_eq!(
-        requests[0].json(),
+        request.json(),
         json!({
             "model": "jina-reranker-v2-base-multilingual",
             "query": "capital of the US",
@@ -722,7 +699,99 @@ async fn rerank_reads_the_jina_cohere_and_xinference_answers() {
             "return_documents": true
         })
     );
-    assert_eq!(requests[2].json()["top_n"], 1);
+}
+
+#[tokio::test]
+async fn rerank_in_the_cohere_format_takes_the_texts_from_the_list_sent() {
+    let server = MockServer::with([Reply::json(json!({
+        "id": "07734bd2-2473-4f07-94e1-0d9f0e6843cf",
+        "results": [
+            {"index": 0, "relevance_score": 0.2},
+            {"index": 2, "relevance_score": 0.9}
+        ],
+        "meta": {"api_version": {"version": "2", "is_experimental": false},
+                 "billed_units": {"search_units": 1},
+                 "tokens": {"input_tokens": 21, "output_tokens": 0}}
+    }))])
+    .await;
+    let documents = capitals();
+    let cohere = rank("capital of the US", &documents)
+        .client(&rerank_client(&server, RerankFormat::Cohere))
+        .with_meta()
+        .await
+        .unwrap();
+    assert_eq!(cohere.value.order(), [2, 0], "sorted by score");
+    assert_eq!(
+        cohere.value.results[0].document.as_deref(),
+        Some("Washington, D.C. is the capital.")
+    );
+    assert_eq!(cohere.usage.unwrap().prompt_tokens, 21);
+    // Cohere's v2 API has no `return_documents`.
+    assert_eq!(
+        server.requests()[0].json(),
+        json!({
+            "model": "jina-reranker-v2-base-multilingual",
+            "query": "capital of the US",
+            "documents": documents,
+            "top_n": 2
+        })
+    );
+}
+
+#[tokio::test]
+async fn rerank_in_the_xinference_format_reads_plain_string_documents() {
+    let server = MockServer::with([Reply::json(json!({
+        "id": "480dca92-8910-11ee-b76a-c2c8e4cad3f5",
+        "results": [
+            {"index": 2, "relevance_score": 0.9999, "document": "Washington, D.C. is the capital."},
+            {"index": 1, "relevance_score": 0.0003, "document": "Saipan is a capital."}
+        ],
+        "meta": {"api_version": null, "billed_units": null,
+                 "tokens": {"input_tokens": 17, "output_tokens": 0}, "warnings": null}
+    }))])
+    .await;
+    let documents = capitals();
+    let xinference = rank("capital of the US", &documents)
+        .client(&rerank_client(&server, RerankFormat::Xinference))
+        .top_n(1)
+        .with_meta()
+        .await
+        .unwrap();
+    assert_eq!(xinference.value.order(), [2, 1]);
+    assert_eq!(
+        xinference.value.results[1].document.as_deref(),
+        Some("Saipan is a capital.")
+    );
+    assert_eq!(xinference.usage.unwrap().prompt_tokens, 17);
+    assert_eq!(
+        server.requests()[0].json(),
+        json!({
+            "model": "jina-reranker-v2-base-multilingual",
+            "query": "capital of the US",
+            "documents": documents,
+            "top_n": 1,
+            "return_documents": true,
+            "return_len": true
+        })
+    );
+}
+
+#[tokio::test]
+async fn a_rerank_answer_in_another_format_than_the_clients_says_where_to_set_it() {
+    let xinference_answer = json!({
+        "results": [{"index": 0, "relevance_score": 0.9, "document": "Carson City is in Nevada."}]
+    });
+    let server = MockServer::with([Reply::json(xinference_answer)]).await;
+    let error = rank("capital of the US", &capitals())
+        .client(&server.client())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&error, Error::Protocol { reason, .. }
+            if reason.contains("read as the Jina rerank format")
+                && reason.contains("ClientBuilder::rerank_format")),
+        "{error:?}"
+    );
 }
 
 #[tokio::test]
@@ -738,5 +807,236 @@ async fn a_ranking_naming_a_missing_document_is_a_protocol_error() {
     assert!(
         matches!(&error, Error::Protocol { reason, .. } if reason.contains("document 7 of 1")),
         "{error:?}"
+    );
+}
+
+#[prompt(
+    "{photo} Put a small red hat on the cat.",
+    model = "gpt-image-1",
+    size = "1024x1024",
+    format = "png"
+)]
+async fn hat(photo: Image, mask: Option<Image>) -> Result<Image>;
+
+#[prompt("{items} A gift basket holding these.", model = "gpt-image-1", n = 2)]
+async fn basket(items: &[Image]) -> Result<Vec<Image>>;
+
+/// A form's text field, as the runtime writes it.
+fn text_field(boundary: &str, name: &str, value: &str) -> String {
+    format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
+}
+
+/// A form's file field, as the runtime writes it.
+fn file_field(boundary: &str, name: &str, filename: &str, mime: &str, content: &[u8]) -> Vec<u8> {
+    let mut field = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{filename}\"\r\nContent-Type: {mime}\r\n\r\n"
+    )
+    .into_bytes();
+    field.extend_from_slice(content);
+    field.extend_from_slice(b"\r\n");
+    field
+}
+
+#[tokio::test]
+async fn an_image_edit_uploads_the_image_and_its_mask_with_the_prompt() {
+    let edited = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDRedited";
+    let server = MockServer::with([Reply::json(json!({
+        "created": 1_713_833_628,
+        "data": [{"b64_json": STANDARD.encode(edited)}],
+        "usage": {"total_tokens": 100, "input_tokens": 50, "output_tokens": 50,
+                  "input_tokens_details": {"text_tokens": 10, "image_tokens": 40}}
+    }))])
+    .await;
+    let photo = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDRphoto";
+    let mask = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDRmask";
+    let response = hat(
+        Image::bytes(&photo[..]).filename("cat.png"),
+        Some(Image::bytes(&mask[..]).filename("mask.png")),
+    )
+    .client(&server.client())
+    .with_meta()
+    .await
+    .unwrap();
+    assert_eq!(response.value.as_media().mime(), Some("image/png"));
+    assert!(
+        matches!(response.value.as_media().source(), MediaSource::Bytes(b) if b[..] == edited[..])
+    );
+    assert_eq!(response.usage.unwrap().prompt_tokens, 50);
+
+    let request = &server.requests()[0];
+    assert_eq!(request.path, "/v1/images/edits");
+    assert_eq!(
+        request.header("content-type"),
+        Some("multipart/form-data; boundary=promptfn-form-0")
+    );
+    let b = "promptfn-form-0";
+    let mut expected = file_field(b, "image", "cat.png", "image/png", photo);
+    expected.extend(file_field(b, "mask", "mask.png", "image/png", mask));
+    for (name, value) in [
+        ("prompt", "Put a small red hat on the cat."),
+        ("model", "gpt-image-1"),
+        ("size", "1024x1024"),
+        ("output_format", "png"),
+    ] {
+        expected.extend_from_slice(text_field(b, name, value).as_bytes());
+    }
+    expected.extend_from_slice(b"--promptfn-form-0--\r\n");
+    assert_eq!(
+        String::from_utf8_lossy(&request.body),
+        String::from_utf8_lossy(&expected)
+    );
+}
+
+#[tokio::test]
+async fn several_images_are_edited_together_and_without_a_mask_none_is_sent() {
+    let server = MockServer::with([
+        Reply::json(json!({"created": 1, "data": [{"url": "https://cdn.example/a.png"}, {"url": "https://cdn.example/b.png"}]})),
+        Reply::json(json!({"created": 2, "data": [{"b64_json": STANDARD.encode(PNG)}]})),
+    ])
+    .await;
+    let client = server.client();
+    let items = [
+        Image::bytes(PNG).filename("soap.png"),
+        Image::bytes(PNG).filename("lotion.png"),
+    ];
+    let baskets = basket(&items)
+        .client(&client)
+        .response_format("url")
+        .await
+        .unwrap();
+    assert_eq!(baskets.len(), 2);
+    let alone = hat(Image::bytes(PNG), None).client(&client).await.unwrap();
+    assert_eq!(alone.as_media().mime(), Some("image/png"));
+
+    let requests = server.requests();
+    let body = String::from_utf8_lossy(&requests[0].body).into_owned();
+    assert_eq!(requests[0].path, "/v1/images/edits");
+    assert_eq!(body.matches("name=\"image[]\"").count(), 2, "{body}");
+    assert!(
+        body.find("filename=\"soap.png\"") < body.find("filename=\"lotion.png\""),
+        "{body}"
+    );
+    assert!(
+        body.contains(&text_field("promptfn-form-0", "n", "2")),
+        "{body}"
+    );
+    assert!(
+        body.contains(&text_field("promptfn-form-0", "response_format", "url")),
+        "{body}"
+    );
+    let body = String::from_utf8_lossy(&requests[1].body).into_owned();
+    assert!(
+        body.contains("name=\"image\"; filename=\"image.png\""),
+        "{body}"
+    );
+    assert!(!body.contains("name=\"mask\""), "{body}");
+}
+
+#[tokio::test]
+async fn an_image_edit_error_body_is_an_api_error() {
+    let server = MockServer::with([Reply::status(
+        400,
+        json!({"error": {"message": "Invalid input image - format must be in ['RGBA', 'LA', 'L'], got RGB.", "type": "invalid_request_error", "param": null, "code": null}}),
+    )])
+    .await;
+    let error = hat(Image::bytes(PNG), None)
+        .client(&server.client())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&error, Error::Api(api) if api.status == 400 && api.message().contains("Invalid input image")),
+        "{error:?}"
+    );
+}
+
+#[prompt(
+    system = "You are a friendly guide. Answer in one sentence.",
+    "Greet {name}.",
+    model = "gpt-4o-audio-preview",
+    voice = "alloy",
+    format = "wav"
+)]
+async fn greet(name: &str) -> Result<Spoken>;
+
+#[tokio::test]
+async fn a_spoken_answer_is_decoded_from_the_chat_audio_object() {
+    let server = MockServer::with([Reply::json(json!({
+        "id": "chatcmpl-AaBb",
+        "object": "chat.completion",
+        "created": 1_729_000_000,
+        "model": "gpt-4o-audio-preview-2024-10-01",
+        "choices": [{
+            "index": 0,
+            "message": {
+                "role": "assistant",
+                "content": null,
+                "refusal": null,
+                "audio": {
+                    "id": "audio_abc123",
+                    "expires_at": 1_729_018_505,
+                    "data": STANDARD.encode(WAV),
+                    "transcript": "Hello, Ana!"
+                }
+            },
+            "finish_reason": "stop"
+        }],
+        "usage": {"prompt_tokens": 17, "completion_tokens": 180, "total_tokens": 197,
+                  "completion_tokens_details": {"audio_tokens": 160, "text_tokens": 20}}
+    }))])
+    .await;
+    let response = greet("Ana")
+        .client(&server.client())
+        .with_meta()
+        .await
+        .unwrap();
+    let spoken = response.value;
+    assert_eq!(spoken.transcript, "Hello, Ana!");
+    assert_eq!(spoken.id, "audio_abc123");
+    assert_eq!(spoken.expires_at, Some(1_729_018_505));
+    assert_eq!(spoken.audio.as_media().mime(), Some("audio/wav"));
+    assert!(matches!(spoken.audio.as_media().source(), MediaSource::Bytes(b) if b[..] == WAV[..]));
+    assert_eq!(response.id.as_deref(), Some("chatcmpl-AaBb"));
+    assert_eq!(response.finish_reason, Some(promptfn::FinishReason::Stop));
+    assert_eq!(response.usage.unwrap().completion_tokens, 180);
+
+    let request = &server.requests()[0];
+    assert_eq!(request.path, "/v1/chat/completions");
+    assert_eq!(
+        request.json(),
+        json!({
+            "model": "gpt-4o-audio-preview",
+            "messages": [
+                {"role": "system", "content": "You are a friendly guide. Answer in one sentence."},
+                {"role": "user", "content": "Greet Ana."}
+            ],
+            "modalities": ["text", "audio"],
+            "audio": {"voice": "alloy", "format": "wav"}
+        })
+    );
+}
+
+#[tokio::test]
+async fn a_spoken_call_takes_its_voice_and_format_per_call_and_says_when_no_audio_came() {
+    let server = MockServer::with([Reply::json(json!({
+        "id": "chatcmpl-1",
+        "model": "gpt-4o-mini",
+        "choices": [{"index": 0, "finish_reason": "stop",
+                     "message": {"role": "assistant", "content": "Hello, Bo!"}}]
+    }))])
+    .await;
+    let error = greet("Bo")
+        .client(&server.client())
+        .voice("sage")
+        .format("mp3")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&error, Error::Protocol { reason, .. }
+            if reason.contains("no audio (it answered with text only)")),
+        "{error:?}"
+    );
+    assert_eq!(
+        server.requests()[0].json()["audio"],
+        json!({"voice": "sage", "format": "mp3"})
     );
 }

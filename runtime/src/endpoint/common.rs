@@ -11,10 +11,11 @@ use tracing::Instrument;
 use super::decl::EndpointDecl;
 use crate::client::Client;
 use crate::error::{ApiError, Error, Result, excerpt};
-use crate::media::Media;
+use crate::media::{Loaded, Media, MediaPolicy, load};
 use crate::message::{Message, Part};
 use crate::response::{Response, Usage};
 use crate::spec::PromptSpec;
+use crate::structured::Family;
 use crate::telemetry;
 use crate::transport::{self, BodyKind, Outgoing, Route, TransportOverrides};
 
@@ -103,6 +104,18 @@ impl Common {
                 Part::Media(media) => Some(media),
                 Part::Text(_) => None,
             })
+    }
+
+    /// A medium's content in memory, for a form upload: URLs are downloaded under the media
+    /// policy of `client` for `model`.
+    pub(crate) async fn load(&self, client: &Client, model: &str, media: &Media) -> Result<Loaded> {
+        let policy = MediaPolicy::new()
+            .over(client.media_policy(model))
+            .settle(Family::of(model));
+        let http = client.downloader(policy.allow_private_addresses)?;
+        load(media, http, &policy)
+            .await
+            .map_err(|e| Error::Media(Box::new(e)))
     }
 
     /// Run `work` with the resolved client and model inside a `promptfn.call` span that records

@@ -1,6 +1,7 @@
-//! `POST /images/generations`: `-> Result<Image>` and `-> Result<Vec<Image>>`. Answers in
-//! `b64_json` become images in memory, answers with a `url` images at that URL; either way
-//! with their MIME type when the answer or the request tells it.
+//! `POST /images/generations`: `-> Result<Image>` and `-> Result<Vec<Image>>`; with `Image`
+//! parameters, `POST /images/edits` (see `image_edit.rs`). Answers in `b64_json` become images
+//! in memory, answers with a `url` images at that URL; either way with their MIME type when the
+//! answer or the request tells it.
 
 use std::marker::PhantomData;
 
@@ -8,10 +9,12 @@ use base64::Engine as _;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use super::common::{Common, awaitable, common_settings, response};
+use super::common::{Common, awaitable, common_settings, decode_answer, response};
+use super::image_edit;
 use crate::error::{Error, Result, excerpt};
-use crate::media::{Image, mime};
+use crate::media::{Image, Media, mime};
 use crate::response::{Response, Usage};
+use crate::transport::BodyKind;
 
 /// What an image function returns: one [`Image`] or a `Vec` of them.
 pub trait ImageOutput: Sized + Send + 'static {
@@ -36,10 +39,16 @@ impl ImageOutput for Vec<Image> {
 
 /// The call of a function returning [`Image`] or `Vec<Image>`. Await it for the images; adjust
 /// it first like a chat [`Call`](crate::Call).
+///
+/// A function with `Image` parameters edits the images it is given (`POST /images/edits`, a
+/// multipart upload) instead of drawing new ones; a parameter `mask: Image` (or
+/// `Option<Image>`), left out of the template, marks with its transparent pixels where to edit.
 #[must_use = "an image call does nothing until it is awaited"]
 #[derive(Debug)]
 pub struct ImageCall<T> {
     common: Common,
+    /// An edit's mask.
+    mask: Option<Media>,
     n: Option<u32>,
     size: Option<String>,
     quality: Option<String>,
@@ -51,9 +60,10 @@ pub struct ImageCall<T> {
 }
 
 impl<T: ImageOutput> ImageCall<T> {
-    pub(crate) fn new(common: Common) -> Self {
+    pub(crate) fn new(common: Common, mask: Option<Media>) -> Self {
         Self {
             common,
+            mask,
             n: None,
             size: None,
             quality: None,
@@ -86,7 +96,7 @@ impl<T: ImageOutput> ImageCall<T> {
         self
     }
 
-    /// The style (dall-e-3): `"vivid"` or `"natural"`.
+    /// The style (dall-e-3): `"vivid"` or `"natural"`. Not sent with an edit.
     pub fn style(mut self, style: impl Into<String>) -> Self {
         self.style = Some(style.into());
         self
@@ -121,49 +131,79 @@ impl<T: ImageOutput> ImageCall<T> {
         ImageWithMeta(self)
     }
 
-    /// The body this call would send, without sending it.
+    /// The body this call would send, without sending it: a generation's JSON body, or an
+    /// edit's text fields (the images and the mask are uploaded beside them as files).
     pub fn request(&self) -> Result<Value> {
         let client = self.common.resolve_client()?;
         let model = self.common.resolve_model(&client)?;
-        Ok(self.body(&model))
+        Ok(Value::Object(
+            self.fields(&model)
+                .into_iter()
+                .map(|(k, v)| (k.into(), v))
+                .collect(),
+        ))
+    }
+
+    /// Whether this call edits images (it was given some, or a mask) rather than drawing.
+    fn edits(&self) -> bool {
+        self.mask.is_some() || self.common.media().next().is_some()
     }
 
     fn format_requested(&self) -> Option<&str> {
         self.format.as_deref().or(self.common.keys.format)
     }
 
-    fn body(&self, model: &str) -> Value {
+    /// The request's fields, in the order an edit's form sends them.
+    fn fields(&self, model: &str) -> Vec<(&'static str, Value)> {
         let keys = self.common.keys;
-        let mut body = Map::new();
-        body.insert("model".into(), json!(model));
-        body.insert("prompt".into(), json!(self.common.prompt_text()));
-        let mut put = |key: &str, value: Option<&str>| {
+        let mut fields = vec![
+            ("prompt", json!(self.common.prompt_text().trim())),
+            ("model", json!(model)),
+        ];
+        if let Some(n) = self.n.or(self.common.spec.decl.n) {
+            fields.push(("n", json!(n)));
+        }
+        let mut put = |key: &'static str, value: Option<&str>| {
             if let Some(value) = value {
-                body.insert(key.into(), json!(value));
+                fields.push((key, json!(value)));
             }
         };
         put("size", self.size.as_deref().or(keys.size));
         put("quality", self.quality.as_deref().or(keys.quality));
-        put("style", self.style.as_deref().or(keys.style));
+        // dall-e-3's setting; the edits endpoint has none.
+        if !self.edits() {
+            put("style", self.style.as_deref().or(keys.style));
+        }
         put("background", self.background.as_deref().or(keys.background));
         put("output_format", self.format_requested());
         put("response_format", self.response_format.as_deref());
         put("user", self.common.end_user());
-        if let Some(n) = self.n.or(self.common.spec.decl.n) {
-            body.insert("n".into(), json!(n));
-        }
-        Value::Object(body)
+        fields
     }
 
     async fn run(self) -> Result<Response<T>> {
         let this = &self;
         this.common
             .traced(|client, model| async move {
-                let body = this.body(&model);
-                let (answer, raw): (ImagesAnswer, String) = this
-                    .common
-                    .exchange_json(&client, "images/generations", &body)
-                    .await?;
+                let fields = this.fields(&model);
+                let answer = if this.edits() {
+                    let form =
+                        image_edit::form(&this.common, this.mask.as_ref(), &client, &model, fields);
+                    let (body, boundary) = form.await?.finish();
+                    let kind = BodyKind::Form { boundary };
+                    this.common
+                        .exchange(&client, "images/edits", kind, body)
+                        .await?
+                } else {
+                    let body: Map<String, Value> =
+                        fields.into_iter().map(|(k, v)| (k.into(), v)).collect();
+                    let body = serde_json::to_vec(&body)
+                        .map_err(|e| Error::Config(format!("body: {e}")))?;
+                    this.common
+                        .exchange(&client, "images/generations", BodyKind::Json, body)
+                        .await?
+                };
+                let (answer, raw): (ImagesAnswer, String) = decode_answer(&answer)?;
                 let format = answer
                     .output_format
                     .as_deref()

@@ -4,9 +4,11 @@
 //! |---|---|---|
 //! | [`Embedding`], `Vec<Embedding>` | `POST /embeddings` | [`EmbedCall`] |
 //! | [`Image`](crate::Image), `Vec<Image>` | `POST /images/generations` | [`ImageCall`] |
+//! | `Image`, `Vec<Image>` with `Image` parameters (and an optional `mask: Image`) | `POST /images/edits` (multipart) | [`ImageCall`] |
 //! | [`Audio`](crate::Audio) | `POST /audio/speech` | [`SpeechCall`] |
+//! | [`Spoken`] (system and user turns allowed) | `POST /chat/completions` with `modalities: ["text", "audio"]` | [`SpokenCall`] |
 //! | [`Moderation`] | `POST /moderations` | [`ModerationCall`] |
-//! | [`Ranking`] (the template is the query, a `documents` list parameter) | `POST /rerank` (Jina, Cohere and Xinference answers) | [`RerankCall`] |
+//! | [`Ranking`] (the template is the query, a `documents` list parameter) | `POST /rerank`, in the client's [`RerankFormat`] (Jina, Cohere or Xinference) | [`RerankCall`] |
 //! | [`Transcript`] (one `Audio` parameter) | `POST /audio/transcriptions`, or `/audio/translations` with `translate = true` (multipart) | [`TranscriptionCall`] |
 //!
 //! [`Client::models`](crate::Client::models) lists the endpoint's models (`GET /models`).
@@ -41,12 +43,14 @@ mod common;
 mod decl;
 mod embeddings;
 mod form;
+mod image_edit;
 mod images;
 mod models;
 mod moderation;
 mod parts;
 mod rerank;
 mod speech;
+mod spoken;
 mod transcription;
 
 pub use embeddings::{
@@ -55,8 +59,9 @@ pub use embeddings::{
 pub use images::{ImageCall, ImageOutput, ImageWithMeta};
 pub use models::ModelInfo;
 pub use moderation::{Moderation, ModerationCall, ModerationWithMeta};
-pub use rerank::{Ranked, Ranking, RerankCall, RerankWithMeta};
+pub use rerank::{Ranked, Ranking, RerankCall, RerankFormat, RerankWithMeta};
 pub use speech::{SpeechCall, SpeechWithMeta};
+pub use spoken::{Spoken, SpokenCall, SpokenWithMeta};
 pub use transcription::{Segment, Transcript, TranscriptionCall, TranscriptionWithMeta};
 
 #[doc(hidden)]

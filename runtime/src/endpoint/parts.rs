@@ -8,8 +8,10 @@ use super::images::ImageCall;
 use super::moderation::{Moderation, ModerationCall};
 use super::rerank::{Ranking, RerankCall};
 use super::speech::SpeechCall;
+use super::spoken::{Spoken, SpokenCall};
 use super::transcription::{Transcript, TranscriptionCall};
-use crate::media::{Audio, Image};
+use crate::media::{Audio, Image, Media, MediaArg};
+use crate::message::{Message, Part, Role};
 use crate::spec::{PromptBuilder, PromptSpec};
 
 /// A declaration's rendered prompt, ready to become its endpoint's call.
@@ -19,6 +21,8 @@ pub struct EndpointParts {
     /// The texts of a `Vec<Embedding>` function's list parameter, or a `Ranking` function's
     /// documents.
     texts: Option<Vec<String>>,
+    /// An image edit's mask.
+    mask: Option<Media>,
 }
 
 impl EndpointParts {
@@ -28,7 +32,19 @@ impl EndpointParts {
         Self {
             common: Common::new(spec, keys, messages),
             texts: None,
+            mask: None,
         }
+    }
+
+    /// These parts with the mask of an image edit (`None` places nothing).
+    pub fn mask<M: MediaArg + ?Sized>(mut self, mask: &M) -> Self {
+        let mut placed = Message::new(Role::User);
+        mask.place(&mut placed);
+        self.mask = placed.parts.into_iter().find_map(|part| match part {
+            Part::Media(media) => Some(media),
+            Part::Text(_) => None,
+        });
+        self
     }
 
     /// These parts with the documents a `Ranking` function ranks.
@@ -46,6 +62,7 @@ impl EndpointParts {
         Self {
             common: Common::new(spec, keys, Vec::new()),
             texts: Some(texts),
+            mask: None,
         }
     }
 }
@@ -54,8 +71,8 @@ impl EndpointParts {
 #[diagnostic::on_unimplemented(
     message = "`{Self}` does not pick an endpoint",
     label = "not one of promptfn's endpoint types",
-    note = "a #[prompt] function returning promptfn::Image, Vec<Image>, Audio, Embedding, \
-            Vec<Embedding>, Transcript, Moderation or Ranking calls that endpoint; for structured output into a type \
+    note = "a #[prompt] function returning promptfn::Image, Vec<Image>, Audio, Spoken, \
+            Embedding, Vec<Embedding>, Transcript, Moderation or Ranking calls that endpoint; for structured output into a type \
             of your own with one of these names, rename the type"
 )]
 pub trait EndpointOutput: Sized {
@@ -68,14 +85,14 @@ pub trait EndpointOutput: Sized {
 impl EndpointOutput for Image {
     type Call = ImageCall<Image>;
     fn call(parts: EndpointParts) -> Self::Call {
-        ImageCall::new(parts.common)
+        ImageCall::new(parts.common, parts.mask)
     }
 }
 
 impl EndpointOutput for Vec<Image> {
     type Call = ImageCall<Vec<Image>>;
     fn call(parts: EndpointParts) -> Self::Call {
-        ImageCall::new(parts.common)
+        ImageCall::new(parts.common, parts.mask)
     }
 }
 
@@ -83,6 +100,13 @@ impl EndpointOutput for Audio {
     type Call = SpeechCall;
     fn call(parts: EndpointParts) -> Self::Call {
         SpeechCall::new(parts.common)
+    }
+}
+
+impl EndpointOutput for Spoken {
+    type Call = SpokenCall;
+    fn call(parts: EndpointParts) -> Self::Call {
+        SpokenCall::new(parts.common)
     }
 }
 

@@ -152,15 +152,16 @@ fn refuse_error_object(body: &Bytes) -> Result<()> {
 }
 
 /// The audio's MIME type: what its bytes show, else the format asked for, else mp3 (the
-/// endpoint's default).
-fn audio_mime(bytes: &[u8], format: Option<&str>) -> &'static str {
+/// endpoint's default). Chat audio output (`Spoken`) names its formats the same way, but for
+/// `pcm16`.
+pub(super) fn audio_mime(bytes: &[u8], format: Option<&str>) -> &'static str {
     let asked = match format {
         Some("opus") => Some("audio/ogg"),
         Some("aac") => Some("audio/aac"),
         Some("flac") => Some("audio/flac"),
         Some("wav") => Some("audio/wav"),
         // Raw 24 kHz 16-bit mono samples: nothing in the bytes says so.
-        Some("pcm") => return "audio/pcm",
+        Some("pcm" | "pcm16") => return "audio/pcm",
         Some("mp3") => Some("audio/mpeg"),
         _ => None,
     };

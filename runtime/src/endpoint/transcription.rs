@@ -9,9 +9,7 @@ use super::common::{Common, awaitable_of, common_settings, decode_answer, respon
 use super::form::Form;
 use crate::client::Client;
 use crate::error::{Error, Result};
-use crate::media::{MediaPolicy, load};
 use crate::response::{Response, Usage};
-use crate::structured::Family;
 use crate::transport::BodyKind;
 
 /// What was said in an audio recording.
@@ -102,13 +100,7 @@ impl TranscriptionCall {
                 self.common.spec.name
             ))
         })?;
-        let policy = MediaPolicy::new()
-            .over(client.media_policy(model))
-            .settle(Family::of(model));
-        let http = client.downloader(policy.allow_private_addresses)?;
-        let loaded = load(audio, http, &policy)
-            .await
-            .map_err(|e| Error::Media(Box::new(e)))?;
+        let loaded = self.common.load(client, model, audio).await?;
         let mut form = Form::default();
         form.file("file", &loaded.filename, &loaded.mime, loaded.bytes);
         form.text("model", model);

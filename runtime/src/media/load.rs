@@ -1,6 +1,6 @@
-//! A medium's content in memory, for endpoints that upload files (transcription): bytes as
-//! they are, local files read once and bounded (`file`), `data:` URIs decoded, URLs downloaded
-//! within the policy's bounds.
+//! A medium's content in memory, for endpoints that upload files (transcription, image edits):
+//! bytes as they are, local files read once and bounded (`file`), `data:` URIs decoded, URLs
+//! downloaded within the policy's bounds.
 
 use bytes::Bytes;
 
@@ -61,7 +61,11 @@ pub(crate) async fn load(
             what: media.describe(),
             example: "audio/wav",
         })?;
-    let filename = name.unwrap_or_else(|| format!("audio.{}", audio_extension(&mime)));
+    // Servers often go by the file name's extension: `image.png`, `audio.wav`…
+    let filename = name.unwrap_or_else(|| {
+        let stem = media.kind().type_name().to_ascii_lowercase();
+        format!("{stem}.{}", audio_extension(&mime))
+    });
     Ok(Loaded {
         bytes,
         mime,

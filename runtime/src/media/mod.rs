@@ -24,7 +24,7 @@ mod stored;
 mod types;
 
 pub use error::MediaError;
-pub(crate) use load::load;
+pub(crate) use load::{Loaded, load};
 pub use policy::{MediaPolicy, MediaStyle, UrlHandling};
 pub(crate) use resolve::ResolvedMedia;
 pub use types::{Audio, Detail, File, Image, Media, MediaKind, MediaSource, Pdf, Video};

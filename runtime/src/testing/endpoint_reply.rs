@@ -51,6 +51,22 @@ impl Reply {
     pub fn audio(bytes: impl Into<Bytes>) -> Self {
         Self::http(200, bytes.into())
     }
+
+    /// A chat model answers aloud (a `Spoken` function): `message.audio` holds these audio
+    /// bytes (base64) and `transcript`, with the id `audio_mock` and no text content.
+    pub fn spoken(bytes: impl Into<Bytes>, transcript: impl Into<String>) -> Self {
+        let data = base64::engine::general_purpose::STANDARD.encode(bytes.into());
+        Self::message(json!({
+            "role": "assistant",
+            "content": null,
+            "audio": {
+                "id": "audio_mock",
+                "expires_at": 1_700_003_600,
+                "data": data,
+                "transcript": transcript.into(),
+            },
+        }))
+    }
 }
 
 /// How many texts an embeddings request carries.
