@@ -927,6 +927,10 @@ fn normalize_base_url(url: &str) -> Result<String> {
         .map(|(_, seg)| seg);
     if last.is_some_and(is_version_segment) {
         Ok(base.to_owned())
+    } else if Dialect::native_to(base) == Dialect::GeminiGenerateContent {
+        // Gemini's REST API lives under `/v1beta` (https://ai.google.dev/api): its newest
+        // fields (thinking, `responseJsonSchema`) are not in `/v1`.
+        Ok(format!("{base}/v1beta"))
     } else {
         Ok(format!("{base}/v1"))
     }
@@ -1036,6 +1040,30 @@ mod tests {
                 .contains("scheme")
         );
         assert!(normalize_base_url("ftp://x").is_err());
+    }
+
+    #[test]
+    fn the_bare_gemini_host_reaches_its_v1beta_api() {
+        for url in [
+            "https://generativelanguage.googleapis.com",
+            "https://generativelanguage.googleapis.com/",
+            "https://generativelanguage.googleapis.com/v1beta",
+        ] {
+            assert_eq!(
+                normalize_base_url(url).unwrap(),
+                "https://generativelanguage.googleapis.com/v1beta",
+                "{url}"
+            );
+        }
+        let client = Client::builder()
+            .base_url("https://generativelanguage.googleapis.com")
+            .api_key("k")
+            .build()
+            .unwrap();
+        assert_eq!(
+            client.dialect_of("gemini-2.5-flash"),
+            Dialect::GeminiGenerateContent
+        );
     }
 
     #[test]

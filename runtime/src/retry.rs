@@ -219,7 +219,7 @@ pub(crate) fn classify_status(status: u16, hints: Hints, body: &[u8], structured
     }
     let provider = ProviderError::parse(body);
     if let Some(e) = &provider {
-        if is_quota_exhausted(e) {
+        if is_quota_exhausted(e) && !is_google_rate_limit(e) {
             return Verdict::Final;
         }
         if structured && rejects_request_shape(status, e) {
@@ -232,7 +232,7 @@ pub(crate) fn classify_status(status: u16, hints: Hints, body: &[u8], structured
     };
     if retry {
         Verdict::Retry {
-            after: hints.retry_after,
+            after: hints.retry_after.or_else(|| google_retry_delay(body)),
         }
     } else {
         Verdict::Final
@@ -260,6 +260,29 @@ fn is_quota_exhausted(e: &ProviderError) -> bool {
         .any(|label| CODES.iter().any(|c| label.eq_ignore_ascii_case(c)));
     let message = e.message.to_ascii_lowercase();
     labelled || MESSAGES.iter().any(|m| message.contains(m))
+}
+
+/// Whether an error object is Google's `RESOURCE_EXHAUSTED`: Gemini words its per-minute rate
+/// limits "You exceeded your current quota" too, and says when to come back in the body
+/// (<https://ai.google.dev/gemini-api/docs/troubleshooting#error-codes>); a wait longer than
+/// the policy allows still ends the request.
+fn is_google_rate_limit(e: &ProviderError) -> bool {
+    e.kind.as_deref() == Some("RESOURCE_EXHAUSTED")
+}
+
+/// The `retryDelay` (`"38s"`, `"0.5s"`) of the `google.rpc.RetryInfo` detail in a Google error
+/// body (<https://cloud.google.com/apis/design/errors#error_details>).
+fn google_retry_delay(body: &[u8]) -> Option<Duration> {
+    let value: serde_json::Value = serde_json::from_slice(body).ok()?;
+    let details = value.get("error")?.get("details")?.as_array()?;
+    let delay = details.iter().find_map(|detail| {
+        let kind = detail.get("@type")?.as_str()?;
+        kind.ends_with("google.rpc.RetryInfo")
+            .then(|| detail.get("retryDelay")?.as_str())
+            .flatten()
+    })?;
+    let seconds: f64 = delay.trim().strip_suffix('s')?.parse().ok()?;
+    (seconds.is_finite() && seconds >= 0.0).then(|| Duration::from_secs_f64(seconds.min(1e9)))
 }
 
 /// Whether an error object says the server is overloaded (Anthropic's `overloaded_error` and
@@ -343,6 +366,30 @@ mod tests {
         let worded =
             br#"{"error":{"message":"Your credit balance is too low to access the API."}}"#;
         assert!(!retried(429, worded));
+    }
+
+    #[test]
+    fn gemini_resource_exhausted_is_retried_after_its_retry_delay() {
+        let body = serde_json::json!({"error": {
+            "code": 429,
+            "message": "You exceeded your current quota, please check your plan and billing details.",
+            "status": "RESOURCE_EXHAUSTED",
+            "details": [
+                {"@type": "type.googleapis.com/google.rpc.QuotaFailure", "violations": []},
+                {"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": "38s"}
+            ]
+        }})
+        .to_string();
+        assert_eq!(
+            classify_status(429, Hints::default(), body.as_bytes(), false),
+            Verdict::Retry {
+                after: Some(Duration::from_secs(38))
+            }
+        );
+        let unavailable = br#"{"error":{"code":503,"message":"The model is overloaded. Please try again later.","status":"UNAVAILABLE"}}"#;
+        assert!(retried(503, unavailable));
+        let invalid = br#"{"error":{"code":400,"message":"Invalid JSON payload","status":"INVALID_ARGUMENT"}}"#;
+        assert!(!retried(400, invalid));
     }
 
     #[test]

@@ -68,6 +68,20 @@ impl WirePart {
         }
     }
 
+    /// The payload alone as a JSON string: the URL, or the content as bare base64 (no `data:`
+    /// prefix), for dialects that name the MIME type in a field of their own (Gemini's
+    /// `inlineData`). Read failures land in `failure`.
+    pub(crate) fn payload_text<'a>(
+        &'a self,
+        failure: &'a Mutex<Option<MediaError>>,
+    ) -> impl Serialize + 'a {
+        PayloadText {
+            payload: &self.payload,
+            as_data_uri: false,
+            failure,
+        }
+    }
+
     /// This part as serde sees it; read failures of streamed files land in `failure`.
     pub(crate) fn serializable<'a>(
         &'a self,

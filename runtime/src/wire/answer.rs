@@ -196,7 +196,7 @@ impl Completion {
 }
 
 /// The body from its first non-blank byte, or why it cannot be a completion.
-fn json_start(body: &[u8]) -> Result<&[u8], String> {
+pub(crate) fn json_start(body: &[u8]) -> Result<&[u8], String> {
     let start = body
         .iter()
         .position(|b| !b.is_ascii_whitespace())

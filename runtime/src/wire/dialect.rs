@@ -21,6 +21,7 @@ use crate::tool::ToolBox;
 
 use super::answer::{Completion, CompletionChunk};
 use super::chat_completions;
+use super::gemini_content;
 use super::mode::ModeWire;
 use super::sse::SseEvent;
 
@@ -93,6 +94,7 @@ impl Dialect {
     pub(crate) fn encode(self, request: &Request<'_>) -> Result<Vec<u8>> {
         match self {
             Self::ChatCompletions => chat_completions::encode(request),
+            Self::GeminiGenerateContent => gemini_content::encode(request),
             other => Err(other.not_built()),
         }
     }
@@ -102,6 +104,7 @@ impl Dialect {
     pub(crate) fn decode(self, body: Vec<u8>) -> (String, std::result::Result<Completion, String>) {
         match self {
             Self::ChatCompletions => chat_completions::decode(body),
+            Self::GeminiGenerateContent => gemini_content::decode(body),
             other => (
                 String::from_utf8_lossy(&body).into_owned(),
                 Err(other.not_built().to_string()),
@@ -113,6 +116,9 @@ impl Dialect {
     pub(crate) fn reader(self) -> EventReader {
         match self {
             Self::ChatCompletions => EventReader::ChatCompletions,
+            Self::GeminiGenerateContent => {
+                EventReader::GeminiGenerateContent(gemini_content::Reader::default())
+            }
             other => EventReader::Unbuilt(other),
         }
     }
@@ -210,6 +216,7 @@ pub(crate) struct Quirks {
 #[derive(Debug)]
 pub(crate) enum EventReader {
     ChatCompletions,
+    GeminiGenerateContent(gemini_content::Reader),
     Unbuilt(Dialect),
 }
 
@@ -219,6 +226,7 @@ impl EventReader {
     pub(crate) fn read(&mut self, event: &SseEvent) -> Result<Option<CompletionChunk>> {
         match self {
             Self::ChatCompletions => chat_completions::read_event(event),
+            Self::GeminiGenerateContent(reader) => reader.read(event),
             Self::Unbuilt(dialect) => Err(dialect.not_built()),
         }
     }

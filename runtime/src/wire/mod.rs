@@ -6,6 +6,7 @@
 pub(crate) mod answer;
 pub(crate) mod chat_completions;
 pub(crate) mod dialect;
+pub(crate) mod gemini_content;
 pub(crate) mod mode;
 pub mod sse;
 pub(crate) mod surrogates;
