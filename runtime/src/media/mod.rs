@@ -23,7 +23,7 @@ mod save;
 mod stored;
 mod types;
 
-pub(crate) use encode::Payload;
+pub(crate) use encode::{Payload, WirePart};
 pub use error::MediaError;
 pub(crate) use load::{Loaded, load};
 pub use policy::{MediaPolicy, MediaStyle, UrlHandling};

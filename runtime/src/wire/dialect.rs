@@ -20,6 +20,7 @@ use crate::structured::Mode;
 use crate::tool::ToolBox;
 
 use super::answer::{Completion, CompletionChunk};
+use super::anthropic;
 use super::chat_completions;
 use super::gemini_content;
 use super::mode::ModeWire;
@@ -94,6 +95,7 @@ impl Dialect {
     pub(crate) fn encode(self, request: &Request<'_>) -> Result<Vec<u8>> {
         match self {
             Self::ChatCompletions => chat_completions::encode(request),
+            Self::AnthropicMessages => anthropic::encode(request),
             Self::GeminiGenerateContent => gemini_content::encode(request),
             other => Err(other.not_built()),
         }
@@ -104,6 +106,7 @@ impl Dialect {
     pub(crate) fn decode(self, body: Vec<u8>) -> (String, std::result::Result<Completion, String>) {
         match self {
             Self::ChatCompletions => chat_completions::decode(body),
+            Self::AnthropicMessages => anthropic::decode(body),
             Self::GeminiGenerateContent => gemini_content::decode(body),
             other => (
                 String::from_utf8_lossy(&body).into_owned(),
@@ -116,6 +119,7 @@ impl Dialect {
     pub(crate) fn reader(self) -> EventReader {
         match self {
             Self::ChatCompletions => EventReader::ChatCompletions,
+            Self::AnthropicMessages => EventReader::AnthropicMessages(anthropic::Reader::default()),
             Self::GeminiGenerateContent => {
                 EventReader::GeminiGenerateContent(gemini_content::Reader::default())
             }
@@ -216,6 +220,7 @@ pub(crate) struct Quirks {
 #[derive(Debug)]
 pub(crate) enum EventReader {
     ChatCompletions,
+    AnthropicMessages(anthropic::Reader),
     GeminiGenerateContent(gemini_content::Reader),
     Unbuilt(Dialect),
 }
@@ -226,6 +231,7 @@ impl EventReader {
     pub(crate) fn read(&mut self, event: &SseEvent) -> Result<Option<CompletionChunk>> {
         match self {
             Self::ChatCompletions => chat_completions::read_event(event),
+            Self::AnthropicMessages(reader) => reader.read(event),
             Self::GeminiGenerateContent(reader) => reader.read(event),
             Self::Unbuilt(dialect) => Err(dialect.not_built()),
         }
