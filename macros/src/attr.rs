@@ -23,6 +23,19 @@ pub struct Args {
     /// False when the user template is missing or unreadable: checks that need to see every
     /// placeholder (unused parameters) are then skipped, as their errors would be follow-ons.
     pub template_complete: bool,
+    /// `history = param`: where the earlier turns go.
+    pub history: Option<HistorySlot>,
+    /// Every name a `history` key gave, the rejected ones too (a second key, a quoted name):
+    /// those parameters are not reported unused on top of the error already given.
+    pub history_names: Vec<String>,
+}
+
+/// `history = param`: a parameter holding earlier turns, placed as whole messages.
+pub struct HistorySlot {
+    /// The parameter, as written in the attribute (where errors point).
+    pub param: Ident,
+    /// The index in [`Args::messages`] before which the turns go (`messages.len()`: after all).
+    pub at: usize,
 }
 
 /// One message of the prompt template.
@@ -229,6 +242,8 @@ const KEYS: &[&str] = &[
     "user",
     "assistant",
     "path",
+    "system_path",
+    "history",
     "model",
     "temperature",
     "top_p",
@@ -282,7 +297,13 @@ enum Item {
 struct TemplateParts {
     positional: Option<LitStr>,
     system: Option<(usize, Ident, LitStr)>,
+    /// `system_path = "…"`: the system text from a file.
+    system_path: Option<(usize, Ident, LitStr)>,
     turns: Vec<(usize, Ident, Role, LitStr)>,
+    /// `history = param`, with its item index (its place among the turns).
+    history: Option<(usize, Ident)>,
+    /// See [`Args::history_names`].
+    history_names: Vec<String>,
     path: Option<(Ident, LitStr)>,
     /// Something meant as a template failed to parse (already reported), so a "missing
     /// template" error would be a follow-on.
@@ -315,6 +336,16 @@ pub fn parse(attr: TokenStream, errors: &mut Errors) -> Args {
                 let name = key.unraw().to_string();
                 collected.settings.written.push(key.clone());
                 if !REPEATABLE.contains(&name.as_str()) && KEYS.contains(&name.as_str()) {
+                    if seen.contains(&name) && name == "history" {
+                        collected.parts.history_names.extend(named_in(&value));
+                        errors.at(
+                            key.span(),
+                            "the history is placed once: this is a second `history = …`; \
+                             give the prompt one parameter holding every earlier turn \
+                             (a `Vec<Message>` or a `Conversation`)",
+                        );
+                        continue;
+                    }
                     if seen.contains(&name) {
                         errors.at(key.span(), format!("duplicate #[prompt] argument `{name}`"));
                         continue;
@@ -327,12 +358,15 @@ pub fn parse(attr: TokenStream, errors: &mut Errors) -> Args {
     }
 
     check_tool_choice(&collected.settings, errors);
-    let (messages, template_complete) = messages(collected.parts, errors);
+    let history_names = std::mem::take(&mut collected.parts.history_names);
+    let (messages, template_complete, history) = messages(collected.parts, errors);
     Args {
         messages,
         settings: collected.settings,
         crate_path: collected.crate_path.unwrap_or_default(),
         template_complete,
+        history,
+        history_names,
     }
 }
 
@@ -412,6 +446,17 @@ impl Collected {
                 };
                 match errors.ok(string(name, value, "\"{question}\"")) {
                     Some(lit) => parts.turns.push((index, key, role, lit)),
+                    None => parts.malformed = true,
+                }
+            }
+            "system_path" => match errors.ok(string(name, value, "\"prompts/system.md\"")) {
+                Some(lit) => parts.system_path = Some((index, key, lit)),
+                None => parts.malformed = true,
+            },
+            "history" => {
+                parts.history_names.extend(named_in(value));
+                match errors.ok(parameter_name(name, value)) {
+                    Some(param) => parts.history = Some((index, param)),
                     None => parts.malformed = true,
                 }
             }
@@ -557,15 +602,38 @@ fn one_of(key: &str, value: &Expr, values: &[&str]) -> syn::Result<String> {
 ///
 /// After a conflict (positional template and turns) every part is kept, so placeholder checks
 /// still see all of them; no code is generated anyway.
-fn messages(parts: TemplateParts, errors: &mut Errors) -> (Vec<Message>, bool) {
+fn messages(
+    parts: TemplateParts,
+    errors: &mut Errors,
+) -> (Vec<Message>, bool, Option<HistorySlot>) {
     let TemplateParts {
         positional,
         system,
+        system_path,
         turns,
+        history,
         path,
         malformed,
+        history_names: _,
     } = parts;
     let mut messages = Vec::new();
+    if let (Some(_), Some((_, key, _))) = (&system, &system_path) {
+        errors.at(
+            key.span(),
+            "`system_path` reads the system text from a file and cannot be combined with \
+             `system = \"…\"`: keep one of them",
+        );
+    }
+    let system_index = system
+        .as_ref()
+        .or(system_path.as_ref())
+        .map(|(index, key, _)| (*index, key.clone()));
+    // History written after the last turn closes the prompt: its own last turn is the question.
+    let history_last = match (&history, turns.last()) {
+        (Some((history_index, _)), Some((turn_index, ..))) => history_index > turn_index,
+        (Some(_), None) => positional.is_none() && path.is_none(),
+        (None, _) => false,
+    };
 
     if let Some((_, key, _, _)) = turns.first()
         && positional.is_some()
@@ -593,7 +661,7 @@ fn messages(parts: TemplateParts, errors: &mut Errors) -> (Vec<Message>, bool) {
             format!("`path` supplies the user template and cannot be combined with {other}"),
         );
     }
-    if let (Some((system_index, key, _)), Some((turn_index, ..))) = (&system, turns.first())
+    if let (Some((system_index, key)), Some((turn_index, ..))) = (&system_index, turns.first())
         && system_index > turn_index
     {
         errors.at(
@@ -603,6 +671,7 @@ fn messages(parts: TemplateParts, errors: &mut Errors) -> (Vec<Message>, bool) {
     }
     if let Some((_, _, Role::Assistant, lit)) = turns.last()
         && positional.is_none()
+        && !history_last
     {
         errors.spanned(
             lit,
@@ -615,8 +684,27 @@ fn messages(parts: TemplateParts, errors: &mut Errors) -> (Vec<Message>, bool) {
             role: Role::System,
             text: literal_text(lit),
         });
+    } else if let Some((_, _, lit)) = system_path
+        && let Some(text) = errors.ok(read_template_file(lit))
+    {
+        messages.push(Message {
+            role: Role::System,
+            text,
+        });
     }
     let has_turns = !turns.is_empty();
+    // Among the turns, history goes where it is written; with a positional or file template,
+    // before that template.
+    let history = history.map(|(history_index, param)| {
+        let before = turns
+            .iter()
+            .filter(|(turn_index, ..)| *turn_index < history_index)
+            .count();
+        HistorySlot {
+            param,
+            at: messages.len() + before,
+        }
+    });
     messages.extend(turns.into_iter().map(|(_, _, role, lit)| Message {
         role,
         text: literal_text(lit),
@@ -640,7 +728,7 @@ fn messages(parts: TemplateParts, errors: &mut Errors) -> (Vec<Message>, bool) {
                     });
                 })
                 .is_some()
-    } else if has_turns {
+    } else if has_turns || history.is_some() {
         true
     } else {
         if !malformed {
@@ -652,7 +740,7 @@ fn messages(parts: TemplateParts, errors: &mut Errors) -> (Vec<Message>, bool) {
         }
         false
     };
-    (messages, complete)
+    (messages, complete, history)
 }
 
 fn literal_text(lit: LitStr) -> TemplateText {
@@ -745,6 +833,35 @@ fn ungroup(value: &Expr) -> &Expr {
         Expr::Paren(paren) => ungroup(&paren.expr),
         other => other,
     }
+}
+
+/// The name a key's value gives, written bare or (by mistake) quoted.
+fn named_in(value: &Expr) -> Option<String> {
+    match ungroup(value) {
+        Expr::Path(path) => path.path.get_ident().map(|ident| ident.unraw().to_string()),
+        Expr::Lit(expr) => match &expr.lit {
+            Lit::Str(lit) => Some(lit.value()),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// The parameter a key names, written as a bare identifier (`history = thread`).
+fn parameter_name(key: &str, value: &Expr) -> syn::Result<Ident> {
+    if let Expr::Path(path) = ungroup(value)
+        && path.qself.is_none()
+        && let Some(ident) = path.path.get_ident()
+    {
+        return Ok(ident.clone());
+    }
+    Err(syn::Error::new_spanned(
+        value,
+        format!(
+            "`{key}` names the parameter holding the earlier turns, without quotes: \
+             `{key} = thread`"
+        ),
+    ))
 }
 
 fn string(key: &str, value: &Expr, example: &str) -> syn::Result<LitStr> {

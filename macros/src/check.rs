@@ -5,9 +5,10 @@ use crate::attr::{Args, Role, TemplateText};
 use crate::errors::Errors;
 use crate::sig::{Analysed, Param};
 use crate::suggest;
-use crate::template::{self, Placeholder, Segment};
+use crate::template::{self, Placeholder, SectionMark, Segment};
 use proc_macro2::Span;
-use syn::{Ident, Member};
+use syn::ext::IdentExt;
+use syn::{FnArg, GenericArgument, Ident, Member, PathArguments, Type};
 
 /// The prompt as code generation needs it: messages of resolved parts.
 pub struct Plan {
@@ -15,6 +16,9 @@ pub struct Plan {
     pub messages: Vec<PlannedMessage>,
     /// The endpoint the return type picks, when it is not chat completions.
     pub endpoint: Option<crate::endpoint::Kind>,
+    /// `history = param`: the parameter, spanned where the attribute names it, and the index
+    /// of the message it goes before.
+    pub history: Option<(Ident, usize)>,
 }
 
 /// One message of the plan.
@@ -35,6 +39,23 @@ pub enum Part {
         ident: Ident,
         /// Where the placeholder was written.
         span: Span,
+    },
+    /// `{name:lines}`: a list, one item per line.
+    Lines {
+        /// The parameter, spanned at the placeholder.
+        ident: Ident,
+        /// Field names or tuple indices, spanned at the placeholder.
+        fields: Vec<Member>,
+        /// Where the placeholder was written.
+        span: Span,
+    },
+    /// `{#name}…{/name}`: parts that appear only when the `Option` parameter is `Some`; inside,
+    /// the name stands for the value.
+    Section {
+        /// The parameter, spanned at `{#name}`.
+        ident: Ident,
+        /// What the section says.
+        parts: Vec<Part>,
     },
     /// `{name.field:spec}`: formatted as text through `format_args!`.
     Formatted {
@@ -58,6 +79,14 @@ pub fn resolve(args: &Args, sig: &Analysed, errors: &mut Errors) -> Plan {
     let params = sig.params.as_slice();
     let mut used = vec![false; params.len()];
     let mut messages = Vec::with_capacity(args.messages.len());
+    let history = args
+        .history
+        .as_ref()
+        .and_then(|slot| history_param(slot, sig, &mut used, errors));
+    let history_name = history.as_ref().map(|(ident, _)| ident.unraw().to_string());
+    for (param, used) in params.iter().zip(used.iter_mut()) {
+        *used |= args.history_names.contains(&param.name);
+    }
 
     for message in &args.messages {
         let text = &message.text;
@@ -72,16 +101,14 @@ pub fn resolve(args: &Args, sig: &Analysed, errors: &mut Errors) -> Plan {
                 *used |= written.contains(param.name.as_str());
             }
         }
-        let parts = lexed
-            .segments
-            .into_iter()
-            .filter_map(|segment| match segment {
-                Segment::Text(value) => Some(Part::Text(value)),
-                Segment::Placeholder(placeholder) => {
-                    resolve_placeholder(&placeholder, text, sig, &mut used, errors)
-                }
-            })
-            .collect();
+        let mut resolver = Resolver {
+            text,
+            sig,
+            used: &mut used,
+            errors,
+            history: history_name.as_deref(),
+        };
+        let parts = resolver.segments(lexed.segments);
         messages.push(PlannedMessage {
             role: message.role,
             parts,
@@ -111,6 +138,13 @@ pub fn resolve(args: &Args, sig: &Analysed, errors: &mut Errors) -> Plan {
         }
     }
     let endpoint = crate::endpoint::check(args, sig, errors);
+    if let (Some(_), Some(slot)) = (endpoint, &args.history) {
+        errors.at(
+            slot.param.span(),
+            "`history` places earlier chat turns, which this endpoint does not take: remove it, \
+             or return a chat-completion type",
+        );
+    }
     if let (Some(n), Some(output)) = (args.settings.n, &sig.output)
         && n > 1
         && !output.is_choices()
@@ -124,7 +158,243 @@ pub fn resolve(args: &Args, sig: &Analysed, errors: &mut Errors) -> Plan {
             ),
         );
     }
-    Plan { messages, endpoint }
+    Plan {
+        messages,
+        endpoint,
+        history,
+    }
+}
+
+/// The parameter `history = …` names, marked used; `None` (reported) when there is none.
+fn history_param(
+    slot: &crate::attr::HistorySlot,
+    sig: &Analysed,
+    used: &mut [bool],
+    errors: &mut Errors,
+) -> Option<(Ident, usize)> {
+    let params = sig.params.as_slice();
+    let name = slot.param.unraw().to_string();
+    let Some(index) = params.iter().position(|p| p.name == name) else {
+        if !sig.has_pattern_params {
+            let names = params.iter().map(|p| p.name.as_str());
+            let hint = match suggest::closest(&name, names) {
+                Some(close) => {
+                    // The user meant that parameter: reporting it as unused too would be noise.
+                    if let Some(meant) = params.iter().position(|p| p.name == close) {
+                        used[meant] = true;
+                    }
+                    format!("; did you mean `{close}`?")
+                }
+                None => "; add a parameter such as `thread: &[promptfn::Message]`".to_owned(),
+            };
+            errors.at(
+                slot.param.span(),
+                format!("`history = {name}`: no parameter is named `{name}`{hint}"),
+            );
+        }
+        return None;
+    };
+    used[index] = true;
+    let mut ident = params[index].ident.clone();
+    ident.set_span(Span::call_site().located_at(slot.param.span()));
+    Some((ident, slot.at))
+}
+
+/// Resolves one template's segments into parts, nesting the optional sections.
+struct Resolver<'a> {
+    text: &'a TemplateText,
+    sig: &'a Analysed,
+    used: &'a mut [bool],
+    errors: &'a mut Errors,
+    /// The `history = …` parameter, which no template may name.
+    history: Option<&'a str>,
+}
+
+impl Resolver<'_> {
+    fn segments(&mut self, segments: Vec<Segment>) -> Vec<Part> {
+        let mut parts = Vec::new();
+        // The open section: its mark, its parameter (when known) and its parts so far.
+        let mut open: Option<(SectionMark, Option<Ident>, Vec<Part>)> = None;
+        for segment in segments {
+            let part = match segment {
+                Segment::Text(value) => Some(Part::Text(value)),
+                Segment::Placeholder(placeholder) => {
+                    let within = open.as_ref().map(|(mark, ..)| mark.name.as_str());
+                    self.placeholder(&placeholder, within)
+                }
+                Segment::SectionStart(mark) => {
+                    if let Some((outer, ..)) = &open {
+                        let message = format!(
+                            "`{{#{}}}` opens a section inside the section of `{}`: sections \
+                             cannot nest; close `{{#{}}}` with `{{/{}}}` first",
+                            mark.name, outer.name, outer.name, outer.name
+                        );
+                        self.errors
+                            .push(self.text.error(mark.range.clone(), &message));
+                        continue;
+                    }
+                    let ident = self.section_param(&mark);
+                    open = Some((mark, ident, Vec::new()));
+                    continue;
+                }
+                Segment::SectionEnd(mark) => {
+                    self.mark_used(&mark.name);
+                    match open.take() {
+                        Some((start, ident, inner)) if start.name == mark.name => {
+                            if let Some(ident) = ident {
+                                parts.push(Part::Section {
+                                    ident,
+                                    parts: inner,
+                                });
+                            }
+                        }
+                        Some((start, ident, inner)) => {
+                            let message = format!(
+                                "`{{/{}}}` does not close the open section `{{#{}}}`: close it \
+                                 with `{{/{}}}`",
+                                mark.name, start.name, start.name
+                            );
+                            self.errors
+                                .push(self.text.error(mark.range.clone(), &message));
+                            open = Some((start, ident, inner));
+                        }
+                        None => {
+                            let message = format!(
+                                "`{{/{}}}` closes no open section: open it with `{{#{}}}` \
+                                 before, or remove it",
+                                mark.name, mark.name
+                            );
+                            self.errors
+                                .push(self.text.error(mark.range.clone(), &message));
+                        }
+                    }
+                    continue;
+                }
+            };
+            let Some(part) = part else { continue };
+            match &mut open {
+                Some((.., inner)) => inner.push(part),
+                None => parts.push(part),
+            }
+        }
+        if let Some((start, ..)) = open {
+            let message = format!(
+                "unclosed section `{{#{}}}`: end it with `{{/{}}}`",
+                start.name, start.name
+            );
+            self.errors.push(self.text.error(start.range, &message));
+        }
+        parts
+    }
+
+    fn placeholder(&mut self, placeholder: &Placeholder, within: Option<&str>) -> Option<Part> {
+        if self.history == Some(placeholder.name.as_str()) {
+            self.errors.push(self.text.error(
+                placeholder.range.clone(),
+                &format!(
+                    "`{}` is the history parameter: its turns are placed as whole messages \
+                     where `history = {}` stands, not inside a template; remove this placeholder",
+                    placeholder.display(),
+                    placeholder.name
+                ),
+            ));
+            return None;
+        }
+        if within != Some(placeholder.name.as_str())
+            && let Some(param) = self.sig.params.iter().find(|p| p.name == placeholder.name)
+            && optional_text(param)
+        {
+            let name = &placeholder.name;
+            self.mark_used(name);
+            self.errors.push(self.text.error(
+                placeholder.range.clone(),
+                &format!(
+                    "`{name}` is an `Option`: place `{}` inside a section that appears only when \
+                     it is `Some`: `{{#{name}}}…{}…{{/{name}}}`",
+                    placeholder.display(),
+                    placeholder.display()
+                ),
+            ));
+            return None;
+        }
+        resolve_placeholder(placeholder, self.text, self.sig, self.used, self.errors)
+    }
+
+    /// Counts the parameter `name` as used: it is named, if wrongly, and an error says so.
+    fn mark_used(&mut self, name: &str) {
+        for (param, used) in self.sig.params.iter().zip(self.used.iter_mut()) {
+            *used |= param.name == name;
+        }
+    }
+
+    /// The parameter of `{#name}`, which must be an `Option`.
+    fn section_param(&mut self, mark: &SectionMark) -> Option<Ident> {
+        let as_placeholder = Placeholder {
+            name: mark.name.clone(),
+            fields: Vec::new(),
+            spec: None,
+            range: mark.range.clone(),
+        };
+        let param = self.sig.params.iter().find(|p| p.name == mark.name);
+        if param.is_some_and(|param| !is_option(param)) {
+            let name = &mark.name;
+            self.errors.push(self.text.error(
+                mark.range.clone(),
+                &format!(
+                    "`{{#{name}}}` opens an optional section, but `{name}` is not an `Option`: \
+                     declare it as `Option<&str>` (or `Option<T>` with `T: Display`), or write \
+                     `{{{name}}}` without a section"
+                ),
+            ));
+            return None;
+        }
+        match resolve_placeholder(&as_placeholder, self.text, self.sig, self.used, self.errors) {
+            Some(Part::Whole { ident, .. }) => Some(ident),
+            _ => None,
+        }
+    }
+}
+
+/// Whether the parameter is declared as an `Option<…>` (through references).
+fn is_option(param: &Param) -> bool {
+    option_inner(param).is_some()
+}
+
+/// Whether the parameter is an `Option` of something other than media (which a whole
+/// placeholder places, or not, by itself).
+fn optional_text(param: &Param) -> bool {
+    const MEDIA: &[&str] = &["Image", "Audio", "Video", "Pdf", "File", "Media"];
+    option_inner(param).is_some_and(|inner| {
+        let mut inner = inner;
+        while let Type::Reference(reference) = inner {
+            inner = &reference.elem;
+        }
+        !matches!(inner, Type::Path(path)
+            if path.path.segments.last().is_some_and(|s| MEDIA.contains(&s.ident.to_string().as_str())))
+    })
+}
+
+/// `T` of a parameter declared as `Option<T>`, `&Option<T>`…
+fn option_inner(param: &Param) -> Option<&Type> {
+    let FnArg::Typed(typed) = &param.arg else {
+        return None;
+    };
+    let mut ty: &Type = &typed.ty;
+    while let Type::Reference(reference) = ty {
+        ty = &reference.elem;
+    }
+    let Type::Path(path) = ty else { return None };
+    let last = path.path.segments.last()?;
+    if last.ident != "Option" {
+        return None;
+    }
+    let PathArguments::AngleBracketed(args) = &last.arguments else {
+        return None;
+    };
+    args.args.iter().find_map(|arg| match arg {
+        GenericArgument::Type(inner) => Some(inner),
+        _ => None,
+    })
 }
 
 fn resolve_placeholder(
@@ -177,6 +447,7 @@ fn resolve_placeholder(
     if placeholder.is_whole() {
         return Some(Part::Whole { ident, span });
     }
+    let lines = placeholder.spec.as_deref() == Some("lines");
     let mut fields = Vec::with_capacity(placeholder.fields.len());
     for field in &placeholder.fields {
         let Some(member) = member(field, span) else {
@@ -190,6 +461,13 @@ fn resolve_placeholder(
             return None;
         };
         fields.push(member);
+    }
+    if lines {
+        return Some(Part::Lines {
+            ident,
+            fields,
+            span,
+        });
     }
     Some(Part::Formatted {
         ident,
@@ -272,11 +550,42 @@ mod tests {
                                 .concat();
                             format!("fmt({}; {ident}{fields})", spec.as_deref().unwrap_or(""))
                         }
+                        Part::Lines { ident, .. } => format!("lines({ident})"),
+                        Part::Section { ident, parts } => {
+                            format!("section({ident}; {} parts)", parts.len())
+                        }
                     })
                     .collect();
                 (message.role, parts)
             })
             .collect()
+    }
+
+    #[test]
+    fn history_sections_and_lines_resolve() {
+        let (plan, errors) = run(
+            quote!(
+                system = "s",
+                user = "{a}",
+                assistant = "b",
+                history = h,
+                user = "{#n}{n}{/n} {l:lines}"
+            ),
+            quote!(
+                async fn f(a: &str, h: &[Message], n: Option<&str>, l: &[&str]) -> Result<String>;
+            ),
+        );
+        assert_eq!(errors, Vec::<String>::new());
+        assert_eq!(
+            plan.history
+                .as_ref()
+                .map(|(ident, at)| (ident.to_string(), *at)),
+            Some(("h".to_owned(), 3))
+        );
+        assert_eq!(
+            describe(&plan)[3].1,
+            ["section(n; 1 parts)", " ", "lines(l)"]
+        );
     }
 
     #[test]

@@ -60,8 +60,7 @@ pub fn generate(input: &Input<'_>) -> TokenStream {
         .plan
         .messages
         .iter()
-        .flat_map(|message| &message.parts)
-        .any(|part| matches!(part, Part::Whole { .. }));
+        .any(|message| has_whole(&message.parts));
     let kind_traits = needs_kind_traits.then(|| {
         quote! {
             #[allow(unused_imports)]
@@ -74,11 +73,18 @@ pub fn generate(input: &Input<'_>) -> TokenStream {
     let assert_output = quote_spanned! {located(value.span())=>
         #krate::__private::assert_output::<#value>();
     };
-    let messages = input
+    let mut messages: Vec<TokenStream> = input
         .plan
         .messages
         .iter()
-        .map(|message| render_message(message, krate, &builder));
+        .map(|message| render_message(message, krate, &builder))
+        .collect();
+    if let Some((ident, at)) = &input.plan.history {
+        let place = quote_spanned! {ident.span()=>
+            #builder.history(&#ident);
+        };
+        messages.insert((*at).min(messages.len()), place);
+    }
     // Tools are made at render time: a tool method is bound to `self` or a parameter.
     let tools = input.settings.tools.iter().flatten().map(|tool| {
         let tool = tool.to_tool();
@@ -244,7 +250,43 @@ pub(crate) fn render_message(
         },
         Span::call_site(),
     );
-    let parts = message.parts.iter().map(|part| match part {
+    let parts = message
+        .parts
+        .iter()
+        .map(|part| render_part(part, krate, builder));
+    quote! {
+        #builder.start(#krate::__private::Role::#role);
+        #(#parts)*
+    }
+}
+
+/// Whether a whole placeholder is among `parts` (sections included).
+fn has_whole(parts: &[Part]) -> bool {
+    parts.iter().any(|part| match part {
+        Part::Whole { .. } => true,
+        Part::Section { parts, .. } => has_whole(parts),
+        _ => false,
+    })
+}
+
+fn render_part(part: &Part, krate: &CratePath, builder: &Ident) -> TokenStream {
+    match part {
+        Part::Section { ident, parts } => {
+            let parts = parts.iter().map(|part| render_part(part, krate, builder));
+            // Inside the section the parameter's name stands for the value.
+            quote_spanned! {ident.span()=>
+                if let ::core::option::Option::Some(#ident) = &#ident {
+                    #(#parts)*
+                }
+            }
+        }
+        Part::Lines {
+            ident,
+            fields,
+            span,
+        } => quote_spanned! {*span=>
+            #krate::__private::Lines::write_lines(&#ident #(.#fields)*, &mut #builder);
+        },
         Part::Text(text) => {
             let text = str_lit(text);
             quote!(#builder.text(#text);)
@@ -269,10 +311,6 @@ pub(crate) fn render_message(
                 #builder.text_fmt(::core::format_args!(#format, #ident #(.#fields)*));
             }
         }
-    });
-    quote! {
-        #builder.start(#krate::__private::Role::#role);
-        #(#parts)*
     }
 }
 

@@ -52,6 +52,12 @@ use proc_macro::TokenStream;
 ///   parameters (`Image`, `Audio`, `Pdf`, …) become a content part at that position.
 /// - `{name:spec}` formats with a `format!` spec, e.g. `{score:.2}`, `{items:?}`.
 /// - `{name.field}` (and `{self.field}` in methods) formats a field with `Display`.
+/// - `{#name}…{/name}` is an optional section: it appears only when the parameter, an
+///   `Option<&str>` or `Option<T: Display>`, is `Some`, and inside it `{name}` is the value
+///   (`"Ticket: {ticket}{#note}\nNote: {note}{/note}"`). Outside a section an `Option` text
+///   parameter cannot be placed.
+/// - `{name:lines}` renders a list (`Vec<T>`, slice or array of `Display` items) one item per
+///   line.
 /// - `{{` and `}}` are literal braces.
 ///
 /// Every parameter must appear in some template, and every placeholder must name a parameter.
@@ -70,6 +76,14 @@ use proc_macro::TokenStream;
 ///   `assistant = "{{\"value\": \"Positive\"}}"`.
 ///
 /// `system = "…"` adds a system message in every form; it may use placeholders too.
+/// `system_path = "prompts/system.md"` reads it from a file, as `path` does for the template.
+///
+/// `history = param` places the earlier turns a parameter holds (`&[Message]`,
+/// `Vec<Message>`, `&Conversation`: see `promptfn::History`) as whole messages where the key is
+/// written among the chat turns (with a positional or file template: before it; written last:
+/// after every turn, and the template may then be left out):
+/// `#[prompt(system = "…", history = thread, "{question}")]`. A conversation given with
+/// `.conversation(&mut c)` goes there too.
 ///
 /// # Settings
 ///

@@ -22,6 +22,19 @@ pub enum Segment {
     Text(String),
     /// A `{…}` placeholder.
     Placeholder(Placeholder),
+    /// `{#name}`: an optional section begins; it appears only when the parameter is `Some`.
+    SectionStart(SectionMark),
+    /// `{/name}`: the section of `name` ends.
+    SectionEnd(SectionMark),
+}
+
+/// `{#name}` or `{/name}`, the bounds of an optional section.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SectionMark {
+    /// The parameter the section depends on (raw prefix removed).
+    pub name: String,
+    /// Byte range of the mark, braces included.
+    pub range: Range<usize>,
 }
 
 /// A placeholder such as `{text}`, `{user.name}` or `{score:.2}`.
@@ -105,14 +118,14 @@ pub fn lex(template: &str) -> Lexed {
                     break;
                 };
                 let range = i..close + 1;
-                match parse_placeholder(&template[i + 1..close], range.clone()) {
-                    Ok(placeholder) => {
+                match parse_braced(&template[i + 1..close], range.clone()) {
+                    Ok(segment) => {
                         if !text.is_empty() {
                             lexed
                                 .segments
                                 .push(Segment::Text(std::mem::take(&mut text)));
                         }
-                        lexed.segments.push(Segment::Placeholder(placeholder));
+                        lexed.segments.push(segment);
                     }
                     Err(message) => lexed.errors.push(LexError { message, range }),
                 }
@@ -152,6 +165,31 @@ fn matching_close(bytes: &[u8], open: usize) -> Option<usize> {
         }
     }
     None
+}
+
+/// A placeholder, or the start or end of a section.
+fn parse_braced(content: &str, range: Range<usize>) -> Result<Segment, String> {
+    let (start, name) = match (content.strip_prefix('#'), content.strip_prefix('/')) {
+        (Some(name), _) => (true, name),
+        (None, Some(name)) => (false, name),
+        (None, None) => return parse_placeholder(content, range).map(Segment::Placeholder),
+    };
+    let bare = name.strip_prefix("r#").unwrap_or(name);
+    if !is_identifier(bare) {
+        return Err(format!(
+            "invalid section mark `{{{content}}}`: an optional section is written \
+             `{{#name}}…{{/name}}` with the name of an `Option` parameter; {DOUBLE_BRACES_HINT}"
+        ));
+    }
+    let mark = SectionMark {
+        name: bare.to_owned(),
+        range,
+    };
+    Ok(if start {
+        Segment::SectionStart(mark)
+    } else {
+        Segment::SectionEnd(mark)
+    })
 }
 
 fn parse_placeholder(content: &str, range: Range<usize>) -> Result<Placeholder, String> {
@@ -436,6 +474,34 @@ mod tests {
                 .segments
                 .iter()
                 .any(|s| matches!(s, Segment::Placeholder(p) if p.name == "ok"))
+        );
+    }
+
+    #[test]
+    fn sections_are_marks_between_segments() {
+        assert_eq!(
+            only_segments("A{#note} ({note}){/note}."),
+            [
+                text("A"),
+                Segment::SectionStart(SectionMark {
+                    name: "note".into(),
+                    range: 1..8
+                }),
+                text(" ("),
+                placeholder("note", &[], None, 10..16),
+                text(")"),
+                Segment::SectionEnd(SectionMark {
+                    name: "note".into(),
+                    range: 17..24
+                }),
+                text("."),
+            ]
+        );
+        let errors = only_errors("{#} {/a b}");
+        assert_eq!(errors.len(), 2, "{errors:?}");
+        assert!(
+            errors[0].0.starts_with("invalid section mark `{#}`"),
+            "{errors:?}"
         );
     }
 

@@ -1,6 +1,6 @@
 //! The client: where requests go, with which key and defaults; one connection pool per client.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError, RwLock};
@@ -81,6 +81,10 @@ struct Inner {
     media_policy: MediaPolicy,
     /// The media style a profile found for each model (below `media_policy`, above the family).
     profiled_media_styles: HashMap<String, MediaStyle>,
+    /// Models the profile found taking their token limit only as `max_completion_tokens`.
+    profiled_completion_token_limit: HashSet<String>,
+    /// Models the profile found rejecting or ignoring a stream's usage request.
+    profiled_no_stream_usage: HashSet<String>,
     /// Downloads media URLs from public addresses only: a pool of its own, without the extra
     /// headers (they may carry credentials), following redirects (media URLs often redirect
     /// to a CDN) that stay on public addresses (see `media::address`). Built on the first
@@ -260,6 +264,20 @@ impl Client {
 
     pub(crate) fn max_tool_calls(&self) -> u32 {
         self.inner.max_tool_calls
+    }
+
+    /// Whether the profile found `model` taking its token limit only as
+    /// `max_completion_tokens`.
+    pub(crate) fn wants_completion_token_limit(&self, model: &str) -> bool {
+        let models = &self.inner.profiled_completion_token_limit;
+        !models.is_empty() && models.contains(model)
+    }
+
+    /// Whether a stream to `model` may ask for a usage chunk (unless the profile found the
+    /// server rejecting or ignoring it).
+    pub(crate) fn stream_usage_for(&self, model: &str) -> bool {
+        let models = &self.inner.profiled_no_stream_usage;
+        models.is_empty() || !models.contains(model)
     }
 
     /// The dialect `model` is spoken to in.
@@ -771,6 +789,8 @@ impl ClientBuilder {
                 trace_content: self.trace_content,
                 media_policy: self.media_policy,
                 profiled_media_styles: profile.media_styles,
+                profiled_completion_token_limit: profile.completion_token_limit,
+                profiled_no_stream_usage: profile.no_stream_usage,
                 dialect,
                 dialect_prefixes: {
                     let mut prefixes = self.dialect_prefixes;
@@ -1064,6 +1084,17 @@ mod tests {
             client.dialect_of("gemini-2.5-flash"),
             Dialect::GeminiGenerateContent
         );
+        // Google's host takes the key as `x-goog-api-key`, never as a bearer token.
+        let url = format!(
+            "{}/models/gemini-2.5-flash:generateContent",
+            client.base_url()
+        );
+        let request = client
+            .native_auth(Dialect::GeminiGenerateContent, client.http().post(url))
+            .build()
+            .unwrap();
+        assert_eq!(request.headers()["x-goog-api-key"], "k");
+        assert!(request.headers().get("authorization").is_none());
     }
 
     #[test]

@@ -32,7 +32,9 @@ mod conversation;
 mod decode;
 pub mod endpoint;
 mod error;
+mod history;
 mod limit;
+mod lines;
 mod media;
 mod message;
 mod output;
@@ -84,6 +86,7 @@ pub use error::{
     ApiError, DecodeError, Error, ErrorCode, MaxStepsError, ProviderError, RAW_EXCERPT_LIMIT,
     RejectedAnswer, Result,
 };
+pub use history::History;
 pub use media::{
     Audio, Detail, File, Image, Media, MediaArg, MediaError, MediaKind, MediaPolicy, MediaSource,
     MediaStyle, Pdf, UrlHandling, Video,

@@ -31,6 +31,7 @@ use std::marker::PhantomData;
 
 use crate::call::Validator;
 pub use crate::endpoint::{EmbedTexts, EndpointDecl, EndpointOutput, EndpointParts};
+pub use crate::lines::Lines;
 use crate::media::MediaArg;
 pub use crate::message::Role;
 pub use crate::output::OutputCache;

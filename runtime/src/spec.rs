@@ -6,6 +6,7 @@ use std::fmt;
 
 use crate::cache::StablePrefix;
 use crate::call::{Call, Validator};
+use crate::history::History;
 use crate::message::{Message, Part, Role};
 use crate::output::{Output, OutputCache};
 use crate::reasoning::Reasoning;
@@ -97,6 +98,8 @@ pub struct PromptBuilder {
     tools: Vec<Tool>,
     /// Where the first parameter was placed: the end of what every call sends unchanged.
     stable_prefix: Option<StablePrefix>,
+    /// Where the `history = …` turns end: a conversation given to the call goes there.
+    history_end: Option<usize>,
 }
 
 impl PromptBuilder {
@@ -107,6 +110,7 @@ impl PromptBuilder {
             messages: Vec::with_capacity(2),
             tools: Vec::new(),
             stable_prefix: None,
+            history_end: None,
         }
     }
 
@@ -145,6 +149,12 @@ impl PromptBuilder {
         &mut self.messages[last]
     }
 
+    /// The turns of the `history = …` parameter, as whole messages.
+    pub fn history<H: History + ?Sized>(&mut self, history: &H) {
+        history.extend_into(&mut self.messages);
+        self.history_end = Some(self.messages.len());
+    }
+
     /// Literal template text.
     pub fn text(&mut self, literal: &str) {
         self.current().push_text(literal);
@@ -176,6 +186,7 @@ impl PromptBuilder {
         Call::new(self.spec, self.messages)
             .with_declared_tools(self.tools)
             .with_stable_prefix(self.stable_prefix)
+            .with_declared_history(self.history_end)
     }
 
     /// The declaration and the rendered messages, for a call to another endpoint.

@@ -45,19 +45,12 @@ impl Mode {
     }
 
     /// Whether an error answer shows that the server does not support this mode: a 4xx/5xx whose
-    /// body names the request field the mode relies on.
+    /// body names a request field the mode relies on (in any dialect).
     pub(crate) fn rejected_by(self, status: u16, body: &str) -> bool {
         if !(400..600).contains(&status) || matches!(status, 401 | 403 | 404 | 408 | 429) {
             return false;
         }
-        let needles: &[&str] = match self {
-            Self::JsonSchema => &["response_format", "json_schema", "responseschema"],
-            Self::JsonObject => &["response_format", "json_object", "responsemimetype"],
-            Self::Tool => &["tools", "tool_choice", "function"],
-            Self::Prompt => return false,
-        };
-        let body = body.to_ascii_lowercase();
-        needles.iter().any(|n| body.contains(n))
+        crate::wire::rejection::names_a_field_of(self, &body.to_ascii_lowercase())
     }
 }
 

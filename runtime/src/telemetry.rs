@@ -16,12 +16,62 @@ use std::time::{Duration, Instant};
 use tracing::Span;
 use tracing::field::Empty;
 
+use crate::client::Client;
 use crate::error::{Error, Result, excerpt};
 use crate::message::Message;
 use crate::response::{Response, Usage};
 
+/// The `promptfn.call` span of one call from its start to its outcome, as chat calls and the
+/// endpoint calls both keep it.
+pub(crate) struct CallTrace {
+    span: Span,
+    started: Option<Instant>,
+    /// Whether the client records prompt and answer text.
+    content: bool,
+}
+
+impl CallTrace {
+    /// Open the span of `function`, naming the model when client and model resolved, and
+    /// record the prompt when the client traces content.
+    pub(crate) fn start(
+        function: &'static str,
+        messages: &[Message],
+        resolved: &Result<(Client, String)>,
+    ) -> Self {
+        let resolved = resolved.as_ref().ok();
+        let span = call_span(function, resolved.map(|(_, model)| model.as_str()));
+        let content = resolved.is_some_and(|(client, _)| client.trace_content());
+        if content {
+            record_prompt(&span, messages);
+        }
+        let started = start_timing(&span);
+        Self {
+            span,
+            started,
+            content,
+        }
+    }
+
+    /// Whether prompt and answer text are recorded.
+    pub(crate) fn content(&self) -> bool {
+        self.content
+    }
+
+    /// The span, for the call's work to run in.
+    pub(crate) fn span(&self) -> Span {
+        self.span.clone()
+    }
+
+    /// Record how the call ended; `answer_text` says whether its answer is text that may be
+    /// recorded (not so for vectors, images or audio).
+    pub(crate) fn finish<T>(self, result: &Result<Response<T>>, answer_text: bool) {
+        let latency = self.started.map(|started| started.elapsed());
+        record_outcome(&self.span, result, latency, self.content && answer_text);
+    }
+}
+
 /// The span of one call.
-pub(crate) fn call_span(function: &'static str, model: Option<&str>) -> Span {
+fn call_span(function: &'static str, model: Option<&str>) -> Span {
     tracing::info_span!(
         "promptfn.call",
         function,
@@ -39,7 +89,7 @@ pub(crate) fn call_span(function: &'static str, model: Option<&str>) -> Span {
 }
 
 /// Record the prompt's text (only for clients that opted in).
-pub(crate) fn record_prompt(span: &Span, messages: &[Message]) {
+fn record_prompt(span: &Span, messages: &[Message]) {
     let text: Vec<String> = messages
         .iter()
         .map(|m| format!("{}: {}", m.role.as_str(), m.text_content()))
@@ -48,7 +98,7 @@ pub(crate) fn record_prompt(span: &Span, messages: &[Message]) {
 }
 
 /// Record how the call ended; `content` says whether answer text may be recorded.
-pub(crate) fn record_outcome<T>(
+fn record_outcome<T>(
     span: &Span,
     result: &Result<Response<T>>,
     latency: Option<Duration>,

@@ -55,6 +55,9 @@ pub(crate) struct Outgoing {
     pub(crate) timeout: Duration,
     /// Whether the answer is an SSE stream.
     pub(crate) stream: bool,
+    /// Whether the request uses a structured-output feature (an output mode, tools) that a
+    /// server may reject: its 5xx answers are then not retried blindly.
+    pub(crate) structured: bool,
     /// Where it goes and how its body is written.
     pub(crate) route: Route,
 }
@@ -461,7 +464,7 @@ async fn attempt_open(client: &Client, out: &Outgoing, attempt: u32) -> Result<O
         }
         let body = read_prefix(client, opened.body, ERROR_BODY_LIMIT).await?;
         drop(permit);
-        match retry::classify_status(status, hints, &body, carries_structured_output(out)) {
+        match retry::classify_status(status, hints, &body, out.structured) {
             Verdict::Final => Ok(Opened {
                 status,
                 body: Body::Chunks(VecDeque::from([body])),
@@ -478,12 +481,6 @@ async fn attempt_open(client: &Client, out: &Outgoing, attempt: u32) -> Result<O
     }
     .instrument(span)
     .await
-}
-
-/// Whether the request uses a structured-output feature a server may reject.
-fn carries_structured_output(out: &Outgoing) -> bool {
-    let has = |needle: &[u8]| memchr::memmem::find(&out.body, needle).is_some();
-    has(b"\"response_format\"") || has(b"\"tools\"")
 }
 
 /// Send the request over HTTP and wait for the status line, within the first-byte deadline.
@@ -689,6 +686,7 @@ pub mod probe {
             body: body.into(),
             timeout,
             stream: true,
+            structured: false,
             route: super::Route::Chat,
         };
         let opened = open(client, &out).await?;

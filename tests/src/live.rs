@@ -44,3 +44,69 @@ impl Server {
         }
     }
 }
+
+/// The share of live calls that ended in a typed value, with what went wrong in the others.
+#[derive(Debug, Default)]
+pub struct Tally {
+    calls: u32,
+    typed: u32,
+    requests: u32,
+    failures: Vec<String>,
+}
+
+impl Tally {
+    /// Counts one call of `function` on `input`.
+    pub fn record<T>(
+        &mut self,
+        function: &str,
+        input: &str,
+        result: promptfn::Result<promptfn::Response<T>>,
+    ) {
+        self.calls += 1;
+        match result {
+            Ok(response) => {
+                self.typed += 1;
+                self.requests += response.requests;
+            }
+            Err(e) => self.failures.push(format!("{function}({input:?}): {e}")),
+        }
+    }
+
+    /// Typed values per hundred calls.
+    pub fn rate(&self) -> f64 {
+        if self.calls == 0 {
+            return 0.0;
+        }
+        100.0 * f64::from(self.typed) / f64::from(self.calls)
+    }
+
+    /// The failures, then the rate line (also appended to the file `PROMPTFN_LIVE_REPORT`
+    /// names, which `scripts/test` prints among the live counts: a passing test's own output
+    /// is hidden).
+    pub fn report(&self, what: &str) -> String {
+        for failure in &self.failures {
+            eprintln!("{what}: no typed value: {failure}");
+        }
+        let line = format!(
+            "{what} on {:?}: {}/{} calls ended in a typed value ({:.1}%), {} requests for them",
+            Server::current(),
+            self.typed,
+            self.calls,
+            self.rate(),
+            self.requests
+        );
+        eprintln!("{line}");
+        if let Some(path) = std::env::var_os("PROMPTFN_LIVE_REPORT") {
+            use std::io::Write as _;
+            let appended = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(&path)
+                .and_then(|mut file| writeln!(file, "{line}"));
+            if let Err(e) = appended {
+                eprintln!("could not append to PROMPTFN_LIVE_REPORT={path:?}: {e}");
+            }
+        }
+        line
+    }
+}

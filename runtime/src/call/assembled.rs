@@ -61,7 +61,8 @@ impl<T: Output> Call<T> {
     /// final answer. When the call fails, the conversation is left as it was. Answers the
     /// model was re-asked for are not kept: only the accepted one joins.
     ///
-    /// The history goes where the prompt declares it (a parameter of type `History`), else
+    /// The history goes where the prompt declares it (after the turns of its `history = …`
+    /// parameter, see [`History`](crate::History)), else
     /// before the prompt's last user turns: after its system text and fixed example turns. The
     /// conversation is read now; a call to this method again replaces the history.
     ///

@@ -34,7 +34,7 @@ use crate::response::Response;
 use crate::retry::RetryPolicy;
 use crate::spec::PromptSpec;
 use crate::structured::Mode;
-use crate::telemetry;
+use crate::telemetry::CallTrace;
 use crate::tool::{Tool, ToolChoice};
 use crate::transport::TransportOverrides;
 use origin::Origin;
@@ -128,6 +128,12 @@ impl<T: Output> Call<T> {
             stable_prefix: None,
             _output: PhantomData,
         }
+    }
+
+    /// Where the declared `history = …` turns end.
+    pub(crate) fn with_declared_history(mut self, end: Option<usize>) -> Self {
+        self.declared_history = end;
+        self
     }
 
     /// The tools listed in `#[prompt(tools = [...])]`.
@@ -332,28 +338,17 @@ impl<T: Output> Call<T> {
             let model = self.resolve_model(&client)?;
             Ok((client, model))
         });
-        let span = telemetry::call_span(
-            self.origin.name(),
-            resolved.as_ref().ok().map(|(_, model)| model.as_str()),
-        );
-        let content = resolved
-            .as_ref()
-            .is_ok_and(|(client, _)| client.trace_content());
-        if content {
-            telemetry::record_prompt(&span, &self.messages);
-        }
-        let started = telemetry::start_timing(&span);
+        let trace = CallTrace::start(self.origin.name(), &self.messages, &resolved);
         let result = match resolved {
             // Traced content is read from the transcript.
             Ok((client, model)) => {
-                self.run(client, model, transcript || content)
-                    .instrument(span.clone())
+                self.run(client, model, transcript || trace.content())
+                    .instrument(trace.span())
                     .await
             }
             Err(error) => Err(error),
         };
-        let latency = started.map(|started| started.elapsed());
-        telemetry::record_outcome(&span, &result, latency, content);
+        trace.finish(&result, true);
         result
     }
 

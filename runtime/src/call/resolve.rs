@@ -29,6 +29,8 @@ pub(crate) struct Resolved {
     pub(crate) family: Family,
     /// The wire dialect the model is spoken to in.
     pub(crate) dialect: Dialect,
+    /// The model takes its token limit only as `max_completion_tokens` (from the profile).
+    pub(crate) completion_token_limit: bool,
     pub(crate) plan: &'static OutputPlan,
     /// The structured-output mode the first request uses (`None` for text).
     pub(crate) mode: Option<Mode>,
@@ -135,6 +137,7 @@ impl<T: Output> Call<T> {
             prompt_messages: self.messages.len(),
             toolbox,
             dialect: client.dialect_of(&model),
+            completion_token_limit: client.wants_completion_token_limit(&model),
             client,
             model,
             family,

@@ -16,7 +16,7 @@ use crate::message::{Message, Part};
 use crate::response::{Response, Usage};
 use crate::spec::PromptSpec;
 use crate::structured::Family;
-use crate::telemetry;
+use crate::telemetry::CallTrace;
 use crate::transport::{self, BodyKind, Outgoing, Route, TransportOverrides};
 
 /// A declaration's rendered prompt and what its endpoint call is told per call.
@@ -130,24 +130,13 @@ impl Common {
             let model = self.resolve_model(&client)?;
             Ok((client, model))
         });
-        let span = telemetry::call_span(
-            self.spec.name,
-            resolved.as_ref().ok().map(|(_, model)| model.as_str()),
-        );
-        if resolved
-            .as_ref()
-            .is_ok_and(|(client, _)| client.trace_content())
-        {
-            telemetry::record_prompt(&span, &self.messages);
-        }
-        let started = telemetry::start_timing(&span);
+        let trace = CallTrace::start(self.spec.name, &self.messages, &resolved);
         let result = match resolved {
-            Ok((client, model)) => work(client, model).instrument(span.clone()).await,
+            Ok((client, model)) => work(client, model).instrument(trace.span()).await,
             Err(error) => Err(error),
         };
-        let latency = started.map(|started| started.elapsed());
         // The answer is not text (vectors, images, audio): only its outcome is recorded.
-        telemetry::record_outcome(&span, &result, latency, false);
+        trace.finish(&result, false);
         result
     }
 
@@ -165,6 +154,7 @@ impl Common {
             body: body.into(),
             timeout: self.timeout.unwrap_or(client.timeout()),
             stream: false,
+            structured: false,
             route: Route::Endpoint { path, body: kind },
         };
         let answer = transport::send(client, &out).await?;

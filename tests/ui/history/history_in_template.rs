@@ -1,0 +1,6 @@
+use promptfn::{Message, Result, prompt};
+
+#[prompt(history = thread, "Earlier: {thread}. Now: {question}")]
+async fn reply(thread: &[Message], question: &str) -> Result<String>;
+
+fn main() {}
