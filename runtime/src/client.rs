@@ -49,6 +49,8 @@ struct Inner {
     /// parse: sending then reports the error).
     endpoint_url: Option<reqwest::Url>,
     api_key: Option<SecretString>,
+    /// `api_key` as every answer body's scrubber looks for it.
+    scrub_key: Option<Arc<crate::redact::ScrubKey>>,
     /// The `Authorization` header for `api_key`, built once.
     auth: Option<HeaderValue>,
     model: Option<String>,
@@ -243,7 +245,7 @@ impl Client {
 
     /// What keeps this client's API key out of an answer body, if it has a key worth hiding.
     pub(crate) fn body_scrubber(&self) -> Option<crate::redact::BodyScrubber> {
-        crate::redact::BodyScrubber::new(self.inner.api_key.as_ref())
+        crate::redact::BodyScrubber::new(self.inner.scrub_key.as_ref())
     }
 
     /// This client with one call's transport settings laid over its own; connection pool,
@@ -631,13 +633,13 @@ impl ClientBuilder {
     }
 
     /// The most bytes one media download may have
-    /// (default [`MediaPolicy::DEFAULT_MAX_DOWNLOAD_BYTES`]).
+    /// (default [`DEFAULT_MAX_MEDIA_DOWNLOAD_BYTES`](crate::DEFAULT_MAX_MEDIA_DOWNLOAD_BYTES)).
     pub fn max_media_download(mut self, bytes: u64) -> Self {
         self.media_policy = self.media_policy.max_download_bytes(bytes);
         self
     }
 
-    /// The deadline of one media download (default [`MediaPolicy::DEFAULT_DOWNLOAD_TIMEOUT`]).
+    /// The deadline of one media download (default [`DEFAULT_MEDIA_DOWNLOAD_TIMEOUT`](crate::DEFAULT_MEDIA_DOWNLOAD_TIMEOUT)).
     pub fn media_download_timeout(mut self, timeout: Duration) -> Self {
         self.media_policy = self.media_policy.download_timeout(timeout);
         self
@@ -752,6 +754,10 @@ impl ClientBuilder {
             .map(|key| SecretString::from(key.expose_secret().trim()))
             .filter(|key| !key.expose_secret().is_empty());
         let auth = api_key.as_ref().map(bearer).transpose()?;
+        let scrub_key = api_key
+            .as_ref()
+            .and_then(crate::redact::ScrubKey::new)
+            .map(Arc::new);
         Ok(Client {
             inner: Arc::new(Inner {
                 http,
@@ -760,6 +766,7 @@ impl ClientBuilder {
                 shown_endpoint: crate::redact::shown_url(&endpoint),
                 endpoint,
                 api_key,
+                scrub_key,
                 auth,
                 model: self.model,
                 mode: self.mode,

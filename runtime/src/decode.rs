@@ -275,6 +275,12 @@ mod tests {
             err(&body(json!({"content": null, "refusal": "no"}), "stop")),
             Error::Refused { refusal } if refusal == "no"
         ));
+        // The content-part form of a refusal is a refusal too, not an empty answer.
+        let parts = json!({"content": [{"type": "refusal", "refusal": "I can't help with that"}]});
+        assert!(matches!(
+            err(&body(parts, "stop")),
+            Error::Refused { refusal } if refusal == "I can't help with that"
+        ));
         assert!(matches!(
             err(&body(json!({"content": "   "}), "stop")),
             Error::Decode(e) if e.reason().contains("no answer")

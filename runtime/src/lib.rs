@@ -88,8 +88,9 @@ pub use error::{
 };
 pub use history::History;
 pub use media::{
-    Audio, Detail, File, Image, Media, MediaArg, MediaError, MediaKind, MediaPolicy, MediaSource,
-    MediaStyle, Pdf, UrlHandling, Video,
+    Audio, DEFAULT_MAX_MEDIA_DOWNLOAD_BYTES, DEFAULT_MEDIA_DOWNLOAD_TIMEOUT, Detail, File, Image,
+    Media, MediaArg, MediaError, MediaKind, MediaPolicy, MediaSource, MediaStyle, Pdf, UrlHandling,
+    Video,
 };
 pub use message::{Message, Part, Role, ToolCall};
 pub use output::{Choices, Output, Validate};

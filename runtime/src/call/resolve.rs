@@ -24,6 +24,8 @@ use super::{Call, Validator};
 #[derive(Debug)]
 pub(crate) struct Resolved {
     pub(crate) function: &'static str,
+    /// The function's path (`app::Planner::run`), for test doubles.
+    pub(crate) function_path: &'static str,
     pub(crate) client: Client,
     pub(crate) model: String,
     pub(crate) family: Family,
@@ -102,7 +104,7 @@ impl<T: Output> Call<T> {
         let (name, decl) = (self.origin.name(), self.origin.decl());
         let plan = self.origin.plan::<T>();
         let family = Family::of(&model);
-        let mode = self.initial_mode(&client, &model, plan);
+        let mode = self.initial_mode(&client, &model, plan, family);
         let toolbox = ToolBox::new(&self.tools, family)?;
         if T::TOOL_CALLS && toolbox.is_none() {
             return Err(Error::Config(format!(
@@ -113,6 +115,7 @@ impl<T: Output> Call<T> {
         }
         Ok(Resolved {
             function: name,
+            function_path: self.origin.path(),
             retries: self
                 .retries
                 .or(decl.retries)
@@ -174,14 +177,20 @@ impl<T: Output> Call<T> {
     }
 
     /// Explicit (call > function > client), else learnt for this model, else the family default.
-    fn initial_mode(&self, client: &Client, model: &str, plan: &OutputPlan) -> Option<Mode> {
+    fn initial_mode(
+        &self,
+        client: &Client,
+        model: &str,
+        plan: &OutputPlan,
+        family: Family,
+    ) -> Option<Mode> {
         plan.json()?;
         Some(
             self.mode
                 .or(self.origin.decl().mode)
                 .or(client.default_mode())
                 .or_else(|| client.learned_mode(model))
-                .unwrap_or_else(|| Family::of(model).default_mode()),
+                .unwrap_or_else(|| family.default_mode()),
         )
     }
 }

@@ -68,16 +68,18 @@ impl WirePart {
         }
     }
 
-    /// The payload alone as a JSON string: the URL, or the content as bare base64 (no `data:`
-    /// prefix), for dialects that name the MIME type in a field of their own (Gemini's
-    /// `inlineData`). Read failures land in `failure`.
+    /// The payload alone as a JSON string: the URL, or the inline content as a `data:` URI
+    /// (`as_data_uri`: Responses' `image_url` and `file_data`) or bare base64 (Gemini's
+    /// `inlineData`, Responses' `input_audio.data`), written straight into the body, for
+    /// dialects that lay the part out in their own shape. Read failures land in `failure`.
     pub(crate) fn payload_text<'a>(
         &'a self,
+        as_data_uri: bool,
         failure: &'a Mutex<Option<MediaError>>,
     ) -> impl Serialize + 'a {
         PayloadText {
             payload: &self.payload,
-            as_data_uri: false,
+            as_data_uri,
             failure,
         }
     }

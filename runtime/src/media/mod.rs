@@ -26,8 +26,12 @@ mod types;
 pub(crate) use encode::{Payload, WirePart};
 pub use error::MediaError;
 pub(crate) use load::{Loaded, load};
-pub use policy::{MediaPolicy, MediaStyle, UrlHandling};
+pub use policy::{
+    DEFAULT_MAX_MEDIA_DOWNLOAD_BYTES, DEFAULT_MEDIA_DOWNLOAD_TIMEOUT, MediaPolicy, MediaStyle,
+    UrlHandling,
+};
 pub(crate) use resolve::ResolvedMedia;
+pub(crate) use rules::Shape;
 pub use types::{Audio, Detail, File, Image, Media, MediaKind, MediaSource, Pdf, Video};
 
 use crate::client::Client;

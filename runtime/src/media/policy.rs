@@ -73,13 +73,13 @@ pub struct MediaPolicy {
     allow_private_addresses: Option<bool>,
 }
 
-impl MediaPolicy {
-    /// The most bytes one download may have, unless told otherwise: 20 MiB, what aggregators
-    /// accept for one inline file.
-    pub const DEFAULT_MAX_DOWNLOAD_BYTES: u64 = 20 * 1024 * 1024;
-    /// The deadline of one download, unless told otherwise.
-    pub const DEFAULT_DOWNLOAD_TIMEOUT: Duration = Duration::from_secs(30);
+/// The most bytes one media download may have, unless told otherwise: 20 MiB, what aggregators
+/// accept for one inline file.
+pub const DEFAULT_MAX_MEDIA_DOWNLOAD_BYTES: u64 = 20 * 1024 * 1024;
+/// The deadline of one media download, unless told otherwise.
+pub const DEFAULT_MEDIA_DOWNLOAD_TIMEOUT: Duration = Duration::from_secs(30);
 
+impl MediaPolicy {
     /// A policy that sets nothing: everything comes from the level below.
     pub fn new() -> Self {
         Self::default()
@@ -97,13 +97,13 @@ impl MediaPolicy {
         self
     }
 
-    /// The most bytes one download may have (default [`Self::DEFAULT_MAX_DOWNLOAD_BYTES`]).
+    /// The most bytes one download may have (default [`DEFAULT_MAX_MEDIA_DOWNLOAD_BYTES`]).
     pub fn max_download_bytes(mut self, bytes: u64) -> Self {
         self.max_download_bytes = Some(bytes);
         self
     }
 
-    /// The deadline of one download (default [`Self::DEFAULT_DOWNLOAD_TIMEOUT`]).
+    /// The deadline of one download (default [`DEFAULT_MEDIA_DOWNLOAD_TIMEOUT`]).
     pub fn download_timeout(mut self, timeout: Duration) -> Self {
         self.download_timeout = Some(timeout);
         self
@@ -163,10 +163,10 @@ impl MediaPolicy {
             },
             max_download_bytes: self
                 .max_download_bytes
-                .unwrap_or(Self::DEFAULT_MAX_DOWNLOAD_BYTES),
+                .unwrap_or(DEFAULT_MAX_MEDIA_DOWNLOAD_BYTES),
             download_timeout: self
                 .download_timeout
-                .unwrap_or(Self::DEFAULT_DOWNLOAD_TIMEOUT),
+                .unwrap_or(DEFAULT_MEDIA_DOWNLOAD_TIMEOUT),
             allow_private_addresses: self.allow_private_addresses.unwrap_or(false),
         }
     }
@@ -204,10 +204,7 @@ mod tests {
         assert_eq!(settled.style, MediaStyle::Aggregator);
         assert_eq!(settled.urls, UrlHandling::Forward);
         assert_eq!(settled.max_download_bytes, 10);
-        assert_eq!(
-            settled.download_timeout,
-            MediaPolicy::DEFAULT_DOWNLOAD_TIMEOUT
-        );
+        assert_eq!(settled.download_timeout, DEFAULT_MEDIA_DOWNLOAD_TIMEOUT);
         assert!(!settled.allow_private_addresses, "refused unless asked");
         let open = MediaPolicy::new().allow_private_addresses(true);
         assert!(

@@ -33,6 +33,7 @@ use crate::output::Output;
 ///     println!("{} wants the weather in {}", call.name, call.arguments.city);
 /// }
 /// # Ok(()) }
+/// # fn main() {}
 /// ```
 ///
 /// (Compiled, not run: the call goes through the default client, over the network; the guide's

@@ -44,22 +44,16 @@ pub(crate) struct Choice {
     pub(crate) finish_reason: Option<FinishReason>,
 }
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
+/// An answer's assistant message, read field by field ([`MessageVisitor`]).
+#[derive(Debug, Default)]
 pub(crate) struct AssistantMessage {
-    #[serde(deserialize_with = "content")]
     pub(crate) content: Option<String>,
-    #[serde(deserialize_with = "lenient_string")]
     pub(crate) refusal: Option<String>,
-    #[serde(deserialize_with = "null_as_default")]
     pub(crate) tool_calls: Vec<WireToolCall>,
     /// The legacy single `function_call` some servers still add.
     pub(crate) function_call: Option<WireFunction>,
-    /// Reasoning text under either name servers use; two fields rather than a serde alias,
-    /// which would reject a message carrying both ("duplicate field").
-    #[serde(deserialize_with = "lenient_string")]
+    /// Reasoning text under either name servers use (`reasoning_content`, `reasoning`).
     pub(crate) reasoning_content: Option<String>,
-    #[serde(deserialize_with = "lenient_string")]
     pub(crate) reasoning: Option<String>,
     /// OpenRouter's structured reasoning (signed and encrypted blocks among them), which it
     /// wants back unchanged to continue a tool loop.
@@ -67,8 +61,176 @@ pub(crate) struct AssistantMessage {
     /// What a native dialect's answer carries for the turn and wants back (signed thinking,
     /// reasoning items), set by its reader; chat-completions' own is taken from the fields
     /// above.
-    #[serde(skip)]
     pub(crate) state: ProviderState,
+}
+
+impl<'de> Deserialize<'de> for AssistantMessage {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(MessageVisitor)
+    }
+}
+
+/// The fields of an assistant message that promptfn reads.
+#[derive(Deserialize)]
+#[serde(field_identifier, rename_all = "snake_case")]
+enum MessageField {
+    Content,
+    Refusal,
+    ToolCalls,
+    FunctionCall,
+    ReasoningContent,
+    Reasoning,
+    ReasoningDetails,
+    #[serde(other)]
+    Other,
+}
+
+/// Reads an assistant message field by field, so that one field can fill two: the refusal
+/// parts of a `content` array (`{"type": "refusal", "refusal": …}`) are the message's refusal,
+/// not dropped text.
+struct MessageVisitor;
+
+impl<'de> Visitor<'de> for MessageVisitor {
+    type Value = AssistantMessage;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an assistant message object")
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(AssistantMessage::default())
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(AssistantMessage::default())
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut m = AssistantMessage::default();
+        let mut refused_in_parts = None;
+        while let Some(field) = map.next_key::<MessageField>()? {
+            match field {
+                MessageField::Content => {
+                    let content = map.next_value_seed(ContentSeed)?;
+                    m.content = content.text;
+                    refused_in_parts = content.refusal;
+                }
+                MessageField::Refusal => m.refusal = map.next_value_seed(LenientString)?,
+                MessageField::ToolCalls => {
+                    m.tool_calls = map
+                        .next_value::<Option<Vec<WireToolCall>>>()?
+                        .unwrap_or_default();
+                }
+                MessageField::FunctionCall => m.function_call = map.next_value()?,
+                MessageField::ReasoningContent => {
+                    m.reasoning_content = map.next_value_seed(LenientString)?;
+                }
+                MessageField::Reasoning => m.reasoning = map.next_value_seed(LenientString)?,
+                MessageField::ReasoningDetails => m.reasoning_details = map.next_value()?,
+                MessageField::Other => {
+                    map.next_value::<de::IgnoredAny>()?;
+                }
+            }
+        }
+        if m.refusal.as_deref().is_none_or(str::is_empty) {
+            m.refusal = refused_in_parts.or(m.refusal);
+        }
+        Ok(m)
+    }
+}
+
+/// A `content` field read whole: its text, and the refusal parts of a content array.
+#[derive(Default)]
+struct Content {
+    text: Option<String>,
+    refusal: Option<String>,
+}
+
+struct ContentSeed;
+
+impl<'de> de::DeserializeSeed<'de> for ContentSeed {
+    type Value = Content;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(ContentVisitor)
+    }
+}
+
+struct ContentVisitor;
+
+impl ContentVisitor {
+    /// Any other value is text as [`Text`] reads it.
+    fn text(text: Option<String>) -> Content {
+        Content {
+            text,
+            refusal: None,
+        }
+    }
+}
+
+impl<'de> Visitor<'de> for ContentVisitor {
+    type Value = Content;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string, null or an array of content parts")
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(Self::text(Some(v.to_owned())))
+    }
+
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+        Ok(Self::text(Some(v)))
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(Content::default())
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(Content::default())
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+        Text { parts: true }.visit_bool(v).map(Self::text)
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+        Text { parts: true }.visit_i64(v).map(Self::text)
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        Text { parts: true }.visit_u64(v).map(Self::text)
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+        Text { parts: true }.visit_f64(v).map(Self::text)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        Text { parts: true }.visit_map(map).map(Self::text)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+        let parts = Vec::<Value>::deserialize(de::value::SeqAccessDeserializer::new(seq))?;
+        let (refusals, texts): (Vec<&Value>, Vec<&Value>) = parts
+            .iter()
+            .partition(|p| p.get("type").and_then(Value::as_str) == Some("refusal"));
+        let refusal: String = refusals
+            .iter()
+            .filter_map(|p| p.get("refusal").and_then(Value::as_str))
+            .collect();
+        let text =
+            Text { parts: true }.compound(Value::Array(texts.into_iter().cloned().collect()));
+        Ok(Content {
+            text: Some(text),
+            refusal: (!refusal.is_empty()).then_some(refusal),
+        })
+    }
 }
 
 /// One tool call of an answer, or a piece of one in a stream. Fields promptfn does not read

@@ -471,6 +471,25 @@ mod tests {
     }
 
     #[test]
+    fn content_parts_keep_text_and_refusal_apart() {
+        let r = Completion::parse(
+            br#"{"choices":[{"message":{"content":[{"type":"text","text":"a"},{"type":"refusal","refusal":"no"},{"type":"text","text":"b"}],"refusal":null,"reasoning":"r","extra":{"x":1}}}]}"#,
+        )
+        .unwrap();
+        let m = &r.choices[0].message;
+        assert_eq!(m.content.as_deref(), Some("ab"));
+        assert_eq!(m.refusal.as_deref(), Some("no"));
+        assert_eq!(m.reasoning.as_deref(), Some("r"));
+        // A refusal field beats the parts; a null message is an empty one.
+        let r = Completion::parse(
+            br#"{"choices":[{"message":{"refusal":"field","content":[{"type":"refusal","refusal":"part"}]}},{"message":null}]}"#,
+        )
+        .unwrap();
+        assert_eq!(r.choices[0].message.refusal.as_deref(), Some("field"));
+        assert!(r.choices[1].message.content.is_none());
+    }
+
+    #[test]
     fn reads_the_spec_example() {
         let body = br#"{"id":"chatcmpl-123","object":"chat.completion","created":1677652288,"model":"gpt-4o-mini","choices":[{"index":0,"message":{"role":"assistant","content":"Hello","refusal":null},"logprobs":null,"finish_reason":"stop"}],"usage":{"prompt_tokens":9,"completion_tokens":12,"total_tokens":21}}"#;
         let r = Completion::parse(body).unwrap();

@@ -24,6 +24,7 @@ use super::anthropic;
 use super::chat_completions;
 use super::gemini_content;
 use super::mode::ModeWire;
+use super::responses;
 use super::sse::SseEvent;
 
 /// The wire format a model is reached through.
@@ -97,6 +98,7 @@ impl Dialect {
             Self::ChatCompletions => chat_completions::encode(request),
             Self::AnthropicMessages => anthropic::encode(request),
             Self::GeminiGenerateContent => gemini_content::encode(request),
+            Self::OpenAiResponses => responses::encode(request),
             other => Err(other.not_built()),
         }
     }
@@ -108,6 +110,7 @@ impl Dialect {
             Self::ChatCompletions => chat_completions::decode(body),
             Self::AnthropicMessages => anthropic::decode(body),
             Self::GeminiGenerateContent => gemini_content::decode(body),
+            Self::OpenAiResponses => responses::decode(body),
             other => (
                 String::from_utf8_lossy(&body).into_owned(),
                 Err(other.not_built().to_string()),
@@ -123,6 +126,7 @@ impl Dialect {
             Self::GeminiGenerateContent => {
                 EventReader::GeminiGenerateContent(gemini_content::Reader::default())
             }
+            Self::OpenAiResponses => EventReader::OpenAiResponses(responses::Reader::default()),
             other => EventReader::Unbuilt(other),
         }
     }
@@ -225,6 +229,7 @@ pub(crate) enum EventReader {
     ChatCompletions,
     AnthropicMessages(anthropic::Reader),
     GeminiGenerateContent(gemini_content::Reader),
+    OpenAiResponses(responses::Reader),
     Unbuilt(Dialect),
 }
 
@@ -236,6 +241,7 @@ impl EventReader {
             Self::ChatCompletions => chat_completions::read_event(event),
             Self::AnthropicMessages(reader) => reader.read(event),
             Self::GeminiGenerateContent(reader) => reader.read(event),
+            Self::OpenAiResponses(reader) => reader.read(event),
             Self::Unbuilt(dialect) => Err(dialect.not_built()),
         }
     }

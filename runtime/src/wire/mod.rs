@@ -10,5 +10,6 @@ pub(crate) mod dialect;
 pub(crate) mod gemini_content;
 pub(crate) mod mode;
 pub(crate) mod rejection;
+pub(crate) mod responses;
 pub mod sse;
 pub(crate) mod surrogates;

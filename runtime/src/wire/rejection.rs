@@ -13,8 +13,14 @@ pub(crate) fn names_a_field_of(mode: Mode, error_text: &str) -> bool {
             "json_schema",
             "responseschema",
             "responsejsonschema",
+            "text.format",
         ],
-        Mode::JsonObject => &["response_format", "json_object", "responsemimetype"],
+        Mode::JsonObject => &[
+            "response_format",
+            "json_object",
+            "responsemimetype",
+            "text.format",
+        ],
         Mode::Tool => &["tools", "tool_choice", "function"],
         Mode::Prompt => return false,
     };

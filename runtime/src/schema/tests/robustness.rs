@@ -130,10 +130,10 @@ fn inlining_stops_at_a_node_budget() {
     }
     defs.insert("D24".to_owned(), json!({"type": "string"}));
     let input = json!({"title": "Wide", "$ref": "#/$defs/D0", "$defs": defs});
-    let started = std::time::Instant::now();
+    // The budget, not the 2^24-node expansion, ends the work: the error says so (speed is a
+    // benchmark's concern, never a timed assertion in a test).
     let error = compile(&input, SchemaDialect::Gemini).unwrap_err();
     assert!(error.reason.contains("grows past"), "{error}");
-    assert!(started.elapsed() < std::time::Duration::from_secs(5));
     // Strict mode keeps the references, so only its nesting limit applies; plain inlines
     // what is not recursive and hits the same budget.
     let strict = compile(&input, SchemaDialect::OpenAiStrict).unwrap_err();

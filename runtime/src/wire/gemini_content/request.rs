@@ -428,7 +428,7 @@ impl Serialize for PartRef<'_> {
                             "inlineData",
                             &Blob {
                                 mime_type: mime,
-                                data: wire.payload_text(media.failure_slot()),
+                                data: wire.payload_text(false, media.failure_slot()),
                             },
                         )?;
                     }
