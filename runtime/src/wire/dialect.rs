@@ -10,7 +10,7 @@ use std::borrow::Cow;
 use serde::{Deserialize, Serialize};
 
 use crate::cache::CacheRequest;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::media::ResolvedMedia;
 use crate::message::Message;
 use crate::params::Sampling;
@@ -99,7 +99,6 @@ impl Dialect {
             Self::AnthropicMessages => anthropic::encode(request),
             Self::GeminiGenerateContent => gemini_content::encode(request),
             Self::OpenAiResponses => responses::encode(request),
-            other => Err(other.not_built()),
         }
     }
 
@@ -111,10 +110,6 @@ impl Dialect {
             Self::AnthropicMessages => anthropic::decode(body),
             Self::GeminiGenerateContent => gemini_content::decode(body),
             Self::OpenAiResponses => responses::decode(body),
-            other => (
-                String::from_utf8_lossy(&body).into_owned(),
-                Err(other.not_built().to_string()),
-            ),
         }
     }
 
@@ -127,16 +122,7 @@ impl Dialect {
                 EventReader::GeminiGenerateContent(gemini_content::Reader::default())
             }
             Self::OpenAiResponses => EventReader::OpenAiResponses(responses::Reader::default()),
-            other => EventReader::Unbuilt(other),
         }
-    }
-
-    fn not_built(self) -> Error {
-        Error::Config(format!(
-            "the {} dialect is not available in this build of promptfn yet: use \
-             `Dialect::ChatCompletions` (the aggregator's OpenAI-compatible endpoint)",
-            self.as_str()
-        ))
     }
 }
 
@@ -230,7 +216,6 @@ pub(crate) enum EventReader {
     AnthropicMessages(anthropic::Reader),
     GeminiGenerateContent(gemini_content::Reader),
     OpenAiResponses(responses::Reader),
-    Unbuilt(Dialect),
 }
 
 impl EventReader {
@@ -242,7 +227,6 @@ impl EventReader {
             Self::AnthropicMessages(reader) => reader.read(event),
             Self::GeminiGenerateContent(reader) => reader.read(event),
             Self::OpenAiResponses(reader) => reader.read(event),
-            Self::Unbuilt(dialect) => Err(dialect.not_built()),
         }
     }
 }

@@ -507,7 +507,7 @@ impl Serialize for Source<'_> {
                 };
                 map.serialize_entry("type", "base64")?;
                 map.serialize_entry("media_type", mime)?;
-                map.serialize_entry("data", &self.wire.payload_text(failure))?;
+                map.serialize_entry("data", &self.wire.payload_text(false, failure))?;
             }
         }
         map.end()
