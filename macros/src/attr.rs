@@ -143,6 +143,30 @@ impl Mode {
     }
 }
 
+/// How much the model reasons, named by `reasoning = "…"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reasoning {
+    /// `"low"`.
+    Low,
+    /// `"medium"`.
+    Medium,
+    /// `"high"`.
+    High,
+}
+
+impl Reasoning {
+    const NAMES: [&'static str; 3] = ["low", "medium", "high"];
+
+    /// The `CRATE::Reasoning` variant name.
+    pub fn variant(self) -> &'static str {
+        match self {
+            Reasoning::Low => "Low",
+            Reasoning::Medium => "Medium",
+            Reasoning::High => "High",
+        }
+    }
+}
+
 /// Request settings; `None` means "not set in the attribute".
 #[derive(Default)]
 pub struct Settings {
@@ -168,6 +192,10 @@ pub struct Settings {
     pub end_user: Option<String>,
     /// `n = 1..`.
     pub n: Option<u32>,
+    /// `cache = true | false`: mark the stable prefix of the prompt as cacheable.
+    pub cache: Option<bool>,
+    /// `reasoning = "low" | "medium" | "high"`.
+    pub reasoning: Option<Reasoning>,
     /// `mode = "json_schema" | "json_object" | "tool" | "prompt"`.
     pub mode: Option<Mode>,
     /// `retries = …` (u32).
@@ -227,6 +255,8 @@ const KEYS: &[&str] = &[
     "seed",
     "end_user",
     "n",
+    "cache",
+    "reasoning",
     "mode",
     "retries",
     "tools",
@@ -454,6 +484,8 @@ impl Collected {
                 settings.max_tokens = errors.ok(u32_at_least(name, value, 1, "256"));
             }
             "n" => settings.n = errors.ok(u32_at_least(name, value, 1, "3")),
+            "cache" => settings.cache = errors.ok(boolean(name, value)),
+            "reasoning" => settings.reasoning = errors.ok(reasoning(value)),
             "retries" => {
                 settings.retries = errors.ok(u32_at_least(name, value, 0, "2"));
             }
@@ -1024,6 +1056,16 @@ fn mode(value: &Expr) -> syn::Result<Mode> {
         })
 }
 
+fn reasoning(value: &Expr) -> syn::Result<Reasoning> {
+    Ok(
+        match one_of("reasoning", value, &Reasoning::NAMES)?.as_str() {
+            "low" => Reasoning::Low,
+            "medium" => Reasoning::Medium,
+            _ => Reasoning::High,
+        },
+    )
+}
+
 fn tool_choice(value: &Expr) -> syn::Result<ToolChoice> {
     let lit = string("tool_choice", value, "\"auto\"")?;
     Ok(match lit.value().as_str() {
@@ -1175,6 +1217,8 @@ mod tests {
             seed = -7,
             end_user = "u-1",
             n = 2,
+            cache = true,
+            reasoning = "medium",
             mode = "json_object",
             retries = 0,
             crate = ::other::promptfn,
@@ -1197,11 +1241,32 @@ mod tests {
         assert_eq!(s.seed, Some(-7));
         assert_eq!(s.end_user.as_deref(), Some("u-1"));
         assert_eq!(s.n, Some(2));
+        assert_eq!(s.cache, Some(true));
+        assert_eq!(s.reasoning, Some(Reasoning::Medium));
         assert_eq!(s.mode, Some(Mode::JsonObject));
         assert_eq!(s.retries, Some(0));
         assert_eq!(
             args.crate_path.to_token_stream().to_string(),
             quote!(::other::promptfn).to_string()
+        );
+    }
+
+    #[test]
+    fn every_reasoning_level_maps_to_its_variant() {
+        for (name, variant) in [("low", "Low"), ("medium", "Medium"), ("high", "High")] {
+            let args = parse_ok(quote!("t", reasoning = #name));
+            assert_eq!(
+                args.settings.reasoning.map(Reasoning::variant),
+                Some(variant)
+            );
+        }
+        single_error(
+            quote!("t", reasoning = "hihg"),
+            "`reasoning = \"hihg\"` is not one of low, medium, high (did you mean `high`?)",
+        );
+        single_error(
+            quote!("t", cache = "yes"),
+            "`cache` expects `true` or `false`, e.g. `cache = true`",
         );
     }
 

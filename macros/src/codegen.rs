@@ -180,6 +180,14 @@ pub(crate) fn spec_static(input: &Input<'_>, spec: &Ident) -> TokenStream {
             .as_ref()
             .map(|s| some(Literal::u32_unsuffixed(*s))),
     );
+    field("cache", settings.cache.map(|on| some(quote!(#on))));
+    field(
+        "reasoning",
+        settings.reasoning.map(|r| {
+            let variant = Ident::new(r.variant(), Span::call_site());
+            some(quote!(#krate::Reasoning::#variant))
+        }),
+    );
     field(
         "mode",
         settings.mode.as_ref().map(|s| {

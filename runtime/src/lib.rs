@@ -25,6 +25,7 @@
 #![warn(missing_docs)]
 
 pub mod bulk;
+mod cache;
 mod call;
 mod client;
 mod conversation;
@@ -42,6 +43,7 @@ mod partial;
 mod plan;
 mod profile;
 mod provider_state;
+mod reasoning;
 mod redact;
 mod response;
 mod retry;
@@ -94,6 +96,7 @@ pub use message::{Message, Part, Role, ToolCall};
 pub use output::{Choices, Output, Validate};
 pub use partial::Partial;
 pub use provider_state::ProviderState;
+pub use reasoning::Reasoning;
 pub use response::{FinishReason, Response, Usage};
 pub use retry::{DEFAULT_MAX_ATTEMPTS, RetryPolicy};
 pub use stream::{ItemStream, PartialStream, Streamable, TextEvent, TextEvents, TextStream};

@@ -2,6 +2,7 @@
 
 use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 
+use crate::reasoning::Reasoning;
 use crate::spec::Decl;
 
 /// Per-call overrides of the parameters a `#[prompt]` declares.
@@ -18,6 +19,8 @@ pub(crate) struct Overrides {
     pub(crate) seed: Option<i64>,
     pub(crate) end_user: Option<String>,
     pub(crate) n: Option<u32>,
+    pub(crate) cache: Option<bool>,
+    pub(crate) reasoning: Option<Reasoning>,
 }
 
 /// The sampling parameters of one request, borrowed from the overrides or the declaration.
@@ -33,6 +36,9 @@ pub(crate) struct Sampling<'a> {
     pub(crate) seed: Option<i64>,
     pub(crate) end_user: Option<&'a str>,
     pub(crate) n: Option<u32>,
+    /// Mark the prompt's stable prefix as cacheable (off unless declared or set per call).
+    pub(crate) cache: bool,
+    pub(crate) reasoning: Option<Reasoning>,
 }
 
 impl<'a> Sampling<'a> {
@@ -57,6 +63,8 @@ impl<'a> Sampling<'a> {
             seed: o.seed.or(spec.seed),
             end_user: o.end_user.as_deref().or(spec.end_user),
             n: o.n.or(spec.n),
+            cache: o.cache.or(spec.cache).unwrap_or(false),
+            reasoning: o.reasoning.or(spec.reasoning),
         }
     }
 }

@@ -1,5 +1,6 @@
 //! One request's plan: which structured-output mode, what it adds to the body, where the answer is.
 
+use crate::cache::CacheRequest;
 use crate::error::Result;
 use crate::media::ResolvedMedia;
 use crate::message::{Message, Role};
@@ -24,6 +25,8 @@ pub(crate) struct RequestPlan<'p> {
     media: Option<&'p ResolvedMedia>,
     /// The user's tools and this request's tool choice.
     tools: Option<(&'p ToolBox, Option<ToolDemand<'p>>)>,
+    /// Set when the prompt's stable prefix is to be cached.
+    cache: Option<CacheRequest<'p>>,
 }
 
 impl<'p> RequestPlan<'p> {
@@ -41,12 +44,19 @@ impl<'p> RequestPlan<'p> {
             output,
             media: None,
             tools: None,
+            cache: None,
         })
     }
 
     /// Write the conversation's media parts as `media` says (resolved for this call's target).
     pub(crate) fn with_media(mut self, media: &'p ResolvedMedia) -> Self {
         self.media = Some(media);
+        self
+    }
+
+    /// Mark the prompt's stable prefix as cacheable (`None`: caching is off).
+    pub(crate) fn with_cache(mut self, cache: Option<CacheRequest<'p>>) -> Self {
+        self.cache = cache;
         self
     }
 
@@ -96,6 +106,8 @@ impl<'p> RequestPlan<'p> {
                 .tools
                 .map(|(toolbox, choice)| ToolsRequest { toolbox, choice }),
             stream,
+            cache: self.cache,
+            reasoning: sampling.reasoning,
             quirks: Quirks {
                 // Local servers (llama-cpp-python) reject `content: null` next to tool calls.
                 empty_tool_turn_content: self.family == Family::Other,

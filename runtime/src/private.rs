@@ -69,6 +69,7 @@ impl<T: ?Sized> TextKind for &Place<'_, T> {}
 
 impl MediaTag {
     pub fn place<T: MediaArg + ?Sized>(self, b: &mut PromptBuilder, v: &T) {
+        b.mark_parameter();
         v.place(b.current());
     }
 }

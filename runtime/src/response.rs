@@ -79,26 +79,30 @@ pub struct Usage {
     /// Both together.
     #[serde(default, deserialize_with = "null_as_zero")]
     pub total_tokens: u64,
-    /// Prompt tokens read from the provider's prompt cache (part of `prompt_tokens`), where
-    /// the dialect reports them.
+    /// Prompt tokens read from the provider's prompt cache (Anthropic
+    /// `cache_read_input_tokens`); counted in `prompt_tokens`.
     #[serde(
         default,
-        skip_serializing_if = "is_zero",
-        deserialize_with = "null_as_zero"
+        deserialize_with = "null_as_zero",
+        skip_serializing_if = "is_zero"
     )]
     pub cache_read_tokens: u64,
-    /// Tokens the model spent reasoning (part of `completion_tokens`), where the dialect
-    /// reports them.
+    /// Prompt tokens written to the provider's prompt cache (Anthropic
+    /// `cache_creation_input_tokens`); counted in `prompt_tokens`.
     #[serde(
         default,
-        skip_serializing_if = "is_zero",
-        deserialize_with = "null_as_zero"
+        deserialize_with = "null_as_zero",
+        skip_serializing_if = "is_zero"
+    )]
+    pub cache_write_tokens: u64,
+    /// Answer tokens spent reasoning, where the provider counts them apart; counted in
+    /// `completion_tokens`.
+    #[serde(
+        default,
+        deserialize_with = "null_as_zero",
+        skip_serializing_if = "is_zero"
     )]
     pub reasoning_tokens: u64,
-}
-
-fn is_zero(n: &u64) -> bool {
-    *n == 0
 }
 
 impl Usage {
@@ -107,19 +111,34 @@ impl Usage {
         Self {
             prompt_tokens,
             completion_tokens,
-            total_tokens: prompt_tokens + completion_tokens,
-            cache_read_tokens: 0,
-            reasoning_tokens: 0,
+            total_tokens: prompt_tokens.saturating_add(completion_tokens),
+            ..Self::default()
+        }
+    }
+
+    /// These counts with the prompt-cache reads and writes.
+    pub fn with_cache(self, read: u64, write: u64) -> Self {
+        Self {
+            cache_read_tokens: read,
+            cache_write_tokens: write,
+            ..self
         }
     }
 
     pub(crate) fn add(self, other: Self) -> Self {
         Self {
-            prompt_tokens: self.prompt_tokens + other.prompt_tokens,
-            completion_tokens: self.completion_tokens + other.completion_tokens,
-            total_tokens: self.total_tokens + other.total_tokens,
-            cache_read_tokens: self.cache_read_tokens + other.cache_read_tokens,
-            reasoning_tokens: self.reasoning_tokens + other.reasoning_tokens,
+            prompt_tokens: self.prompt_tokens.saturating_add(other.prompt_tokens),
+            completion_tokens: self
+                .completion_tokens
+                .saturating_add(other.completion_tokens),
+            total_tokens: self.total_tokens.saturating_add(other.total_tokens),
+            cache_read_tokens: self
+                .cache_read_tokens
+                .saturating_add(other.cache_read_tokens),
+            cache_write_tokens: self
+                .cache_write_tokens
+                .saturating_add(other.cache_write_tokens),
+            reasoning_tokens: self.reasoning_tokens.saturating_add(other.reasoning_tokens),
         }
     }
 
@@ -129,6 +148,10 @@ impl Usage {
             (a, b) => a.or(b),
         }
     }
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 fn null_as_zero<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
@@ -228,9 +251,19 @@ mod tests {
                 prompt_tokens: 0,
                 completion_tokens: 3,
                 total_tokens: 3,
-                cache_read_tokens: 0,
-                reasoning_tokens: 0,
+                ..Usage::default()
             }
+        );
+        assert_eq!(
+            Usage::sum(
+                Some(Usage::new(1, 2).with_cache(5, 6)),
+                Some(Usage::new(3, 4).with_cache(1, 0))
+            ),
+            Some(Usage::new(4, 6).with_cache(6, 6))
+        );
+        assert_eq!(
+            serde_json::to_value(Usage::new(1, 2)).unwrap(),
+            serde_json::json!({"prompt_tokens": 1, "completion_tokens": 2, "total_tokens": 3})
         );
         assert_eq!(
             Usage::sum(Some(Usage::new(1, 2)), Some(Usage::new(3, 4))),

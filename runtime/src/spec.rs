@@ -4,10 +4,12 @@
 
 use std::fmt;
 
+use crate::cache::StablePrefix;
 use crate::call::{Call, Validator};
 use crate::history::History;
 use crate::message::{Message, Part, Role};
 use crate::output::{Output, OutputCache};
+use crate::reasoning::Reasoning;
 use crate::structured::Mode;
 use crate::tool::{ChoiceDecl, Tool};
 
@@ -63,6 +65,10 @@ pub struct Decl {
     pub end_user: Option<&'static str>,
     /// `n = …`: how many answers.
     pub n: Option<u32>,
+    /// `cache = true`: mark the stable prefix of the prompt as cacheable.
+    pub cache: Option<bool>,
+    /// `reasoning = "…"`: how much the model reasons.
+    pub reasoning: Option<Reasoning>,
     /// `mode = "…"`: the structured-output mode.
     pub mode: Option<Mode>,
     /// `retries = …`: re-asks after an unusable answer.
@@ -87,6 +93,8 @@ impl Decl {
         seed: None,
         end_user: None,
         n: None,
+        cache: None,
+        reasoning: None,
         mode: None,
         retries: None,
         max_steps: None,
@@ -101,6 +109,8 @@ pub struct PromptBuilder {
     messages: Vec<Message>,
     /// `tools = [...]`, made at render time: a tool bound to `self` needs the receiver.
     tools: Vec<Tool>,
+    /// Where the first parameter was placed: the end of what every call sends unchanged.
+    stable_prefix: Option<StablePrefix>,
     /// Where the `history = …` turns end: a conversation given to the call goes there.
     history_end: Option<usize>,
 }
@@ -112,6 +122,7 @@ impl PromptBuilder {
             spec,
             messages: Vec::with_capacity(2),
             tools: Vec::new(),
+            stable_prefix: None,
             history_end: None,
         }
     }
@@ -124,6 +135,23 @@ impl PromptBuilder {
     /// Begin a new message.
     pub fn start(&mut self, role: Role) {
         self.messages.push(Message::new(role));
+    }
+
+    /// A parameter begins here: the first one ends the prompt's stable prefix.
+    pub(crate) fn mark_parameter(&mut self) {
+        if self.stable_prefix.is_some() {
+            return;
+        }
+        let message = self.current();
+        let (part, bytes) = match message.parts.last() {
+            Some(Part::Text(text)) => (message.parts.len() - 1, text.len()),
+            _ => (message.parts.len(), 0),
+        };
+        self.stable_prefix = Some(StablePrefix {
+            message: self.messages.len() - 1,
+            part,
+            bytes,
+        });
     }
 
     pub(crate) fn current(&mut self) -> &mut Message {
@@ -150,6 +178,7 @@ impl PromptBuilder {
         if let Some(s) = args.as_str() {
             return self.text(s);
         }
+        self.mark_parameter();
         // Formatted straight into the message's last text part, without a temporary string.
         let message = self.current();
         if !matches!(message.parts.last(), Some(Part::Text(_))) {
@@ -169,6 +198,7 @@ impl PromptBuilder {
     pub fn finish<T: Output>(self) -> Call<T> {
         Call::new(self.spec, self.messages)
             .with_declared_tools(self.tools)
+            .with_stable_prefix(self.stable_prefix)
             .with_declared_history(self.history_end)
     }
 
@@ -212,5 +242,25 @@ mod tests {
         b.start(Role::System);
         b.text_fmt(format_args!("{empty}"));
         assert!(b.messages[0].parts.is_empty());
+    }
+
+    #[test]
+    fn the_first_parameter_ends_the_stable_prefix() {
+        let mut b = PromptBuilder::new(&SPEC);
+        b.start(Role::System);
+        b.text("Be brief.");
+        b.start(Role::User);
+        b.text("Summarise: ");
+        let text = "a long text";
+        b.text_fmt(format_args!("{text}"));
+        b.text_fmt(format_args!("{text}"));
+        assert_eq!(
+            b.stable_prefix,
+            Some(StablePrefix {
+                message: 1,
+                part: 0,
+                bytes: 11
+            })
+        );
     }
 }

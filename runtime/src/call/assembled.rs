@@ -71,6 +71,7 @@ impl<T: Output> Call<T> {
     pub fn conversation(mut self, conversation: &mut Conversation) -> Self {
         if let Some((at, len)) = self.history.take() {
             self.messages.drain(at..at + len);
+            self.stable_prefix = self.stable_prefix.map(|p| p.unshifted(at, len));
         }
         let at = self
             .declared_history
@@ -78,6 +79,7 @@ impl<T: Output> Call<T> {
         let history = conversation.messages();
         let len = history.len();
         self.messages.splice(at..at, history);
+        self.stable_prefix = self.stable_prefix.map(|p| p.shifted(at, len));
         self.history = Some((at, len));
         self.keep = Some(Keep::new(conversation, at + len));
         self

@@ -21,6 +21,7 @@ use std::time::Duration;
 
 use tracing::Instrument;
 
+use crate::cache::StablePrefix;
 use crate::client::Client;
 use crate::conversation::Keep;
 use crate::error::{Error, Result};
@@ -28,6 +29,7 @@ use crate::media::MediaPolicy;
 use crate::message::Message;
 use crate::output::Output;
 use crate::params::Overrides;
+use crate::reasoning::Reasoning;
 use crate::response::Response;
 use crate::retry::RetryPolicy;
 use crate::spec::PromptSpec;
@@ -64,6 +66,8 @@ pub struct Call<T> {
     tools: Vec<Tool>,
     max_steps: Option<u32>,
     tool_choice: Option<ToolChoice>,
+    /// Where the template's first parameter is (for prompt caching).
+    stable_prefix: Option<StablePrefix>,
     /// How the call runs when awaited.
     awaited: Awaited<T>,
     _output: PhantomData<fn() -> T>,
@@ -128,6 +132,7 @@ impl<T: Output> Call<T> {
             tools: Vec::new(),
             max_steps: None,
             tool_choice: None,
+            stable_prefix: None,
             awaited: |call, transcript| Box::pin(call.run_traced(transcript)),
             _output: PhantomData,
         }
@@ -142,6 +147,12 @@ impl<T: Output> Call<T> {
     /// The tools listed in `#[prompt(tools = [...])]`.
     pub(crate) fn with_declared_tools(mut self, tools: Vec<Tool>) -> Self {
         self.tools = tools;
+        self
+    }
+
+    /// Where the rendered template's first parameter is.
+    pub(crate) fn with_stable_prefix(mut self, prefix: Option<StablePrefix>) -> Self {
+        self.stable_prefix = prefix;
         self
     }
 }
@@ -173,6 +184,14 @@ impl<T> Call<T> {
         /// An end-user identifier for the provider's abuse monitoring (`end_user = "…"` in
         /// `#[prompt]`; the request's `user` field).
         end_user: impl Into<String> => Into::into;
+        /// Mark the prompt's stable prefix (tool definitions, system text, few-shot turns, the
+        /// template up to its first parameter) as cacheable: Anthropic `cache_control`
+        /// breakpoints, OpenAI `prompt_cache_key`; nothing where the provider caches by itself.
+        /// `#[prompt(cache = true)]` declares it.
+        cache: bool => std::convert::identity;
+        /// How much the model reasons before answering (Anthropic thinking budget, Gemini
+        /// `thinkingConfig`, OpenAI `reasoning_effort`); `#[prompt(reasoning = "…")]` declares it.
+        reasoning: Reasoning => std::convert::identity;
     }
 
     /// Up to four sequences at which the model stops.

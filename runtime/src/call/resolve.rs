@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use crate::cache::{CacheRequest, StablePrefix};
 use crate::client::Client;
 use crate::conversation::Keep;
 use crate::error::{Error, Result};
@@ -52,12 +53,24 @@ pub(crate) struct Resolved {
     pub(crate) validator: Option<Validator>,
     /// The conversation the call's new turns join when it succeeds.
     pub(crate) keep: Option<Keep>,
+    /// Where the prompt's stable prefix ends, and how many messages the call began with.
+    stable_prefix: Option<StablePrefix>,
+    prompt_messages: usize,
 }
 
 impl Resolved {
     /// The sampling parameters: per call, else declared.
     pub(crate) fn sampling(&self) -> Sampling<'_> {
         Sampling::merge(self.decl, &self.overrides)
+    }
+
+    /// The caching request, when caching is on for this call.
+    pub(crate) fn cache(&self) -> Option<CacheRequest<'_>> {
+        self.sampling().cache.then_some(CacheRequest {
+            key: self.function,
+            prefix: self.stable_prefix,
+            prompt_messages: self.prompt_messages,
+        })
     }
 
     /// Resolve the conversation's media for the target, downloading what it needs inline.
@@ -123,6 +136,8 @@ impl<T: Output> Call<T> {
             media_policy: self.media,
             validator: self.validator,
             keep: self.keep.clone(),
+            stable_prefix: self.stable_prefix,
+            prompt_messages: self.messages.len(),
             toolbox,
             dialect: client.dialect_of(&model),
             completion_token_limit: client.wants_completion_token_limit(&model),

@@ -9,6 +9,7 @@ use crate::error::{ApiError, Error, Result, excerpt};
 use crate::media::ResolvedMedia;
 use crate::message::{Message, Part, ToolCall};
 use crate::params::{LogitBias, Sampling};
+use crate::reasoning::Reasoning;
 use crate::tool::ToolBox;
 
 use super::answer::{Completion, CompletionChunk};
@@ -29,6 +30,8 @@ pub(crate) fn encode(request: &Request<'_>) -> Result<Vec<u8>> {
         req.max_completion_tokens = req.max_tokens.take();
     }
     req.messages.media = request.media;
+    req.prompt_cache_key = request.cache.map(|c| c.key);
+    req.reasoning_effort = request.reasoning.map(Reasoning::as_str);
     let mode_fields = request.output.map(|o| o.chat);
     let mut added: &[u8] = &[];
     if let Some(output) = &request.output {
@@ -137,6 +140,13 @@ struct ChatRequest<'a> {
     pub(crate) tools: Option<Tools<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) tool_choice: Option<Choice<'a>>,
+    /// Routes requests sharing a prefix to the same cache (OpenAI caches by itself; the key
+    /// raises the hit rate): https://platform.openai.com/docs/api-reference/chat/create
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) prompt_cache_key: Option<&'a str>,
+    /// `low`, `medium` or `high` on reasoning models (same reference).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) reasoning_effort: Option<&'static str>,
 }
 
 impl<'a> ChatRequest<'a> {
@@ -163,6 +173,8 @@ impl<'a> ChatRequest<'a> {
             response_format: None,
             tools: None,
             tool_choice: None,
+            prompt_cache_key: None,
+            reasoning_effort: None,
         }
     }
 }
@@ -435,6 +447,8 @@ mod tests {
             tools: None,
             stream,
             quirks: Quirks::default(),
+            cache: None,
+            reasoning: None,
         };
         let awaited = encode(&request(None)).unwrap();
         assert_eq!(

@@ -9,15 +9,18 @@ use std::borrow::Cow;
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, Result};
+use crate::cache::CacheRequest;
+use crate::error::Result;
 use crate::media::ResolvedMedia;
 use crate::message::Message;
 use crate::params::Sampling;
+use crate::reasoning::Reasoning;
 use crate::schema::CompiledSchema;
 use crate::structured::Mode;
 use crate::tool::ToolBox;
 
 use super::answer::{Completion, CompletionChunk};
+use super::anthropic;
 use super::chat_completions;
 use super::gemini_content;
 use super::mode::ModeWire;
@@ -93,9 +96,9 @@ impl Dialect {
     pub(crate) fn encode(self, request: &Request<'_>) -> Result<Vec<u8>> {
         match self {
             Self::ChatCompletions => chat_completions::encode(request),
+            Self::AnthropicMessages => anthropic::encode(request),
             Self::GeminiGenerateContent => gemini_content::encode(request),
             Self::OpenAiResponses => responses::encode(request),
-            other => Err(other.not_built()),
         }
     }
 
@@ -104,12 +107,9 @@ impl Dialect {
     pub(crate) fn decode(self, body: Vec<u8>) -> (String, std::result::Result<Completion, String>) {
         match self {
             Self::ChatCompletions => chat_completions::decode(body),
+            Self::AnthropicMessages => anthropic::decode(body),
             Self::GeminiGenerateContent => gemini_content::decode(body),
             Self::OpenAiResponses => responses::decode(body),
-            other => (
-                String::from_utf8_lossy(&body).into_owned(),
-                Err(other.not_built().to_string()),
-            ),
         }
     }
 
@@ -117,20 +117,12 @@ impl Dialect {
     pub(crate) fn reader(self) -> EventReader {
         match self {
             Self::ChatCompletions => EventReader::ChatCompletions,
+            Self::AnthropicMessages => EventReader::AnthropicMessages(anthropic::Reader::default()),
             Self::GeminiGenerateContent => {
                 EventReader::GeminiGenerateContent(gemini_content::Reader::default())
             }
             Self::OpenAiResponses => EventReader::OpenAiResponses(responses::Reader::default()),
-            other => EventReader::Unbuilt(other),
         }
-    }
-
-    fn not_built(self) -> Error {
-        Error::Config(format!(
-            "the {} dialect is not available in this build of promptfn yet: use \
-             `Dialect::ChatCompletions` (the aggregator's OpenAI-compatible endpoint)",
-            self.as_str()
-        ))
     }
 }
 
@@ -157,6 +149,11 @@ pub(crate) struct Request<'a> {
     pub(crate) stream: Option<StreamRequest>,
     /// What the target server is known to need besides the dialect's spec.
     pub(crate) quirks: Quirks,
+    /// Set when the prompt's stable prefix is to be cached (`cache = true`, `.cache(true)`).
+    pub(crate) cache: Option<CacheRequest<'a>>,
+    /// How much the model reasons (`reasoning = "…"`, `.reasoning(…)`); `None`: the model's
+    /// default.
+    pub(crate) reasoning: Option<Reasoning>,
 }
 
 /// The structured-output mode of a request.
@@ -216,9 +213,9 @@ pub(crate) struct Quirks {
 #[derive(Debug)]
 pub(crate) enum EventReader {
     ChatCompletions,
+    AnthropicMessages(anthropic::Reader),
     GeminiGenerateContent(gemini_content::Reader),
     OpenAiResponses(responses::Reader),
-    Unbuilt(Dialect),
 }
 
 impl EventReader {
@@ -227,9 +224,9 @@ impl EventReader {
     pub(crate) fn read(&mut self, event: &SseEvent) -> Result<Option<CompletionChunk>> {
         match self {
             Self::ChatCompletions => chat_completions::read_event(event),
+            Self::AnthropicMessages(reader) => reader.read(event),
             Self::GeminiGenerateContent(reader) => reader.read(event),
             Self::OpenAiResponses(reader) => reader.read(event),
-            Self::Unbuilt(dialect) => Err(dialect.not_built()),
         }
     }
 }

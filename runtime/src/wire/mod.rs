@@ -4,6 +4,7 @@
 //! in its own module, and nowhere else.
 
 pub(crate) mod answer;
+pub(crate) mod anthropic;
 pub(crate) mod chat_completions;
 pub(crate) mod dialect;
 pub(crate) mod gemini_content;

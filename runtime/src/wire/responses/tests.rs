@@ -23,6 +23,8 @@ fn request<'a>(model: &'a str, conversation: &'a [Message]) -> Request<'a> {
         tools: None,
         stream: None,
         quirks: Quirks::default(),
+        cache: None,
+        reasoning: None,
     }
 }
 
