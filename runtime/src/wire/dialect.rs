@@ -230,3 +230,26 @@ impl EventReader {
         }
     }
 }
+
+/// The JSON of one event of a stream whose events say their `type` (Anthropic Messages, the
+/// Responses API); `None` for an empty event. `what` names the event kind in the error.
+pub(crate) fn typed_event(data: &str, what: &str) -> Result<Option<serde_json::Value>> {
+    if data.is_empty() {
+        return Ok(None);
+    }
+    super::surrogates::from_json(data)
+        .map(Some)
+        .map_err(|e| crate::error::Error::Protocol {
+            reason: format!("a stream event is not {what}: {e}"),
+            raw: crate::error::excerpt(data),
+        })
+}
+
+/// An event's `type`, else its SSE `event:` name.
+pub(crate) fn event_kind<'a>(value: &'a serde_json::Value, event: &'a SseEvent) -> &'a str {
+    value
+        .get("type")
+        .and_then(serde_json::Value::as_str)
+        .or(event.event.as_deref())
+        .unwrap_or_default()
+}

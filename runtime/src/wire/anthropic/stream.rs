@@ -13,12 +13,12 @@ use std::collections::HashMap;
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::error::{ApiError, Error, Result, excerpt};
+use crate::error::{ApiError, Result};
 use crate::wire::answer::{ChunkChoice, CompletionChunk, Delta};
 use crate::wire::sse::SseEvent;
-use crate::wire::surrogates;
 
 use super::answer::{WireMessage, WireUsage, finish_reason, thinking_state, tool_call};
+use crate::wire::dialect::{event_kind, typed_event};
 
 /// The state one stream's events need between them.
 #[derive(Debug, Default)]
@@ -44,18 +44,10 @@ impl Reader {
     /// One event: a chunk, `None` for events that add nothing, or the error the server sent.
     pub(crate) fn read(&mut self, event: &SseEvent) -> Result<Option<CompletionChunk>> {
         let data = event.data.trim();
-        if data.is_empty() {
+        let Some(value) = typed_event(data, "an Anthropic event")? else {
             return Ok(None);
-        }
-        let value: Value = surrogates::from_json(data).map_err(|e| Error::Protocol {
-            reason: format!("a stream event is not an Anthropic event: {e}"),
-            raw: excerpt(data),
-        })?;
-        let kind = value
-            .get("type")
-            .and_then(Value::as_str)
-            .or(event.event.as_deref())
-            .unwrap_or_default();
+        };
+        let kind = event_kind(&value, event);
         match kind {
             "error" => Err(ApiError::from_body(200, data.as_bytes()).into()),
             "message_start" => Ok(self.message_start(&value)),

@@ -18,13 +18,13 @@ use crate::response::FinishReason;
 use crate::wire::answer::{ChunkChoice, CompletionChunk, Delta, WireFunction, WireToolCall};
 use crate::wire::dialect::Dialect;
 use crate::wire::sse::SseEvent;
-use crate::wire::surrogates;
 
 use super::answer::{
     Output, arguments, finish_reason, function_call, item_type, kept_reasoning, message_parts,
     reasoning_text, str_of, string, usage,
 };
 use super::request::turn_state;
+use crate::wire::dialect::{event_kind, typed_event};
 
 /// The state of one streamed answer between its events.
 #[derive(Debug, Default)]
@@ -54,18 +54,10 @@ impl Reader {
     /// a failed stream ends with.
     pub(crate) fn read(&mut self, event: &SseEvent) -> Result<Option<CompletionChunk>> {
         let data = event.data.trim();
-        if data.is_empty() {
+        let Some(value) = typed_event(data, "a Responses API event")? else {
             return Ok(None);
-        }
-        let value: Value = surrogates::from_json(data).map_err(|e| Error::Protocol {
-            reason: format!("a stream event is not a Responses API event: {e}"),
-            raw: excerpt(data),
-        })?;
-        let kind = value
-            .get("type")
-            .and_then(Value::as_str)
-            .or(event.event.as_deref())
-            .unwrap_or_default();
+        };
+        let kind = event_kind(&value, event);
         match kind {
             "response.created" | "response.in_progress" | "response.queued" => {
                 Ok(Some(self.header(value.get("response"))))
