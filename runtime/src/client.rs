@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex, OnceLock, PoisonError, RwLock};
 use std::time::Duration;
 
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 
 use crate::endpoint::RerankFormat;
 use crate::error::{Error, Result};
@@ -15,8 +15,9 @@ use crate::limit::Limits;
 use crate::media::{MediaPolicy, MediaStyle};
 use crate::retry::RetryPolicy;
 use crate::structured::Mode;
-use crate::tls;
-use crate::transport::{DEFAULT_MAX_BODY_BYTES, SharedBackend, TransportOverrides};
+use crate::transport::{
+    DEFAULT_MAX_BODY_BYTES, Link, SharedBackend, Transport, TransportOverrides, TransportSettings,
+};
 use crate::wire::dialect::Dialect;
 
 /// The base URL used when neither the builder nor `OPENAI_BASE_URL` names one.
@@ -35,48 +36,21 @@ pub struct Client {
 }
 
 struct Inner {
-    http: reqwest::Client,
+    /// How requests reach the server: pool, endpoint, key, deadlines, retry policy, limits.
+    transport: Arc<Transport>,
     /// The dialect of models no prefix names.
     dialect: Dialect,
     /// Model-name prefixes with their dialect, longest first.
     dialect_prefixes: Vec<(String, Dialect)>,
-    base_url: String,
-    endpoint: String,
-    /// `endpoint` as errors, logs and `Debug` show it: without credentials (see
-    /// [`crate::redact::shown_url`]).
-    shown_endpoint: String,
-    /// `endpoint` parsed once, so that requests do not parse it again (`None` if it does not
-    /// parse: sending then reports the error).
-    endpoint_url: Option<reqwest::Url>,
-    api_key: Option<SecretString>,
-    /// `api_key` as every answer body's scrubber looks for it.
-    scrub_key: Option<Arc<crate::redact::ScrubKey>>,
-    /// The `Authorization` header for `api_key`, built once.
-    auth: Option<HeaderValue>,
     model: Option<String>,
     mode: Option<Mode>,
     retries: u32,
-    timeout: Duration,
     max_steps: u32,
     max_tool_calls: u32,
     /// The rerank API the server speaks (`Ranking` functions).
     rerank_format: RerankFormat,
-    /// Answers requests instead of the network (test doubles).
-    backend: Option<SharedBackend>,
     /// Structured-output modes learnt by stepping down the ladder, per model.
     learned_modes: Mutex<HashMap<String, Mode>>,
-    /// The connect deadline given to reqwest (kept to report it in timeouts).
-    connect_timeout: Duration,
-    /// Request sent → status line; `None`: only the total deadline applies.
-    first_byte_timeout: Option<Duration>,
-    /// The longest silence between two body chunks; `None`: [`DEFAULT_IDLE_TIMEOUT`].
-    idle_timeout: Option<Duration>,
-    /// Transport retries (not the re-asks counted by `retries`).
-    retry_policy: RetryPolicy,
-    /// The largest body read into memory.
-    max_body_bytes: usize,
-    /// In-flight and per-minute limits shared by every call on this client.
-    limits: Limits,
     /// Whether call spans record prompt and answer text.
     trace_content: bool,
     /// How media arguments are sent (unset fields: per model family).
@@ -102,16 +76,16 @@ struct Inner {
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Client")
-            .field("endpoint", &self.inner.shown_endpoint)
+            .field("endpoint", &self.shown_endpoint())
             .field(
                 "api_key",
-                &self.inner.api_key.as_ref().map(|_| "[redacted]"),
+                &self.inner.transport.auth_header().map(|_| "[redacted]"),
             )
             .field("model", &self.inner.model)
             .field("mode", &self.inner.mode)
             .field("retries", &self.inner.retries)
-            .field("timeout", &self.inner.timeout)
-            .field("retry_policy", &self.retry_policy())
+            .field("timeout", &self.timeout())
+            .field("retry_policy", &self.link().retry_policy())
             .finish_non_exhaustive()
     }
 }
@@ -132,18 +106,18 @@ impl Client {
 
     /// The endpoint requests are sent to (`…/v1/chat/completions`).
     pub fn endpoint(&self) -> &str {
-        &self.inner.endpoint
+        self.inner.transport.endpoint()
     }
 
     /// [`endpoint`](Self::endpoint) as errors and logs show it: any user name, password or
     /// signature it holds replaced.
     pub(crate) fn shown_endpoint(&self) -> &str {
-        &self.inner.shown_endpoint
+        self.inner.transport.shown_endpoint()
     }
 
     /// The normalised base URL (`…/v1`).
     pub fn base_url(&self) -> &str {
-        &self.inner.base_url
+        self.inner.transport.base_url()
     }
 
     /// The default model, if one is set.
@@ -151,8 +125,15 @@ impl Client {
         self.inner.model.as_deref()
     }
 
-    pub(crate) fn http(&self) -> &reqwest::Client {
-        &self.inner.http
+    /// How this client's requests reach its server.
+    pub(crate) fn transport(&self) -> &Transport {
+        &self.inner.transport
+    }
+
+    /// This client's transport with this call's overrides (if any) laid over it: what a
+    /// request is sent through.
+    pub(crate) fn link(&self) -> Link<'_> {
+        self.inner.transport.link(self.overrides.as_deref())
     }
 
     /// How media is sent to `model`: the client's policy, then the profile's style for it.
@@ -181,10 +162,6 @@ impl Client {
         Ok(slot.get_or_init(|| http))
     }
 
-    pub(crate) fn backend(&self) -> Option<&SharedBackend> {
-        self.inner.backend.as_ref()
-    }
-
     pub(crate) fn default_mode(&self) -> Option<Mode> {
         self.inner.mode
     }
@@ -193,59 +170,18 @@ impl Client {
         self.inner.retries
     }
 
+    /// The total deadline of a request whose call sets none.
     pub(crate) fn timeout(&self) -> Duration {
-        self.inner.timeout
-    }
-
-    pub(crate) fn connect_timeout(&self) -> Duration {
-        self.inner.connect_timeout
-    }
-
-    /// The first-byte deadline in force (per call, else per client); `None`: none but the total.
-    pub(crate) fn first_byte_timeout(&self) -> Option<Duration> {
-        self.overrides
-            .as_ref()
-            .and_then(|o| o.first_byte_timeout)
-            .or(self.inner.first_byte_timeout)
-    }
-
-    /// The idle deadline in force (per call, else per client, else [`DEFAULT_IDLE_TIMEOUT`]).
-    pub(crate) fn idle_timeout(&self) -> Option<Duration> {
-        self.overrides
-            .as_ref()
-            .and_then(|o| o.idle_timeout)
-            .or(self.inner.idle_timeout)
-            .or(Some(DEFAULT_IDLE_TIMEOUT))
-    }
-
-    /// The transport retry policy in force (per call, else per client).
-    pub(crate) fn retry_policy(&self) -> RetryPolicy {
-        let overrides = self.overrides.as_deref();
-        let policy = overrides
-            .and_then(|o| o.retry_policy.clone())
-            .unwrap_or_else(|| self.inner.retry_policy.clone());
-        match overrides.and_then(|o| o.max_attempts) {
-            Some(attempts) => policy.max_attempts(attempts),
-            None => policy,
-        }
+        self.inner.transport.timeout()
     }
 
     pub(crate) fn max_body_bytes(&self) -> usize {
-        self.inner.max_body_bytes
-    }
-
-    pub(crate) fn limits(&self) -> &Limits {
-        &self.inner.limits
+        self.inner.transport.max_body_bytes()
     }
 
     /// Whether call spans may record prompt and answer text.
     pub(crate) fn trace_content(&self) -> bool {
         self.inner.trace_content
-    }
-
-    /// What keeps this client's API key out of an answer body, if it has a key worth hiding.
-    pub(crate) fn body_scrubber(&self) -> Option<crate::redact::BodyScrubber> {
-        crate::redact::BodyScrubber::new(self.inner.scrub_key.as_ref())
     }
 
     /// This client with one call's transport settings laid over its own; connection pool,
@@ -291,55 +227,8 @@ impl Client {
             .map_or(self.inner.dialect, |(_, dialect)| *dialect)
     }
 
-    /// Adds `dialect`'s authentication headers to a request: the provider's own on its host,
-    /// `Authorization: Bearer` (as aggregators take every dialect) elsewhere.
-    pub(crate) fn native_auth(
-        &self,
-        dialect: Dialect,
-        request: reqwest::RequestBuilder,
-    ) -> reqwest::RequestBuilder {
-        let Some(key) = &self.inner.api_key else {
-            return request;
-        };
-        let native = Dialect::native_to(&self.inner.base_url) == dialect;
-        let secret = |value: &str| {
-            let mut value = HeaderValue::from_str(value).ok()?;
-            value.set_sensitive(true);
-            Some(value)
-        };
-        match dialect {
-            Dialect::AnthropicMessages => {
-                let request = request.header("anthropic-version", ANTHROPIC_VERSION);
-                match secret(key.expose_secret()) {
-                    Some(value) if native => request.header("x-api-key", value),
-                    _ => self.bearer_on(request),
-                }
-            }
-            Dialect::GeminiGenerateContent if native => match secret(key.expose_secret()) {
-                Some(value) => request.header("x-goog-api-key", value),
-                None => request,
-            },
-            _ => self.bearer_on(request),
-        }
-    }
-
-    fn bearer_on(&self, request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
-        match &self.inner.auth {
-            Some(auth) => request.header(reqwest::header::AUTHORIZATION, auth.clone()),
-            None => request,
-        }
-    }
-
     pub(crate) fn rerank_format(&self) -> RerankFormat {
         self.inner.rerank_format
-    }
-
-    pub(crate) fn auth_header(&self) -> Option<HeaderValue> {
-        self.inner.auth.clone()
-    }
-
-    pub(crate) fn endpoint_url(&self) -> Option<&reqwest::Url> {
-        self.inner.endpoint_url.as_ref()
     }
 
     pub(crate) fn learned_mode(&self, model: &str) -> Option<Mode> {
@@ -428,10 +317,6 @@ impl fmt::Debug for ClientBuilder {
             .finish_non_exhaustive()
     }
 }
-
-/// The Messages API version sent as `anthropic-version` (the one Anthropic documents for the
-/// current Messages API).
-const ANTHROPIC_VERSION: &str = "2023-06-01";
 
 /// How many times a call re-asks the model after an undecodable answer, unless told otherwise.
 pub const DEFAULT_RETRIES: u32 = 2;
@@ -719,7 +604,6 @@ impl ClientBuilder {
             None => crate::profile::Profile::default(),
         };
         warn_if_profiled_elsewhere(&profile, &base_url);
-        let endpoint = format!("{base_url}/chat/completions");
         let dialect = self
             .dialect
             .unwrap_or_else(|| Dialect::native_to(&base_url));
@@ -737,62 +621,41 @@ impl ClientBuilder {
         let timeout = self.timeout.unwrap_or(DEFAULT_TIMEOUT);
         let connect_timeout = self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT);
         warn_if_plain_http(&base_url);
-        tls::check_available(&base_url)?;
-        tls::install_provider();
-        let http = reqwest::Client::builder()
-            .default_headers(headers)
-            .connect_timeout(connect_timeout)
-            .redirect(crate::transport::redirect_policy())
-            // One retry policy, the user's (transport.rs): reqwest's own would resend refused
-            // HTTP/2 streams behind its back, and to be able to, it copies every request's
-            // headers and extensions before sending.
-            .retry(reqwest::retry::never().max_retries_per_request(0))
-            .build()
-            .map_err(|e| Error::Config(format!("the HTTP client could not be built: {e}")))?;
-        let api_key = self
-            .api_key
-            .map(|key| SecretString::from(key.expose_secret().trim()))
-            .filter(|key| !key.expose_secret().is_empty());
-        let auth = api_key.as_ref().map(bearer).transpose()?;
-        let scrub_key = api_key
-            .as_ref()
-            .and_then(crate::redact::ScrubKey::new)
-            .map(Arc::new);
+        // Test doubles answer exactly what was scripted, once per request.
+        let retry_policy = self.retry_policy.unwrap_or_else(|| {
+            if self.backend.is_some() {
+                RetryPolicy::none()
+            } else {
+                RetryPolicy::default()
+            }
+        });
+        let transport = Transport::new(TransportSettings {
+            base_url,
+            headers,
+            api_key: self.api_key,
+            timeout,
+            connect_timeout,
+            first_byte_timeout: self.first_byte_timeout,
+            idle_timeout: self.idle_timeout.unwrap_or(DEFAULT_IDLE_TIMEOUT),
+            retry_policy,
+            max_body_bytes: self.max_body_bytes.unwrap_or(DEFAULT_MAX_BODY_BYTES),
+            limits: Limits::new(self.max_concurrency, self.requests_per_minute),
+            backend: self.backend,
+            gate: live_request_gate(),
+        })?;
         Ok(Client {
             inner: Arc::new(Inner {
-                http,
-                base_url,
-                endpoint_url: reqwest::Url::parse(&endpoint).ok(),
-                shown_endpoint: crate::redact::shown_url(&endpoint),
-                endpoint,
-                api_key,
-                scrub_key,
-                auth,
+                transport: Arc::new(transport),
                 model: self.model,
                 mode: self.mode,
                 retries: self.retries.unwrap_or(DEFAULT_RETRIES),
-                timeout,
-                // Test doubles answer exactly what was scripted, once per request.
-                retry_policy: self.retry_policy.unwrap_or_else(|| {
-                    if self.backend.is_some() {
-                        RetryPolicy::none()
-                    } else {
-                        RetryPolicy::default()
-                    }
-                }),
                 max_steps: self.max_steps.unwrap_or(crate::tool::DEFAULT_MAX_STEPS),
                 max_tool_calls: self
                     .max_tool_calls
                     .unwrap_or(crate::tool::DEFAULT_MAX_TOOL_CALLS),
                 rerank_format: self.rerank_format,
-                backend: self.backend,
                 // The profile's modes are where each model starts; a rejection still steps down.
                 learned_modes: Mutex::new(profile.modes),
-                connect_timeout,
-                first_byte_timeout: self.first_byte_timeout,
-                idle_timeout: self.idle_timeout,
-                max_body_bytes: self.max_body_bytes.unwrap_or(DEFAULT_MAX_BODY_BYTES),
-                limits: Limits::new(self.max_concurrency, self.requests_per_minute),
                 trace_content: self.trace_content,
                 media_policy: self.media_policy,
                 profiled_media_styles: profile.media_styles,
@@ -819,6 +682,15 @@ impl ClientBuilder {
         self.backend = Some(backend);
         self
     }
+}
+
+/// What the transport asks before a request goes to the network: the testing kit's
+/// live-request guard when the kit is built in, else nothing.
+fn live_request_gate() -> Option<&'static dyn crate::transport::RequestGate> {
+    #[cfg(feature = "testing")]
+    return Some(&crate::testing::LiveRequestGate);
+    #[cfg(not(feature = "testing"))]
+    None
 }
 
 /// A pool for media downloads: no extra headers (they may carry credentials that must not
@@ -907,28 +779,6 @@ fn environment(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.trim().is_empty())
 }
 
-/// `Authorization: Bearer <key>` for a trimmed key, marked sensitive so that it never shows in
-/// logs. A key HTTP cannot carry is an error naming the kind of character (never the key).
-fn bearer(key: &SecretString) -> Result<HeaderValue> {
-    let key = key.expose_secret();
-    if let Some(bad) = key.chars().find(|c| !c.is_ascii() || c.is_ascii_control()) {
-        let kind = match bad {
-            '\n' | '\r' => "a line break",
-            c if c.is_ascii_control() => "a control character",
-            c if c.is_whitespace() => "a non-ASCII space (such as a non-breaking space)",
-            _ => "a non-ASCII character (such as a typographic quote)",
-        };
-        return Err(Error::Config(format!(
-            "the API key contains {kind}, which an HTTP header cannot carry: check where the key \
-             is read from (surrounding whitespace is already removed)"
-        )));
-    }
-    let mut value = HeaderValue::from_str(&format!("Bearer {key}"))
-        .map_err(|_| Error::Config("the API key cannot be sent in an HTTP header".to_owned()))?;
-    value.set_sensitive(true);
-    Ok(value)
-}
-
 /// `https://host`, `https://host/`, `https://host/v1`, `https://host/v1/` → `https://host/v1`.
 ///
 /// A path that already ends in a version segment (`/v1`, `/v1beta`, `/api/v3`) is kept as is, and
@@ -973,6 +823,8 @@ fn is_version_segment(seg: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::tls;
+    use secrecy::ExposeSecret;
     use std::path::Path;
 
     #[test]
@@ -1097,7 +949,11 @@ mod tests {
             client.base_url()
         );
         let request = client
-            .native_auth(Dialect::GeminiGenerateContent, client.http().post(url))
+            .transport()
+            .native_auth(
+                Dialect::GeminiGenerateContent,
+                client.transport().http().post(url),
+            )
             .build()
             .unwrap();
         assert_eq!(request.headers()["x-goog-api-key"], "k");
@@ -1117,7 +973,7 @@ mod tests {
         assert!(shown.contains("[redacted]"));
         let builder = Client::builder().api_key("sk-very-secret");
         assert!(!format!("{builder:?}").contains("sk-very-secret"));
-        assert!(client.auth_header().unwrap().is_sensitive());
+        assert!(client.transport().auth_header().unwrap().is_sensitive());
     }
 
     #[test]
@@ -1125,7 +981,7 @@ mod tests {
         for key in ["sk-abc\n", "sk-abc\r\n", "  sk-abc ", "\tsk-abc"] {
             let client = Client::builder().api_key(key).build().unwrap();
             assert_eq!(
-                client.auth_header().unwrap().to_str().unwrap(),
+                client.transport().auth_header().unwrap().to_str().unwrap(),
                 "Bearer sk-abc",
                 "{key:?}"
             );
@@ -1135,6 +991,7 @@ mod tests {
                 .api_key(" \n")
                 .build()
                 .unwrap()
+                .transport()
                 .auth_header()
                 .is_none()
         );
@@ -1248,30 +1105,33 @@ mod tests {
             .idle_timeout(Duration::from_secs(7))
             .build()
             .unwrap();
-        assert_eq!(client.retry_policy().attempts(), 5);
-        assert_eq!(client.first_byte_timeout(), None);
-        assert_eq!(client.idle_timeout(), Some(Duration::from_secs(7)));
+        assert_eq!(client.link().retry_policy().attempts(), 5);
+        assert_eq!(client.link().first_byte_timeout(), None);
+        assert_eq!(client.link().idle_timeout(), Duration::from_secs(7));
         let call = client.with_overrides(&TransportOverrides {
             retry_policy: Some(RetryPolicy::none()),
             max_attempts: None,
             first_byte_timeout: Some(Duration::from_secs(2)),
             idle_timeout: None,
         });
-        assert_eq!(call.retry_policy().attempts(), 1);
+        assert_eq!(call.link().retry_policy().attempts(), 1);
         let more = client.with_overrides(&TransportOverrides {
             max_attempts: Some(9),
             ..TransportOverrides::default()
         });
-        assert_eq!(more.retry_policy().attempts(), 9);
-        assert_eq!(call.first_byte_timeout(), Some(Duration::from_secs(2)));
-        assert_eq!(call.idle_timeout(), Some(Duration::from_secs(7)));
+        assert_eq!(more.link().retry_policy().attempts(), 9);
         assert_eq!(
-            client.retry_policy().attempts(),
+            call.link().first_byte_timeout(),
+            Some(Duration::from_secs(2))
+        );
+        assert_eq!(call.link().idle_timeout(), Duration::from_secs(7));
+        assert_eq!(
+            client.link().retry_policy().attempts(),
             5,
             "the client is unchanged"
         );
         let plain = Client::builder().build().unwrap();
-        assert_eq!(plain.idle_timeout(), Some(DEFAULT_IDLE_TIMEOUT));
+        assert_eq!(plain.link().idle_timeout(), DEFAULT_IDLE_TIMEOUT);
         assert_eq!(plain.max_body_bytes(), DEFAULT_MAX_BODY_BYTES);
     }
 }

@@ -41,6 +41,7 @@ mod output;
 mod params;
 mod partial;
 mod plan;
+mod probe;
 mod profile;
 mod provider_state;
 mod reasoning;

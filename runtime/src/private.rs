@@ -10,7 +10,9 @@ pub use ::std;
 pub use crate::wire::sse;
 
 /// The transport's streaming path without the decoder, reachable by fault-injection tests.
-pub use crate::transport::probe as transport_probe;
+pub mod transport_probe {
+    pub use crate::probe::{RawStream, open_stream};
+}
 
 /// The incremental JSON reader behind partial snapshots, and what `#[derive(Partial)]` uses.
 pub use crate::partial::{

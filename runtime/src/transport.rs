@@ -2,8 +2,12 @@
 //! transient fault allows.
 //!
 //! [`open`] gets as far as the status line and headers; the body is then read on demand from a
-//! [`Body`], whole by [`send`] or chunk by chunk by the streaming path. A client may carry a
-//! [`Backend`] that answers instead of the network (test doubles).
+//! [`Body`], whole by [`send`] or chunk by chunk by the streaming path. Each client owns one
+//! [`Transport`] (its pool, endpoint, key, deadlines and limits), which a call reaches through a
+//! [`Link`] carrying the call's overrides. A transport may carry a [`Backend`] that answers
+//! instead of the network (test doubles), and a [`RequestGate`] asked before anything goes to
+//! the network (the testing kit's live-request guard); it knows neither the client nor the
+//! testing kit.
 //!
 //! Retries (policy and classification in [`crate::retry`]) happen only where nothing has
 //! reached the caller yet:
@@ -30,12 +34,17 @@ use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderValue};
 use tokio::time::Instant;
 use tracing::Instrument;
 
-use crate::client::Client;
 use crate::error::{ApiError, Error, Result};
 use crate::limit::Permit;
 use crate::redact::BodyScrubber;
-use crate::retry::{self, Hints, RetryPolicy, Verdict};
+use crate::retry::{self, Hints, Verdict};
 use crate::wire::dialect::Dialect;
+
+mod setup;
+#[cfg(test)]
+mod tests;
+
+pub(crate) use setup::{Link, RequestGate, Transport, TransportOverrides, TransportSettings};
 
 /// The default cap on a response body read into memory; a misbehaving server cannot exhaust
 /// the process. Change it with [`ClientBuilder::max_body_bytes`](crate::ClientBuilder::max_body_bytes).
@@ -140,28 +149,35 @@ pub(crate) enum Body {
 }
 
 impl Body {
-    /// The next chunk, or `None` at the end; a silence longer than the client's idle timeout
+    /// The next chunk, or `None` at the end; a silence longer than the link's idle timeout
     /// is an [`Error::Timeout`] with phase `idle`.
-    pub(crate) async fn chunk(&mut self, client: &Client) -> Result<Option<Bytes>> {
-        match client.idle_timeout() {
-            Some(limit) => tokio::time::timeout(limit, self.next_chunk(client))
-                .await
-                .unwrap_or(Err(Error::timeout("idle", limit))),
-            None => self.next_chunk(client).await,
-        }
+    pub(crate) async fn chunk(&mut self, link: Link<'_>) -> Result<Option<Bytes>> {
+        self.chunk_within(link.transport, link.idle_timeout()).await
     }
 
-    async fn next_chunk(&mut self, client: &Client) -> Result<Option<Bytes>> {
+    /// The next chunk, or `None` at the end; a silence longer than `idle` is an
+    /// [`Error::Timeout`] with phase `idle`.
+    pub(crate) async fn chunk_within(
+        &mut self,
+        transport: &Transport,
+        idle: Duration,
+    ) -> Result<Option<Bytes>> {
+        tokio::time::timeout(idle, self.next_chunk(transport))
+            .await
+            .unwrap_or(Err(Error::timeout("idle", idle)))
+    }
+
+    async fn next_chunk(&mut self, transport: &Transport) -> Result<Option<Bytes>> {
         match self {
             Self::Http(response) => response
                 .chunk()
                 .await
-                .map_err(|e| transport_error(client, &e)),
+                .map_err(|e| transport_error(transport, &e)),
             Self::ScrubbedHttp(response, scrubber) => loop {
                 let chunk = response
                     .chunk()
                     .await
-                    .map_err(|e| transport_error(client, &e))?;
+                    .map_err(|e| transport_error(transport, &e))?;
                 let Some(bytes) = chunk else {
                     let rest = scrubber.finish();
                     return Ok((!rest.is_empty()).then_some(rest));
@@ -177,28 +193,28 @@ impl Body {
         }
     }
 
-    /// This body with every spelling of the client's API key replaced (unchanged when the
-    /// client has no key worth hiding).
-    fn scrubbed(self, client: &Client) -> Self {
-        let Some(scrubber) = client.body_scrubber() else {
+    /// This body with every spelling of the transport's API key replaced (unchanged when
+    /// there is no key worth hiding).
+    fn scrubbed(self, transport: &Arc<Transport>) -> Self {
+        let Some(scrubber) = transport.body_scrubber() else {
             return self;
         };
         let body = match self {
             Self::Http(response) => return Self::ScrubbedHttp(response, scrubber),
             other => other,
         };
-        let state = Some((body, client.clone(), scrubber));
+        let state = Some((body, Arc::clone(transport), scrubber));
         Self::Stream(Box::pin(futures_util::stream::unfold(
             state,
             |state| async move {
-                let (mut body, client, mut scrubber) = state?;
+                let (mut body, transport, mut scrubber) = state?;
                 loop {
-                    match body.next_chunk(&client).await {
+                    match body.next_chunk(&transport).await {
                         Ok(Some(bytes)) => {
                             let clean = scrubber.push(bytes);
                             // All of it may be held back, waiting to see whether it is the key.
                             if !clean.is_empty() {
-                                return Some((Ok(clean), Some((body, client, scrubber))));
+                                return Some((Ok(clean), Some((body, transport, scrubber))));
                             }
                         }
                         Ok(None) => {
@@ -213,17 +229,17 @@ impl Body {
     }
 
     /// This body as a stream that keeps `permit` until it ends or is dropped.
-    fn holding(self, client: &Client, permit: Permit) -> Self {
+    fn holding(self, transport: &Arc<Transport>, permit: Permit) -> Self {
         if !permit.is_held() {
             return self;
         }
-        let state = Some((self, client.clone(), permit));
+        let state = Some((self, Arc::clone(transport), permit));
         Self::Stream(Box::pin(futures_util::stream::unfold(
             state,
             |state| async move {
-                let (mut body, client, permit) = state?;
-                match body.next_chunk(&client).await {
-                    Ok(Some(bytes)) => Some((Ok(bytes), Some((body, client, permit)))),
+                let (mut body, transport, permit) = state?;
+                match body.next_chunk(&transport).await {
+                    Ok(Some(bytes)) => Some((Ok(bytes), Some((body, transport, permit)))),
                     Ok(None) => None,
                     Err(e) => Some((Err(e), None)),
                 }
@@ -256,32 +272,16 @@ impl HttpAnswer {
     }
 }
 
-/// Per-call transport settings laid over a client's own (see `Call::retry_policy`).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub(crate) struct TransportOverrides {
-    pub(crate) retry_policy: Option<RetryPolicy>,
-    /// Applied over whichever policy is in force.
-    pub(crate) max_attempts: Option<u32>,
-    pub(crate) first_byte_timeout: Option<Duration>,
-    pub(crate) idle_timeout: Option<Duration>,
-}
-
-impl TransportOverrides {
-    pub(crate) fn is_empty(&self) -> bool {
-        *self == Self::default()
-    }
-}
-
 /// Send a request and read the whole answer, within the request's total deadline.
 ///
 /// Transient failures are retried, a body that breaks off midway included. An error status
 /// that is still transient when the attempts or the deadline run out comes back as
 /// [`Error::Api`] (with the server's `Retry-After`); any other status comes back as an answer.
-pub(crate) async fn send(client: &Client, out: &Outgoing) -> Result<HttpAnswer> {
+pub(crate) async fn send(link: Link<'_>, out: &Outgoing) -> Result<HttpAnswer> {
     within_total(out.timeout, |deadline| {
-        retrying(client, out, deadline, |attempt| async move {
-            let mut opened = attempt_open(client, out, attempt).await?;
-            let body = read_all(client, &mut opened.body)
+        retrying(link, out, deadline, |attempt| async move {
+            let mut opened = attempt_open(link, out, attempt).await?;
+            let body = read_all(link, &mut opened.body)
                 .await
                 .map_err(Failure::classified)?;
             Ok(HttpAnswer {
@@ -298,10 +298,10 @@ pub(crate) async fn send(client: &Client, out: &Outgoing) -> Result<HttpAnswer> 
 /// A 2xx answer comes back with its body unread. An error status comes back read (at most
 /// 1 MiB of it) as `Body::Chunks`, unless it is transient and the attempts or the deadline ran
 /// out: then it is an [`Error::Api`]. Nothing is retried once a 2xx body has been handed over.
-pub(crate) async fn open(client: &Client, out: &Outgoing) -> Result<Opened> {
+pub(crate) async fn open(link: Link<'_>, out: &Outgoing) -> Result<Opened> {
     within_total(out.timeout, |deadline| {
-        retrying(client, out, deadline, |attempt| {
-            attempt_open(client, out, attempt)
+        retrying(link, out, deadline, |attempt| {
+            attempt_open(link, out, attempt)
         })
     })
     .await
@@ -320,9 +320,9 @@ pub(crate) fn body_too_large(cap: usize, kept: &[u8]) -> Error {
     }
 }
 
-/// Read a body to its end, refusing more than the client's `max_body_bytes`.
-pub(crate) async fn read_all(client: &Client, body: &mut Body) -> Result<Bytes> {
-    let cap = client.max_body_bytes();
+/// Read a body to its end, refusing more than the transport's `max_body_bytes`.
+pub(crate) async fn read_all(link: Link<'_>, body: &mut Body) -> Result<Bytes> {
+    let cap = link.transport.max_body_bytes();
     let too_large = |kept: &[u8]| body_too_large(cap, kept);
     let announced = match body {
         Body::Http(r) | Body::ScrubbedHttp(r, _) => r.content_length().unwrap_or(0),
@@ -332,13 +332,13 @@ pub(crate) async fn read_all(client: &Client, body: &mut Body) -> Result<Bytes> 
         return Err(too_large(&[]));
     }
     // A body that arrives in one chunk (most answers) is handed on as it is, not copied.
-    let Some(first) = body.chunk(client).await? else {
+    let Some(first) = body.chunk(link).await? else {
         return Ok(Bytes::new());
     };
     if first.len() > cap {
         return Err(too_large(&first));
     }
-    let Some(second) = body.chunk(client).await? else {
+    let Some(second) = body.chunk(link).await? else {
         return Ok(first);
     };
     let mut buf = BytesMut::with_capacity((announced as usize).max(first.len() + second.len()));
@@ -349,15 +349,15 @@ pub(crate) async fn read_all(client: &Client, body: &mut Body) -> Result<Bytes> 
             return Err(too_large(&buf));
         }
         buf.extend_from_slice(&chunk);
-        next = body.chunk(client).await?;
+        next = body.chunk(link).await?;
     }
     Ok(buf.freeze())
 }
 
 /// Read at most `limit` bytes of a body and drop the rest (for error answers).
-async fn read_prefix(client: &Client, mut body: Body, limit: usize) -> Result<Bytes> {
+async fn read_prefix(link: Link<'_>, mut body: Body, limit: usize) -> Result<Bytes> {
     let mut buf = BytesMut::new();
-    while let Some(chunk) = body.chunk(client).await? {
+    while let Some(chunk) = body.chunk(link).await? {
         let room = limit - buf.len();
         buf.extend_from_slice(&chunk[..chunk.len().min(room)]);
         if buf.len() == limit {
@@ -407,7 +407,7 @@ where
 
 /// Make attempts until one succeeds, one fails for good, or the policy or deadline says stop.
 async fn retrying<T, F, Fut>(
-    client: &Client,
+    link: Link<'_>,
     out: &Outgoing,
     deadline: Instant,
     mut attempt: F,
@@ -416,7 +416,7 @@ where
     F: FnMut(u32) -> Fut,
     Fut: Future<Output = Result<T, Failure>>,
 {
-    let policy = client.retry_policy();
+    let policy = link.retry_policy();
     let mut number = 1;
     loop {
         let failure = match attempt(number).await {
@@ -454,7 +454,8 @@ fn gave_up(error: Error, attempts: u32) -> Error {
 }
 
 /// One attempt: admission, the request, and for an error status the decision to retry.
-async fn attempt_open(client: &Client, out: &Outgoing, attempt: u32) -> Result<Opened, Failure> {
+async fn attempt_open(link: Link<'_>, out: &Outgoing, attempt: u32) -> Result<Opened, Failure> {
+    let transport = link.transport;
     let span = tracing::debug_span!(
         "promptfn.attempt",
         function = out.function,
@@ -466,23 +467,23 @@ async fn attempt_open(client: &Client, out: &Outgoing, attempt: u32) -> Result<O
     // attempt span is disabled (debug level off), and would overwrite the call's own fields.
     let attempt_span = span.clone();
     async {
-        let permit = client.limits().admit().await;
+        let permit = transport.limits().admit().await;
         let started = crate::telemetry::start_timing(&attempt_span);
         tracing::trace!(
             bytes = out.body.len(),
             stream = out.stream,
             "sending a chat completion"
         );
-        let (opened, hints) = match client.backend() {
+        let (opened, hints) = match transport.backend() {
             Some(backend) => (backend.open(out).await?, Hints::default()),
-            None => http_open(client, out).await?,
+            None => http_open(link, out).await?,
         };
         attempt_span.record("status", opened.status);
         // The one place every answer body enters, from the network or a test double: from
         // here on, nothing read from it can hold the API key (see `crate::redact`).
         let opened = Opened {
             status: opened.status,
-            body: opened.body.scrubbed(client),
+            body: opened.body.scrubbed(transport),
         };
         if let Some(started) = started {
             attempt_span.record("latency_ms", crate::telemetry::millis(started.elapsed()));
@@ -491,10 +492,10 @@ async fn attempt_open(client: &Client, out: &Outgoing, attempt: u32) -> Result<O
         if status < 400 {
             return Ok(Opened {
                 status,
-                body: opened.body.holding(client, permit),
+                body: opened.body.holding(transport, permit),
             });
         }
-        let body = read_prefix(client, opened.body, ERROR_BODY_LIMIT).await?;
+        let body = read_prefix(link, opened.body, ERROR_BODY_LIMIT).await?;
         drop(permit);
         match retry::classify_status(status, hints, &body, out.structured) {
             Verdict::Final => Ok(Opened {
@@ -516,9 +517,9 @@ async fn attempt_open(client: &Client, out: &Outgoing, attempt: u32) -> Result<O
 }
 
 /// Send the request over HTTP and wait for the status line, within the first-byte deadline.
-async fn http_open(client: &Client, out: &Outgoing) -> Result<(Opened, Hints)> {
-    #[cfg(feature = "testing")]
-    crate::testing::check_live_request(client, out.function)?;
+async fn http_open(link: Link<'_>, out: &Outgoing) -> Result<(Opened, Hints)> {
+    let transport = &**link.transport;
+    transport.admit(out.function)?;
     let request = match &out.route {
         Route::Chat => {
             let accept = if out.stream {
@@ -526,9 +527,9 @@ async fn http_open(client: &Client, out: &Outgoing) -> Result<(Opened, Hints)> {
             } else {
                 "application/json"
             };
-            let post = match client.endpoint_url() {
-                Some(url) => client.http().post(url.clone()),
-                None => client.http().post(client.endpoint()),
+            let post = match transport.endpoint_url() {
+                Some(url) => transport.http().post(url.clone()),
+                None => transport.http().post(transport.endpoint()),
             };
             post.header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
                 .header(ACCEPT, HeaderValue::from_static(accept))
@@ -540,27 +541,27 @@ async fn http_open(client: &Client, out: &Outgoing) -> Result<(Opened, Hints)> {
             } else {
                 "application/json"
             };
-            let post = client
+            let post = transport
                 .http()
-                .post(format!("{}/{path}", client.base_url()))
+                .post(format!("{}/{path}", transport.base_url()))
                 .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
                 .header(ACCEPT, HeaderValue::from_static(accept))
                 .body(out.body.clone());
-            client.native_auth(*dialect, post)
+            transport.native_auth(*dialect, post)
         }
         Route::Endpoint { path, body } => {
-            let url = format!("{}/{path}", client.base_url());
+            let url = format!("{}/{path}", transport.base_url());
             // Speech answers with audio bytes, the others with JSON: any type is taken.
             let any = HeaderValue::from_static("*/*");
             match body {
-                BodyKind::Empty => client.http().get(url).header(ACCEPT, any),
-                BodyKind::Json => client
+                BodyKind::Empty => transport.http().get(url).header(ACCEPT, any),
+                BodyKind::Json => transport
                     .http()
                     .post(url)
                     .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
                     .header(ACCEPT, any)
                     .body(out.body.clone()),
-                BodyKind::Form { boundary } => client
+                BodyKind::Form { boundary } => transport
                     .http()
                     .post(url)
                     .header(
@@ -574,17 +575,17 @@ async fn http_open(client: &Client, out: &Outgoing) -> Result<(Opened, Hints)> {
     };
     let mut request = request;
     if !matches!(out.route, Route::Native { .. })
-        && let Some(auth) = client.auth_header()
+        && let Some(auth) = transport.auth_header()
     {
         request = request.header(AUTHORIZATION, auth);
     }
-    let sent = match client.first_byte_timeout() {
+    let sent = match link.first_byte_timeout() {
         Some(limit) => tokio::time::timeout(limit, request.send())
             .await
             .map_err(|_| Error::timeout("first byte", limit))?,
         None => request.send().await,
     };
-    let response = sent.map_err(|e| transport_error(client, &e))?;
+    let response = sent.map_err(|e| transport_error(transport, &e))?;
     let status = response.status().as_u16();
     let hints = if status >= 400 {
         Hints::from_headers(response.headers())
@@ -600,12 +601,12 @@ async fn http_open(client: &Client, out: &Outgoing) -> Result<(Opened, Hints)> {
     ))
 }
 
-fn transport_error(client: &Client, e: &reqwest::Error) -> Error {
+fn transport_error(transport: &Transport, e: &reqwest::Error) -> Error {
     if e.is_timeout() {
         return if e.is_connect() {
-            Error::timeout("connect", client.connect_timeout())
+            Error::timeout("connect", transport.connect_timeout())
         } else {
-            Error::timeout("total", client.timeout())
+            Error::timeout("total", transport.timeout())
         };
     }
     // reqwest's own message names the URL; its causes say what actually happened.
@@ -620,11 +621,11 @@ fn transport_error(client: &Client, e: &reqwest::Error) -> Error {
         // A refused redirect or an unusable request: retrying cannot help, the settings can.
         return Error::Config(format!(
             "the request to {} could not be completed{causes}",
-            client.shown_endpoint()
+            transport.shown_endpoint()
         ));
     }
     Error::Transport {
-        url: client.shown_endpoint().to_owned(),
+        url: transport.shown_endpoint().to_owned(),
         message: describe(e) + &causes,
     }
 }
@@ -678,67 +679,3 @@ impl fmt::Display for RedirectRefused {
 }
 
 impl std::error::Error for RedirectRefused {}
-
-/// The streaming path of the transport (`open`, then `Body::chunk`) without the SSE
-/// decoder on top, for fault-injection tests. Not public API: no semver promise.
-pub mod probe {
-    use std::fmt;
-    use std::time::Duration;
-
-    use bytes::Bytes;
-
-    use super::{Body, Outgoing, open};
-    use crate::client::Client;
-    use crate::error::Result;
-
-    /// A streamed answer whose status has arrived.
-    pub struct RawStream {
-        client: Client,
-        status: u16,
-        body: Body,
-    }
-
-    impl fmt::Debug for RawStream {
-        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.debug_struct("RawStream")
-                .field("status", &self.status)
-                .finish_non_exhaustive()
-        }
-    }
-
-    /// Send `body` as a streamed chat completion through `client` (retrying only until the
-    /// status line, as streams do) and return the answer unread.
-    pub async fn open_stream(
-        client: &Client,
-        body: Vec<u8>,
-        timeout: Duration,
-    ) -> Result<RawStream> {
-        let out = Outgoing {
-            function: "probe",
-            function_path: "probe",
-            body: body.into(),
-            timeout,
-            stream: true,
-            structured: false,
-            route: super::Route::Chat,
-        };
-        let opened = open(client, &out).await?;
-        Ok(RawStream {
-            client: client.clone(),
-            status: opened.status,
-            body: opened.body,
-        })
-    }
-
-    impl RawStream {
-        /// The HTTP status.
-        pub fn status(&self) -> u16 {
-            self.status
-        }
-
-        /// The next chunk of the body, `None` at its end.
-        pub async fn chunk(&mut self) -> Result<Option<Bytes>> {
-            self.body.chunk(&self.client).await
-        }
-    }
-}

@@ -90,7 +90,7 @@ impl Exchange {
         loop {
             let out = self.outgoing(self.body(None)?.into(), false);
             self.requests += 1;
-            let answer = transport::send(&self.call.client, &out).await?;
+            let answer = transport::send(self.call.client.link(), &out).await?;
             if answer.is_success() {
                 return Ok(answer.body);
             }
@@ -114,11 +114,11 @@ impl Exchange {
             let body = self.body(Some(StreamRequest { include_usage }))?;
             let out = self.outgoing(body.into(), true);
             self.requests += 1;
-            let mut opened = transport::open(&self.call.client, &out).await?;
+            let mut opened = transport::open(self.call.client.link(), &out).await?;
             if (200..300).contains(&opened.status) {
                 return Ok(opened.body);
             }
-            let error_body = transport::read_all(&self.call.client, &mut opened.body).await?;
+            let error_body = transport::read_all(self.call.client.link(), &mut opened.body).await?;
             if include_usage && rejects_stream_usage(opened.status, &error_body) {
                 tracing::debug!(
                     function = self.call.function,

@@ -158,7 +158,7 @@ impl Common {
             structured: false,
             route: Route::Endpoint { path, body: kind },
         };
-        let answer = transport::send(client, &out).await?;
+        let answer = transport::send(client.link(), &out).await?;
         if !answer.is_success() {
             return Err(ApiError::from_body(answer.status, &answer.body).into());
         }

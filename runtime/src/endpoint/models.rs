@@ -45,7 +45,7 @@ impl Client {
                 body: BodyKind::Empty,
             },
         };
-        let answer = transport::send(self, &out).await?;
+        let answer = transport::send(self.link(), &out).await?;
         if !answer.is_success() {
             return Err(ApiError::from_body(answer.status, &answer.body).into());
         }

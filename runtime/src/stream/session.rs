@@ -149,10 +149,11 @@ impl Session {
         let (state, limits, function, mode, max_body_bytes, dialect) = match resolved {
             Ok((call, messages)) => {
                 let max_body_bytes = call.client.max_body_bytes();
+                let link = call.client.link();
                 let limits = Limits {
                     total: call.timeout,
-                    first_byte: call.client.first_byte_timeout(),
-                    idle: call.client.idle_timeout(),
+                    first_byte: link.first_byte_timeout(),
+                    idle: Some(link.idle_timeout()),
                 };
                 let (function, mode, dialect) = (call.function, call.mode, call.dialect);
                 (
@@ -219,9 +220,8 @@ impl Session {
                 State::Opening(opening) => match opening.as_mut().poll(cx) {
                     Poll::Ready(Ok((exchange, body))) => {
                         self.mode = exchange.mode;
-                        let client = exchange.call.client.clone();
+                        self.state = State::Reading(byte_stream(body, exchange.call.client.link()));
                         self.exchange = Some(exchange);
-                        self.state = State::Reading(byte_stream(body, client));
                         continue;
                     }
                     Poll::Ready(Err(e)) => Poll::Ready(Err(e)),

@@ -3,8 +3,8 @@
 use std::future::Future;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use crate::client::Client;
 use crate::error::{Error, Result};
+use crate::transport::RequestGate;
 
 /// The environment variable that forbids live requests in the whole process (any value but
 /// empty, `0` or `false`), for CI runs that must never reach a model.
@@ -67,23 +67,28 @@ impl Drop for LiveRequestGuard {
     }
 }
 
-/// Called by the transport before a request goes to the network.
-pub(crate) fn check(client: &Client, function: &str) -> Result<()> {
-    if !live_requests_forbidden() || RECORDING.try_with(|_| ()).is_ok() {
-        return Ok(());
+/// The guard as the transport asks it, before a request goes to the network (every client
+/// built with the testing kit carries it).
+#[derive(Debug)]
+pub(crate) struct LiveRequestGate;
+
+impl RequestGate for LiveRequestGate {
+    fn admit(&self, function: &str, endpoint: &str) -> Result<()> {
+        if !live_requests_forbidden() || RECORDING.try_with(|_| ()).is_ok() {
+            return Ok(());
+        }
+        let why = if GUARDS.load(Ordering::SeqCst) > 0 {
+            "promptfn::testing::forbid_live_requests() is active".to_owned()
+        } else {
+            format!("{FORBID_LIVE_REQUESTS_ENV} is set")
+        };
+        Err(Error::LiveRequestBlocked(format!(
+            "live request blocked: `{function}` would have sent a request to {endpoint}, but \
+             live requests are forbidden ({why}). Give the call a client that does not reach \
+             the network: promptfn::testing::MockClient with a scripted answer, or a \
+             promptfn::testing::Cassette that replays a recorded one"
+        )))
     }
-    let why = if GUARDS.load(Ordering::SeqCst) > 0 {
-        "promptfn::testing::forbid_live_requests() is active".to_owned()
-    } else {
-        format!("{FORBID_LIVE_REQUESTS_ENV} is set")
-    };
-    Err(Error::LiveRequestBlocked(format!(
-        "live request blocked: `{function}` would have sent a request to {}, but live requests \
-         are forbidden ({why}). Give the call a client that does not reach the network: \
-         promptfn::testing::MockClient with a scripted answer, or a promptfn::testing::Cassette \
-         that replays a recorded one",
-        client.shown_endpoint()
-    )))
 }
 
 /// Run `f` as a recording: live requests it makes pass the guard.

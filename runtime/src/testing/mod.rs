@@ -70,5 +70,5 @@ pub use reply::Reply;
 pub use request::MockRequest;
 pub use scope::with_default_client;
 
-pub(crate) use guard::check as check_live_request;
+pub(crate) use guard::LiveRequestGate;
 pub(crate) use scope::scoped_default_client;

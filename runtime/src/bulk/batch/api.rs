@@ -107,16 +107,16 @@ impl BatchApi {
     }
 
     fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.client.base_url())
+        format!("{}{path}", self.client.transport().base_url())
     }
 
     fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
-        let mut request = self
-            .client
+        let transport = self.client.transport();
+        let mut request = transport
             .http()
             .request(method, self.url(path))
-            .timeout(self.client.timeout());
-        if let Some(auth) = self.client.auth_header() {
+            .timeout(transport.timeout());
+        if let Some(auth) = transport.auth_header() {
             request = request.header(AUTHORIZATION, auth);
         }
         request
@@ -176,7 +176,7 @@ impl BatchApi {
         let mut response = self
             .send(self.request(reqwest::Method::GET, &path), &path)
             .await?;
-        let mut scrubber = self.client.body_scrubber();
+        let mut scrubber = self.client.transport().body_scrubber();
         let mut pending = BytesMut::new();
         loop {
             let chunk = response
@@ -239,7 +239,7 @@ impl BatchApi {
     /// A whole (small) answer body, within the client's body cap.
     async fn read(&self, mut response: reqwest::Response, path: &str) -> Result<Bytes> {
         let cap = self.client.max_body_bytes();
-        let mut scrubber = self.client.body_scrubber();
+        let mut scrubber = self.client.transport().body_scrubber();
         let mut body = BytesMut::new();
         while let Some(chunk) = response
             .chunk()

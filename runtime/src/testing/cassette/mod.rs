@@ -396,7 +396,7 @@ impl CassetteState {
             }
         };
         tracing::debug!(function = out.function, cassette = %self.path.display(), "recording");
-        let answer = match guard::recording(transport::send(&recorder, out)).await {
+        let answer = match guard::recording(transport::send(recorder.link(), out)).await {
             Ok(answer) => answer,
             // A retryable status that stayed after every attempt comes back as an error; it is
             // still what the server answered, so it is recorded as such.
@@ -407,6 +407,7 @@ impl CassetteState {
             Err(other) => return Err(other),
         };
         let secrets: Vec<String> = recorder
+            .transport()
             .auth_header()
             .and_then(|h| {
                 h.to_str()
