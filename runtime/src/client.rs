@@ -11,7 +11,7 @@ use secrecy::SecretString;
 
 use crate::endpoint::RerankFormat;
 use crate::error::{Error, Result};
-use crate::limit::Limits;
+use crate::limit::Admission;
 use crate::media::{MediaPolicy, MediaStyle};
 use crate::retry::RetryPolicy;
 use crate::structured::Mode;
@@ -639,7 +639,7 @@ impl ClientBuilder {
             idle_timeout: self.idle_timeout.unwrap_or(DEFAULT_IDLE_TIMEOUT),
             retry_policy,
             max_body_bytes: self.max_body_bytes.unwrap_or(DEFAULT_MAX_BODY_BYTES),
-            limits: Limits::new(self.max_concurrency, self.requests_per_minute),
+            limits: Admission::new(self.max_concurrency, self.requests_per_minute),
             backend: self.backend,
             gate: live_request_gate(),
         })?;

@@ -12,7 +12,7 @@ use secrecy::{ExposeSecret, SecretString};
 
 use super::SharedBackend;
 use crate::error::{Error, Result};
-use crate::limit::Limits;
+use crate::limit::Admission;
 use crate::redact::{BodyScrubber, ScrubKey};
 use crate::retry::RetryPolicy;
 use crate::tls;
@@ -44,7 +44,7 @@ pub(crate) struct TransportSettings {
     pub(crate) idle_timeout: Duration,
     pub(crate) retry_policy: RetryPolicy,
     pub(crate) max_body_bytes: usize,
-    pub(crate) limits: Limits,
+    pub(crate) limits: Admission,
     pub(crate) backend: Option<SharedBackend>,
     pub(crate) gate: Option<&'static dyn RequestGate>,
 }
@@ -79,7 +79,7 @@ pub(crate) struct Transport {
     /// The largest body read into memory.
     max_body_bytes: usize,
     /// In-flight and per-minute limits shared by every call on the client.
-    limits: Limits,
+    limits: Admission,
     /// Answers requests instead of the network (test doubles).
     backend: Option<SharedBackend>,
     /// Asked before a request goes to the network.
@@ -199,7 +199,7 @@ impl Transport {
         self.max_body_bytes
     }
 
-    pub(crate) fn limits(&self) -> &Limits {
+    pub(crate) fn limits(&self) -> &Admission {
         &self.limits
     }
 

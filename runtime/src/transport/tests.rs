@@ -15,7 +15,7 @@ use super::{
     TransportSettings, send,
 };
 use crate::error::{Error, Result};
-use crate::limit::Limits;
+use crate::limit::Admission;
 use crate::retry::RetryPolicy;
 
 /// Refuses every request, counting what it was asked.
@@ -65,7 +65,7 @@ fn transport(gate: &'static Refusing, backend: bool) -> Arc<Transport> {
             idle_timeout: Duration::from_secs(5),
             retry_policy: RetryPolicy::none(),
             max_body_bytes: 1024,
-            limits: Limits::default(),
+            limits: Admission::default(),
             backend,
             gate: Some(gate),
         })
