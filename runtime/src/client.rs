@@ -3,7 +3,7 @@
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, OnceLock, PoisonError, RwLock};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::Duration;
 
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
@@ -12,7 +12,7 @@ use secrecy::SecretString;
 use crate::endpoint::RerankFormat;
 use crate::error::{Error, Result};
 use crate::limit::Admission;
-use crate::media::{MediaPolicy, MediaStyle};
+use crate::media::{Downloader, MediaPolicy, MediaStyle};
 use crate::retry::RetryPolicy;
 use crate::structured::Mode;
 use crate::transport::{
@@ -61,16 +61,8 @@ struct Inner {
     profiled_completion_token_limit: HashSet<String>,
     /// Models the profile found rejecting or ignoring a stream's usage request.
     profiled_no_stream_usage: HashSet<String>,
-    /// Downloads media URLs from public addresses only: a pool of its own, without the extra
-    /// headers (they may carry credentials), following redirects (media URLs often redirect
-    /// to a CDN) that stay on public addresses (see `media::address`). Built on the first
-    /// download: most clients never download, and building an HTTP client loads the root
-    /// certificates again (about half of a cold start's instructions).
-    downloader: OnceLock<reqwest::Client>,
-    /// Downloads media URLs wherever they are, for policies that allow private addresses;
-    /// built when first needed.
-    private_downloader: OnceLock<reqwest::Client>,
-    connect_timeout_for_downloads: Duration,
+    /// Downloads media URLs (its pools built on the first download).
+    downloader: Downloader,
 }
 
 impl fmt::Debug for Client {
@@ -147,19 +139,9 @@ impl Client {
         }
     }
 
-    /// The pool that downloads media, for a policy that does or does not `allow_private`
-    /// addresses, built on first use (two first downloads may race: one pool is kept).
-    pub(crate) fn downloader(&self, allow_private: bool) -> Result<&reqwest::Client> {
-        let slot = if allow_private {
-            &self.inner.private_downloader
-        } else {
-            &self.inner.downloader
-        };
-        if let Some(http) = slot.get() {
-            return Ok(http);
-        }
-        let http = downloader(self.inner.connect_timeout_for_downloads, allow_private)?;
-        Ok(slot.get_or_init(|| http))
+    /// What downloads this client's media URLs, shared by its clones.
+    pub(crate) fn downloader(&self) -> &Downloader {
+        &self.inner.downloader
     }
 
     pub(crate) fn default_mode(&self) -> Option<Mode> {
@@ -668,9 +650,7 @@ impl ClientBuilder {
                     prefixes.sort_by_key(|(prefix, _)| std::cmp::Reverse(prefix.len()));
                     prefixes
                 },
-                downloader: OnceLock::new(),
-                private_downloader: OnceLock::new(),
-                connect_timeout_for_downloads: connect_timeout,
+                downloader: Downloader::new(connect_timeout),
             }),
             overrides: None,
         })
@@ -691,24 +671,6 @@ fn live_request_gate() -> Option<&'static dyn crate::transport::RequestGate> {
     return Some(&crate::testing::LiveRequestGate);
     #[cfg(not(feature = "testing"))]
     None
-}
-
-/// A pool for media downloads: no extra headers (they may carry credentials that must not
-/// reach media hosts), and redirects followed, since media URLs often redirect to a CDN while
-/// API requests refuse every redirect. Unless `allow_private`, only public addresses are
-/// reached, however a name resolves and wherever a redirect points.
-fn downloader(connect_timeout: Duration, allow_private: bool) -> Result<reqwest::Client> {
-    let builder = reqwest::Client::builder()
-        .connect_timeout(connect_timeout)
-        .redirect(crate::media::address::redirect_policy(allow_private));
-    let builder = if allow_private {
-        builder
-    } else {
-        builder.dns_resolver(crate::media::address::PublicOnly)
-    };
-    builder
-        .build()
-        .map_err(|e| Error::Config(format!("the HTTP client could not be built: {e}")))
 }
 
 /// Warn when a profile was probed at another base URL: it may not describe this endpoint.
@@ -834,12 +796,9 @@ mod tests {
             .api_key("k")
             .build()
             .unwrap();
-        assert!(
-            client.inner.downloader.get().is_none(),
-            "built by `build()`"
-        );
-        let first: *const reqwest::Client = client.downloader(false).unwrap();
-        let again: *const reqwest::Client = client.clone().downloader(false).unwrap();
+        assert!(!client.downloader().is_built(false), "built by `build()`");
+        let first: *const reqwest::Client = client.downloader().pool(false).unwrap();
+        let again: *const reqwest::Client = client.clone().downloader().pool(false).unwrap();
         assert_eq!(
             first, again,
             "one downloader per client, shared by its clones"

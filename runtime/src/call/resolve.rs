@@ -75,17 +75,24 @@ impl Resolved {
 
     /// Resolve the conversation's media for the target, downloading what it needs inline.
     pub(crate) async fn prepare_media(&mut self, messages: &[Message]) -> Result<()> {
+        let policy = self.media_policy_for_model();
         self.media =
-            crate::media::prepare(messages, &self.model, self.media_policy, &self.client).await?;
+            crate::media::prepare(messages, &self.model, policy, self.client.downloader()).await?;
         Ok(())
     }
 
     /// [`prepare_media`](Self::prepare_media) without downloading: a URL that would be
     /// downloaded is an error.
     pub(crate) fn prepare_media_offline(&mut self, messages: &[Message]) -> Result<()> {
-        self.media =
-            crate::media::prepare_offline(messages, &self.model, self.media_policy, &self.client)?;
+        let policy = self.media_policy_for_model();
+        self.media = crate::media::prepare_offline(messages, &self.model, policy)?;
         Ok(())
+    }
+
+    /// The call's media policy laid over the client's for the model.
+    fn media_policy_for_model(&self) -> MediaPolicy {
+        self.media_policy
+            .over(self.client.media_policy(&self.model))
     }
 }
 

@@ -112,7 +112,7 @@ impl Common {
         let policy = MediaPolicy::new()
             .over(client.media_policy(model))
             .settle(Family::of(model));
-        let http = client.downloader(policy.allow_private_addresses)?;
+        let http = client.downloader().pool(policy.allow_private_addresses)?;
         load(media, http, &policy)
             .await
             .map_err(|e| Error::Media(Box::new(e)))

@@ -1,11 +1,80 @@
 //! Downloading a media URL to send it inline: bounded in size and time.
 
+use std::sync::OnceLock;
+use std::time::Duration;
+
 use bytes::{Bytes, BytesMut};
 use reqwest::header::CONTENT_TYPE;
 
 use super::error::MediaError;
 use super::mime;
 use super::policy::Settled;
+use crate::error::{Error, Result};
+
+/// A client's media download pools, each built on its first download: most clients never
+/// download, and building an HTTP client loads the root certificates again (about half of a
+/// cold start's instructions). Apart from the API pool: no extra headers (they may carry
+/// credentials that must not reach media hosts), and redirects followed (media URLs often
+/// redirect to a CDN, while API requests refuse every redirect).
+#[derive(Debug)]
+pub(crate) struct Downloader {
+    /// Reaches public addresses only, however a name resolves and wherever a redirect points
+    /// (see `media::address`).
+    public: OnceLock<reqwest::Client>,
+    /// Reaches any address, for policies that allow private ones.
+    any: OnceLock<reqwest::Client>,
+    connect_timeout: Duration,
+}
+
+impl Downloader {
+    /// Pools that connect within `connect_timeout`, none built yet.
+    pub(crate) fn new(connect_timeout: Duration) -> Self {
+        Self {
+            public: OnceLock::new(),
+            any: OnceLock::new(),
+            connect_timeout,
+        }
+    }
+
+    /// The pool for a policy that does or does not `allow_private` addresses, built on first
+    /// use (two first downloads may race: one pool is kept).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] when reqwest cannot build the pool.
+    pub(crate) fn pool(&self, allow_private: bool) -> Result<&reqwest::Client> {
+        let slot = if allow_private {
+            &self.any
+        } else {
+            &self.public
+        };
+        if let Some(http) = slot.get() {
+            return Ok(http);
+        }
+        let builder = reqwest::Client::builder()
+            .connect_timeout(self.connect_timeout)
+            .redirect(super::address::redirect_policy(allow_private));
+        let builder = if allow_private {
+            builder
+        } else {
+            builder.dns_resolver(super::address::PublicOnly)
+        };
+        let http = builder
+            .build()
+            .map_err(|e| Error::Config(format!("the HTTP client could not be built: {e}")))?;
+        Ok(slot.get_or_init(|| http))
+    }
+
+    /// Whether the pool for `allow_private` has been built.
+    #[cfg(test)]
+    pub(crate) fn is_built(&self, allow_private: bool) -> bool {
+        if allow_private {
+            self.any.get().is_some()
+        } else {
+            self.public.get().is_some()
+        }
+    }
+}
 
 /// A downloaded medium.
 #[derive(Debug)]
@@ -109,4 +178,25 @@ fn describe(e: &reqwest::Error) -> String {
         source = cause.source();
     }
     message
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_pool_is_built_on_its_first_use_and_then_kept() {
+        let downloader = Downloader::new(Duration::from_secs(1));
+        assert!(!downloader.is_built(false) && !downloader.is_built(true));
+        let first: *const reqwest::Client = downloader.pool(false).unwrap();
+        assert!(downloader.is_built(false));
+        assert!(
+            !downloader.is_built(true),
+            "the pool that reaches private addresses is built only when a policy allows them"
+        );
+        let again: *const reqwest::Client = downloader.pool(false).unwrap();
+        assert_eq!(first, again);
+        let any: *const reqwest::Client = downloader.pool(true).unwrap();
+        assert_ne!(first, any);
+    }
 }

@@ -23,6 +23,7 @@ mod save;
 mod stored;
 mod types;
 
+pub(crate) use download::Downloader;
 pub(crate) use encode::{Payload, WirePart};
 pub use error::MediaError;
 pub(crate) use load::{Loaded, load};
@@ -34,7 +35,6 @@ pub(crate) use resolve::ResolvedMedia;
 pub(crate) use rules::PartType;
 pub use types::{Audio, Detail, File, Image, Media, MediaKind, MediaSource, Pdf, Video};
 
-use crate::client::Client;
 use crate::message::Message;
 use crate::structured::Family;
 
@@ -94,28 +94,30 @@ fn has_media(messages: &[Message]) -> bool {
         .any(|m| m.parts.iter().any(|p| matches!(p, crate::Part::Media(_))))
 }
 
-fn target<'a>(model: &'a str, call: MediaPolicy, client: &Client) -> rules::Target<'a> {
+fn target(model: &str, policy: MediaPolicy) -> rules::Target<'_> {
     let family = Family::of(model);
     rules::Target {
         model,
         family,
-        policy: call.over(client.media_policy(model)).settle(family),
+        policy: policy.settle(family),
     }
 }
 
-/// Resolve the media of `messages` for `model`, downloading what the policy says: everything
-/// the request body needs, or the error that stops the call before anything is sent.
+/// Resolve the media of `messages` for `model` under `policy` (the call's laid over the
+/// client's; what it leaves unset is the model family's), downloading what it says through
+/// `downloader`: everything the request body needs, or the error that stops the call before
+/// anything is sent.
 pub(crate) async fn prepare(
     messages: &[Message],
     model: &str,
-    call: MediaPolicy,
-    client: &Client,
+    policy: MediaPolicy,
+    downloader: &Downloader,
 ) -> crate::Result<ResolvedMedia> {
     if !has_media(messages) {
         return Ok(ResolvedMedia::default());
     }
-    let target = target(model, call, client);
-    let http = client.downloader(target.policy.allow_private_addresses)?;
+    let target = target(model, policy);
+    let http = downloader.pool(target.policy.allow_private_addresses)?;
     resolve::resolve(messages, &target, http).await
 }
 
@@ -123,11 +125,10 @@ pub(crate) async fn prepare(
 pub(crate) fn prepare_offline(
     messages: &[Message],
     model: &str,
-    call: MediaPolicy,
-    client: &Client,
+    policy: MediaPolicy,
 ) -> crate::Result<ResolvedMedia> {
     if !has_media(messages) {
         return Ok(ResolvedMedia::default());
     }
-    resolve::resolve_offline(messages, &target(model, call, client))
+    resolve::resolve_offline(messages, &target(model, policy))
 }
