@@ -204,7 +204,13 @@ async fn forced_tool_mode_works() {
         .with_meta()
         .await
         .unwrap();
-    assert_eq!(r.mode, Some(Mode::Tool));
+    // llama-server ignores the forced tool and SmolLM2's template drops the tools: an answer
+    // without a tool call steps down to prompt mode, unless it held the value already.
+    let modes: &[Mode] = match live::Server::current() {
+        live::Server::LlamaCppPython => &[Mode::Tool],
+        live::Server::LlamaServer => &[Mode::Tool, Mode::Prompt],
+    };
+    assert!(r.mode.is_some_and(|mode| modes.contains(&mode)), "{:?}", r.mode);
     assert!(!r.value.name.is_empty());
 }
 
