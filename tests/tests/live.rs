@@ -210,7 +210,11 @@ async fn forced_tool_mode_works() {
         live::Server::LlamaCppPython => &[Mode::Tool],
         live::Server::LlamaServer => &[Mode::Tool, Mode::Prompt],
     };
-    assert!(r.mode.is_some_and(|mode| modes.contains(&mode)), "{:?}", r.mode);
+    assert!(
+        r.mode.is_some_and(|mode| modes.contains(&mode)),
+        "{:?}",
+        r.mode
+    );
     assert!(!r.value.name.is_empty());
 }
 

@@ -201,7 +201,11 @@ async fn a_forced_tool_streamed_as_content_steps_later_calls_down() {
             finish("stop"),
             done(),
         ]),
-        stream_of([text(r#"[{"name": "Bo", "age": 42}]"#), finish("stop"), done()]),
+        stream_of([
+            text(r#"[{"name": "Bo", "age": 42}]"#),
+            finish("stop"),
+            done(),
+        ]),
     ])
     .await;
     let client = server.client();
@@ -215,7 +219,10 @@ async fn a_forced_tool_streamed_as_content_steps_later_calls_down() {
     .unwrap();
     assert_eq!(r.value, [person("Ann", 31)]);
     assert_eq!((r.mode, r.requests), (Some(Mode::Tool), 3));
-    assert_eq!(server.bodies()[2]["tool_choice"]["function"]["name"], "answer");
+    assert_eq!(
+        server.bodies()[2]["tool_choice"]["function"]["name"],
+        "answer"
+    );
     let next = bounded(
         people_by_default("y")
             .client(&client)

@@ -796,7 +796,11 @@ mod tests {
                    valid JSON in Python. It contains the following data:\n\n- `name`: \"\"\n";
         let error = parse_prefix(src).expect_err("the string crosses the fence");
         assert_eq!(&src[error.offset..error.offset + 3], "```");
-        assert!(error.message.contains("code block closes"), "{}", error.message);
+        assert!(
+            error.message.contains("code block closes"),
+            "{}",
+            error.message
+        );
         // Inline code and a fence opening another block are text inside a string.
         let (value, _) = parse("{\"a\": \"x\n```rust\nfn f() {}\n``` done\"}");
         assert_eq!(value, json!({"a": "x\n```rust\nfn f() {}\n``` done"}));
