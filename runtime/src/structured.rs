@@ -51,8 +51,24 @@ impl Mode {
             return false;
         }
         let needles: &[&str] = match self {
-            Self::JsonSchema => &["response_format", "json_schema", "responseschema"],
-            Self::JsonObject => &["response_format", "json_object", "responsemimetype"],
+            // Gemini's native API names its fields in snake case in errors
+            // (`generation_config.response_json_schema`), and refuses a JSON MIME type beside
+            // function calling on 2.x models ("response mime type … is unsupported").
+            Self::JsonSchema => &[
+                "response_format",
+                "json_schema",
+                "responseschema",
+                "response_schema",
+                "responsejsonschema",
+                "response mime type",
+            ],
+            Self::JsonObject => &[
+                "response_format",
+                "json_object",
+                "responsemimetype",
+                "response_mime_type",
+                "response mime type",
+            ],
             Self::Tool => &["tools", "tool_choice", "function"],
             Self::Prompt => return false,
         };
@@ -192,5 +208,10 @@ mod tests {
         assert!(!Mode::JsonSchema.rejected_by(500, "upstream overloaded"));
         assert!(Mode::Tool.rejected_by(400, "tool_choice=required is not supported"));
         assert!(!Mode::Prompt.rejected_by(400, "anything"));
+        let gemini = r#"{"error":{"code":400,"message":"Invalid JSON payload received. Unknown name \"response_json_schema\" at 'generation_config': Cannot find field.","status":"INVALID_ARGUMENT"}}"#;
+        assert!(Mode::JsonSchema.rejected_by(400, gemini));
+        let with_tools = r#"{"error":{"code":400,"message":"Function calling with a response mime type: 'application/json' is unsupported","status":"INVALID_ARGUMENT"}}"#;
+        assert!(Mode::JsonSchema.rejected_by(400, with_tools));
+        assert!(Mode::JsonObject.rejected_by(400, with_tools));
     }
 }
