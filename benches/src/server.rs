@@ -77,6 +77,15 @@ impl Loopback {
         Ok(Loopback { addr, thread_id })
     }
 
+    /// A server that runs elsewhere (another process) at `addr`, for clients measured apart
+    /// from it. Its CPU time cannot be read from here.
+    pub fn at(addr: SocketAddr) -> Loopback {
+        Loopback {
+            addr,
+            thread_id: None,
+        }
+    }
+
     /// `http://127.0.0.1:port`, without a path.
     pub fn origin(&self) -> String {
         format!("http://{}", self.addr)

@@ -164,3 +164,50 @@ fn a_missing_profile_is_a_config_error_that_names_the_fix() {
         "{err}"
     );
 }
+
+#[prompt("Say hi to {name}", max_tokens = 12)]
+async fn greet(name: &str) -> Result<String>;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_profiled_token_limit_field_and_stream_usage_shape_the_requests() {
+    let server = fake::start(Behaviour::openai(), &["o3", "gpt-4o"]).await;
+    let dir = std::env::temp_dir().join(format!("promptfn-profile-{}-quirks", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("profile.toml");
+    std::fs::write(
+        &path,
+        format!(
+            "base_url = \"{}\"\n[models.o3]\ntoken_limit_field = \"max_completion_tokens\"\nstream_usage = false\n",
+            server.url()
+        ),
+    )
+    .unwrap();
+    for model in ["o3", "gpt-4o"] {
+        let client = client(&server, model, Some(&path));
+        let before = server.requests().len();
+        greet("Ana").client(&client).await.unwrap();
+        let mut stream = greet("Ana").client(&client).stream();
+        while let Some(delta) = stream.next().await {
+            delta.unwrap();
+        }
+        let sent = chats_after(&server, before);
+        assert_eq!(sent.len(), 2, "{sent:?}");
+        let (awaited, streamed) = (&sent[0].0, &sent[1].0);
+        let profiled = model == "o3";
+        for body in [awaited, streamed] {
+            // The profiled model gets its token limit under the field the probe found.
+            assert_eq!(
+                body.get("max_completion_tokens").is_some(),
+                profiled,
+                "{body}"
+            );
+            assert_eq!(body.get("max_tokens").is_some(), !profiled, "{body}");
+        }
+        // …and its streams do not ask for a usage chunk the server rejects or ignores.
+        assert_eq!(
+            streamed.get("stream_options").is_none(),
+            profiled,
+            "{streamed}"
+        );
+    }
+}

@@ -1,6 +1,6 @@
 //! The client: where requests go, with which key and defaults; one connection pool per client.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError, RwLock};
@@ -49,6 +49,8 @@ struct Inner {
     /// parse: sending then reports the error).
     endpoint_url: Option<reqwest::Url>,
     api_key: Option<SecretString>,
+    /// `api_key` as every answer body's scrubber looks for it.
+    scrub_key: Option<Arc<crate::redact::ScrubKey>>,
     /// The `Authorization` header for `api_key`, built once.
     auth: Option<HeaderValue>,
     model: Option<String>,
@@ -81,6 +83,10 @@ struct Inner {
     media_policy: MediaPolicy,
     /// The media style a profile found for each model (below `media_policy`, above the family).
     profiled_media_styles: HashMap<String, MediaStyle>,
+    /// Models the profile found taking their token limit only as `max_completion_tokens`.
+    profiled_completion_token_limit: HashSet<String>,
+    /// Models the profile found rejecting or ignoring a stream's usage request.
+    profiled_no_stream_usage: HashSet<String>,
     /// Downloads media URLs from public addresses only: a pool of its own, without the extra
     /// headers (they may carry credentials), following redirects (media URLs often redirect
     /// to a CDN) that stay on public addresses (see `media::address`). Built on the first
@@ -239,7 +245,7 @@ impl Client {
 
     /// What keeps this client's API key out of an answer body, if it has a key worth hiding.
     pub(crate) fn body_scrubber(&self) -> Option<crate::redact::BodyScrubber> {
-        crate::redact::BodyScrubber::new(self.inner.api_key.as_ref())
+        crate::redact::BodyScrubber::new(self.inner.scrub_key.as_ref())
     }
 
     /// This client with one call's transport settings laid over its own; connection pool,
@@ -260,6 +266,20 @@ impl Client {
 
     pub(crate) fn max_tool_calls(&self) -> u32 {
         self.inner.max_tool_calls
+    }
+
+    /// Whether the profile found `model` taking its token limit only as
+    /// `max_completion_tokens`.
+    pub(crate) fn wants_completion_token_limit(&self, model: &str) -> bool {
+        let models = &self.inner.profiled_completion_token_limit;
+        !models.is_empty() && models.contains(model)
+    }
+
+    /// Whether a stream to `model` may ask for a usage chunk (unless the profile found the
+    /// server rejecting or ignoring it).
+    pub(crate) fn stream_usage_for(&self, model: &str) -> bool {
+        let models = &self.inner.profiled_no_stream_usage;
+        models.is_empty() || !models.contains(model)
     }
 
     /// The dialect `model` is spoken to in.
@@ -734,6 +754,10 @@ impl ClientBuilder {
             .map(|key| SecretString::from(key.expose_secret().trim()))
             .filter(|key| !key.expose_secret().is_empty());
         let auth = api_key.as_ref().map(bearer).transpose()?;
+        let scrub_key = api_key
+            .as_ref()
+            .and_then(crate::redact::ScrubKey::new)
+            .map(Arc::new);
         Ok(Client {
             inner: Arc::new(Inner {
                 http,
@@ -742,6 +766,7 @@ impl ClientBuilder {
                 shown_endpoint: crate::redact::shown_url(&endpoint),
                 endpoint,
                 api_key,
+                scrub_key,
                 auth,
                 model: self.model,
                 mode: self.mode,
@@ -771,6 +796,8 @@ impl ClientBuilder {
                 trace_content: self.trace_content,
                 media_policy: self.media_policy,
                 profiled_media_styles: profile.media_styles,
+                profiled_completion_token_limit: profile.completion_token_limit,
+                profiled_no_stream_usage: profile.no_stream_usage,
                 dialect,
                 dialect_prefixes: {
                     let mut prefixes = self.dialect_prefixes;

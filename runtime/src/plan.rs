@@ -66,6 +66,7 @@ impl<'p> RequestPlan<'p> {
     }
 
     /// The request body in `dialect`, as bytes ready to send; `stream` for a streamed request.
+    #[allow(clippy::too_many_arguments)] // one request's parts, each borrowed from its owner
     pub(crate) fn encode(
         &self,
         dialect: Dialect,
@@ -74,6 +75,7 @@ impl<'p> RequestPlan<'p> {
         sampling: Sampling<'_>,
         instruction_at: Option<usize>,
         stream: Option<StreamRequest>,
+        completion_token_limit: bool,
     ) -> Result<Vec<u8>> {
         let output = match (self.mode, self.output) {
             (Some(mode), Some((schema, chat))) => Some(OutputRequest {
@@ -97,6 +99,7 @@ impl<'p> RequestPlan<'p> {
             quirks: Quirks {
                 // Local servers (llama-cpp-python) reject `content: null` next to tool calls.
                 empty_tool_turn_content: self.family == Family::Other,
+                completion_token_limit,
             },
         })
     }

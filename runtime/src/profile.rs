@@ -10,12 +10,14 @@
 //! [models.smollm2]
 //! mode = "json_object"      # json_schema | json_object | tool | prompt
 //! media_style = "openai"    # openai | aggregator
+//! token_limit_field = "max_tokens"   # or max_completion_tokens
+//! stream_usage = false      # whether streams may ask for a usage chunk
 //! ```
 //!
 //! Keys the runtime does not use (the doctor also records each feature it probed) are ignored,
 //! so that profiles written by newer tools still load.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io::Read;
 use std::path::Path;
 
@@ -37,6 +39,10 @@ pub(crate) struct Profile {
     pub(crate) modes: HashMap<String, Mode>,
     /// How each model takes media.
     pub(crate) media_styles: HashMap<String, MediaStyle>,
+    /// The models that take their token limit only as `max_completion_tokens`.
+    pub(crate) completion_token_limit: HashSet<String>,
+    /// The models whose streams must not ask for a usage chunk.
+    pub(crate) no_stream_usage: HashSet<String>,
 }
 
 #[derive(Deserialize)]
@@ -50,6 +56,8 @@ struct ProfileFile {
 struct ModelEntry {
     mode: Option<String>,
     media_style: Option<String>,
+    token_limit_field: Option<String>,
+    stream_usage: Option<bool>,
 }
 
 /// Read and check the profile at `path`.
@@ -92,6 +100,21 @@ fn parse(text: &str) -> std::result::Result<Profile, String> {
                 .map_err(|e| format!("gives model `{model}` a bad mode: {e}"))?;
             profile.modes.insert(model.clone(), mode);
         }
+        match entry.token_limit_field.as_deref() {
+            None | Some("max_tokens") => {}
+            Some("max_completion_tokens") => {
+                profile.completion_token_limit.insert(model.clone());
+            }
+            Some(other) => {
+                return Err(format!(
+                    "gives model `{model}` an unknown token_limit_field `{other}`: expected \
+                     max_tokens or max_completion_tokens"
+                ));
+            }
+        }
+        if entry.stream_usage == Some(false) {
+            profile.no_stream_usage.insert(model.clone());
+        }
         if let Some(style) = entry.media_style {
             let style = parse_media_style(&style).ok_or_else(|| {
                 format!(
@@ -117,6 +140,27 @@ fn parse_media_style(name: &str) -> Option<MediaStyle> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn token_limit_field_and_stream_usage_are_read_per_model() {
+        let profile = parse(
+            r#"
+            [models.o3]
+            token_limit_field = "max_completion_tokens"
+            stream_usage = false
+            [models.smollm2]
+            token_limit_field = "max_tokens"
+            stream_usage = true
+            "#,
+        )
+        .unwrap();
+        assert!(profile.completion_token_limit.contains("o3"));
+        assert!(!profile.completion_token_limit.contains("smollm2"));
+        assert!(profile.no_stream_usage.contains("o3"));
+        assert!(!profile.no_stream_usage.contains("smollm2"));
+        let bad = parse("[models.m]\ntoken_limit_field = \"max_len\"\n").unwrap_err();
+        assert!(bad.contains("max_completion_tokens"), "{bad}");
+    }
 
     #[test]
     fn models_get_their_mode_and_media_style() {

@@ -9,6 +9,8 @@
 //! so that nothing read from it can hold the key, whichever path reads it: awaited, streamed,
 //! cut into an excerpt or recorded.
 
+use std::sync::Arc;
+
 use bytes::{Bytes, BytesMut};
 use secrecy::{ExposeSecret, SecretString};
 
@@ -129,12 +131,119 @@ fn replace(text: &[u8], key: &[u8]) -> (Vec<u8>, Option<usize>) {
     (out, None)
 }
 
-/// Whether `text` holds no spelling of `key`, not even one cut by its end.
-fn is_clean(text: &[u8], key: &[u8]) -> bool {
-    let Some(&first) = key.first() else {
+/// A client's key, ready to be looked for in every answer body: built once per client.
+pub(crate) struct ScrubKey {
+    secret: SecretString,
+    /// The searcher for the key spelt literally. Building one costs more than searching a
+    /// typical answer with it, so it is built once. It holds a copy of the key, as the
+    /// client's `Authorization` header does.
+    literal: memchr::memmem::Finder<'static>,
+    /// Which byte values the key holds.
+    holds: [bool; 256],
+}
+
+impl std::fmt::Debug for ScrubKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ScrubKey([redacted])")
+    }
+}
+
+impl ScrubKey {
+    /// `secret` made ready, or `None` when it is too short to look for.
+    pub(crate) fn new(secret: &SecretString) -> Option<Self> {
+        let key = secret.expose_secret().as_bytes();
+        if key.len() < MIN_SECRET_LEN {
+            return None;
+        }
+        let mut holds = [false; 256];
+        for &b in key {
+            holds[usize::from(b)] = true;
+        }
+        Some(Self {
+            secret: secret.clone(),
+            literal: memchr::memmem::Finder::new(key).into_owned(),
+            holds,
+        })
+    }
+
+    fn key(&self) -> &[u8] {
+        self.secret.expose_secret().as_bytes()
+    }
+
+    /// Whether the `%` or `\\` at `text[at]` may be part of a spelling of the key: whether the
+    /// byte it escapes is one the key holds (or the text ends before saying which). Most
+    /// escapes in an answer are `\\"`, which no key holds.
+    fn escape_may_spell_key(&self, text: &[u8], at: usize) -> bool {
+        if self.holds[usize::from(b'%')] || self.holds[usize::from(b'\\')] {
+            // Then the escape may be the key's own byte, spelt literally.
+            return true;
+        }
+        let rest = &text[at..];
+        let spelt = if rest.first() == Some(&b'%') {
+            rest.get(1..3).map(hex)
+        } else {
+            let slashes = rest
+                .iter()
+                .take(MAX_BACKSLASHES + 1)
+                .take_while(|&&b| b == b'\\')
+                .count();
+            match rest.get(slashes) {
+                _ if slashes > MAX_BACKSLASHES => return false,
+                Some(b'u') => rest.get(slashes + 1..slashes + 5).map(hex),
+                Some(&b) => Some(Some(u32::from(b))),
+                None => None,
+            }
+        };
+        match spelt {
+            // The text ends inside the escape.
+            None => true,
+            Some(value) => value
+                .and_then(|v| usize::try_from(v).ok())
+                .and_then(|v| self.holds.get(v).copied())
+                .unwrap_or(false),
+        }
+    }
+}
+
+/// Whether `text` holds no spelling of the key, not even one cut by its end.
+///
+/// Every answer body crosses here, so this does not try [`match_at`] at each occurrence of
+/// the key's first byte (common letters), only where a spelling can start:
+/// - spelt wholly literally: found by a substring search, or, cut by the end, a prefix of the
+///   key at the very end of the text;
+/// - otherwise its first escaped byte is a `%` or a `\\` (rare) that escapes a byte of the
+///   key, after a literal prefix of the key: each such escape is tried with every prefix of
+///   the key that ends just before it.
+fn is_clean(text: &[u8], scrub: &ScrubKey) -> bool {
+    let key = scrub.key();
+    let Some((&first, _)) = key.split_first() else {
         return true;
     };
-    candidates(text, first).all(|at| match_at(text, at, key) == Match::No)
+    if scrub.literal.find(text).is_some() {
+        return false;
+    }
+    let tail = text.len().saturating_sub(key.len());
+    if memchr::memchr_iter(first, &text[tail..]).any(|at| key.starts_with(&text[tail + at..])) {
+        return false;
+    }
+    let tried = |start: usize| match_at(text, start, key) != Match::No;
+    memchr::memchr2_iter(b'%', b'\\', text).all(|escape| {
+        if !scrub.escape_may_spell_key(text, escape) {
+            return true;
+        }
+        if tried(escape) {
+            return false;
+        }
+        // Prefixes `key[..len]` that end with the byte before the escape.
+        let Some(&before) = escape.checked_sub(1).and_then(|i| text.get(i)) else {
+            return true;
+        };
+        let longest = key.len().min(escape + 1) - 1;
+        !memchr::memchr_iter(before, &key[..longest]).any(|last| {
+            let len = last + 1;
+            text[escape - len..escape] == key[..len] && tried(escape - len)
+        })
+    })
 }
 
 /// The end of a text, from where it may begin the key: [`REDACTED`] if it spells enough of
@@ -150,28 +259,28 @@ fn cut_end(tail: &[u8], key: &[u8]) -> Vec<u8> {
 /// the end of a chunk that may begin the key is held back until the next one says.
 #[derive(Debug)]
 pub(crate) struct BodyScrubber {
-    secret: SecretString,
+    /// The client's key, shared: a scrubber is made for every answer body.
+    key: Arc<ScrubKey>,
     held: BytesMut,
 }
 
 impl BodyScrubber {
-    /// A scrubber for `secret`, or `None` when the key is too short to look for.
-    pub(crate) fn new(secret: Option<&SecretString>) -> Option<Self> {
-        let secret = secret.filter(|s| s.expose_secret().len() >= MIN_SECRET_LEN)?;
+    /// A scrubber for `key` (`None`: the client has no key worth hiding).
+    pub(crate) fn new(key: Option<&Arc<ScrubKey>>) -> Option<Self> {
         Some(Self {
-            secret: secret.clone(),
+            key: Arc::clone(key?),
             held: BytesMut::new(),
         })
     }
 
     /// The next part of the body that is known to be clean (possibly empty).
     pub(crate) fn push(&mut self, chunk: Bytes) -> Bytes {
-        let key = self.secret.expose_secret().as_bytes();
         // Nearly every chunk is clean: it passes through as it is, without a copy (every
         // typed call's body crosses here).
-        if self.held.is_empty() && is_clean(&chunk, key) {
+        if self.held.is_empty() && is_clean(&chunk, &self.key) {
             return chunk;
         }
+        let key = self.key.key();
         let mut text = std::mem::take(&mut self.held);
         text.extend_from_slice(&chunk);
         let (out, cut) = replace(&text, key);
@@ -189,7 +298,7 @@ impl BodyScrubber {
         if held.is_empty() {
             return Bytes::new();
         }
-        cut_end(&held, self.secret.expose_secret().as_bytes()).into()
+        cut_end(&held, self.key.key()).into()
     }
 }
 
@@ -272,9 +381,17 @@ mod tests {
 
     const KEY: &str = "sk-proj/ab-cd_ef12";
 
+    fn scrub_key() -> ScrubKey {
+        ScrubKey::new(&SecretString::from(KEY)).unwrap()
+    }
+
+    fn new_scrubber() -> BodyScrubber {
+        BodyScrubber::new(Some(&Arc::new(scrub_key()))).unwrap()
+    }
+
     /// `text` scrubbed as a body that arrives in one chunk.
     fn scrub(text: &str) -> String {
-        let mut scrubber = BodyScrubber::new(Some(&SecretString::from(KEY))).unwrap();
+        let mut scrubber = new_scrubber();
         let mut out = scrubber
             .push(Bytes::copy_from_slice(text.as_bytes()))
             .to_vec();
@@ -282,15 +399,44 @@ mod tests {
         String::from_utf8(out).unwrap()
     }
 
+    /// Pieces that spell, nearly spell or break up the key, and ordinary text.
+    fn piece() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        prop_oneof![
+            (0..=KEY.len()).prop_map(|len| KEY[..len].to_owned()),
+            (0..KEY.len()).prop_map(|i| format!("\\u{:04x}", KEY.as_bytes()[i])),
+            (0..KEY.len()).prop_map(|i| format!("%{:02X}", KEY.as_bytes()[i])),
+            (0..KEY.len(), 1..4usize).prop_map(|(i, n)| {
+                format!("{}{}", "\\".repeat(n), char::from(KEY.as_bytes()[i]))
+            }),
+            proptest::sample::select(vec!["s", "k", "\\", "%", "\\\"", "%7", "\\u00", " ", "x"])
+                .prop_map(str::to_owned),
+        ]
+    }
+
+    proptest::proptest! {
+        /// The fast check agrees with trying every position of the text.
+        #[test]
+        fn is_clean_agrees_with_trying_every_position(
+            pieces in proptest::collection::vec(piece(), 0..24)
+        ) {
+            let text = pieces.concat();
+            let (text, key) = (text.as_bytes(), KEY.as_bytes());
+            let every = (0..text.len()).all(|at| match_at(text, at, key) == Match::No);
+            let fast = is_clean(text, &scrub_key());
+            proptest::prop_assert_eq!(fast, every, "{:?}", String::from_utf8_lossy(text));
+        }
+    }
+
     #[test]
     fn a_clean_chunk_passes_through_without_a_copy() {
-        let mut scrubber = BodyScrubber::new(Some(&SecretString::from(KEY))).unwrap();
+        let mut scrubber = new_scrubber();
         let chunk = Bytes::from_static(br#"{"content": "sk-proj is a prefix, \"quoted\" 100%"}"#);
         let out = scrubber.push(chunk.clone());
         assert_eq!(out.as_ptr(), chunk.as_ptr(), "the same bytes, not a copy");
         assert!(scrubber.finish().is_empty());
         // A chunk ending inside what may be the key is held back, as before.
-        let mut scrubber = BodyScrubber::new(Some(&SecretString::from(KEY))).unwrap();
+        let mut scrubber = new_scrubber();
         assert_eq!(
             &scrubber.push(Bytes::from_static(b"ab sk-proj\\/")),
             &b"ab "[..]
@@ -339,7 +485,7 @@ mod tests {
             "\n\n"
         );
         for split in 0..=body.len() {
-            let mut scrubber = BodyScrubber::new(Some(&SecretString::from(KEY))).unwrap();
+            let mut scrubber = new_scrubber();
             let mut out = Vec::new();
             out.extend_from_slice(
                 &scrubber.push(Bytes::copy_from_slice(&body.as_bytes()[..split])),
@@ -358,7 +504,7 @@ mod tests {
 
     #[test]
     fn held_bytes_are_bounded_and_released() {
-        let mut scrubber = BodyScrubber::new(Some(&SecretString::from(KEY))).unwrap();
+        let mut scrubber = new_scrubber();
         assert_eq!(scrubber.push(Bytes::from_static(b"text sk-pr")), "text ");
         assert_eq!(scrubber.held.len(), 5);
         assert_eq!(scrubber.push(Bytes::from_static(b"ank")), "sk-prank");
@@ -400,8 +546,7 @@ mod tests {
 
     #[test]
     fn placeholder_keys_are_left_alone() {
-        let key = SecretString::from("local");
-        assert!(BodyScrubber::new(Some(&key)).is_none());
+        assert!(ScrubKey::new(&SecretString::from("local")).is_none());
         assert!(BodyScrubber::new(None).is_none());
     }
 }

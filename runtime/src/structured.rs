@@ -45,35 +45,12 @@ impl Mode {
     }
 
     /// Whether an error answer shows that the server does not support this mode: a 4xx/5xx whose
-    /// body names the request field the mode relies on.
+    /// body names a request field the mode relies on (in any dialect).
     pub(crate) fn rejected_by(self, status: u16, body: &str) -> bool {
         if !(400..600).contains(&status) || matches!(status, 401 | 403 | 404 | 408 | 429) {
             return false;
         }
-        let needles: &[&str] = match self {
-            // Gemini's native API names its fields in snake case in errors
-            // (`generation_config.response_json_schema`), and refuses a JSON MIME type beside
-            // function calling on 2.x models ("response mime type … is unsupported").
-            Self::JsonSchema => &[
-                "response_format",
-                "json_schema",
-                "responseschema",
-                "response_schema",
-                "responsejsonschema",
-                "response mime type",
-            ],
-            Self::JsonObject => &[
-                "response_format",
-                "json_object",
-                "responsemimetype",
-                "response_mime_type",
-                "response mime type",
-            ],
-            Self::Tool => &["tools", "tool_choice", "function"],
-            Self::Prompt => return false,
-        };
-        let body = body.to_ascii_lowercase();
-        needles.iter().any(|n| body.contains(n))
+        crate::wire::rejection::names_a_field_of(self, &body.to_ascii_lowercase())
     }
 }
 

@@ -33,6 +33,7 @@ use tracing::Instrument;
 use crate::client::Client;
 use crate::error::{ApiError, Error, Result};
 use crate::limit::Permit;
+use crate::redact::BodyScrubber;
 use crate::retry::{self, Hints, RetryPolicy, Verdict};
 use crate::wire::dialect::Dialect;
 
@@ -55,6 +56,9 @@ pub(crate) struct Outgoing {
     pub(crate) timeout: Duration,
     /// Whether the answer is an SSE stream.
     pub(crate) stream: bool,
+    /// Whether the request uses a structured-output feature (an output mode, tools) that a
+    /// server may reject: its 5xx answers are then not retried blindly.
+    pub(crate) structured: bool,
     /// Where it goes and how its body is written.
     pub(crate) route: Route,
 }
@@ -126,6 +130,9 @@ impl fmt::Debug for Opened {
 /// `Stream` that holds the client's in-flight slot until it is dropped.
 pub(crate) enum Body {
     Http(reqwest::Response),
+    /// A network body read through the key scrubber: the case of nearly every answer, kept
+    /// apart from `Stream` so that it costs no boxed stream per call.
+    ScrubbedHttp(reqwest::Response, BodyScrubber),
     Chunks(VecDeque<Bytes>),
     Stream(Pin<Box<dyn Stream<Item = Result<Bytes>> + Send>>),
 }
@@ -148,6 +155,21 @@ impl Body {
                 .chunk()
                 .await
                 .map_err(|e| transport_error(client, &e)),
+            Self::ScrubbedHttp(response, scrubber) => loop {
+                let chunk = response
+                    .chunk()
+                    .await
+                    .map_err(|e| transport_error(client, &e))?;
+                let Some(bytes) = chunk else {
+                    let rest = scrubber.finish();
+                    return Ok((!rest.is_empty()).then_some(rest));
+                };
+                let clean = scrubber.push(bytes);
+                // All of it may be held back, waiting to see whether it is the key.
+                if !clean.is_empty() {
+                    return Ok(Some(clean));
+                }
+            },
             Self::Chunks(chunks) => Ok(chunks.pop_front()),
             Self::Stream(stream) => stream.next().await.transpose(),
         }
@@ -159,7 +181,11 @@ impl Body {
         let Some(scrubber) = client.body_scrubber() else {
             return self;
         };
-        let state = Some((self, client.clone(), scrubber));
+        let body = match self {
+            Self::Http(response) => return Self::ScrubbedHttp(response, scrubber),
+            other => other,
+        };
+        let state = Some((body, client.clone(), scrubber));
         Self::Stream(Box::pin(futures_util::stream::unfold(
             state,
             |state| async move {
@@ -296,25 +322,32 @@ pub(crate) fn body_too_large(cap: usize, kept: &[u8]) -> Error {
 pub(crate) async fn read_all(client: &Client, body: &mut Body) -> Result<Bytes> {
     let cap = client.max_body_bytes();
     let too_large = |kept: &[u8]| body_too_large(cap, kept);
-    let mut buf = match body {
-        Body::Http(r) => {
-            let announced = r.content_length().unwrap_or(0);
-            if announced > cap as u64 {
-                return Err(too_large(&[]));
-            }
-            BytesMut::with_capacity(if announced == 0 {
-                8 * 1024
-            } else {
-                announced as usize
-            })
-        }
-        _ => BytesMut::new(),
+    let announced = match body {
+        Body::Http(r) | Body::ScrubbedHttp(r, _) => r.content_length().unwrap_or(0),
+        _ => 0,
     };
-    while let Some(chunk) = body.chunk(client).await? {
+    if announced > cap as u64 {
+        return Err(too_large(&[]));
+    }
+    // A body that arrives in one chunk (most answers) is handed on as it is, not copied.
+    let Some(first) = body.chunk(client).await? else {
+        return Ok(Bytes::new());
+    };
+    if first.len() > cap {
+        return Err(too_large(&first));
+    }
+    let Some(second) = body.chunk(client).await? else {
+        return Ok(first);
+    };
+    let mut buf = BytesMut::with_capacity((announced as usize).max(first.len() + second.len()));
+    buf.extend_from_slice(&first);
+    let mut next = Some(second);
+    while let Some(chunk) = next {
         if buf.len() + chunk.len() > cap {
             return Err(too_large(&buf));
         }
         buf.extend_from_slice(&chunk);
+        next = body.chunk(client).await?;
     }
     Ok(buf.freeze())
 }
@@ -461,7 +494,7 @@ async fn attempt_open(client: &Client, out: &Outgoing, attempt: u32) -> Result<O
         }
         let body = read_prefix(client, opened.body, ERROR_BODY_LIMIT).await?;
         drop(permit);
-        match retry::classify_status(status, hints, &body, carries_structured_output(out)) {
+        match retry::classify_status(status, hints, &body, out.structured) {
             Verdict::Final => Ok(Opened {
                 status,
                 body: Body::Chunks(VecDeque::from([body])),
@@ -478,12 +511,6 @@ async fn attempt_open(client: &Client, out: &Outgoing, attempt: u32) -> Result<O
     }
     .instrument(span)
     .await
-}
-
-/// Whether the request uses a structured-output feature a server may reject.
-fn carries_structured_output(out: &Outgoing) -> bool {
-    let has = |needle: &[u8]| memchr::memmem::find(&out.body, needle).is_some();
-    has(b"\"response_format\"") || has(b"\"tools\"")
 }
 
 /// Send the request over HTTP and wait for the status line, within the first-byte deadline.
@@ -689,6 +716,7 @@ pub mod probe {
             body: body.into(),
             timeout,
             stream: true,
+            structured: false,
             route: super::Route::Chat,
         };
         let opened = open(client, &out).await?;

@@ -313,3 +313,31 @@ async fn a_transcript_fed_back_as_a_conversation_keeps_the_provider_state() {
     assert_eq!(sent[2]["tool_calls"], json!([signed_weather_call()]));
     assert_eq!(sent[5], user("Thanks"));
 }
+
+#[tokio::test]
+async fn a_run_time_call_sends_media_parts_and_keeps_them_in_the_conversation() {
+    let server = MockServer::with([Reply::content("A cat.")]).await;
+    let mut question = Message::text(Role::User, "What is in ");
+    question.push_media(promptfn::Image::url("https://img.example/cat.png"));
+    question.push_text("?");
+    let mut chat = Conversation::new();
+    let answer: String = Call::from_messages("describe", [question])
+        .client(&server.client())
+        .conversation(&mut chat)
+        .await
+        .unwrap();
+    assert_eq!(answer, "A cat.");
+    let content = &server.bodies()[0]["messages"][0]["content"];
+    assert_eq!(content[0], json!({"type": "text", "text": "What is in "}));
+    assert_eq!(content[1]["type"], "image_url");
+    assert_eq!(
+        content[1]["image_url"]["url"],
+        "https://img.example/cat.png"
+    );
+    // The medium is kept, and survives serialization.
+    let saved = serde_json::to_value(&chat).unwrap();
+    assert_eq!(
+        saved["messages"][0]["parts"][1],
+        json!({"media": {"kind": "image", "url": "https://img.example/cat.png"}})
+    );
+}

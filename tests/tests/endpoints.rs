@@ -399,6 +399,8 @@ async fn the_testing_kit_answers_every_endpoint() {
     mock.on("paint").reply(Mock::image(PNG));
     mock.on("speak").reply(Mock::audio(&b"ID3\x04"[..]));
     mock.on("embed").returns("not an embeddings answer");
+    mock.on("hat").reply(Mock::image(PNG));
+    mock.on("greet").reply(Mock::spoken(WAV, "Hello, Ana!"));
     let client = mock.client().unwrap();
 
     let vectors = embed_all(&texts(&["a", "b", "c"]))
@@ -413,7 +415,18 @@ async fn the_testing_kit_answers_every_endpoint() {
     let error = embed("x").client(&client).await.unwrap_err();
     assert!(error.to_string().contains("Reply::embeddings"), "{error}");
 
+    let edited = hat(Image::bytes(PNG), None).client(&client).await.unwrap();
+    assert_eq!(edited.as_media().mime(), Some("image/png"));
+    let spoken = greet("Ana").client(&client).await.unwrap();
+    assert_eq!(spoken.transcript, "Hello, Ana!");
+    assert_eq!(spoken.id, "audio_mock");
+    assert_eq!(spoken.audio.as_media().mime(), Some("audio/wav"));
+
     let requests = mock.requests();
+    assert_eq!(mock.requests_to("hat")[0].path, "images/edits");
+    let spoken_request = &mock.requests_to("greet")[0];
+    assert_eq!(spoken_request.path, "chat/completions");
+    assert_eq!(spoken_request.prompt(), "Greet Ana.");
     assert_eq!(requests[0].path, "embeddings");
     assert_eq!(requests[2].path, "images/generations");
     assert_eq!(requests[2].prompt(), "A watercolor of sea");

@@ -30,7 +30,7 @@ async fn live_snapshots_grow_while_streaming_in_json_and_tool_modes() {
     let Some(client) = live::client("live_snapshots_grow_while_streaming") else {
         return;
     };
-    let mut judged = 0;
+    let mut judged = Vec::new();
     for mode in [Mode::JsonObject, Mode::Tool] {
         let mut stream = capital("France").client(&client).mode(mode).stream();
         let mut snapshots = Vec::new();
@@ -38,7 +38,9 @@ async fn live_snapshots_grow_while_streaming_in_json_and_tool_modes() {
         let mut finished_before_first = None;
         // A stream is never re-asked: a tiny model's answer that does not fit ends the stream
         // with the awaited call's typed error, which is what it must do (tested offline in
-        // partial.rs). Live, that is reported and the mode's snapshots are not judged.
+        // partial.rs). Live, that is reported and the mode's snapshots are not judged: in tool
+        // mode it happens on both servers (llama-cpp-python's arguments may miss a field;
+        // llama-server ignores a forced tool, so the model answers in prose).
         let mut failed = None;
         let run = async {
             while let Some(snapshot) = stream.next().await {
@@ -86,15 +88,17 @@ async fn live_snapshots_grow_while_streaming_in_json_and_tool_modes() {
             City::partial_from(&response.value).as_ref()
         );
         assert_eq!(response.mode, Some(mode));
-        judged += 1;
+        judged.push(mode);
         eprintln!(
             "live partial ({mode}): {} snapshots, finished {:?}",
             snapshots.len(),
             response.value
         );
     }
+    // Both local servers honour the schema in `response_format` (json_object mode): there the
+    // value must come, and its snapshots are judged.
     assert!(
-        judged >= 1,
-        "no mode gave a value that fits: nothing was judged"
+        judged.contains(&Mode::JsonObject),
+        "json_object mode gave no value that fits; judged: {judged:?}"
     );
 }

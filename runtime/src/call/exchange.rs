@@ -18,6 +18,7 @@ use crate::structured::Mode;
 use crate::tool;
 use crate::transport::{self, Body, Outgoing, Route};
 use crate::wire::dialect::{Dialect, StreamRequest};
+use crate::wire::rejection::rejects_stream_usage;
 
 use super::resolve::Resolved;
 
@@ -79,6 +80,7 @@ impl Exchange {
             sampling,
             self.call.instruction_at,
             stream,
+            self.call.completion_token_limit,
         )
     }
 
@@ -106,7 +108,8 @@ impl Exchange {
         let endpoint = self.call.client.endpoint().to_owned();
         let shown_endpoint = self.call.client.shown_endpoint().to_owned();
         // Usage arrives in a last chunk only when asked for; servers that ignore it are fine.
-        let mut include_usage = !stream_options_rejected_by(&endpoint);
+        let mut include_usage = !stream_options_rejected_by(&endpoint)
+            && self.call.client.stream_usage_for(&self.call.model);
         loop {
             let body = self.body(Some(StreamRequest { include_usage }))?;
             let out = self.outgoing(body.into(), true);
@@ -116,7 +119,7 @@ impl Exchange {
                 return Ok(opened.body);
             }
             let error_body = transport::read_all(&self.call.client, &mut opened.body).await?;
-            if include_usage && rejects_stream_options(opened.status, &error_body) {
+            if include_usage && rejects_stream_usage(opened.status, &error_body) {
                 tracing::debug!(
                     function = self.call.function,
                     endpoint = %shown_endpoint,
@@ -139,6 +142,7 @@ impl Exchange {
             body,
             timeout: self.call.timeout,
             stream,
+            structured: self.mode.is_some() || self.call.toolbox.is_some(),
             route: match self.call.dialect {
                 Dialect::ChatCompletions => Route::Chat,
                 dialect => Route::Native {
@@ -229,30 +233,4 @@ fn remember_stream_options_rejected(endpoint: &str) {
     known
         .get_or_insert_with(HashSet::new)
         .insert(endpoint.to_owned());
-}
-
-/// Whether an error answer rejects the `stream_options` field (older Azure API versions and
-/// some self-hosted servers do).
-fn rejects_stream_options(status: u16, body: &[u8]) -> bool {
-    (400..600).contains(&status)
-        && !matches!(status, 401 | 403 | 404 | 408 | 429)
-        && String::from_utf8_lossy(body)
-            .to_ascii_lowercase()
-            .contains("stream_options")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn stream_options_rejections_need_an_error_naming_the_field() {
-        assert!(rejects_stream_options(
-            400,
-            b"Unrecognized request argument supplied: stream_options"
-        ));
-        assert!(!rejects_stream_options(200, b"stream_options"));
-        assert!(!rejects_stream_options(429, b"stream_options"));
-        assert!(!rejects_stream_options(400, b"bad model"));
-    }
 }

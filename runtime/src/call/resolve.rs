@@ -28,6 +28,8 @@ pub(crate) struct Resolved {
     pub(crate) family: Family,
     /// The wire dialect the model is spoken to in.
     pub(crate) dialect: Dialect,
+    /// The model takes its token limit only as `max_completion_tokens` (from the profile).
+    pub(crate) completion_token_limit: bool,
     pub(crate) plan: &'static OutputPlan,
     /// The structured-output mode the first request uses (`None` for text).
     pub(crate) mode: Option<Mode>,
@@ -87,7 +89,7 @@ impl<T: Output> Call<T> {
         let (name, decl) = (self.origin.name(), self.origin.decl());
         let plan = self.origin.plan::<T>();
         let family = Family::of(&model);
-        let mode = self.initial_mode(&client, &model, plan);
+        let mode = self.initial_mode(&client, &model, plan, family);
         let toolbox = ToolBox::new(&self.tools, family)?;
         if T::TOOL_CALLS && toolbox.is_none() {
             return Err(Error::Config(format!(
@@ -120,6 +122,7 @@ impl<T: Output> Call<T> {
             keep: self.keep.clone(),
             toolbox,
             dialect: client.dialect_of(&model),
+            completion_token_limit: client.wants_completion_token_limit(&model),
             client,
             model,
             family,
@@ -156,14 +159,20 @@ impl<T: Output> Call<T> {
     }
 
     /// Explicit (call > function > client), else learnt for this model, else the family default.
-    fn initial_mode(&self, client: &Client, model: &str, plan: &OutputPlan) -> Option<Mode> {
+    fn initial_mode(
+        &self,
+        client: &Client,
+        model: &str,
+        plan: &OutputPlan,
+        family: Family,
+    ) -> Option<Mode> {
         plan.json()?;
         Some(
             self.mode
                 .or(self.origin.decl().mode)
                 .or(client.default_mode())
                 .or_else(|| client.learned_mode(model))
-                .unwrap_or_else(|| Family::of(model).default_mode()),
+                .unwrap_or_else(|| family.default_mode()),
         )
     }
 }

@@ -154,6 +154,7 @@ impl Common {
             body: body.into(),
             timeout: self.timeout.unwrap_or(client.timeout()),
             stream: false,
+            structured: false,
             route: Route::Endpoint { path, body: kind },
         };
         let answer = transport::send(client, &out).await?;

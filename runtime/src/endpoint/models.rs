@@ -38,6 +38,7 @@ impl Client {
             body: bytes::Bytes::new(),
             timeout: self.timeout(),
             stream: false,
+            structured: false,
             route: Route::Endpoint {
                 path: "models",
                 body: BodyKind::Empty,

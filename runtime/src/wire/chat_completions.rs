@@ -25,6 +25,9 @@ pub(crate) fn encode(request: &Request<'_>) -> Result<Vec<u8>> {
     let messages = request.conversation;
     let mut req = ChatRequest::new(request.model, messages, request.sampling);
     req.messages.null_tool_content = !request.quirks.empty_tool_turn_content;
+    if request.quirks.completion_token_limit {
+        req.max_completion_tokens = req.max_tokens.take();
+    }
     req.messages.media = request.media;
     let mode_fields = request.output.map(|o| o.chat);
     let mut added: &[u8] = &[];
@@ -113,6 +116,8 @@ struct ChatRequest<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) max_tokens: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) max_completion_tokens: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) stop: Option<crate::params::StrList<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) presence_penalty: Option<f64>,
@@ -147,6 +152,7 @@ impl<'a> ChatRequest<'a> {
             temperature: sampling.temperature,
             top_p: sampling.top_p,
             max_tokens: sampling.max_tokens,
+            max_completion_tokens: None,
             stop: sampling.stop,
             presence_penalty: sampling.presence_penalty,
             frequency_penalty: sampling.frequency_penalty,

@@ -202,6 +202,9 @@ pub(crate) struct Quirks {
     /// Write `content: ""` instead of `null` on an assistant turn that only calls tools
     /// (llama-cpp-python answers HTTP 500 to null).
     pub(crate) empty_tool_turn_content: bool,
+    /// Send the token limit as `max_completion_tokens` (OpenAI's reasoning models refuse
+    /// `max_tokens`; a profile from `promptfn doctor` says so per model).
+    pub(crate) completion_token_limit: bool,
 }
 
 /// Reads the events of one streamed answer into common chunks, keeping whatever state the

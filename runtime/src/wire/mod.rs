@@ -8,5 +8,6 @@ pub(crate) mod chat_completions;
 pub(crate) mod dialect;
 pub(crate) mod gemini_content;
 pub(crate) mod mode;
+pub(crate) mod rejection;
 pub mod sse;
 pub(crate) mod surrogates;

@@ -236,6 +236,7 @@ async fn errors_and_streams_are_recorded_as_they_came() {
         .into(),
         timeout: Duration::from_secs(5),
         stream,
+        structured: false,
         route: crate::transport::Route::Chat,
     };
     let error = backend.answer(&out(false)).await.unwrap();
