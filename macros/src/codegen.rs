@@ -87,7 +87,7 @@ pub fn generate(input: &Input<'_>) -> TokenStream {
     }
     // Tools are made at render time: a tool method is bound to `self` or a parameter.
     let tools = input.settings.tools.iter().flatten().map(|tool| {
-        let tool = tool.to_tool();
+        let tool = tool.to_checked_tool(krate);
         quote!(#builder.tool(#tool);)
     });
 
@@ -217,9 +217,13 @@ pub(crate) fn spec_static(input: &Input<'_>, spec: &Ident) -> TokenStream {
     );
     // The settings sit in `Decl`, which has no destructor: a struct update from a constant
     // inside a `static` is only allowed then (E0493), and `OutputCache` holds a `OnceLock`.
+    // The site's type name is the function's path (`app::Planner::run::__promptfn_site`),
+    // which no macro can know: it tells apart methods of the same name on different types.
     quote! {
+        fn __promptfn_site() {}
         static #spec: #krate::__private::PromptSpec = #krate::__private::PromptSpec {
             name: #name,
+            site: || ::core::any::type_name_of_val(&__promptfn_site),
             decl: #krate::__private::Decl {
                 #(#fields)*
                 ..#krate::__private::Decl::DEFAULT

@@ -158,9 +158,13 @@ pub fn prompt(attr: TokenStream, item: TokenStream) -> TokenStream {
 ///   receiver, so `Self: Clone + Send + Sync + 'static`.
 /// - A failing (`Err`), panicking or stuck tool does not fail the call: the model is told
 ///   (a call still running after the call's timeout is abandoned).
-/// - Listing a function that is not a `#[tool]` fails with "cannot find function
-///   `__promptfn_tool_<name>`": add `#[tool]` to it (or, for a tool in another module, list it
-///   by its path, `tools = [weather::get_weather]`, so that its companion is found beside it).
+/// - Listing a function that is not a `#[tool]` in `#[prompt(tools = [get_weather])]` fails
+///   with "`… {get_weather}` is not a `#[tool]` function" and the fix. Such a list finds the
+///   `#[tool]`s of the prompt's module (list a tool of another module by its path,
+///   `tools = [weather::get_weather]`, so that its companion is found beside it); one declared
+///   inside a function body is listed per call in that body, with `tools![…]`. Where the name
+///   is a path, and in `tools![…]`, a function without `#[tool]` fails with "cannot find
+///   function `__promptfn_tool_<name>`".
 /// - `#[tool(crate = path)]` names promptfn through a re-export.
 #[proc_macro_attribute]
 pub fn tool(attr: TokenStream, item: TokenStream) -> TokenStream {

@@ -6,6 +6,7 @@
 //! function itself; beside a method, a method binding the receiver. A reference only has to
 //! rename its last segment, so it resolves wherever the user's path resolves.
 
+use crate::crate_path::CratePath;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned};
 use syn::ext::IdentExt;
@@ -74,6 +75,36 @@ impl ToolRef {
                 quote_spanned!(ident.span()=> (#receiver).#companion())
             }
         }
+    }
+}
+
+impl ToolRef {
+    /// [`to_tool`](Self::to_tool) for `#[prompt(tools = [...])]`: a plain name that is not a
+    /// `#[tool]` is reported as such, with the fix, instead of as a missing hidden companion.
+    ///
+    /// The runtime's stand-in companion (`__private::not_a_tool`, which asks for a trait no
+    /// function has) is imported in an outer block; an inner block imports the module's own
+    /// items by a glob, which shadows it, so that the companion of a `#[tool]` of this module
+    /// is found first and the stand-in only when there is none. Paths, methods and
+    /// `tools![…]` keep the plain lookup: a glob cannot name a type's items, and a `#[tool]`
+    /// declared in the same function body as `tools![…]` lies between the two blocks.
+    pub fn to_checked_tool(&self, krate: &CratePath) -> TokenStream {
+        let Self::Function { path, ident } = self else {
+            return self.to_tool();
+        };
+        if path.leading_colon.is_some() || path.segments.len() != 1 {
+            return self.to_tool();
+        }
+        let companion = format_ident!("__promptfn_tool_{}", ident.unraw(), span = ident.span());
+        quote_spanned! {ident.span()=> {
+            #[allow(unused_imports)]
+            use #krate::__private::not_a_tool as #companion;
+            {
+                #[allow(unused_imports, clippy::wildcard_imports)]
+                use self::*;
+                #companion(#path)
+            }
+        }}
     }
 }
 

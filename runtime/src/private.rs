@@ -37,6 +37,7 @@ pub use crate::message::Role;
 pub use crate::output::OutputCache;
 use crate::output::{Output, Validate};
 pub use crate::spec::{Decl, PromptBuilder, PromptSpec};
+use crate::tool::Tool;
 pub use crate::tool::{
     ChoiceDecl, IntoToolOutput, ParamDef, ResultOutput, ToolArgs, ToolDef, ToolFailure, ToolFuture,
     ToolParam, ToolReceiver, ValueOutput, assert_tool_param, new_tool, param_schema, tool_future,
@@ -142,4 +143,25 @@ pub trait IsPromptResult<T> {}
 impl<T> IsPromptResult<T> for Result<T, crate::Error> {}
 
 pub fn assert_return<R: IsPromptResult<T>, T>() {}
+
+/// What a function listed in `tools = [...]` must be: a `#[tool]`. No type implements it; it
+/// exists for its message, which [`not_a_tool`] shows in place of a missing companion.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a `#[tool]` function",
+    label = "listed as a tool here",
+    note = "add `#[tool]` above the function; its doc comment becomes the tool's description",
+    note = "a `#[tool]` in another module is listed by its path (`tools = [weather::get_weather]`); \
+            one declared inside a function body is listed per call, in that body: \
+            `.tools(tools![get_weather])`"
+)]
+pub trait ToolFunction {
+    /// The tool. Never called: nothing implements the trait.
+    fn into_tool(self) -> Tool;
+}
+
+/// The companion `#[prompt(tools = [f])]` finds when `f` has none of its own (`f` is not a
+/// `#[tool]`): it asks for [`ToolFunction`], so the mistake is reported as what it is.
+pub fn not_a_tool<F: ToolFunction>(function: F) -> Tool {
+    function.into_tool()
+}
 pub fn assert_output<T: Output>() {}

@@ -19,10 +19,23 @@ use crate::tool::{ChoiceDecl, Tool};
 pub struct PromptSpec {
     /// The function's name, for errors, logs and test doubles.
     pub name: &'static str,
+    /// The type name of an item declared in the function's body
+    /// (`my_app::Planner::run::__promptfn_site`): read by `PromptSpec::function_path`,
+    /// which tells apart functions of the same name (methods named `run` on two types).
+    pub site: fn() -> &'static str,
     /// The declared keys.
     pub decl: Decl,
     /// The compiled return-type schema, computed on first use.
     pub output: OutputCache,
+}
+
+impl PromptSpec {
+    /// The function's path, `my_app::Planner::run`: the site's type name without the item
+    /// generated code declares there (a hand-written site may give the path itself).
+    pub(crate) fn function_path(&self) -> &'static str {
+        let site = (self.site)();
+        site.strip_suffix("::__promptfn_site").unwrap_or(site)
+    }
 }
 
 /// The keys of a `#[prompt(…)]` attribute.
@@ -176,6 +189,7 @@ mod tests {
 
     static SPEC: PromptSpec = PromptSpec {
         name: "render",
+        site: || "render",
         decl: Decl::DEFAULT,
         output: OutputCache::new(),
     };

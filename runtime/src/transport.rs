@@ -50,6 +50,8 @@ const ERROR_BODY_LIMIT: usize = 1024 * 1024;
 pub(crate) struct Outgoing {
     /// The prompt function that made it (for logs and test doubles).
     pub(crate) function: &'static str,
+    /// Its path (`app::Planner::run`), which test doubles key scripts by.
+    pub(crate) function_path: &'static str,
     /// The JSON body.
     pub(crate) body: Bytes,
     /// The total deadline: every attempt and every wait between attempts included.
@@ -713,6 +715,7 @@ pub mod probe {
     ) -> Result<RawStream> {
         let out = Outgoing {
             function: "probe",
+            function_path: "probe",
             body: body.into(),
             timeout,
             stream: true,

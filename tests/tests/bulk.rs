@@ -115,7 +115,7 @@ async fn the_stream_hands_out_results_as_they_finish_and_reads_inputs_lazily() {
 #[tokio::test(start_paused = true)]
 async fn requests_per_minute_spaces_the_starts_of_items() {
     let mock = MockClient::new();
-    mock.on("double").returns(4);
+    mock.on("double").reply(Reply::value(4));
     let client = mock.client().unwrap();
     let begin = tokio::time::Instant::now();
     let done = Bulk::from_stream(futures_util::stream::iter(0..5u64), move |n| {

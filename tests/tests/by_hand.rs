@@ -18,6 +18,7 @@ struct Person {
 fn extract(text: &str) -> Call<Person> {
     static SPEC: PromptSpec = PromptSpec {
         name: "extract",
+        site: || "extract",
         decl: Decl {
             temperature: Some(0.0),
             ..Decl::DEFAULT

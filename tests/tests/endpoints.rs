@@ -398,7 +398,8 @@ async fn the_testing_kit_answers_every_endpoint() {
         .reply(Mock::embeddings([vec![0.0, 1.0]]));
     mock.on("paint").reply(Mock::image(PNG));
     mock.on("speak").reply(Mock::audio(&b"ID3\x04"[..]));
-    mock.on("embed").returns("not an embeddings answer");
+    mock.on("embed")
+        .reply(Mock::value("not an embeddings answer"));
     mock.on("hat").reply(Mock::image(PNG));
     mock.on("greet").reply(Mock::spoken(WAV, "Hello, Ana!"));
     let client = mock.client().unwrap();

@@ -92,10 +92,10 @@ fn cassette_path() -> &'static str {
 #[tokio::test]
 async fn scripted_answers_drive_the_application() {
     let mock = MockClient::new();
-    mock.on("triage").returns(Triage {
+    mock.on("triage").reply(Reply::value(Triage {
         category: Category::Bug,
         urgent: true,
-    });
+    }));
     mock.on("draft_reply")
         .returns_text("Sorry about the crash: we are on it.");
 
@@ -157,10 +157,10 @@ async fn undecodable_answers_are_re_asked_and_replies_can_depend_on_the_request(
     let mock = MockClient::new();
     mock.on("triage")
         .returns_text("Looks like a billing problem to me!")
-        .returns(Triage {
+        .reply(Reply::value(Triage {
             category: Category::Billing,
             urgent: false,
-        });
+        }));
     mock.on("draft_reply").responds_with(|request| {
         let category = if request.prompt().contains("Billing ticket") {
             "billing"
@@ -290,4 +290,66 @@ fn the_cassette_file_holds_no_credentials() -> Result<()> {
         assert!(!lower.contains(needle), "`{needle}` in the cassette");
     }
     Ok(())
+}
+
+/// Two agents whose prompt functions share the name `run` (a method and an associated function).
+mod agents {
+    use promptfn::{Result, prompt};
+
+    pub struct Planner {
+        pub team: &'static str,
+    }
+
+    pub struct Writer;
+
+    impl Planner {
+        #[prompt("Plan {goal} for {self.team}.")]
+        pub async fn run(&self, goal: &str) -> Result<String>;
+    }
+
+    impl Writer {
+        #[prompt("Write about {topic}.")]
+        pub async fn run(topic: &str) -> Result<String>;
+    }
+}
+
+#[tokio::test]
+async fn functions_of_the_same_name_are_scripted_apart_by_their_type() {
+    use agents::{Planner, Writer};
+    let planner = Planner { team: "ops" };
+    let mock = MockClient::new();
+    mock.on("Planner::run").returns_text("a plan");
+    mock.on("agents::Writer::run").returns_text("a draft");
+    let client = mock.client().unwrap();
+    assert_eq!(
+        planner.run("launch").client(&client).await.unwrap(),
+        "a plan"
+    );
+    assert_eq!(
+        Writer::run("launch").client(&client).await.unwrap(),
+        "a draft"
+    );
+
+    // The bare name answers every `run`, but a longer key that fits answers first.
+    mock.on("run").returns_text("anything");
+    assert_eq!(
+        planner.run("launch").client(&client).await.unwrap(),
+        "a plan"
+    );
+    let _ = mock.on("Planner::run").clear();
+    assert_eq!(
+        planner.run("launch").client(&client).await.unwrap(),
+        "anything"
+    );
+
+    let writes = mock.requests_to("Writer::run");
+    assert_eq!(writes.len(), 1);
+    assert_eq!(writes[0].function, "run");
+    assert!(
+        writes[0].function_path.ends_with("::agents::Writer::run"),
+        "{}",
+        writes[0].function_path
+    );
+    assert_eq!(mock.requests_to("run").len(), 4);
+    assert_eq!(mock.requests_to("Planner::run").len(), 3);
 }

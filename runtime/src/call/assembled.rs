@@ -24,14 +24,14 @@ impl<T: Output> Call<T> {
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")] async fn main() -> promptfn::Result<()> {
-    /// use promptfn::testing::MockClient;
+    /// use promptfn::testing::{MockClient, Reply};
     /// use promptfn::{Call, Message, Role};
     ///
     /// #[derive(Debug, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
     /// struct Triage { urgent: bool }
     ///
     /// let mock = MockClient::new();
-    /// mock.on("triage").returns(Triage { urgent: true });
+    /// mock.on("triage").reply(Reply::value(Triage { urgent: true }));
     /// let messages = vec![
     ///     Message::text(Role::System, "Triage support tickets."),
     ///     Message::text(Role::User, "The site is down!"),

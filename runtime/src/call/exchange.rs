@@ -139,6 +139,7 @@ impl Exchange {
     fn outgoing(&self, body: Bytes, stream: bool) -> Outgoing {
         Outgoing {
             function: self.call.function,
+            function_path: self.call.function_path,
             body,
             timeout: self.call.timeout,
             stream,

@@ -64,8 +64,15 @@ pub struct Call<T> {
     tools: Vec<Tool>,
     max_steps: Option<u32>,
     tool_choice: Option<ToolChoice>,
+    /// How the call runs when awaited.
+    awaited: Awaited<T>,
     _output: PhantomData<fn() -> T>,
 }
+
+/// How an awaited call runs, set by [`Call::new`], where `T: Output` is known, so that awaiting
+/// needs no bound on `T`: with one, a return type that cannot be decoded would be reported
+/// first as "`Call<T>` is not a future", before the error that says what it lacks.
+type Awaited<T> = fn(Call<T>, bool) -> Pin<Box<dyn Future<Output = Result<Response<T>>> + Send>>;
 
 /// The return type's [`Validate`](crate::Validate) check, type-erased so that `Call<T>` needs no
 /// bound on `T` (a bound would repeat every "not an output type" error on the signature).
@@ -121,6 +128,7 @@ impl<T: Output> Call<T> {
             tools: Vec::new(),
             max_steps: None,
             tool_choice: None,
+            awaited: |call, transcript| Box::pin(call.run_traced(transcript)),
             _output: PhantomData,
         }
     }
@@ -136,7 +144,11 @@ impl<T: Output> Call<T> {
         self.tools = tools;
         self
     }
+}
 
+// The settings ask nothing of `T`: with a bound, a return type that cannot be decoded would be
+// reported at every setter a caller chains, before the error that says what the type lacks.
+impl<T> Call<T> {
     /// Send this call through `client` instead of the default client.
     pub fn client(mut self, client: &Client) -> Self {
         self.client = Some(client.clone());
@@ -284,7 +296,9 @@ impl<T: Output> Call<T> {
     pub fn with_meta(self) -> WithMeta<T> {
         WithMeta(self)
     }
+}
 
+impl<T: Output> Call<T> {
     /// The chat-completions body this call would send first, without sending it.
     ///
     /// Media is written as it would be sent, except that nothing is downloaded: a URL the call
@@ -347,12 +361,13 @@ impl<T: Output> Call<T> {
     }
 }
 
-impl<T: Output> IntoFuture for Call<T> {
+impl<T: 'static> IntoFuture for Call<T> {
     type Output = Result<T>;
     type IntoFuture = Pin<Box<dyn Future<Output = Result<T>> + Send>>;
 
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(async move { self.run_traced(false).await.map(Response::into_value) })
+        let run = (self.awaited)(self, false);
+        Box::pin(async move { run.await.map(Response::into_value) })
     }
 }
 
@@ -361,11 +376,11 @@ impl<T: Output> IntoFuture for Call<T> {
 #[derive(Debug)]
 pub struct WithMeta<T>(Call<T>);
 
-impl<T: Output> IntoFuture for WithMeta<T> {
+impl<T> IntoFuture for WithMeta<T> {
     type Output = Result<Response<T>>;
     type IntoFuture = Pin<Box<dyn Future<Output = Result<Response<T>>> + Send>>;
 
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.0.run_traced(true))
+        (self.0.awaited)(self.0, true)
     }
 }

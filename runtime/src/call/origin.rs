@@ -30,6 +30,15 @@ impl Origin {
         }
     }
 
+    /// The function's path (`app::Planner::run`), which tells apart functions of the same
+    /// name; a run-time prompt's name.
+    pub(crate) fn path(self) -> &'static str {
+        match self {
+            Self::Declared(spec) => spec.function_path(),
+            Self::Assembled(name) => name,
+        }
+    }
+
     /// The declared keys (none for a run-time prompt).
     pub(crate) fn decl(self) -> &'static Decl {
         match self {

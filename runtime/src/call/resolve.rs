@@ -23,6 +23,8 @@ use super::{Call, Validator};
 #[derive(Debug)]
 pub(crate) struct Resolved {
     pub(crate) function: &'static str,
+    /// The function's path (`app::Planner::run`), for test doubles.
+    pub(crate) function_path: &'static str,
     pub(crate) client: Client,
     pub(crate) model: String,
     pub(crate) family: Family,
@@ -100,6 +102,7 @@ impl<T: Output> Call<T> {
         }
         Ok(Resolved {
             function: name,
+            function_path: self.origin.path(),
             retries: self
                 .retries
                 .or(decl.retries)

@@ -151,6 +151,7 @@ impl Common {
     ) -> Result<Bytes> {
         let out = Outgoing {
             function: self.spec.name,
+            function_path: self.spec.function_path(),
             body: body.into(),
             timeout: self.timeout.unwrap_or(client.timeout()),
             stream: false,

@@ -35,6 +35,7 @@ impl Client {
     pub async fn models(&self) -> Result<Vec<ModelInfo>> {
         let out = Outgoing {
             function: "models",
+            function_path: "models",
             body: bytes::Bytes::new(),
             timeout: self.timeout(),
             stream: false,

@@ -32,6 +32,11 @@ pub const MOCK_MODEL: &str = "mock-model";
 /// function with nothing scripted uses the [`fallback`](Self::fallback) answer, or fails with
 /// [`Error::NoScriptedAnswer`] listing the functions that have answers.
 ///
+/// **Methods.** A script is keyed by the function's name, or by the end of its path:
+/// `mock.on("Planner::run")` answers only `Planner`'s `run`, where `mock.on("run")` answers
+/// every function named `run` (methods of two types included). When several keys fit, the
+/// longest answers; [`requests_to`](Self::requests_to) takes the same keys.
+///
 /// [`ScriptFor::clear`] forgets one function's answers (to script it afresh),
 /// [`reset`](Self::reset) everything. Clones share the same script and record.
 ///
@@ -61,7 +66,7 @@ pub const MOCK_MODEL: &str = "mock-model";
 /// let mock = MockClient::new();
 /// mock.on("extract_person")
 ///     .reply(Reply::text("I could not find anyone."))   // undecodable: the call re-asks
-///     .returns(Person { name: "Alice".into(), age: Some(30) });
+///     .reply(Reply::value(Person { name: "Alice".into(), age: Some(30) }));
 ///
 /// let person = extract_person("Alice is 30").client(&mock.client()?).await?;
 /// assert_eq!(person, Person { name: "Alice".into(), age: Some(30) });
@@ -117,8 +122,9 @@ impl MockClient {
         Self::default()
     }
 
-    /// Script the answers of the prompt function named `function` (the Rust function's name,
-    /// e.g. `"extract_person"`).
+    /// Script the answers of the prompt function named `function`: the Rust function's name
+    /// (`"extract_person"`), or the end of its path to tell apart functions of the same name
+    /// (`"Planner::run"`, `"agents::Planner::run"`).
     #[must_use = "a script adds nothing until one of its methods is called"]
     pub fn on(&self, function: impl Into<String>) -> ScriptFor<'_> {
         ScriptFor {
@@ -161,11 +167,12 @@ impl MockClient {
         lock(&self.state.requests).clone()
     }
 
-    /// The requests of the function named `function`, in order.
+    /// The requests of the function named `function` (or whose path ends with it, as
+    /// [`on`](Self::on) takes it), in order.
     pub fn requests_to(&self, function: &str) -> Vec<MockRequest> {
         lock(&self.state.requests)
             .iter()
-            .filter(|r| r.function == function)
+            .filter(|r| key_fits(function, &r.function_path))
             .cloned()
             .collect()
     }
@@ -225,7 +232,7 @@ impl fmt::Debug for ScriptFor<'_> {
 
 impl<'a> ScriptFor<'a> {
     /// Forget this function's answers, used or not, so that what follows replaces them:
-    /// `mock.on("f").clear().returns(…)`. Its recorded requests stay.
+    /// `mock.on("f").clear().reply(…)`. Its recorded requests stay.
     pub fn clear(self) -> Self {
         lock(&self.mock.state.script)
             .by_function
@@ -244,7 +251,8 @@ impl<'a> ScriptFor<'a> {
         self
     }
 
-    /// Append a typed answer: [`Reply::value`]. (The same as `.reply(Reply::value(value))`.)
+    /// Append a typed answer: the same as `.reply(Reply::value(value))`, which names it.
+    #[deprecated(note = "use `.reply(Reply::value(…))`, which scripts the same answer")]
     pub fn returns(self, value: impl Serialize) -> Self {
         self.reply(Reply::value(value))
     }
@@ -261,10 +269,17 @@ impl<'a> ScriptFor<'a> {
 }
 
 impl MockState {
-    /// The next scripted reply for `function`: the first of its queue, kept when it is the last.
-    fn next_reply(&self, function: &str) -> Result<Reply> {
+    /// The next scripted reply for the function at `path`, named `function`: the first of the
+    /// queue of the longest key that fits, kept when it is the last.
+    fn next_reply(&self, function: &str, path: &str) -> Result<Reply> {
         let mut script = lock(&self.script);
-        if let Some(reply) = script.by_function.get_mut(function).and_then(Answers::next) {
+        let key = script
+            .by_function
+            .keys()
+            .filter(|key| key_fits(key, path))
+            .max_by_key(|key| key.len())
+            .cloned();
+        if let Some(reply) = key.and_then(|key| script.by_function.get_mut(&key)?.next()) {
             return Ok(reply);
         }
         if let Some(fallback) = &script.fallback {
@@ -278,16 +293,22 @@ impl MockState {
             scripted.join(", ")
         };
         Err(Error::NoScriptedAnswer(format!(
-            "the mock client has no answer for `{function}`: script one with \
-             mock.on(\"{function}\").returns(…) (or .fallback(…) for every function); \
-             functions with answers: {scripted}"
+            "the mock client has no answer for `{function}` (`{path}`): script one with \
+             mock.on(\"{function}\").reply(Reply::value(…)) (or .fallback(…) for every \
+             function); functions with answers: {scripted}"
         )))
     }
 
     fn answer(&self, out: &Outgoing) -> Result<Opened> {
-        let request = MockRequest::from_wire(out.function, &out.body, out.stream, out.route.path());
+        let request = MockRequest::from_wire(
+            out.function,
+            out.function_path,
+            &out.body,
+            out.stream,
+            out.route.path(),
+        );
         lock(&self.requests).push(request.clone());
-        let reply = self.next_reply(out.function)?;
+        let reply = self.next_reply(out.function, out.function_path)?;
         let serial = self.served.fetch_add(1, Ordering::Relaxed) + 1;
         let rendered = render(reply, &request, serial, out.timeout)?;
         Ok(Opened {
@@ -295,6 +316,39 @@ impl MockState {
             body: Body::Chunks(rendered.chunks),
         })
     }
+}
+
+/// Whether the script key `key` names the function at `path`: the whole path, or its last
+/// segments (`run`, `Planner::run`), read without generic arguments and with a trait method's
+/// `<Planner as Agent>::run` read as `Planner::run`.
+fn key_fits(key: &str, path: &str) -> bool {
+    let path = plain_path(path);
+    path == key
+        || path
+            .strip_suffix(key)
+            .is_some_and(|head| head.ends_with("::"))
+}
+
+/// `path` without generic arguments, a `<Type as Trait>` prefix read as `Type`.
+fn plain_path(path: &str) -> String {
+    let path = match path.strip_prefix('<').and_then(|p| p.split_once(" as ")) {
+        Some((owner, rest)) => match rest.split_once(">::") {
+            Some((_, item)) => format!("{owner}::{item}"),
+            None => path.to_owned(),
+        },
+        None => path.to_owned(),
+    };
+    let mut plain = String::with_capacity(path.len());
+    let mut depth = 0_usize;
+    for c in path.chars() {
+        match c {
+            '<' => depth += 1,
+            '>' => depth = depth.saturating_sub(1),
+            _ if depth == 0 => plain.push(c),
+            _ => {}
+        }
+    }
+    plain
 }
 
 impl Backend for MockState {
@@ -334,16 +388,19 @@ mod tests {
 
     static PERSON: PromptSpec = PromptSpec {
         name: "person",
+        site: || "person",
         decl: Decl::DEFAULT,
         output: OutputCache::new(),
     };
     static MOODS: PromptSpec = PromptSpec {
         name: "moods",
+        site: || "moods",
         decl: Decl::DEFAULT,
         output: OutputCache::new(),
     };
     static TEXT: PromptSpec = PromptSpec {
         name: "text",
+        site: || "text",
         decl: Decl::DEFAULT,
         output: OutputCache::new(),
     };
@@ -353,6 +410,28 @@ mod tests {
         b.start(Role::User);
         b.text(prompt);
         b.finish()
+    }
+
+    #[test]
+    fn keys_fit_the_end_of_a_path_at_a_segment() {
+        for (key, path) in [
+            ("run", "app::Planner::run"),
+            ("Planner::run", "app::Planner::run"),
+            ("app::Planner::run", "app::Planner::run"),
+            ("Planner::run", "app::Planner<_>::run"),
+            ("Planner::run", "<app::Planner as app::Agent>::run"),
+            ("extract", "extract"),
+        ] {
+            assert!(key_fits(key, path), "{key} should fit {path}");
+        }
+        for (key, path) in [
+            ("lanner::run", "app::Planner::run"),
+            ("Writer::run", "app::Planner::run"),
+            ("un", "app::Planner::run"),
+            ("Planner", "app::Planner::run"),
+        ] {
+            assert!(!key_fits(key, path), "{key} should not fit {path}");
+        }
     }
 
     fn alice() -> Person {
@@ -365,8 +444,9 @@ mod tests {
     #[tokio::test]
     async fn typed_values_decode_in_every_mode() {
         let mock = MockClient::new();
-        mock.on("person").returns(alice());
-        mock.on("moods").returns(vec![Mood::Happy, Mood::Sad]);
+        mock.on("person").reply(Reply::value(alice()));
+        mock.on("moods")
+            .reply(Reply::value(vec![Mood::Happy, Mood::Sad]));
         for mode in Mode::LADDER {
             let client = mock.client_builder().model("m").mode(mode).build().unwrap();
             let r = call::<Person>(&PERSON, "Alice is 30")
@@ -387,7 +467,9 @@ mod tests {
     #[tokio::test]
     async fn answers_are_used_in_order_and_the_last_repeats() {
         let mock = MockClient::new();
-        mock.on("text").returns_text("one").returns("two");
+        mock.on("text")
+            .returns_text("one")
+            .reply(Reply::value("two"));
         let client = mock.client().unwrap();
         let mut got = Vec::new();
         for _ in 0..3 {
@@ -448,7 +530,7 @@ mod tests {
     #[tokio::test]
     async fn unscripted_functions_fail_with_a_fix_or_use_the_fallback() {
         let mock = MockClient::new();
-        mock.on("person").returns(alice());
+        mock.on("person").reply(Reply::value(alice()));
         let client = mock.client().unwrap();
         let err = call::<String>(&TEXT, "x")
             .client(&client)

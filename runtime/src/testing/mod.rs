@@ -37,7 +37,7 @@
 //!
 //! let mock = MockClient::new();
 //! mock.on("sentiment")
-//!     .returns(Sentiment::Positive)
+//!     .reply(Reply::value(Sentiment::Positive))
 //!     .reply(Reply::api_error(429, "Rate limit reached"));
 //! let client = mock.client()?;
 //!

@@ -26,6 +26,9 @@ use crate::structured::{Mode, SCHEMA_INSTRUCTION_LEAD};
 pub struct MockRequest {
     /// The name of the prompt function that made the request.
     pub function: String,
+    /// Its path (`my_app::Planner::run`), which tells apart functions of the same name;
+    /// the name again for a request made with [`new`](Self::new).
+    pub function_path: String,
     /// The request body as JSON (a JSON string holding the text if the body was not JSON).
     pub body: Value,
     /// Whether the request asked for a streamed (SSE) answer.
@@ -41,19 +44,28 @@ impl MockRequest {
     /// [`Reply::from_fn`](super::Reply::from_fn)).
     pub fn new(function: impl Into<String>, body: Value) -> Self {
         let stream = body.get("stream").and_then(Value::as_bool) == Some(true);
+        let function = function.into();
         Self {
-            function: function.into(),
+            function_path: function.clone(),
+            function,
             body,
             stream,
             path: CHAT_PATH.to_owned(),
         }
     }
 
-    pub(crate) fn from_wire(function: &str, body: &[u8], stream: bool, path: &str) -> Self {
+    pub(crate) fn from_wire(
+        function: &str,
+        function_path: &str,
+        body: &[u8],
+        stream: bool,
+        path: &str,
+    ) -> Self {
         let body = serde_json::from_slice(body)
             .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(body).into_owned()));
         Self {
             function: function.to_owned(),
+            function_path: function_path.to_owned(),
             body,
             stream,
             path: path.to_owned(),
@@ -248,7 +260,7 @@ mod tests {
 
     #[test]
     fn a_body_that_is_not_json_is_kept_as_text() {
-        let r = MockRequest::from_wire("f", b"not json", false, CHAT_PATH);
+        let r = MockRequest::from_wire("f", "f", b"not json", false, CHAT_PATH);
         assert_eq!(r.body, Value::String("not json".into()));
         assert!(r.messages().is_empty());
         assert_eq!(r.prompt(), "");

@@ -11,11 +11,13 @@ use std::future::IntoFuture;
 
 static GREET: PromptSpec = PromptSpec {
     name: "greet",
+    site: || "greet",
     decl: Decl::DEFAULT,
     output: OutputCache::new(),
 };
 static AGE: PromptSpec = PromptSpec {
     name: "age",
+    site: || "age",
     decl: Decl::DEFAULT,
     output: OutputCache::new(),
 };
@@ -74,7 +76,7 @@ async fn recorded_answers_replay_offline_and_the_key_never_reaches_the_file() {
     server
         .on("greet")
         .returns_text(format!("Hi Bob! (your key is {KEY})"));
-    server.on("age").returns(30u32);
+    server.on("age").reply(Reply::value(30u32));
 
     let recording = Cassette::open_with_mode(dir.file(), CassetteMode::Record)
         .unwrap()
@@ -229,6 +231,7 @@ async fn errors_and_streams_are_recorded_as_they_came() {
     let backend = recording.state.clone();
     let out = |stream: bool| Outgoing {
         function: "greet",
+        function_path: "greet",
         body: serde_json::to_vec(
             &serde_json::json!({"model": "m", "messages": [], "stream": stream}),
         )
