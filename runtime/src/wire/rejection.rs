@@ -14,12 +14,19 @@ pub(crate) fn names_a_field_of(mode: Mode, error_text: &str) -> bool {
             "responseschema",
             "responsejsonschema",
             "text.format",
+            // Gemini's errors name fields in snake case, and 2.x models refuse a JSON MIME
+            // type beside function calling ("response mime type … is unsupported").
+            "response_schema",
+            "response_json_schema",
+            "response mime type",
         ],
         Mode::JsonObject => &[
             "response_format",
             "json_object",
             "responsemimetype",
             "text.format",
+            "response_mime_type",
+            "response mime type",
         ],
         Mode::Tool => &["tools", "tool_choice", "function"],
         Mode::Prompt => return false,
