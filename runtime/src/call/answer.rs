@@ -19,11 +19,10 @@ use super::resolve::Resolved;
 /// The whole value of an awaited call: `want` answers (one unless `T` is `Choices`), from the
 /// exchange and, when the server gave fewer choices than asked, from concurrent refills.
 pub(crate) async fn run<T: Output>(
-    call: Resolved,
+    call: Arc<Resolved>,
     messages: Vec<Message>,
     transcript: bool,
 ) -> Result<Response<T>> {
-    let call = Arc::new(call);
     let declared_n = call.sampling().n;
     // `Choices<T>` wants `n` answers; anything else wants one, whatever `n` says.
     let want = if T::CHOICES {

@@ -133,7 +133,7 @@ impl<T: Output> Call<T> {
             max_steps: None,
             tool_choice: None,
             stable_prefix: None,
-            awaited: |call, transcript| Box::pin(call.run_traced(transcript)),
+            awaited: |call, transcript| call.run_traced(transcript),
             _output: PhantomData,
         }
     }
@@ -342,42 +342,57 @@ impl<T: Output> Call<T> {
         std::mem::take(&mut self.messages)
     }
 
-    /// [`run`](Self::run) inside a `promptfn.call` span that records the outcome.
+    /// The awaited call, inside a `promptfn.call` span that records the outcome.
     ///
     /// `transcript` says whether the caller reads [`Response::transcript`]; a plain `.await`
     /// does not, and then the conversation is neither copied nor extended on success.
-    async fn run_traced(self, transcript: bool) -> Result<Response<T>> {
+    ///
+    /// The call is resolved here, before its future is boxed: the future then holds the
+    /// resolved call and its messages only. An `async fn` taking the `Call` would hold the
+    /// `Call` and the resolved call side by side, and every async layer would copy that state
+    /// (kilobytes) when it is created and again when it is awaited.
+    fn run_traced(
+        mut self,
+        transcript: bool,
+    ) -> Pin<Box<dyn Future<Output = Result<Response<T>>> + Send>> {
         // Client and model are resolved once: the span names the model, the request uses both.
         let resolved = self.resolve_client().and_then(|client| {
             let model = self.resolve_model(&client)?;
             Ok((client, model))
         });
         let trace = CallTrace::start(self.origin.name(), &self.messages, &resolved);
-        let result = match resolved {
-            // Traced content is read from the transcript.
-            Ok((client, model)) => {
-                self.run(client, model, transcript || trace.content())
-                    .instrument(trace.span())
-                    .await
-            }
-            Err(error) => Err(error),
-        };
-        trace.finish(&result, true);
-        result
+        // Traced content is read from the transcript.
+        let transcript = transcript || trace.content();
+        let prepared = resolved.and_then(|(client, model)| {
+            let call = trace.span().in_scope(|| self.resolve_with(client, model))?;
+            Ok((call, self.take_messages()))
+        });
+        let span = trace.span();
+        Box::pin(async move {
+            let result = match prepared {
+                Ok((call, messages)) => run(call, messages, transcript).instrument(span).await,
+                Err(error) => Err(error),
+            };
+            trace.finish(&result, true);
+            result
+        })
     }
+}
 
-    async fn run(mut self, client: Client, model: String, transcript: bool) -> Result<Response<T>> {
-        let mut call = self.resolve_with(client, model)?;
-        let messages = self.take_messages();
-        call.prepare_media(&messages).await?;
-        let keep = call.keep.clone();
-        let response = answer::run(call, messages, transcript).await?;
-        // Only a call that succeeded as a whole (missing choices filled too) adds its turns.
-        if let Some(keep) = keep {
-            keep.commit();
-        }
-        Ok(response)
+/// Prepares the call's media and runs its exchange to the value.
+async fn run<T: Output>(
+    mut call: Resolved,
+    messages: Vec<Message>,
+    transcript: bool,
+) -> Result<Response<T>> {
+    call.prepare_media(&messages).await?;
+    let keep = call.keep.clone();
+    let response = answer::run(Arc::new(call), messages, transcript).await?;
+    // Only a call that succeeded as a whole (missing choices filled too) adds its turns.
+    if let Some(keep) = keep {
+        keep.commit();
     }
+    Ok(response)
 }
 
 impl<T: 'static> IntoFuture for Call<T> {
