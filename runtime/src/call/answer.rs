@@ -83,10 +83,12 @@ async fn answer<T: Output>(
     loop {
         let body = ex.send().await?;
         let (raw, parsed) = call.dialect.decode(body.into());
-        let parsed = parsed.map_err(|reason| Error::Protocol {
+        let mut parsed = parsed.map_err(|reason| Error::Protocol {
             reason,
             raw: excerpt(&raw),
         })?;
+        // Moved into the response, not copied.
+        let (id, model) = (parsed.id.take(), parsed.model.take());
         if let Some(error) = &parsed.error {
             return Err(
                 crate::error::ApiError::from_body(200, error.to_string().as_bytes()).into(),
@@ -142,7 +144,7 @@ async fn answer<T: Output>(
                         reason: "the completion has no usable choice".into(),
                         raw: excerpt(&raw),
                     })?;
-                    let reply = Reply::of(&parsed, first);
+                    let reply = Reply { id, model, first };
                     return Ok(reply.response(
                         ex,
                         Gathered::Whole(whole),
@@ -193,7 +195,7 @@ async fn answer<T: Output>(
             }
         }
         if !items.is_empty() {
-            let reply = Reply::of(&parsed, first);
+            let reply = Reply { id, model, first };
             return Ok(reply.response(ex, Gathered::Items(items), raw, repairs, transcript));
         }
         if let Some(fatal) = first_fatal {
@@ -232,17 +234,14 @@ async fn answer<T: Output>(
 
 /// What a successful completion says besides its value.
 struct Reply<'a> {
-    parsed: &'a Completion,
+    id: Option<String>,
+    model: Option<String>,
     first: &'a Choice,
 }
 
-impl<'a> Reply<'a> {
-    fn of(parsed: &'a Completion, first: &'a Choice) -> Self {
-        Self { parsed, first }
-    }
-
+impl Reply<'_> {
     fn response<T: Output>(
-        &self,
+        self,
         ex: Exchange,
         value: Gathered<T>,
         raw: String,
@@ -253,8 +252,8 @@ impl<'a> Reply<'a> {
         ex.stage_kept_turns(|| message.to_message());
         Response {
             value,
-            id: self.parsed.id.clone(),
-            model: self.parsed.model.clone(),
+            id: self.id,
+            model: self.model,
             usage: ex.usage,
             finish_reason: self.first.finish_reason.clone(),
             raw,

@@ -76,7 +76,15 @@ pub struct Call<T> {
 /// How an awaited call runs, set by [`Call::new`], where `T: Output` is known, so that awaiting
 /// needs no bound on `T`: with one, a return type that cannot be decoded would be reported
 /// first as "`Call<T>` is not a future", before the error that says what it lacks.
-type Awaited<T> = fn(Call<T>, bool) -> Pin<Box<dyn Future<Output = Result<Response<T>>> + Send>>;
+///
+/// One runner per reading, so that each is a single boxed future (a value read from a
+/// [`Response`] in a second boxed future would cost an allocation per call).
+struct Awaited<T> {
+    /// `.await`: the value alone.
+    value: fn(Call<T>) -> Pin<Box<dyn Future<Output = Result<T>> + Send>>,
+    /// `.with_meta().await`: the whole [`Response`].
+    with_meta: fn(Call<T>) -> Pin<Box<dyn Future<Output = Result<Response<T>>> + Send>>,
+}
 
 /// The return type's [`Validate`](crate::Validate) check, type-erased so that `Call<T>` needs no
 /// bound on `T` (a bound would repeat every "not an output type" error on the signature).
@@ -133,7 +141,10 @@ impl<T: Output> Call<T> {
             max_steps: None,
             tool_choice: None,
             stable_prefix: None,
-            awaited: |call, transcript| call.run_traced(transcript),
+            awaited: Awaited {
+                value: |call| call.run_traced(false, Response::into_value),
+                with_meta: |call| call.run_traced(true, std::convert::identity),
+            },
             _output: PhantomData,
         }
     }
@@ -351,10 +362,12 @@ impl<T: Output> Call<T> {
     /// resolved call and its messages only. An `async fn` taking the `Call` would hold the
     /// `Call` and the resolved call side by side, and every async layer would copy that state
     /// (kilobytes) when it is created and again when it is awaited.
-    fn run_traced(
+    /// `read` takes what the caller awaits out of the response.
+    fn run_traced<R: Send + 'static>(
         mut self,
         transcript: bool,
-    ) -> Pin<Box<dyn Future<Output = Result<Response<T>>> + Send>> {
+        read: fn(Response<T>) -> R,
+    ) -> Pin<Box<dyn Future<Output = Result<R>> + Send>> {
         // Client and model are resolved once: the span names the model, the request uses both.
         let resolved = self.resolve_client().and_then(|client| {
             let model = self.resolve_model(&client)?;
@@ -374,7 +387,7 @@ impl<T: Output> Call<T> {
                 Err(error) => Err(error),
             };
             trace.finish(&result, true);
-            result
+            result.map(read)
         })
     }
 }
@@ -400,8 +413,7 @@ impl<T: 'static> IntoFuture for Call<T> {
     type IntoFuture = Pin<Box<dyn Future<Output = Result<T>> + Send>>;
 
     fn into_future(self) -> Self::IntoFuture {
-        let run = (self.awaited)(self, false);
-        Box::pin(async move { run.await.map(Response::into_value) })
+        (self.awaited.value)(self)
     }
 }
 
@@ -415,6 +427,6 @@ impl<T> IntoFuture for WithMeta<T> {
     type IntoFuture = Pin<Box<dyn Future<Output = Result<Response<T>>> + Send>>;
 
     fn into_future(self) -> Self::IntoFuture {
-        (self.0.awaited)(self.0, true)
+        (self.0.awaited.with_meta)(self.0)
     }
 }
