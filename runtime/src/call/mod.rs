@@ -378,7 +378,8 @@ impl<T: Output> Call<T> {
         let transcript = transcript || trace.content();
         let prepared = resolved.and_then(|(client, model)| {
             let call = trace.span().in_scope(|| self.resolve_with(client, model))?;
-            Ok((call, self.take_messages()))
+            // Shared from here on: the future holds a pointer, not the resolved call.
+            Ok((Arc::new(call), self.take_messages()))
         });
         let span = trace.span();
         Box::pin(async move {
@@ -394,13 +395,19 @@ impl<T: Output> Call<T> {
 
 /// Prepares the call's media and runs its exchange to the value.
 async fn run<T: Output>(
-    mut call: Resolved,
+    mut call: Arc<Resolved>,
     messages: Vec<Message>,
     transcript: bool,
 ) -> Result<Response<T>> {
-    call.prepare_media(&messages).await?;
+    // Nothing else holds the call until its exchange begins.
+    let Some(unshared) = Arc::get_mut(&mut call) else {
+        return Err(Error::Config(
+            "the call was shared before its media was prepared; this is a bug in promptfn".into(),
+        ));
+    };
+    unshared.prepare_media(&messages).await?;
     let keep = call.keep.clone();
-    let response = answer::run(Arc::new(call), messages, transcript).await?;
+    let response = answer::run(call, messages, transcript).await?;
     // Only a call that succeeded as a whole (missing choices filled too) adds its turns.
     if let Some(keep) = keep {
         keep.commit();
