@@ -11,7 +11,7 @@ use crate::output::{Output, OutputPlan};
 use crate::plan::RequestPlan;
 use crate::response::{FinishReason, Response, Usage};
 use crate::tool;
-use crate::wire::answer::{AssistantMessage, Choice, Completion};
+use crate::wire::answer::{AssistantMessage, Choice};
 
 use super::exchange::{Exchange, plan_of};
 use super::resolve::Resolved;

@@ -81,10 +81,13 @@ pub struct Call<T> {
 /// [`Response`] in a second boxed future would cost an allocation per call).
 struct Awaited<T> {
     /// `.await`: the value alone.
-    value: fn(Call<T>) -> Pin<Box<dyn Future<Output = Result<T>> + Send>>,
+    value: fn(Call<T>) -> Running<T>,
     /// `.with_meta().await`: the whole [`Response`].
-    with_meta: fn(Call<T>) -> Pin<Box<dyn Future<Output = Result<Response<T>>> + Send>>,
+    with_meta: fn(Call<T>) -> Running<Response<T>>,
 }
+
+/// A call on its way to `R`.
+type Running<R> = Pin<Box<dyn Future<Output = Result<R>> + Send>>;
 
 /// The return type's [`Validate`](crate::Validate) check, type-erased so that `Call<T>` needs no
 /// bound on `T` (a bound would repeat every "not an output type" error on the signature).
@@ -367,7 +370,7 @@ impl<T: Output> Call<T> {
         mut self,
         transcript: bool,
         read: fn(Response<T>) -> R,
-    ) -> Pin<Box<dyn Future<Output = Result<R>> + Send>> {
+    ) -> Running<R> {
         // Client and model are resolved once: the span names the model, the request uses both.
         let resolved = self.resolve_client().and_then(|client| {
             let model = self.resolve_model(&client)?;
