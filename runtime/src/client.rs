@@ -274,9 +274,8 @@ pub struct ClientBuilder {
     connect_timeout: Option<Duration>,
     headers: Vec<(String, String)>,
     backend: Option<SharedBackend>,
-    first_byte_timeout: Option<Duration>,
-    idle_timeout: Option<Duration>,
-    retry_policy: Option<RetryPolicy>,
+    /// Retry policy, attempts, first-byte and idle deadlines, as a call would override them.
+    transport: TransportOverrides,
     max_body_bytes: Option<usize>,
     max_concurrency: Option<usize>,
     requests_per_minute: Option<u32>,
@@ -373,66 +372,17 @@ impl ClientBuilder {
         self
     }
 
-    /// The structured-output mode for every call of this client (else chosen per model family).
-    pub fn mode(mut self, mode: Mode) -> Self {
-        self.mode = Some(mode);
-        self
-    }
-
-    /// How many times to re-ask the model after an undecodable or invalid answer (default
-    /// [`DEFAULT_RETRIES`]). Not to be confused with transport retries: requests that fail for
-    /// transient reasons are sent again under [`max_attempts`](Self::max_attempts) and
-    /// [`retry_policy`](Self::retry_policy).
-    pub fn retries(mut self, retries: u32) -> Self {
-        self.retries = Some(retries);
-        self
-    }
-
-    /// The total deadline of one request (default [`DEFAULT_TIMEOUT`]), every transport
-    /// retry and every wait between attempts included; also the longest time reading one
-    /// awaited answer into its return type may take.
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = Some(timeout);
-        self
-    }
+    crate::setters::request_setters!(timeout: timeout, transport: transport);
+    crate::setters::answer_setters!(
+        mode: mode,
+        retries: retries,
+        max_steps: max_steps,
+        media: media_policy,
+    );
 
     /// The connect deadline (default [`DEFAULT_CONNECT_TIMEOUT`]).
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.connect_timeout = Some(timeout);
-        self
-    }
-
-    /// The deadline from sending a request to its status line (default: none but the total
-    /// deadline, since a non-streamed answer arrives only once the model has finished). A
-    /// stalled attempt that reaches it is retried.
-    pub fn first_byte_timeout(mut self, timeout: Duration) -> Self {
-        self.first_byte_timeout = Some(timeout);
-        self
-    }
-
-    /// The longest silence allowed between two chunks of a response body (default
-    /// [`DEFAULT_IDLE_TIMEOUT`]). A non-streamed body that stalls is retried; a stream that
-    /// stalls ends with [`Error::Timeout`].
-    pub fn idle_timeout(mut self, timeout: Duration) -> Self {
-        self.idle_timeout = Some(timeout);
-        self
-    }
-
-    /// How requests that fail for transient reasons (rate limits, overload, resets, stalls)
-    /// are retried (default [`RetryPolicy::default`]: 3 attempts). Not to be confused with
-    /// [`retries`](Self::retries), which re-asks the model after an undecodable answer.
-    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
-        self.retry_policy = Some(policy);
-        self
-    }
-
-    /// How many times a request may be sent in all, the first attempt included: shorthand for
-    /// a [`retry_policy`](Self::retry_policy) with this many attempts (1 turns retries off).
-    /// Not to be confused with [`retries`](Self::retries), which re-asks the model after an
-    /// undecodable answer.
-    pub fn max_attempts(mut self, attempts: u32) -> Self {
-        let policy = self.retry_policy.take().unwrap_or_default();
-        self.retry_policy = Some(policy.max_attempts(attempts));
         self
     }
 
@@ -464,13 +414,6 @@ impl ClientBuilder {
         self
     }
 
-    /// The most rounds of tool calls a call runs before failing with
-    /// [`Error::MaxSteps`] (default [`DEFAULT_MAX_STEPS`](crate::DEFAULT_MAX_STEPS)).
-    pub fn max_steps(mut self, max_steps: u32) -> Self {
-        self.max_steps = Some(max_steps);
-        self
-    }
-
     /// The most tool calls one model turn may ask for (default
     /// [`DEFAULT_MAX_TOOL_CALLS`](crate::DEFAULT_MAX_TOOL_CALLS)); a turn with more fails with
     /// [`Error::Protocol`] instead of running (or handing over) them all.
@@ -482,33 +425,6 @@ impl ClientBuilder {
     /// An extra header sent with every request (for aggregators that want their own).
     pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.headers.push((name.into(), value.into()));
-        self
-    }
-
-    /// How media arguments are sent by every call of this client (fields it leaves unset are
-    /// chosen per model family); calls can override it.
-    pub fn media_policy(mut self, policy: MediaPolicy) -> Self {
-        self.media_policy = policy.over(self.media_policy);
-        self
-    }
-
-    /// Whether media URLs the target only takes inline are downloaded (default on); off, they are
-    /// an error before sending. See [`UrlHandling`](crate::UrlHandling).
-    pub fn download_media(mut self, on: bool) -> Self {
-        self.media_policy = self.media_policy.download(on);
-        self
-    }
-
-    /// The most bytes one media download may have
-    /// (default [`DEFAULT_MAX_MEDIA_DOWNLOAD_BYTES`](crate::DEFAULT_MAX_MEDIA_DOWNLOAD_BYTES)).
-    pub fn max_media_download(mut self, bytes: u64) -> Self {
-        self.media_policy = self.media_policy.max_download_bytes(bytes);
-        self
-    }
-
-    /// The deadline of one media download (default [`DEFAULT_MEDIA_DOWNLOAD_TIMEOUT`](crate::DEFAULT_MEDIA_DOWNLOAD_TIMEOUT)).
-    pub fn media_download_timeout(mut self, timeout: Duration) -> Self {
-        self.media_policy = self.media_policy.download_timeout(timeout);
         self
     }
 
@@ -604,21 +520,21 @@ impl ClientBuilder {
         let connect_timeout = self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT);
         warn_if_plain_http(&base_url);
         // Test doubles answer exactly what was scripted, once per request.
-        let retry_policy = self.retry_policy.unwrap_or_else(|| {
-            if self.backend.is_some() {
+        let retry_policy = self
+            .transport
+            .retry_policy_over(&if self.backend.is_some() {
                 RetryPolicy::none()
             } else {
                 RetryPolicy::default()
-            }
-        });
+            });
         let transport = Transport::new(TransportSettings {
             base_url,
             headers,
             api_key: self.api_key,
             timeout,
             connect_timeout,
-            first_byte_timeout: self.first_byte_timeout,
-            idle_timeout: self.idle_timeout.unwrap_or(DEFAULT_IDLE_TIMEOUT),
+            first_byte_timeout: self.transport.first_byte_timeout,
+            idle_timeout: self.transport.idle_timeout.unwrap_or(DEFAULT_IDLE_TIMEOUT),
             retry_policy,
             max_body_bytes: self.max_body_bytes.unwrap_or(DEFAULT_MAX_BODY_BYTES),
             limits: Admission::new(self.max_concurrency, self.requests_per_minute),
@@ -1092,5 +1008,23 @@ mod tests {
         let plain = Client::builder().build().unwrap();
         assert_eq!(plain.link().idle_timeout(), DEFAULT_IDLE_TIMEOUT);
         assert_eq!(plain.max_body_bytes(), DEFAULT_MAX_BODY_BYTES);
+    }
+
+    #[test]
+    fn a_clients_attempts_apply_over_its_retry_policy_in_either_order() {
+        let policy = RetryPolicy::default().initial_backoff(Duration::from_millis(1));
+        let first = Client::builder()
+            .max_attempts(5)
+            .retry_policy(policy.clone())
+            .build()
+            .unwrap();
+        let then = Client::builder()
+            .retry_policy(policy.clone())
+            .max_attempts(5)
+            .build()
+            .unwrap();
+        let want = policy.max_attempts(5);
+        assert_eq!(first.link().retry_policy(), want);
+        assert_eq!(then.link().retry_policy(), want);
     }
 }

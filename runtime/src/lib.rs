@@ -48,6 +48,7 @@ mod reasoning;
 mod redact;
 mod response;
 mod retry;
+mod setters;
 mod stages;
 mod structured;
 mod telemetry;

@@ -31,7 +31,6 @@ use crate::output::Output;
 use crate::params::Overrides;
 use crate::reasoning::Reasoning;
 use crate::response::Response;
-use crate::retry::RetryPolicy;
 use crate::spec::PromptSpec;
 use crate::structured::Mode;
 use crate::telemetry::CallTrace;
@@ -220,96 +219,19 @@ impl<T> Call<T> {
         self
     }
 
-    /// The structured-output mode for this call.
-    pub fn mode(mut self, mode: Mode) -> Self {
-        self.mode = Some(mode);
-        self
-    }
-
-    /// How many times to re-ask the model after an undecodable or invalid answer. Not to be
-    /// confused with transport retries: requests that fail for transient reasons are sent again
-    /// under [`max_attempts`](Self::max_attempts) and [`retry_policy`](Self::retry_policy).
-    pub fn retries(mut self, retries: u32) -> Self {
-        self.retries = Some(retries);
-        self
-    }
-
-    /// The total deadline of each request of this call (and of each tool call it runs), every
-    /// transport retry and every wait between attempts included. Reading each awaited answer
-    /// into the return type is bounded by it too: an answer not read by then is rejected (and
-    /// asked for again, as an unreadable answer is).
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = Some(timeout);
-        self
-    }
-
-    /// How this call retries requests that fail for transient reasons (rate limits, overload,
-    /// resets, stalls), instead of the client's policy. Not to be confused with
-    /// [`retries`](Self::retries), which re-asks the model after an undecodable answer.
-    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
-        self.transport.retry_policy = Some(policy);
-        self
-    }
-
-    /// How many times each request of this call may be sent in all, the first attempt
-    /// included (1 turns transport retries off); the rest of the policy is the client's. Not to
-    /// be confused with [`retries`](Self::retries), which re-asks the model after an
-    /// undecodable answer.
-    pub fn max_attempts(mut self, attempts: u32) -> Self {
-        self.transport.max_attempts = Some(attempts);
-        self
-    }
-
-    /// The deadline from sending each request of this call to its status line.
-    pub fn first_byte_timeout(mut self, timeout: Duration) -> Self {
-        self.transport.first_byte_timeout = Some(timeout);
-        self
-    }
-
-    /// The longest silence allowed between two chunks of a response body for this call.
-    pub fn idle_timeout(mut self, timeout: Duration) -> Self {
-        self.transport.idle_timeout = Some(timeout);
-        self
-    }
-
-    /// How this call sends its media arguments (fields left unset come from the client, then
-    /// from the model family).
-    pub fn media_policy(mut self, policy: MediaPolicy) -> Self {
-        self.media = policy.over(self.media);
-        self
-    }
-
-    /// Whether media URLs the target only takes inline are downloaded; off, they are an error
-    /// before sending.
-    pub fn download_media(mut self, on: bool) -> Self {
-        self.media = self.media.download(on);
-        self
-    }
-
-    /// The most bytes one media download of this call may have.
-    pub fn max_media_download(mut self, bytes: u64) -> Self {
-        self.media = self.media.max_download_bytes(bytes);
-        self
-    }
-
-    /// The deadline of each media download of this call.
-    pub fn media_download_timeout(mut self, timeout: Duration) -> Self {
-        self.media = self.media.download_timeout(timeout);
-        self
-    }
+    crate::setters::request_setters!(timeout: timeout, transport: transport);
+    crate::setters::answer_setters!(
+        mode: mode,
+        retries: retries,
+        max_steps: max_steps,
+        media: media,
+    );
 
     /// Offer these tools to the model instead of the declared ones (`tools![f, g]`); an empty
     /// list offers none. The call runs the calls the model makes and feeds the results back
     /// until the model answers.
     pub fn tools(mut self, tools: impl IntoIterator<Item = Tool>) -> Self {
         self.tools = tools.into_iter().collect();
-        self
-    }
-
-    /// The most rounds of tool calls this call runs before failing with
-    /// [`Error::MaxSteps`].
-    pub fn max_steps(mut self, max_steps: u32) -> Self {
-        self.max_steps = Some(max_steps);
         self
     }
 

@@ -240,38 +240,10 @@ macro_rules! common_settings {
             self
         }
 
-        /// The total deadline of each request of this call, every transport retry and every
-        /// wait between attempts included.
-        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
-            self.$field.timeout = Some(timeout);
-            self
-        }
-
-        /// How this call retries requests that fail for transient reasons, instead of the
-        /// client's policy.
-        pub fn retry_policy(mut self, policy: $crate::RetryPolicy) -> Self {
-            self.$field.transport.retry_policy = Some(policy);
-            self
-        }
-
-        /// How many times each request of this call may be sent in all (1 turns transport
-        /// retries off).
-        pub fn max_attempts(mut self, attempts: u32) -> Self {
-            self.$field.transport.max_attempts = Some(attempts);
-            self
-        }
-
-        /// The deadline from sending each request of this call to its status line.
-        pub fn first_byte_timeout(mut self, timeout: ::std::time::Duration) -> Self {
-            self.$field.transport.first_byte_timeout = Some(timeout);
-            self
-        }
-
-        /// The longest silence allowed between two chunks of a response body for this call.
-        pub fn idle_timeout(mut self, timeout: ::std::time::Duration) -> Self {
-            self.$field.transport.idle_timeout = Some(timeout);
-            self
-        }
+        $crate::setters::request_setters!(
+            timeout: $field.timeout,
+            transport: $field.transport,
+        );
     };
 }
 

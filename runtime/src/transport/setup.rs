@@ -285,6 +285,16 @@ impl TransportOverrides {
     pub(crate) fn is_empty(&self) -> bool {
         *self == Self::default()
     }
+
+    /// The retry policy these overrides make of `base`: their own policy, else `base`, with
+    /// their attempts (if set) over it.
+    pub(crate) fn retry_policy_over(&self, base: &RetryPolicy) -> RetryPolicy {
+        let policy = self.retry_policy.as_ref().unwrap_or(base).clone();
+        match self.max_attempts {
+            Some(attempts) => policy.max_attempts(attempts),
+            None => policy,
+        }
+    }
 }
 
 /// A client's transport with one call's overrides laid over it: what sending a request and
@@ -312,13 +322,9 @@ impl Link<'_> {
 
     /// The transport retry policy in force (per call, else per client).
     pub(crate) fn retry_policy(&self) -> RetryPolicy {
-        let policy = self
-            .overrides
-            .and_then(|o| o.retry_policy.clone())
-            .unwrap_or_else(|| self.transport.retry_policy.clone());
-        match self.overrides.and_then(|o| o.max_attempts) {
-            Some(attempts) => policy.max_attempts(attempts),
-            None => policy,
+        match self.overrides {
+            Some(overrides) => overrides.retry_policy_over(&self.transport.retry_policy),
+            None => self.transport.retry_policy.clone(),
         }
     }
 }
