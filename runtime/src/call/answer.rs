@@ -263,6 +263,7 @@ impl<'a> Reply<'a> {
             requests: ex.requests,
             mode: ex.mode,
             reasoning: message.reasoning_text().map(str::to_owned),
+            sources: message.sources.clone(),
             transcript: finished(ex.conversation, message, transcript),
         }
     }
