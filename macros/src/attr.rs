@@ -196,6 +196,8 @@ pub struct Settings {
     pub cache: Option<bool>,
     /// `reasoning = "low" | "medium" | "high"`.
     pub reasoning: Option<Reasoning>,
+    /// `web_search = true | false`: let the model search the web.
+    pub web_search: Option<bool>,
     /// `mode = "json_schema" | "json_object" | "tool" | "prompt"`.
     pub mode: Option<Mode>,
     /// `retries = …` (u32).
@@ -257,6 +259,7 @@ const KEYS: &[&str] = &[
     "n",
     "cache",
     "reasoning",
+    "web_search",
     "mode",
     "retries",
     "tools",
@@ -486,6 +489,7 @@ impl Collected {
             "n" => settings.n = errors.ok(u32_at_least(name, value, 1, "3")),
             "cache" => settings.cache = errors.ok(boolean(name, value)),
             "reasoning" => settings.reasoning = errors.ok(reasoning(value)),
+            "web_search" => settings.web_search = errors.ok(boolean(name, value)),
             "retries" => {
                 settings.retries = errors.ok(u32_at_least(name, value, 0, "2"));
             }
@@ -1219,6 +1223,7 @@ mod tests {
             n = 2,
             cache = true,
             reasoning = "medium",
+            web_search = true,
             mode = "json_object",
             retries = 0,
             crate = ::other::promptfn,
@@ -1243,6 +1248,7 @@ mod tests {
         assert_eq!(s.n, Some(2));
         assert_eq!(s.cache, Some(true));
         assert_eq!(s.reasoning, Some(Reasoning::Medium));
+        assert_eq!(s.web_search, Some(true));
         assert_eq!(s.mode, Some(Mode::JsonObject));
         assert_eq!(s.retries, Some(0));
         assert_eq!(
@@ -1267,6 +1273,10 @@ mod tests {
         single_error(
             quote!("t", cache = "yes"),
             "`cache` expects `true` or `false`, e.g. `cache = true`",
+        );
+        single_error(
+            quote!("t", web_search = "on"),
+            "`web_search` expects `true` or `false`, e.g. `web_search = true`",
         );
     }
 

@@ -182,6 +182,10 @@ pub(crate) fn spec_static(input: &Input<'_>, spec: &Ident) -> TokenStream {
     );
     field("cache", settings.cache.map(|on| some(quote!(#on))));
     field(
+        "web_search",
+        settings.web_search.map(|on| some(quote!(#on))),
+    );
+    field(
         "reasoning",
         settings.reasoning.map(|r| {
             let variant = Ident::new(r.variant(), Span::call_site());

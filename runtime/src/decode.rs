@@ -169,6 +169,11 @@ impl<T: Output> Response<T> {
             .first()
             .and_then(|c| c.message.reasoning_text())
             .map(str::to_owned);
+        let sources = parsed
+            .choices
+            .first()
+            .map(|c| c.message.sources.clone())
+            .unwrap_or_default();
         // Only the answer is known here: the prompt was sent by someone else.
         let transcript = parsed
             .choices
@@ -188,6 +193,7 @@ impl<T: Output> Response<T> {
             mode: None,
             transcript,
             reasoning,
+            sources,
         })
     }
 }

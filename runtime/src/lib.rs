@@ -55,6 +55,7 @@ mod telemetry;
 mod tls;
 mod tool;
 mod transport;
+mod web_search;
 mod wire;
 
 #[cfg(test)]
@@ -63,6 +64,7 @@ mod decoders_never_panic;
 pub mod lenient;
 mod schema;
 mod shape;
+mod sources;
 mod spec;
 
 mod stream;
@@ -101,12 +103,14 @@ pub use provider_state::ProviderState;
 pub use reasoning::Reasoning;
 pub use response::{FinishReason, Response, Usage};
 pub use retry::{DEFAULT_MAX_ATTEMPTS, RetryPolicy};
+pub use sources::{DocumentPassage, MAX_SOURCE_TEXT_BYTES, MAX_SOURCES, Source};
 pub use stream::{ItemStream, PartialStream, Streamable, TextEvent, TextEvents, TextStream};
 pub use structured::Mode;
 pub use tool::{
     DEFAULT_MAX_STEPS, DEFAULT_MAX_TOOL_CALLS, RequestedCall, Tool, ToolCalls, ToolChoice,
 };
 pub use transport::DEFAULT_MAX_BODY_BYTES;
+pub use web_search::{SearchContextSize, WebSearch};
 pub use wire::dialect::Dialect;
 
 /// The schemars (1.x) promptfn derives schemas with, so that an application can name the same

@@ -4,6 +4,7 @@ use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 
 use crate::reasoning::Reasoning;
 use crate::spec::Decl;
+use crate::web_search::WebSearch;
 
 /// Per-call overrides of the parameters a `#[prompt]` declares.
 #[derive(Debug, Clone, Default)]
@@ -21,6 +22,7 @@ pub(crate) struct Overrides {
     pub(crate) n: Option<u32>,
     pub(crate) cache: Option<bool>,
     pub(crate) reasoning: Option<Reasoning>,
+    pub(crate) web_search: Option<WebSearch>,
 }
 
 /// The sampling parameters of one request, borrowed from the overrides or the declaration.
@@ -39,6 +41,8 @@ pub(crate) struct Sampling<'a> {
     /// Mark the prompt's stable prefix as cacheable (off unless declared or set per call).
     pub(crate) cache: bool,
     pub(crate) reasoning: Option<Reasoning>,
+    /// Let the model search the web (`None`: off, whether by default or by `false`).
+    pub(crate) web_search: Option<WebSearch>,
 }
 
 impl<'a> Sampling<'a> {
@@ -65,6 +69,10 @@ impl<'a> Sampling<'a> {
             n: o.n.or(spec.n),
             cache: o.cache.or(spec.cache).unwrap_or(false),
             reasoning: o.reasoning.or(spec.reasoning),
+            web_search: o
+                .web_search
+                .or(spec.web_search.map(WebSearch::from))
+                .filter(WebSearch::is_on),
         }
     }
 }

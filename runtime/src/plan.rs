@@ -108,6 +108,7 @@ impl<'p> RequestPlan<'p> {
             stream,
             cache: self.cache,
             reasoning: sampling.reasoning,
+            web_search: sampling.web_search,
             quirks: Quirks {
                 // Local servers (llama-cpp-python) reject `content: null` next to tool calls.
                 empty_tool_turn_content: self.family == Family::Other,

@@ -6,6 +6,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::lenient::Repair;
 use crate::message::Message;
+use crate::sources::Source;
 use crate::structured::Mode;
 
 /// A typed value together with everything the server said about it.
@@ -40,6 +41,8 @@ pub struct Response<T> {
     /// The model's reasoning text, when the server sends it apart from the answer
     /// (`reasoning_content` or `reasoning`: DeepSeek, vLLM, llama-server, new-api).
     pub reasoning: Option<String>,
+    /// The sources the answer cites ([`Response::sources`]).
+    pub(crate) sources: Vec<Source>,
 }
 
 impl<T> Response<T> {
@@ -57,7 +60,16 @@ impl<T> Response<T> {
             mode: self.mode,
             transcript: self.transcript,
             reasoning: self.reasoning,
+            sources: self.sources,
         }
+    }
+
+    /// The sources the final answer cites, in the order the server gave them, each url once:
+    /// the pages a web search found (`web_search = true`, [`Call::web_search`](crate::Call::web_search))
+    /// and the passages of the prompt's documents that Anthropic cites. Empty when the server
+    /// cites nothing; at most [`MAX_SOURCES`](crate::MAX_SOURCES).
+    pub fn sources(&self) -> &[Source] {
+        &self.sources
     }
 
     /// The value, dropping the metadata.

@@ -69,6 +69,8 @@ pub struct Decl {
     pub cache: Option<bool>,
     /// `reasoning = "…"`: how much the model reasons.
     pub reasoning: Option<Reasoning>,
+    /// `web_search = true`: let the model search the web.
+    pub web_search: Option<bool>,
     /// `mode = "…"`: the structured-output mode.
     pub mode: Option<Mode>,
     /// `retries = …`: re-asks after an unusable answer.
@@ -95,6 +97,7 @@ impl Decl {
         n: None,
         cache: None,
         reasoning: None,
+        web_search: None,
         mode: None,
         retries: None,
         max_steps: None,

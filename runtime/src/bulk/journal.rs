@@ -347,6 +347,7 @@ mod tests {
             mode: None,
             transcript: Vec::new(),
             reasoning: None,
+            sources: Vec::new(),
         })
     }
 

@@ -163,6 +163,7 @@ mod tests {
             mode: None,
             transcript: Vec::new(),
             reasoning: None,
+            sources: Vec::new(),
         }
     }
 

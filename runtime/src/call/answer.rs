@@ -276,6 +276,7 @@ impl Reply<'_> {
             requests: ex.requests,
             mode: ex.mode,
             reasoning: message.reasoning_text().map(str::to_owned),
+            sources: message.sources.clone(),
             transcript: finished(ex.conversation, message, transcript),
         }
     }

@@ -36,6 +36,7 @@ use crate::structured::Mode;
 use crate::telemetry::CallTrace;
 use crate::tool::{Tool, ToolChoice};
 use crate::transport::TransportOverrides;
+use crate::web_search::WebSearch;
 use origin::Origin;
 
 /// A rendered prompt, ready to send. Await it for `Result<T>`.
@@ -205,6 +206,12 @@ impl<T> Call<T> {
         /// How much the model reasons before answering (Anthropic thinking budget, Gemini
         /// `thinkingConfig`, OpenAI `reasoning_effort`); `#[prompt(reasoning = "…")]` declares it.
         reasoning: Reasoning => std::convert::identity;
+        /// Let the model search the web before it answers (`true`, or a [`WebSearch`] with its
+        /// options): chat-completions `web_search_options`, the Responses `web_search` tool,
+        /// Gemini `google_search` grounding, Anthropic's `web_search` server tool. The pages
+        /// it cites are in [`Response::sources`](crate::Response::sources);
+        /// `#[prompt(web_search = true)]` declares it.
+        web_search: impl Into<WebSearch> => Into::into;
     }
 
     /// Up to four sequences at which the model stops.

@@ -215,6 +215,7 @@ pub(crate) fn response<T>(
         mode: None,
         transcript: Vec::new(),
         reasoning: None,
+        sources: Vec::new(),
     }
 }
 

@@ -17,6 +17,7 @@ use crate::error::{ApiError, Error, ProviderError, Result, excerpt};
 use crate::message::{Message, Role, ToolCall};
 use crate::provider_state::ProviderState;
 use crate::response::{FinishReason, Response, Usage};
+use crate::sources::{self, Source};
 use crate::structured::Mode;
 use crate::transport::{Body, DEFAULT_MAX_BODY_BYTES, body_too_large};
 use crate::wire::answer::{ChunkChoice, CompletionChunk, Delta, WireFunction};
@@ -92,6 +93,8 @@ pub(crate) struct Assembled {
     pub(crate) tool_calls: StreamedToolCalls,
     /// A native dialect's state of the assistant turn (signed thinking, reasoning items).
     pub(crate) state: ProviderState,
+    /// The sources cited so far, deduplicated and bounded.
+    pub(crate) sources: Vec<Source>,
 }
 
 /// What an answer cut at the token limit is worth.
@@ -501,6 +504,7 @@ impl Session {
         if let Some(refusal) = &delta.refusal {
             a.refusal.push_str(refusal);
         }
+        sources::extend(&mut a.sources, delta.sources);
         let mut arguments = false;
         for call in &delta.tool_calls {
             arguments |= a.tool_calls.apply(call);
@@ -553,6 +557,7 @@ impl Session {
                     reasoning: message.reasoning,
                     tool_calls,
                     function_call: message.function_call,
+                    sources: message.sources,
                 },
                 finish_reason: choice.finish_reason,
             }],
@@ -651,6 +656,7 @@ impl Session {
             mode: self.mode,
             transcript: self.transcript(),
             reasoning: (!a.reasoning.is_empty()).then(|| a.reasoning.clone()),
+            sources: a.sources.clone(),
         }
     }
 

@@ -12,6 +12,7 @@ use super::reply::{Kind, Reply};
 use crate::error::{Error, Result};
 use crate::response::Usage;
 use crate::schema::WRAPPED_VALUE_KEY;
+use crate::sources::Source;
 
 /// How deep `Reply::from_fn` closures may hand over to one another before the mock gives up.
 const MAX_DYNAMIC_DEPTH: usize = 8;
@@ -42,7 +43,8 @@ pub(crate) fn render(
 ) -> Result<Rendered> {
     let reply = resolve(reply, request)?;
     let usage = reply.usage;
-    let said = match reply.kind {
+    let annotations = url_citations(&reply.sources);
+    let mut said = match reply.kind {
         // One answer fills every choice the request asks for.
         Kind::Choices(replies) => {
             let mut said = Vec::with_capacity(replies.len());
@@ -77,6 +79,11 @@ pub(crate) fn render(
         }
         other => vec![one_choice(other, request)?; request.choices()],
     };
+    if let Some(annotations) = annotations {
+        for message in said.iter_mut().filter_map(|s| s.message.as_object_mut()) {
+            message.insert("annotations".into(), annotations.clone());
+        }
+    }
     let id = format!("chatcmpl-mock-{serial}");
     let chunks = if request.stream {
         stream(&id, request, &said, usage)
@@ -226,6 +233,26 @@ fn answer(request: &MockRequest, text: String) -> Said {
     }
 }
 
+/// The `url_citation` annotations of the scripted sources (those with a url), as
+/// chat-completions writes them; `None` when there are none.
+fn url_citations(sources: &[Source]) -> Option<Value> {
+    let annotations: Vec<Value> = sources
+        .iter()
+        .filter_map(|source| {
+            let mut citation = json!({"url": source.url.as_deref()?});
+            if let Some(title) = &source.title {
+                citation["title"] = json!(title);
+            }
+            if let Some(span) = &source.answer_span {
+                citation["start_index"] = json!(span.start);
+                citation["end_index"] = json!(span.end);
+            }
+            Some(json!({"type": "url_citation", "url_citation": citation}))
+        })
+        .collect();
+    (!annotations.is_empty()).then_some(Value::Array(annotations))
+}
+
 fn model(request: &MockRequest) -> &str {
     request.model().unwrap_or("mock-model")
 }
@@ -285,6 +312,9 @@ fn stream(id: &str, request: &MockRequest, said: &[Said], usage: Option<Usage>) 
         }
         if let Some(refusal) = message.get("refusal").and_then(Value::as_str) {
             events.push_back(delta(index, json!({"refusal": refusal})));
+        }
+        if let Some(annotations) = message.get("annotations") {
+            events.push_back(delta(index, json!({"annotations": annotations})));
         }
         let calls = message.get("tool_calls").and_then(Value::as_array);
         for (call_index, call) in calls.into_iter().flatten().enumerate() {

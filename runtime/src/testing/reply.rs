@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 
 use super::MockRequest;
 use crate::response::Usage;
+use crate::sources::Source;
 
 /// One scripted answer of a [`MockClient`](super::MockClient).
 ///
@@ -33,6 +34,8 @@ use crate::response::Usage;
 pub struct Reply {
     pub(crate) kind: Kind,
     pub(crate) usage: Option<Usage>,
+    /// The web pages the answer cites ([`Reply::sources`]).
+    pub(crate) sources: Vec<Source>,
 }
 
 /// A closure that picks the reply from the request.
@@ -68,7 +71,11 @@ pub(crate) enum Kind {
 
 impl Reply {
     fn of(kind: Kind) -> Self {
-        Self { kind, usage: None }
+        Self {
+            kind,
+            usage: None,
+            sources: Vec::new(),
+        }
     }
 
     /// The model answers with `value`, which the call decodes into its declared type.
@@ -178,6 +185,15 @@ impl Reply {
     /// Report this token usage with the answer (without it the completion has no `usage`).
     pub fn usage(mut self, prompt_tokens: u64, completion_tokens: u64) -> Self {
         self.usage = Some(Usage::new(prompt_tokens, completion_tokens));
+        self
+    }
+
+    /// The answer cites these web pages, as a web search would have them cited: each becomes a
+    /// `url_citation` annotation of the message (and of a delta when the request streams), read
+    /// back by [`Response::sources`](crate::Response::sources). A source without a url (a
+    /// document passage) has no chat-completions form and is left out.
+    pub fn sources(mut self, sources: impl IntoIterator<Item = Source>) -> Self {
+        self.sources = sources.into_iter().collect();
         self
     }
 }

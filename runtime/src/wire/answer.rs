@@ -15,6 +15,7 @@ use serde_json::{Map, Value};
 use crate::message::{Message, Role, ToolCall};
 use crate::provider_state::ProviderState;
 use crate::response::{FinishReason, Usage};
+use crate::sources::{self, Source};
 
 use super::dialect::Dialect;
 
@@ -62,6 +63,9 @@ pub(crate) struct AssistantMessage {
     /// reasoning items), set by its reader; chat-completions' own is taken from the fields
     /// above.
     pub(crate) state: ProviderState,
+    /// The sources the answer cites (chat-completions `annotations`; each native dialect's
+    /// citations), deduplicated and bounded.
+    pub(crate) sources: Vec<Source>,
 }
 
 impl<'de> Deserialize<'de> for AssistantMessage {
@@ -81,6 +85,7 @@ enum MessageField {
     ReasoningContent,
     Reasoning,
     ReasoningDetails,
+    Annotations,
     #[serde(other)]
     Other,
 }
@@ -127,6 +132,7 @@ impl<'de> Visitor<'de> for MessageVisitor {
                 }
                 MessageField::Reasoning => m.reasoning = map.next_value_seed(LenientString)?,
                 MessageField::ReasoningDetails => m.reasoning_details = map.next_value()?,
+                MessageField::Annotations => m.sources = annotations(map.next_value()?),
                 MessageField::Other => {
                     map.next_value::<de::IgnoredAny>()?;
                 }
@@ -463,6 +469,20 @@ fn error_field<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Value>, D::Erro
 }
 
 /// A string field that some server sends as a number or another value: keep its text.
+/// The `url_citation` sources of an `annotations` value (any other shape or annotation type
+/// adds nothing): <https://platform.openai.com/docs/api-reference/chat/object>.
+fn annotations(value: Option<Value>) -> Vec<Source> {
+    let mut list = Vec::new();
+    if let Some(Value::Array(items)) = value {
+        sources::extend(&mut list, items.iter().filter_map(sources::url_citation));
+    }
+    list
+}
+
+fn annotation_list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Source>, D::Error> {
+    Option::<Value>::deserialize(d).map(annotations)
+}
+
 fn lenient_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
     d.deserialize_any(Text { parts: false })
 }
@@ -601,6 +621,10 @@ pub(crate) struct Delta {
     pub(crate) tool_calls: Vec<ToolCallDelta>,
     /// The legacy single `function_call`, streamed the same way.
     pub(crate) function_call: Option<WireFunction>,
+    /// The sources this chunk cites (chat-completions `annotations` on a delta; each native
+    /// dialect's citation events).
+    #[serde(rename = "annotations", deserialize_with = "annotation_list")]
+    pub(crate) sources: Vec<Source>,
 }
 
 impl Delta {

@@ -11,6 +11,7 @@ use crate::message::{Message, Part, ToolCall};
 use crate::params::{LogitBias, Sampling};
 use crate::reasoning::Reasoning;
 use crate::tool::ToolBox;
+use crate::web_search::SearchContextSize;
 
 use super::answer::{Completion, CompletionChunk};
 use super::dialect::{Dialect, Request, ToolDemand};
@@ -32,6 +33,9 @@ pub(crate) fn encode(request: &Request<'_>) -> Result<Vec<u8>> {
     req.messages.media = request.media;
     req.prompt_cache_key = request.cache.map(|c| c.key);
     req.reasoning_effort = request.reasoning.map(Reasoning::as_str);
+    req.web_search_options = request.web_search.map(|search| WebSearchOptions {
+        search_context_size: search.search_context_size().map(SearchContextSize::as_str),
+    });
     let mode_fields = request.output.map(|o| o.chat);
     let mut added: &[u8] = &[];
     if let Some(output) = &request.output {
@@ -147,6 +151,17 @@ struct ChatRequest<'a> {
     /// `low`, `medium` or `high` on reasoning models (same reference).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) reasoning_effort: Option<&'static str>,
+    /// Search the web before answering, on the search models (same reference); the cited
+    /// pages come back as `message.annotations` of type `url_citation`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    web_search_options: Option<WebSearchOptions>,
+}
+
+/// `web_search_options`: an empty object asks for search with the provider's defaults.
+#[derive(Serialize)]
+struct WebSearchOptions {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    search_context_size: Option<&'static str>,
 }
 
 impl<'a> ChatRequest<'a> {
@@ -175,6 +190,7 @@ impl<'a> ChatRequest<'a> {
             tool_choice: None,
             prompt_cache_key: None,
             reasoning_effort: None,
+            web_search_options: None,
         }
     }
 }
@@ -449,6 +465,7 @@ mod tests {
             quirks: Quirks::default(),
             cache: None,
             reasoning: None,
+            web_search: None,
         };
         let awaited = encode(&request(None)).unwrap();
         assert_eq!(

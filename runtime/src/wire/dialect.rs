@@ -18,6 +18,7 @@ use crate::reasoning::Reasoning;
 use crate::schema::CompiledSchema;
 use crate::structured::Mode;
 use crate::tool::ToolBox;
+use crate::web_search::WebSearch;
 
 use super::answer::{Completion, CompletionChunk};
 use super::anthropic;
@@ -154,6 +155,8 @@ pub(crate) struct Request<'a> {
     /// How much the model reasons (`reasoning = "…"`, `.reasoning(…)`); `None`: the model's
     /// default.
     pub(crate) reasoning: Option<Reasoning>,
+    /// Let the model search the web (`web_search = true`, `.web_search(…)`); `None`: off.
+    pub(crate) web_search: Option<WebSearch>,
 }
 
 /// The structured-output mode of a request.

@@ -13,11 +13,13 @@ use serde_json::{Map, Value};
 
 use crate::provider_state::ProviderState;
 use crate::response::{FinishReason, Usage};
+use crate::sources;
 use crate::wire::answer::{AssistantMessage, Choice, Completion, WireFunction, WireToolCall};
 use crate::wire::dialect::Dialect;
 use crate::wire::surrogates;
 
 use super::THINKING_BLOCKS;
+use super::citations;
 
 /// A whole body, kept as text.
 pub(crate) fn decode(body: Vec<u8>) -> (String, std::result::Result<Completion, String>) {
@@ -73,7 +75,10 @@ impl WireMessage {
         let mut kept = Vec::new();
         for block in self.content.unwrap_or_default() {
             match block.get("type").and_then(Value::as_str) {
-                Some("text") => text.push_str(str_field(&block, "text")),
+                Some("text") => {
+                    text.push_str(str_field(&block, "text"));
+                    sources::extend(&mut message.sources, citations::of_block(&block));
+                }
                 Some("thinking") => {
                     reasoning.push_str(str_field(&block, "thinking"));
                     kept.push(block);
@@ -92,6 +97,8 @@ impl WireMessage {
                         }),
                     ));
                 }
+                // `server_tool_use` and `web_search_tool_result` are Claude's own web searches
+                // (their results reach the answer as citations), not calls to run.
                 _ => {}
             }
         }

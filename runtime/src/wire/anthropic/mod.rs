@@ -7,6 +7,7 @@
 //! (<https://docs.anthropic.com/en/docs/build-with-claude/extended-thinking#preserving-thinking-blocks>).
 
 mod answer;
+mod citations;
 mod request;
 mod stream;
 

@@ -27,6 +27,7 @@ use crate::params::StrList;
 use crate::reasoning::Reasoning;
 use crate::structured::{ANSWER_TOOL, Mode};
 use crate::tool::ToolBox;
+use crate::web_search::WebSearch;
 use crate::wire::dialect::{Dialect, Request, ToolDemand};
 
 use super::THINKING_BLOCKS;
@@ -233,6 +234,8 @@ fn blocks<'a>(
                     let failure = request.media.map(ResolvedMedia::failure_slot);
                     blocks.push(Block::new(Content::Media {
                         document,
+                        // Sources are wanted: Claude cites the passages of documents it uses.
+                        citations: document && request.web_search.is_some(),
                         wire,
                         failure,
                     }));
@@ -406,6 +409,10 @@ enum Content<'a> {
     Text(&'a str),
     Media {
         document: bool,
+        /// `citations: {"enabled": true}` on a document block: the answer's text blocks then
+        /// cite its passages (`char_location`, `page_location`),
+        /// <https://docs.anthropic.com/en/docs/build-with-claude/citations>.
+        citations: bool,
         wire: &'a WirePart,
         /// Where a file that cannot be read while encoding records why.
         failure: Option<&'a Mutex<Option<MediaError>>>,
@@ -443,6 +450,7 @@ impl Serialize for BlockRef<'_> {
             }
             Content::Media {
                 document,
+                citations,
                 wire,
                 failure,
             } => {
@@ -455,6 +463,9 @@ impl Serialize for BlockRef<'_> {
                         failure: *failure,
                     },
                 )?;
+                if *citations {
+                    map.serialize_entry("citations", &Enabled { enabled: true })?;
+                }
                 map
             }
             Content::ToolUse(call) => {
@@ -483,6 +494,12 @@ impl Serialize for BlockRef<'_> {
         }
         map.end()
     }
+}
+
+/// `{"enabled": true}`.
+#[derive(Serialize)]
+struct Enabled {
+    enabled: bool,
 }
 
 /// A media block's `source`.
@@ -514,8 +531,10 @@ impl Serialize for Source<'_> {
     }
 }
 
-/// The tools on offer: the user's, and the `answer` tool in `Tool` mode.
+/// The tools on offer: the web search server tool when asked, the user's, and the `answer` tool
+/// in `Tool` mode.
 struct Tools<'a> {
+    web_search: Option<WebSearch>,
     toolbox: Option<&'a ToolBox>,
     /// The return type's schema, for the `answer` tool.
     answer: Option<&'a Value>,
@@ -530,7 +549,9 @@ impl<'a> Tools<'a> {
             .filter(|o| o.mode == Mode::Tool)
             .map(|o| &o.schema.schema);
         let toolbox = request.tools.map(|t| t.toolbox);
-        (answer.is_some() || toolbox.is_some()).then_some(Self {
+        let web_search = request.web_search;
+        (answer.is_some() || toolbox.is_some() || web_search.is_some()).then_some(Self {
+            web_search,
             toolbox,
             answer,
             cache,
@@ -542,7 +563,15 @@ impl Serialize for Tools<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
         let specs = self.toolbox.map_or(&[][..], ToolBox::specs);
         let count = specs.len() + usize::from(self.answer.is_some());
-        let mut seq = s.serialize_seq(Some(count))?;
+        let mut seq = s.serialize_seq(Some(count + usize::from(self.web_search.is_some())))?;
+        // First, so that the cache breakpoint stays on the last function tool.
+        if let Some(search) = self.web_search {
+            seq.serialize_element(&WebSearchTool {
+                kind: WEB_SEARCH_TOOL_TYPE,
+                name: WEB_SEARCH_TOOL_NAME,
+                max_uses: search.uses(),
+            })?;
+        }
         let answer = self.answer.map(|schema| {
             (
                 ANSWER_TOOL,
@@ -563,6 +592,22 @@ impl Serialize for Tools<'_> {
         }
         seq.end()
     }
+}
+
+/// The web search server tool's versioned type and its name
+/// (<https://docs.anthropic.com/en/docs/agents-and-tools/tool-use/web-search-tool>). Claude runs
+/// the searches itself: its `server_tool_use` and `web_search_tool_result` blocks are not calls
+/// for promptfn to run.
+const WEB_SEARCH_TOOL_TYPE: &str = "web_search_20250305";
+const WEB_SEARCH_TOOL_NAME: &str = "web_search";
+
+#[derive(Serialize)]
+struct WebSearchTool {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    name: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    max_uses: Option<u32>,
 }
 
 #[derive(Serialize)]

@@ -3,7 +3,8 @@
 //! Event types (<https://docs.anthropic.com/en/docs/build-with-claude/streaming>):
 //! `message_start` (the message with its id, model and the prompt's usage),
 //! `content_block_start` (`index`, `content_block`), `content_block_delta` (`text_delta`,
-//! `input_json_delta` with `partial_json`, `thinking_delta`, `signature_delta`),
+//! `input_json_delta` with `partial_json`, `thinking_delta`, `signature_delta`, `citations_delta`
+//! with one `citation`),
 //! `content_block_stop`, `message_delta` (`delta.stop_reason`, cumulative `usage`),
 //! `message_stop`, `ping`, and `error` (`{"type": "error", "error": {"type", "message"}}`).
 //! Unknown event and delta types are ignored, as the API's versioning policy asks.
@@ -18,6 +19,7 @@ use crate::wire::answer::{ChunkChoice, CompletionChunk, Delta};
 use crate::wire::sse::SseEvent;
 
 use super::answer::{WireMessage, WireUsage, finish_reason, thinking_state, tool_call};
+use super::citations;
 use crate::wire::dialect::{event_kind, typed_event};
 
 /// The state one stream's events need between them.
@@ -108,9 +110,12 @@ impl Reader {
             }
             "text" => {
                 let text = block.get("text").and_then(Value::as_str);
-                text.filter(|t| !t.is_empty()).map(|t| {
+                let text = text.filter(|t| !t.is_empty()).map(str::to_owned);
+                let sources = citations::of_block(block);
+                (text.is_some() || !sources.is_empty()).then(|| {
                     delta(Delta {
-                        content: Some(t.to_owned()),
+                        content: text,
+                        sources,
                         ..Delta::default()
                     })
                 })
@@ -146,6 +151,10 @@ impl Reader {
                     ..Delta::default()
                 }))
             }
+            "citations_delta" => Some(delta(Delta {
+                sources: vec![citations::citation(d.get("citation")?)?],
+                ..Delta::default()
+            })),
             "signature_delta" => {
                 self.append_to_thinking(index, "signature", text("signature")?);
                 None

@@ -24,6 +24,7 @@ fn request<'a>(conversation: &'a [Message]) -> Request<'a> {
         quirks: Quirks::default(),
         cache: None,
         reasoning: None,
+        web_search: None,
     }
 }
 

@@ -9,10 +9,12 @@ use serde_json::{Map, Value};
 
 use crate::provider_state::ProviderState;
 use crate::response::{FinishReason, Usage};
+use crate::sources::Source;
 
 use super::super::answer::{AssistantMessage, Choice, Completion, WireFunction, WireToolCall};
 use super::super::dialect::Dialect;
 use super::super::surrogates;
+use super::grounding;
 use super::{THOUGHT_SIGNATURE, generated_call_id};
 
 /// A whole `generateContent` body, kept as text.
@@ -153,6 +155,8 @@ pub(super) struct Candidate {
     /// signature), to be written back on the turn's text part.
     pub(super) kept: Option<Map<String, Value>>,
     pub(super) finish_reason: Option<FinishReason>,
+    /// The pages a Google Search grounding found (`groundingMetadata`).
+    pub(super) sources: Vec<Source>,
 }
 
 impl Candidate {
@@ -195,6 +199,7 @@ impl Candidate {
                 read.kept = Some(kept);
             }
         }
+        read.sources = grounding::sources(candidate);
         let reason = candidate.get("finishReason").and_then(Value::as_str);
         read.finish_reason = reason.and_then(|r| finish_reason(r, !read.calls.is_empty()));
         read
@@ -210,6 +215,7 @@ impl Candidate {
                 Dialect::GeminiGenerateContent,
                 self.kept.unwrap_or_default(),
             ),
+            sources: self.sources,
             ..AssistantMessage::default()
         }
     }

@@ -15,6 +15,7 @@
 //! the turn (the text part that carried it), and written back on the same part.
 
 mod answer;
+mod grounding;
 mod request;
 mod stream;
 

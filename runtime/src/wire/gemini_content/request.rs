@@ -84,11 +84,7 @@ pub(crate) fn encode(request: &Request<'_>) -> Result<Vec<u8>> {
             turns: &contents,
             media: request.media,
         },
-        tools: (!declarations.is_empty()).then(|| {
-            [Tools {
-                function_declarations: &declarations,
-            }]
-        }),
+        tools: tools(&declarations, request.web_search.is_some()),
         tool_config: demand.map(|demand| ToolConfig {
             function_calling_config: CallingConfig(demand),
         }),
@@ -309,7 +305,7 @@ struct Body<'a> {
     system_instruction: Option<SystemInstruction<'a>>,
     contents: Contents<'a>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    tools: Option<[Tools<'a>; 1]>,
+    tools: Option<Vec<Tool<'a>>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     tool_config: Option<ToolConfig<'a>>,
     #[serde(skip_serializing_if = "GenerationConfig::is_empty")]
@@ -563,12 +559,37 @@ impl Serialize for ResponseFormat<'_> {
     }
 }
 
-/// `{"functionDeclarations": […]}` (<https://ai.google.dev/api/caching#Tool>).
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct Tools<'a> {
-    function_declarations: &'a [Declaration<'a>],
+/// The `tools` list: the function declarations, then Google Search grounding when web search
+/// is asked; `None` when there is neither.
+fn tools<'a>(declarations: &'a [Declaration<'a>], web_search: bool) -> Option<Vec<Tool<'a>>> {
+    let functions = (!declarations.is_empty()).then_some(Tool::Functions {
+        function_declarations: declarations,
+    });
+    let search = web_search.then_some(Tool::GoogleSearch {
+        google_search: Empty {},
+    });
+    let list: Vec<Tool<'a>> = functions.into_iter().chain(search).collect();
+    (!list.is_empty()).then_some(list)
 }
+
+/// One `Tool` (<https://ai.google.dev/api/caching#Tool>): `{"functionDeclarations": […]}`, or
+/// `{"google_search": {}}`, which grounds the answer in Google Search results, reported back in
+/// `groundingMetadata` (<https://ai.google.dev/gemini-api/docs/google-search>).
+#[derive(Serialize)]
+#[serde(untagged)]
+enum Tool<'a> {
+    Functions {
+        #[serde(rename = "functionDeclarations")]
+        function_declarations: &'a [Declaration<'a>],
+    },
+    GoogleSearch {
+        google_search: Empty,
+    },
+}
+
+/// `{}`.
+#[derive(Serialize)]
+struct Empty {}
 
 /// One `FunctionDeclaration`: the parameters in `parameters` (Gemini's schema subset) or
 /// `parametersJsonSchema` (JSON Schema).

@@ -53,6 +53,7 @@ impl Reader {
                     content: read.text,
                     reasoning: read.reasoning,
                     tool_calls: read.calls,
+                    sources: read.sources,
                     ..Delta::default()
                 },
                 finish_reason: read.finish_reason,

@@ -28,6 +28,7 @@ fn request<'a>(model: &'a str, conversation: &'a [Message]) -> Request<'a> {
         quirks: Quirks::default(),
         cache: None,
         reasoning: None,
+        web_search: None,
     }
 }
 

@@ -9,6 +9,7 @@ use serde_json::Value;
 
 use crate::provider_state::ProviderState;
 use crate::response::{FinishReason, Usage};
+use crate::sources::{self, Source};
 use crate::wire::answer::{AssistantMessage, Choice, Completion, WireFunction, WireToolCall};
 use crate::wire::dialect::Dialect;
 use crate::wire::surrogates;
@@ -54,6 +55,7 @@ pub(super) fn completion_of(response: &Value) -> Completion {
         tool_calls: output.calls,
         reasoning: output.reasoning,
         state: ProviderState::kept(Dialect::OpenAiResponses, turn_state(output.kept)),
+        sources: output.sources,
         ..AssistantMessage::default()
     };
     Completion {
@@ -78,6 +80,8 @@ pub(super) struct Output {
     pub(super) reasoning: Option<String>,
     /// The reasoning items to send back with the turn.
     pub(super) kept: Vec<Value>,
+    /// The `url_citation` annotations of the `output_text` parts.
+    pub(super) sources: Vec<Source>,
 }
 
 impl Output {
@@ -90,6 +94,7 @@ impl Output {
                     let (text, refusal) = message_parts(item);
                     append(&mut out.content, text);
                     append(&mut out.refusal, refusal);
+                    sources::extend(&mut out.sources, message_sources(item));
                 }
                 "function_call" => {
                     let index = u32::try_from(out.calls.len()).ok();
@@ -134,6 +139,22 @@ pub(super) fn message_parts(item: &Value) -> (String, String) {
         }
     }
     (text, refusal)
+}
+
+/// The sources of a `message` item: the `url_citation` annotations of its `output_text` parts
+/// (`{"type": "url_citation", "url", "title", "start_index", "end_index"}`, what the
+/// `web_search` tool cites: <https://platform.openai.com/docs/guides/tools-web-search>).
+pub(super) fn message_sources(item: &Value) -> Vec<Source> {
+    let parts = item.get("content").and_then(Value::as_array);
+    let annotations = parts
+        .into_iter()
+        .flatten()
+        .filter(|part| item_type(part) == "output_text")
+        .filter_map(|part| part.get("annotations").and_then(Value::as_array))
+        .flatten();
+    let mut list = Vec::new();
+    sources::extend(&mut list, annotations.filter_map(sources::url_citation));
+    list
 }
 
 /// A `function_call` item as a tool call: its `call_id` is what the result names.

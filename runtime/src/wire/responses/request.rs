@@ -12,6 +12,7 @@ use crate::error::{Error, Result};
 use crate::media::{PartType, Payload, ResolvedMedia, WirePart};
 use crate::message::{Message, Part, Role, ToolCall};
 use crate::structured::{ANSWER_TOOL, Mode};
+use crate::web_search::WebSearch;
 
 use super::super::dialect::{Dialect, OutputRequest, Request, ToolDemand};
 use super::REASONING_ITEMS;
@@ -149,12 +150,13 @@ impl Serialize for Body<'_, '_> {
             .output
             .filter(|o| o.mode == Mode::Tool)
             .and_then(|o| AnswerTool::of(&o));
-        if r.tools.is_some() || answer_tool.is_some() {
+        if r.tools.is_some() || answer_tool.is_some() || r.web_search.is_some() {
             map.serialize_entry(
                 "tools",
                 &Tools {
                     user: r.tools.map(|t| t.toolbox),
                     answer: answer_tool.as_ref(),
+                    web_search: r.web_search,
                 },
             )?;
         }
@@ -558,10 +560,11 @@ impl<'a> AnswerTool<'a> {
 
 /// `tools`: the user's tools, then the mode's `answer` tool, each
 /// `{"type": "function", "name", "description", "parameters", "strict"}`. `strict` is always
-/// written: the API takes a missing one as `true`.
+/// written: the API takes a missing one as `true`. Then the hosted web search tool, when asked.
 struct Tools<'a> {
     user: Option<&'a crate::tool::ToolBox>,
     answer: Option<&'a AnswerTool<'a>>,
+    web_search: Option<WebSearch>,
 }
 
 impl Serialize for Tools<'_> {
@@ -583,6 +586,9 @@ impl Serialize for Tools<'_> {
                 strict: answer.strict,
             })?;
         }
+        if let Some(search) = self.web_search {
+            seq.serialize_element(&WebSearchTool(search))?;
+        }
         seq.end()
     }
 }
@@ -602,6 +608,23 @@ impl Serialize for FunctionTool<'_> {
         map.serialize_entry("description", self.description)?;
         map.serialize_entry("parameters", self.parameters)?;
         map.serialize_entry("strict", &self.strict)?;
+        map.end()
+    }
+}
+
+/// The hosted web search tool, `{"type": "web_search", "search_context_size"}` (the current
+/// name; `web_search_preview` was the first):
+/// <https://platform.openai.com/docs/guides/tools-web-search>. The pages it cites come back as
+/// `url_citation` annotations of `output_text` parts.
+struct WebSearchTool(WebSearch);
+
+impl Serialize for WebSearchTool {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("type", "web_search")?;
+        if let Some(size) = self.0.search_context_size() {
+            map.serialize_entry("search_context_size", size.as_str())?;
+        }
         map.end()
     }
 }

@@ -2,7 +2,8 @@
 //!
 //! Each event names its type in `type` (and in the SSE `event:` field): `response.created`,
 //! `response.output_item.added` / `.done`, `response.content_part.added` / `.done`,
-//! `response.output_text.delta` / `.done`, `response.refusal.delta`,
+//! `response.output_text.delta` / `.done`, `response.output_text.annotation.added` (one
+//! `annotation`), `response.refusal.delta`,
 //! `response.function_call_arguments.delta` / `.done`, `response.reasoning_summary_text.delta`,
 //! and the last one, `response.completed`, `response.incomplete` or `response.failed`; an
 //! `error` event ends a stream that failed. There is no `[DONE]`: the terminal event carries
@@ -15,13 +16,14 @@ use serde_json::Value;
 use crate::error::{ApiError, Error, Result, excerpt};
 use crate::provider_state::ProviderState;
 use crate::response::FinishReason;
+use crate::sources;
 use crate::wire::answer::{ChunkChoice, CompletionChunk, Delta, WireFunction, WireToolCall};
 use crate::wire::dialect::Dialect;
 use crate::wire::sse::SseEvent;
 
 use super::answer::{
     Output, arguments, finish_reason, function_call, item_type, kept_reasoning, message_parts,
-    reasoning_text, str_of, string, usage,
+    message_sources, reasoning_text, str_of, string, usage,
 };
 use super::request::turn_state;
 use crate::wire::dialect::{event_kind, typed_event};
@@ -63,6 +65,16 @@ impl Reader {
                 Ok(Some(self.header(value.get("response"))))
             }
             "response.output_text.delta" => Ok(self.text(str_of(value.get("delta")))),
+            // One citation as it is made; the `.done` item and the final response repeat it.
+            "response.output_text.annotation.added" => Ok(value
+                .get("annotation")
+                .and_then(sources::url_citation)
+                .map(|source| {
+                    delta(Delta {
+                        sources: vec![source],
+                        ..Delta::default()
+                    })
+                })),
             "response.refusal.delta" => Ok(self.refusal(str_of(value.get("delta")))),
             "response.reasoning_summary_text.delta" | "response.reasoning_text.delta" => {
                 Ok(self.reasoning(str_of(value.get("delta"))))
@@ -253,9 +265,11 @@ impl Reader {
                 let delta = Delta {
                     content: (!self.text_streamed && !text.is_empty()).then_some(text),
                     refusal: (!self.refusal_streamed && !refusal.is_empty()).then_some(refusal),
+                    // Sources the annotation events brought already are kept once.
+                    sources: message_sources(item),
                     ..Delta::default()
                 };
-                if delta.content.is_none() && delta.refusal.is_none() {
+                if delta.content.is_none() && delta.refusal.is_none() && delta.sources.is_empty() {
                     return None;
                 }
                 self.text_streamed |= delta.content.is_some();
@@ -283,6 +297,7 @@ impl Reader {
         if !self.reasoning_streamed {
             d.reasoning = output.reasoning;
         }
+        d.sources = output.sources;
         if self.calls.is_empty() {
             d.tool_calls = output.calls;
             for (i, _) in d.tool_calls.iter().enumerate() {
