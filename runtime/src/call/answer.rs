@@ -10,8 +10,9 @@ use crate::message::Message;
 use crate::output::{Output, OutputPlan};
 use crate::plan::RequestPlan;
 use crate::response::{FinishReason, Response, Usage};
+use crate::structured::Mode;
 use crate::tool;
-use crate::wire::answer::{AssistantMessage, Choice, Completion};
+use crate::wire::answer::{AssistantMessage, Choice};
 
 use super::exchange::{Exchange, plan_of};
 use super::resolve::Resolved;
@@ -19,11 +20,10 @@ use super::resolve::Resolved;
 /// The whole value of an awaited call: `want` answers (one unless `T` is `Choices`), from the
 /// exchange and, when the server gave fewer choices than asked, from concurrent refills.
 pub(crate) async fn run<T: Output>(
-    call: Resolved,
+    call: Arc<Resolved>,
     messages: Vec<Message>,
     transcript: bool,
 ) -> Result<Response<T>> {
-    let call = Arc::new(call);
     let declared_n = call.sampling().n;
     // `Choices<T>` wants `n` answers; anything else wants one, whatever `n` says.
     let want = if T::CHOICES {
@@ -84,10 +84,12 @@ async fn answer<T: Output>(
     loop {
         let body = ex.send().await?;
         let (raw, parsed) = call.dialect.decode(body.into());
-        let parsed = parsed.map_err(|reason| Error::Protocol {
+        let mut parsed = parsed.map_err(|reason| Error::Protocol {
             reason,
             raw: excerpt(&raw),
         })?;
+        // Moved into the response, not copied.
+        let (id, model) = (parsed.id.take(), parsed.model.take());
         if let Some(error) = &parsed.error {
             return Err(
                 crate::error::ApiError::from_body(200, error.to_string().as_bytes()).into(),
@@ -143,7 +145,7 @@ async fn answer<T: Output>(
                         reason: "the completion has no usable choice".into(),
                         raw: excerpt(&raw),
                     })?;
-                    let reply = Reply::of(&parsed, first);
+                    let reply = Reply { id, model, first };
                     return Ok(reply.response(
                         ex,
                         Gathered::Whole(whole),
@@ -173,6 +175,10 @@ async fn answer<T: Output>(
             }
         }
 
+        // Tool mode forced the answer tool, and no tool was called: the server does not honour
+        // the mode. The content is still read (it may hold the value); if it holds none, the
+        // model never saw the schema, so the request is sent again a mode down, not re-asked.
+        let unused_tool = ex.mode == Some(Mode::Tool) && calls == 0;
         let mut items = Vec::new();
         let mut repairs = Vec::new();
         let mut first_rejection: Option<(usize, Rejection)> = None;
@@ -194,11 +200,21 @@ async fn answer<T: Output>(
             }
         }
         if !items.is_empty() {
-            let reply = Reply::of(&parsed, first);
-            return Ok(reply.response(ex, Gathered::Items(items), raw, repairs, transcript));
+            let asked_in = ex.mode;
+            if unused_tool {
+                // Later calls to this model start a mode down.
+                ex.step_down_from_unused_tool();
+            }
+            let reply = Reply { id, model, first };
+            let mut response = reply.response(ex, Gathered::Items(items), raw, repairs, transcript);
+            response.mode = asked_in;
+            return Ok(response);
         }
         if let Some(fatal) = first_fatal {
             return Err(fatal);
+        }
+        if unused_tool && ex.step_down_from_unused_tool() {
+            continue;
         }
         let Some((index, rejection)) = first_rejection else {
             continue;
@@ -233,17 +249,14 @@ async fn answer<T: Output>(
 
 /// What a successful completion says besides its value.
 struct Reply<'a> {
-    parsed: &'a Completion,
+    id: Option<String>,
+    model: Option<String>,
     first: &'a Choice,
 }
 
-impl<'a> Reply<'a> {
-    fn of(parsed: &'a Completion, first: &'a Choice) -> Self {
-        Self { parsed, first }
-    }
-
+impl Reply<'_> {
     fn response<T: Output>(
-        &self,
+        self,
         ex: Exchange,
         value: Gathered<T>,
         raw: String,
@@ -254,8 +267,8 @@ impl<'a> Reply<'a> {
         ex.stage_kept_turns(|| message.to_message());
         Response {
             value,
-            id: self.parsed.id.clone(),
-            model: self.parsed.model.clone(),
+            id: self.id,
+            model: self.model,
             usage: ex.usage,
             finish_reason: self.first.finish_reason.clone(),
             raw,
