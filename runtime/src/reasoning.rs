@@ -29,6 +29,21 @@ impl Reasoning {
     }
 }
 
+impl Reasoning {
+    /// The level as a thinking budget in tokens, for the dialects that take one (Anthropic
+    /// `thinking.budget_tokens`, whose minimum is 1024,
+    /// <https://docs.anthropic.com/en/docs/build-with-claude/extended-thinking>; Gemini 2.5
+    /// `thinkingBudget`, 128 to 32768 on Pro and up to 24576 on Flash,
+    /// <https://ai.google.dev/gemini-api/docs/thinking#set-budget>).
+    pub(crate) fn budget_tokens(self) -> u32 {
+        match self {
+            Self::Low => 1024,
+            Self::Medium => 4096,
+            Self::High => 16384,
+        }
+    }
+}
+
 impl std::fmt::Display for Reasoning {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())

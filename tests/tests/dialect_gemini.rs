@@ -106,6 +106,9 @@ fn local_time(city: String) -> String {
 #[prompt("Weather and time in {city}?", tools = [weather, local_time])]
 async fn briefing(city: &str) -> Result<String>;
 
+#[prompt("Prove it: {claim}", reasoning = "high", cache = true)]
+async fn prove(claim: &str) -> Result<String>;
+
 #[tokio::test]
 async fn text_goes_to_the_model_path_with_the_system_instruction() {
     let server = MockServer::with([text_reply("Hello, Ana!")]).await;
@@ -428,6 +431,46 @@ async fn streamed_text_and_items_and_with_meta_usage() {
             usage.total_tokens
         ),
         (12, 34, 46)
+    );
+    // Thinking tokens and the implicit cache's hits are read back apart.
+    assert_eq!((usage.reasoning_tokens, usage.cache_read_tokens), (30, 8));
+}
+
+/// The one reasoning setting is `thinkingConfig` with thought summaries included
+/// (<https://ai.google.dev/api/generate-content#ThinkingConfig>): a budget on 2.5 models, a
+/// level on Gemini 3. Caching is implicit on Gemini: nothing is sent for it.
+#[tokio::test]
+async fn reasoning_sends_a_thinking_budget_or_level_and_caching_sends_nothing() {
+    let server = MockServer::with([
+        Reply::json(response(
+            json!([{"text": "Checked each side.", "thought": true}, {"text": "It holds."}]),
+            "STOP",
+        )),
+        text_reply("Holds."),
+    ])
+    .await;
+    let r = prove("2+2=4")
+        .client(&client(&server))
+        .with_meta()
+        .await
+        .unwrap();
+    assert_eq!(r.value, "It holds.");
+    assert_eq!(r.reasoning.as_deref(), Some("Checked each side."));
+    prove("1=1")
+        .client(&client(&server))
+        .model("gemini-3-pro-preview")
+        .reasoning(promptfn::Reasoning::Low)
+        .await
+        .unwrap();
+    let bodies = server.bodies();
+    assert_eq!(
+        bodies[0],
+        json!({"contents": [user("Prove it: 2+2=4")],
+            "generationConfig": {"thinkingConfig": {"thinkingBudget": 16384, "includeThoughts": true}}})
+    );
+    assert_eq!(
+        bodies[1]["generationConfig"],
+        json!({"thinkingConfig": {"thinkingLevel": "low", "includeThoughts": true}})
     );
 }
 

@@ -66,6 +66,9 @@ async fn people(text: &str) -> Result<Vec<Person>>;
 #[prompt("Classify: {review}", n = 2)]
 async fn classify_twice(review: &str) -> Result<Choices<Sentiment>>;
 
+#[prompt("Prove it: {claim}", reasoning = "medium", cache = true)]
+async fn prove(claim: &str) -> Result<String>;
+
 fn client(server: &MockServer) -> Client {
     client_for(server, "mock-model")
 }
@@ -377,6 +380,49 @@ async fn with_meta_reads_usage_with_cached_and_reasoning_tokens() {
     assert_eq!((usage.cache_read_tokens, usage.reasoning_tokens), (8, 2));
     assert_eq!(r.finish_reason, Some(FinishReason::Stop));
     assert_eq!(r.id.as_deref(), Some("resp_1"));
+}
+
+/// The one reasoning setting is `reasoning.effort`, with the summary asked for, and the summary
+/// is the answer's reasoning; caching sends the function's `prompt_cache_key`
+/// (<https://platform.openai.com/docs/api-reference/responses/create>).
+#[tokio::test]
+async fn reasoning_and_caching_send_effort_summary_and_prompt_cache_key() {
+    let server = MockServer::with([Reply::json(response(json!([
+        reasoning_item(),
+        message("It holds.")
+    ])))])
+    .await;
+    let r = prove("2+2=4")
+        .client(&client_for(&server, "o4-mini"))
+        .with_meta()
+        .await
+        .unwrap();
+    assert_eq!(r.value, "It holds.");
+    assert_eq!(r.reasoning.as_deref(), Some("Two cities: call twice."));
+    let usage = r.usage.unwrap();
+    assert_eq!((usage.cache_read_tokens, usage.reasoning_tokens), (8, 2));
+    assert_eq!(
+        server.bodies()[0],
+        json!({"model": "o4-mini",
+            "input": [{"role": "user", "content": "Prove it: 2+2=4"}],
+            "reasoning": {"effort": "medium", "summary": "auto"},
+            "prompt_cache_key": "prove",
+            "include": ["reasoning.encrypted_content"], "store": false})
+    );
+    // Per call, the setting replaces the declared one.
+    let server = MockServer::with([answer("Fine.")]).await;
+    prove("1=1")
+        .client(&client_for(&server, "o4-mini"))
+        .reasoning(promptfn::Reasoning::High)
+        .cache(false)
+        .await
+        .unwrap();
+    let body = &server.bodies()[0];
+    assert_eq!(
+        body["reasoning"],
+        json!({"effort": "high", "summary": "auto"})
+    );
+    assert!(body.get("prompt_cache_key").is_none(), "{body}");
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -67,7 +67,7 @@ pub(crate) fn encode(request: &Request<'_>) -> Result<Vec<u8>> {
     {
         last.cache = true;
     }
-    let budget = request.reasoning.map(thinking_budget);
+    let budget = request.reasoning.map(Reasoning::budget_tokens);
     let answer_tokens = request.sampling.max_tokens.unwrap_or(DEFAULT_MAX_TOKENS);
     let tools = Tools::of(request, marks.tools);
     let body = Body {
@@ -111,16 +111,6 @@ pub(crate) fn encode(request: &Request<'_>) -> Result<Vec<u8>> {
     }
     written.map_err(|e| Error::Config(format!("the request could not be encoded: {e}")))?;
     Ok(out)
-}
-
-/// The thinking budget of a reasoning level, in tokens (the API's minimum is 1024,
-/// <https://docs.anthropic.com/en/docs/build-with-claude/extended-thinking>).
-pub(crate) fn thinking_budget(level: Reasoning) -> u32 {
-    match level {
-        Reasoning::Low => 1024,
-        Reasoning::Medium => 4096,
-        Reasoning::High => 16384,
-    }
 }
 
 /// Where the cache breakpoints go: the last tool, the last system block, the end of the

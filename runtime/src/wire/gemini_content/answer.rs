@@ -108,7 +108,9 @@ fn text_field(value: &Value, name: &str) -> Option<String> {
 
 /// `usageMetadata` (<https://ai.google.dev/api/generate-content#UsageMetadata>): the thinking
 /// tokens (`thoughtsTokenCount`) are answer tokens, billed as such, so they count in
-/// `completion_tokens`, as OpenAI's reasoning tokens do.
+/// `completion_tokens`, as OpenAI's reasoning tokens do, and are `reasoning_tokens`; the
+/// prompt tokens read from Gemini's implicit cache (`cachedContentTokenCount`, part of
+/// `promptTokenCount`) are `cache_read_tokens`.
 pub(super) fn usage(response: &Value) -> Option<Usage> {
     let meta = response.get("usageMetadata")?.as_object()?;
     let count = |name: &str| meta.get(name).and_then(Value::as_u64).unwrap_or(0);
@@ -118,6 +120,8 @@ pub(super) fn usage(response: &Value) -> Option<Usage> {
     if let Some(total) = meta.get("totalTokenCount").and_then(Value::as_u64) {
         usage.total_tokens = total;
     }
+    usage.reasoning_tokens = count("thoughtsTokenCount");
+    usage.cache_read_tokens = count("cachedContentTokenCount");
     Some(usage)
 }
 

@@ -11,6 +11,7 @@ use crate::error::{Error, Result};
 use crate::media::{Payload, ResolvedMedia};
 use crate::message::{Message, Part, Role, ToolCall};
 use crate::params::StrList;
+use crate::reasoning::Reasoning;
 use crate::schema::SchemaDialect;
 use crate::structured::{ANSWER_TOOL, Family, Mode};
 
@@ -98,6 +99,9 @@ pub(crate) fn encode(request: &Request<'_>) -> Result<Vec<u8>> {
             seed: sampling.seed,
             candidate_count: sampling.n,
             format: structured,
+            thinking_config: request
+                .reasoning
+                .map(|level| ThinkingConfig::of(request.model, level)),
         },
     };
     let text: usize = request
@@ -519,6 +523,44 @@ struct GenerationConfig<'a> {
     /// `responseMimeType` and the schema of a structured answer.
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
     format: Option<ResponseFormat<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    thinking_config: Option<ThinkingConfig>,
+}
+
+/// `thinkingConfig` (<https://ai.google.dev/api/generate-content#ThinkingConfig>,
+/// <https://ai.google.dev/gemini-api/docs/thinking>): Gemini 3 and later take a
+/// `thinkingLevel`, 2.5 models a `thinkingBudget` in tokens (a request with both is refused);
+/// `includeThoughts` returns thought summaries, which become `Response::reasoning`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ThinkingConfig {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    thinking_level: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    thinking_budget: Option<u32>,
+    include_thoughts: bool,
+}
+
+impl ThinkingConfig {
+    fn of(model: &str, level: Reasoning) -> Self {
+        let by_level = takes_thinking_level(model);
+        Self {
+            thinking_level: by_level.then(|| level.as_str()),
+            thinking_budget: (!by_level).then(|| level.budget_tokens()),
+            include_thoughts: true,
+        }
+    }
+}
+
+/// Whether the model is Gemini 3 or later, whose thinking is set by level. Any other name
+/// (2.x, or one without a version) gets a budget, which Gemini 3 also still accepts.
+fn takes_thinking_level(model: &str) -> bool {
+    let name = model.rsplit('/').next().unwrap_or(model);
+    let Some(version) = name.strip_prefix("gemini-") else {
+        return false;
+    };
+    let major: String = version.chars().take_while(char::is_ascii_digit).collect();
+    major.parse::<u32>().is_ok_and(|major| major >= 3)
 }
 
 impl GenerationConfig<'_> {
@@ -532,6 +574,7 @@ impl GenerationConfig<'_> {
             && self.seed.is_none()
             && self.candidate_count.is_none()
             && self.format.is_none()
+            && self.thinking_config.is_none()
     }
 }
 

@@ -7,6 +7,7 @@ use super::*;
 use crate::message::{Message, Role, ToolCall};
 use crate::params::{Sampling, StrList};
 use crate::provider_state::ProviderState;
+use crate::reasoning::Reasoning;
 use crate::response::{FinishReason, Usage};
 use crate::schema::{self, CompiledSchema, SchemaDialect};
 use crate::structured::Mode;
@@ -145,6 +146,43 @@ fn person_schema(dialect: SchemaDialect) -> CompiledSchema {
 }
 
 #[test]
+fn reasoning_is_a_level_from_gemini_3_and_a_budget_before() {
+    let conversation = [Message::text(Role::User, "Think.")];
+    for (model, level, config) in [
+        (
+            "gemini-2.5-flash",
+            Reasoning::Medium,
+            json!({"thinkingBudget": 4096, "includeThoughts": true}),
+        ),
+        (
+            "google/gemini-3-pro-preview",
+            Reasoning::High,
+            json!({"thinkingLevel": "high", "includeThoughts": true}),
+        ),
+        (
+            "gemini-10-flash",
+            Reasoning::Low,
+            json!({"thinkingLevel": "low", "includeThoughts": true}),
+        ),
+        // No version in the name: a budget, which every thinking model takes.
+        (
+            "gemini-flash-latest",
+            Reasoning::Low,
+            json!({"thinkingBudget": 1024, "includeThoughts": true}),
+        ),
+    ] {
+        let mut req = request(model, &conversation);
+        req.reasoning = Some(level);
+        req.sampling.max_tokens = Some(50);
+        assert_eq!(
+            body(&req)["generationConfig"],
+            json!({"maxOutputTokens": 50, "thinkingConfig": config}),
+            "{model}"
+        );
+    }
+}
+
+#[test]
 fn structured_modes_map_onto_gemini_fields() {
     let conversation = [Message::text(Role::User, "Extract: Ana")];
     for (model, dialect, key) in [
@@ -241,6 +279,8 @@ fn reads_text_thoughts_usage_and_the_model() {
     );
     let mut usage = Usage::new(9, 23);
     usage.total_tokens = 32;
+    usage.reasoning_tokens = 20;
+    usage.cache_read_tokens = 4;
     assert_eq!(c.usage, Some(usage));
     let choice = &c.choices[0];
     assert_eq!(choice.finish_reason, Some(FinishReason::Stop));

@@ -1,5 +1,6 @@
 //! The Responses request body: `model`, `instructions`, `input` items, `text.format`, `tools`,
-//! `tool_choice`, the sampling fields, `include`, `store` and `stream`.
+//! `tool_choice`, the sampling fields, `reasoning`, `prompt_cache_key`, `include`, `store` and
+//! `stream` (<https://platform.openai.com/docs/api-reference/responses/create>).
 //!
 //! Written with serializers that borrow the conversation, so that texts, schemas and inline
 //! media go into the body without an intermediate copy (as in chat-completions).
@@ -181,6 +182,22 @@ impl Serialize for Body<'_, '_> {
         if let Some(user) = sampling.end_user {
             map.serialize_entry("user", user)?;
         }
+        // `reasoning.effort`, and `summary: "auto"` so that the reasoning summary comes back
+        // (as `Response::reasoning`).
+        if let Some(level) = r.reasoning {
+            map.serialize_entry(
+                "reasoning",
+                &ReasoningConfig {
+                    effort: level.as_str(),
+                    summary: "auto",
+                },
+            )?;
+        }
+        // OpenAI caches prompt prefixes by itself; the key routes the calls of one function
+        // to the same cache.
+        if let Some(cache) = r.cache {
+            map.serialize_entry("prompt_cache_key", cache.key)?;
+        }
         // Nothing is kept server-side: every request carries the whole conversation, and a
         // reasoning model's reasoning travels back as `encrypted_content`.
         let carries_reasoning = r
@@ -196,6 +213,13 @@ impl Serialize for Body<'_, '_> {
         }
         map.end()
     }
+}
+
+/// `reasoning` (<https://platform.openai.com/docs/api-reference/responses/create#responses-create-reasoning>).
+#[derive(Serialize)]
+struct ReasoningConfig {
+    effort: &'static str,
+    summary: &'static str,
 }
 
 struct Concat<'a>(&'a str, &'a str);

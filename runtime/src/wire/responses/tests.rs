@@ -1,10 +1,12 @@
 use serde_json::{Value, json};
 
 use super::*;
+use crate::cache::CacheRequest;
 use crate::error::Error;
 use crate::message::{Message, Role, ToolCall};
 use crate::params::Sampling;
 use crate::provider_state::ProviderState;
+use crate::reasoning::Reasoning;
 use crate::response::{FinishReason, Usage};
 use crate::schema::{CompiledSchema, SchemaDialect};
 use crate::structured::Mode;
@@ -39,6 +41,22 @@ fn person_schema() -> CompiledSchema {
         wrapped: false,
         name: "Person".into(),
     }
+}
+
+#[test]
+fn reasoning_and_caching_are_effort_summary_and_prompt_cache_key() {
+    let msgs = [Message::text(Role::User, "Why?")];
+    let mut r = request("gpt-4.1", &msgs);
+    r.reasoning = Some(Reasoning::Low);
+    r.cache = Some(CacheRequest {
+        key: "explain",
+        prefix: None,
+        prompt_messages: 1,
+    });
+    assert_eq!(
+        String::from_utf8(encode(&r).unwrap()).unwrap(),
+        r#"{"model":"gpt-4.1","input":[{"role":"user","content":"Why?"}],"reasoning":{"effort":"low","summary":"auto"},"prompt_cache_key":"explain","store":false}"#
+    );
 }
 
 #[test]
