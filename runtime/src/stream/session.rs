@@ -375,22 +375,9 @@ impl Session {
     fn tool_round(&self) -> Option<Message> {
         let exchange = self.exchange.as_ref()?;
         exchange.call.toolbox.as_ref()?;
-        let a = &self.assembled;
-        let calls = a.tool_calls.calls();
-        if calls.is_empty() {
+        let turn = self.answer_turn();
+        if turn.tool_calls.is_empty() {
             return None;
-        }
-        let mut turn = Message::text(Role::Assistant, a.content.clone());
-        turn.tool_calls = calls;
-        if !a.state.is_empty() {
-            turn.state = a.state.clone();
-        } else if self.reasoning_content && !a.reasoning.is_empty() {
-            let mut state = serde_json::Map::new();
-            state.insert(
-                "reasoning_content".into(),
-                serde_json::Value::String(a.reasoning.clone()),
-            );
-            turn.state = ProviderState::kept(Dialect::ChatCompletions, state);
         }
         crate::tool::tool_round(turn, self.mode)
     }
@@ -651,8 +638,28 @@ impl Session {
         transcript
     }
 
+    /// The assistant turn the chunks made: its text, its calls and the provider state its
+    /// dialect wants back, as an awaited answer keeps it (`AssistantMessage::to_message`), so
+    /// that a streamed turn fed back as history loses nothing.
     fn answer_turn(&self) -> Message {
-        Message::text(Role::Assistant, self.assembled.content.clone())
+        let a = &self.assembled;
+        let mut turn = Message::text(Role::Assistant, a.content.clone());
+        turn.tool_calls = a.tool_calls.calls();
+        if !a.state.is_empty() {
+            turn.state = a.state.clone();
+        } else if self.reasoning_content
+            && !a.reasoning.is_empty()
+            // DeepSeek wants `reasoning_content` back beside tool calls only.
+            && !turn.tool_calls.is_empty()
+        {
+            let mut state = serde_json::Map::new();
+            state.insert(
+                "reasoning_content".into(),
+                serde_json::Value::String(a.reasoning.clone()),
+            );
+            turn.state = ProviderState::kept(Dialect::ChatCompletions, state);
+        }
+        turn
     }
 
     /// The answer is usable: the call's new turns join its conversation, if it has one.
