@@ -15,6 +15,7 @@ use bytes::Bytes;
 use crate::call::{Exchange, Resolved};
 use crate::error::{ApiError, Error, ProviderError, Result, excerpt};
 use crate::message::{Message, Role, ToolCall};
+use crate::output::CallDeadline;
 use crate::provider_state::ProviderState;
 use crate::response::{FinishReason, Response, Usage};
 use crate::structured::Mode;
@@ -660,6 +661,14 @@ impl Session {
             turn.state = ProviderState::kept(Dialect::ChatCompletions, state);
         }
         turn
+    }
+
+    /// What reading the answer must end by: the stream's total deadline.
+    pub(crate) fn decode_deadline(&self) -> Option<CallDeadline> {
+        self.deadlines.total_at().map(|at| CallDeadline {
+            at,
+            timeout: self.limits.total,
+        })
     }
 
     /// The answer is usable: the call's new turns join its conversation, if it has one.
