@@ -64,7 +64,7 @@ pub fn generate(input: &Input<'_>) -> TokenStream {
     let kind_traits = needs_kind_traits.then(|| {
         quote! {
             #[allow(unused_imports)]
-            use #krate::__private::{MediaKind as _, TextKind as _};
+            use #krate::__private::{PlaceAsMedia as _, PlaceAsText as _};
         }
     });
     let assert_return = quote_spanned! {located(declared.span())=>

@@ -78,7 +78,7 @@ pub fn generate(input: &Input<'_>, kind: Kind) -> TokenStream {
                 });
             quote! {
                 #[allow(unused_imports)]
-                use #krate::__private::{MediaKind as _, TextKind as _};
+                use #krate::__private::{PlaceAsMedia as _, PlaceAsText as _};
                 let mut #builder = #krate::__private::PromptBuilder::new(&#spec);
                 #(#messages)*
                 #call(#krate::__private::EndpointParts::rendered(#builder, &#keys)#documents #mask)

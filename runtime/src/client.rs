@@ -11,7 +11,7 @@ use secrecy::{ExposeSecret, SecretString};
 
 use crate::endpoint::RerankFormat;
 use crate::error::{Error, Result};
-use crate::limit::Limits;
+use crate::limit::Admission;
 use crate::media::{MediaPolicy, MediaStyle};
 use crate::retry::RetryPolicy;
 use crate::structured::Mode;
@@ -76,7 +76,7 @@ struct Inner {
     /// The largest body read into memory.
     max_body_bytes: usize,
     /// In-flight and per-minute limits shared by every call on this client.
-    limits: Limits,
+    limits: Admission,
     /// Whether call spans record prompt and answer text.
     trace_content: bool,
     /// How media arguments are sent (unset fields: per model family).
@@ -234,7 +234,7 @@ impl Client {
         self.inner.max_body_bytes
     }
 
-    pub(crate) fn limits(&self) -> &Limits {
+    pub(crate) fn limits(&self) -> &Admission {
         &self.inner.limits
     }
 
@@ -792,7 +792,7 @@ impl ClientBuilder {
                 first_byte_timeout: self.first_byte_timeout,
                 idle_timeout: self.idle_timeout,
                 max_body_bytes: self.max_body_bytes.unwrap_or(DEFAULT_MAX_BODY_BYTES),
-                limits: Limits::new(self.max_concurrency, self.requests_per_minute),
+                limits: Admission::new(self.max_concurrency, self.requests_per_minute),
                 trace_content: self.trace_content,
                 media_policy: self.media_policy,
                 profiled_media_styles: profile.media_styles,

@@ -13,7 +13,7 @@ use tokio::time::Instant;
 
 /// The admission limits of one client.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct Limits {
+pub(crate) struct Admission {
     in_flight: Option<Arc<Semaphore>>,
     pace: Option<Arc<Pace>>,
 }
@@ -29,8 +29,8 @@ impl Permit {
     }
 }
 
-impl Limits {
-    /// Limits with at most `max_concurrency` requests in flight and at most
+impl Admission {
+    /// Admission with at most `max_concurrency` requests in flight and at most
     /// `requests_per_minute` started per minute (`None`: no such limit).
     pub(crate) fn new(max_concurrency: Option<usize>, requests_per_minute: Option<u32>) -> Self {
         Self {
@@ -90,7 +90,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn requests_per_minute_are_spaced_evenly() {
-        let limits = Limits::new(None, Some(120));
+        let limits = Admission::new(None, Some(120));
         let begin = Instant::now();
         for _ in 0..5 {
             let _permit = limits.admit().await;
@@ -101,7 +101,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn concurrency_is_capped_and_slots_come_back_on_drop() {
-        let limits = Limits::new(Some(2), None);
+        let limits = Admission::new(Some(2), None);
         let a = limits.admit().await;
         let b = limits.admit().await;
         assert!(a.is_held() && b.is_held());
@@ -110,6 +110,6 @@ mod tests {
         drop(a);
         let third = tokio::time::timeout(Duration::from_secs(1), limits.admit()).await;
         assert!(third.is_ok());
-        assert!(!Limits::default().admit().await.is_held());
+        assert!(!Admission::default().admit().await.is_held());
     }
 }

@@ -172,11 +172,12 @@ pub trait Validate {
 #[derive(Debug)]
 pub struct OutputPlan {
     pub(crate) type_name: &'static str,
-    pub(crate) shape: Shape,
+    pub(crate) format: OutputFormat,
 }
 
+/// Whether the answer is read as plain text or as JSON against the type's schema.
 #[derive(Debug)]
-pub(crate) enum Shape {
+pub(crate) enum OutputFormat {
     Text,
     Json(Box<JsonOutput>),
 }
@@ -232,23 +233,23 @@ impl OutputPlan {
     pub fn of<T: Output>() -> Self {
         let type_name = std::any::type_name::<T::Item>();
         let schema = schemars::schema_for!(T::Item).to_value();
-        let shape = if is_plain_string(&schema) {
-            Shape::Text
+        let format = if is_plain_string(&schema) {
+            OutputFormat::Text
         } else {
-            Shape::Json(Box::new(JsonOutput {
+            OutputFormat::Json(Box::new(JsonOutput {
                 serde_exact: serde_exact(&schema),
                 schema,
                 compiled: Default::default(),
                 wires: Default::default(),
             }))
         };
-        Self { type_name, shape }
+        Self { type_name, format }
     }
 
     pub(crate) fn json(&self) -> Option<&JsonOutput> {
-        match &self.shape {
-            Shape::Json(j) => Some(j),
-            Shape::Text => None,
+        match &self.format {
+            OutputFormat::Json(j) => Some(j),
+            OutputFormat::Text => None,
         }
     }
 
@@ -278,11 +279,11 @@ impl OutputPlan {
         answer: &str,
         deadline: Option<CallDeadline>,
     ) -> Result<(T, Vec<Repair>), String> {
-        match &self.shape {
-            Shape::Text => serde_json::from_value(Value::String(answer.to_owned()))
+        match &self.format {
+            OutputFormat::Text => serde_json::from_value(Value::String(answer.to_owned()))
                 .map(|v| (v, Vec::new()))
                 .map_err(|e| e.to_string()),
-            Shape::Json(j) => {
+            OutputFormat::Json(j) => {
                 // Clean JSON of the right shape, the common case, goes straight into the type
                 // without an intermediate `Value`; anything else takes the tolerant path.
                 if j.serde_exact
@@ -403,14 +404,26 @@ mod tests {
 
     #[test]
     fn strings_and_string_newtypes_are_text() {
-        assert!(matches!(OutputPlan::of::<String>().shape, Shape::Text));
-        assert!(matches!(OutputPlan::of::<Name>().shape, Shape::Text));
-        assert!(matches!(OutputPlan::of::<Mood>().shape, Shape::Json(_)));
         assert!(matches!(
-            OutputPlan::of::<Vec<String>>().shape,
-            Shape::Json(_)
+            OutputPlan::of::<String>().format,
+            OutputFormat::Text
         ));
-        assert!(matches!(OutputPlan::of::<bool>().shape, Shape::Json(_)));
+        assert!(matches!(
+            OutputPlan::of::<Name>().format,
+            OutputFormat::Text
+        ));
+        assert!(matches!(
+            OutputPlan::of::<Mood>().format,
+            OutputFormat::Json(_)
+        ));
+        assert!(matches!(
+            OutputPlan::of::<Vec<String>>().format,
+            OutputFormat::Json(_)
+        ));
+        assert!(matches!(
+            OutputPlan::of::<bool>().format,
+            OutputFormat::Json(_)
+        ));
     }
 
     #[derive(Debug, Deserialize, JsonSchema, PartialEq)]

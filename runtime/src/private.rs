@@ -44,7 +44,7 @@ pub use crate::tool::{
 };
 
 /// A parameter being placed; whether it is media or text is decided by its type
-/// (autoref specialization: [`MediaKind`] applies first, [`TextKind`] otherwise).
+/// (autoref specialization: [`PlaceAsMedia`] applies first, [`PlaceAsText`] otherwise).
 #[allow(missing_debug_implementations)]
 pub struct Place<'a, T: ?Sized>(pub &'a T);
 
@@ -53,19 +53,19 @@ pub struct MediaTag;
 #[derive(Debug)]
 pub struct TextTag;
 
-pub trait MediaKind {
+pub trait PlaceAsMedia {
     fn __promptfn_kind(&self) -> MediaTag {
         MediaTag
     }
 }
-impl<T: MediaArg + ?Sized> MediaKind for Place<'_, T> {}
+impl<T: MediaArg + ?Sized> PlaceAsMedia for Place<'_, T> {}
 
-pub trait TextKind {
+pub trait PlaceAsText {
     fn __promptfn_kind(&self) -> TextTag {
         TextTag
     }
 }
-impl<T: ?Sized> TextKind for &Place<'_, T> {}
+impl<T: ?Sized> PlaceAsText for &Place<'_, T> {}
 
 impl MediaTag {
     pub fn place<T: MediaArg + ?Sized>(self, b: &mut PromptBuilder, v: &T) {

@@ -15,7 +15,7 @@ const MAX_DEPTH: usize = 8;
 pub(crate) fn render(schema: &Value) -> String {
     let defs = schema.get("$defs").and_then(Value::as_object);
     let mut out = String::new();
-    Shape {
+    ShapeWriter {
         defs,
         out: &mut out,
     }
@@ -23,12 +23,12 @@ pub(crate) fn render(schema: &Value) -> String {
     out
 }
 
-struct Shape<'a, 'o> {
+struct ShapeWriter<'a, 'o> {
     defs: Option<&'a Map<String, Value>>,
     out: &'o mut String,
 }
 
-impl<'a> Shape<'a, '_> {
+impl<'a> ShapeWriter<'a, '_> {
     fn resolve(&self, node: &'a Value) -> &'a Value {
         let mut node = node;
         // A chain of references is short; the bound only guards against a cycle of bare refs.

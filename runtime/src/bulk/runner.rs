@@ -14,7 +14,7 @@ use super::shard::Shard;
 use super::summary::Summary;
 use super::{Bulk, Selection};
 use crate::error::{Error, Result};
-use crate::limit::Limits;
+use crate::limit::Admission;
 use crate::output::Output;
 use crate::response::Response;
 
@@ -88,7 +88,7 @@ pub(super) fn start<T: Output>(bulk: Bulk<T>) -> Result<BulkStream<T>> {
     // space every request (each admitted by the transport).
     let pace = bulk
         .requests_per_minute
-        .map(|per_minute| Limits::new(None, Some(per_minute)));
+        .map(|per_minute| Admission::new(None, Some(per_minute)));
     // Inputs in batches still running are not taken again either.
     let mut skipped = resume.done.clone();
     skipped.extend(&resume.in_batches);
@@ -111,7 +111,7 @@ pub(super) fn start<T: Output>(bulk: Bulk<T>) -> Result<BulkStream<T>> {
             let pace = pace.clone();
             async move {
                 if let Some(pace) = pace {
-                    // No in-flight limit in these Limits: the permit holds nothing.
+                    // No in-flight limit in this Admission: the permit holds nothing.
                     let _started = pace.admit().await;
                 }
                 Done::Answered(index, call.with_meta().await)

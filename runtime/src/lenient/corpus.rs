@@ -88,7 +88,7 @@ struct Invoice {
 
 #[derive(Debug, PartialEq, Deserialize, JsonSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
-enum Shape {
+enum Figure {
     Circle { radius: f64 },
     Rectangle { width: f64, height: f64 },
 }
@@ -1029,7 +1029,7 @@ fn cases() -> Vec<Case> {
         ok(
             "internally tagged enum with a capitalised tag and a string number",
             r#"{"kind": "Circle", "radius": "2.5"}"#,
-            Shape::Circle { radius: 2.5 },
+            Figure::Circle { radius: 2.5 },
             vec![
                 enum_case("$.kind", "Circle", "circle"),
                 string_to_number("$.radius"),
@@ -1038,13 +1038,13 @@ fn cases() -> Vec<Case> {
         ok(
             "internally tagged enum as is",
             r#"{"kind": "rectangle", "width": 3, "height": 4}"#,
-            Shape::Rectangle {
+            Figure::Rectangle {
                 width: 3.0,
                 height: 4.0,
             },
             vec![],
         ),
-        fails::<Shape>(
+        fails::<Figure>(
             "internally tagged enum with an unknown tag",
             r#"{"kind": "triangle", "side": 3}"#,
             Mismatch,

@@ -16,13 +16,13 @@ use serde::ser::{SerializeMap, Serializer};
 
 use super::data_uri::STANDARD;
 use super::error::MediaError;
-use super::rules::Shape;
+use super::rules::PartType;
 use super::types::Detail;
 
 /// One media part, ready to serialize.
 #[derive(Debug)]
 pub(crate) struct WirePart {
-    pub(crate) shape: Shape,
+    pub(crate) part_type: PartType,
     pub(crate) payload: Payload,
     /// `image_url.detail` (images only).
     pub(crate) detail: Option<Detail>,
@@ -113,8 +113,8 @@ impl Serialize for PartRef<'_> {
             failure: self.failure,
         };
         let mut map = s.serialize_map(Some(2))?;
-        match part.shape {
-            Shape::ImageUrl => {
+        match part.part_type {
+            PartType::ImageUrl => {
                 map.serialize_entry("type", "image_url")?;
                 map.serialize_entry(
                     "image_url",
@@ -124,7 +124,7 @@ impl Serialize for PartRef<'_> {
                     },
                 )?;
             }
-            Shape::VideoUrl => {
+            PartType::VideoUrl => {
                 map.serialize_entry("type", "video_url")?;
                 map.serialize_entry(
                     "video_url",
@@ -134,7 +134,7 @@ impl Serialize for PartRef<'_> {
                     },
                 )?;
             }
-            Shape::InputAudio { format } => {
+            PartType::InputAudio { format } => {
                 map.serialize_entry("type", "input_audio")?;
                 map.serialize_entry(
                     "input_audio",
@@ -144,7 +144,7 @@ impl Serialize for PartRef<'_> {
                     },
                 )?;
             }
-            Shape::File => {
+            PartType::File => {
                 map.serialize_entry("type", "file")?;
                 map.serialize_entry(
                     "file",
@@ -276,9 +276,9 @@ mod tests {
     }
 
     #[test]
-    fn each_shape_serializes_as_the_spec_shows() {
+    fn each_part_type_serializes_as_the_spec_shows() {
         let image = WirePart {
-            shape: Shape::ImageUrl,
+            part_type: PartType::ImageUrl,
             payload: Payload::Url("https://h/a.png".into()),
             detail: Some(Detail::Low),
             filename: String::new(),
@@ -288,7 +288,7 @@ mod tests {
             json!({"type":"image_url","image_url":{"url":"https://h/a.png","detail":"low"}})
         );
         let audio = WirePart {
-            shape: Shape::InputAudio { format: "mp3" },
+            part_type: PartType::InputAudio { format: "mp3" },
             payload: inline(b"ID3\x04", "audio/mpeg"),
             detail: None,
             filename: String::new(),
@@ -298,7 +298,7 @@ mod tests {
             json!({"type":"input_audio","input_audio":{"data":"SUQzBA==","format":"mp3"}})
         );
         let file = WirePart {
-            shape: Shape::File,
+            part_type: PartType::File,
             payload: inline(b"%PDF-", "application/pdf"),
             detail: None,
             filename: "b.pdf".into(),
@@ -308,7 +308,7 @@ mod tests {
             json!({"type":"file","file":{"filename":"b.pdf","file_data":"data:application/pdf;base64,JVBERi0="}})
         );
         let video = WirePart {
-            shape: Shape::VideoUrl,
+            part_type: PartType::VideoUrl,
             payload: Payload::Url("https://h/c.mp4".into()),
             detail: None,
             filename: String::new(),
@@ -333,7 +333,7 @@ mod tests {
         ] {
             let data: Vec<u8> = (0..len).map(|i| (i * 7 % 251) as u8).collect();
             let part = WirePart {
-                shape: Shape::InputAudio { format: "wav" },
+                part_type: PartType::InputAudio { format: "wav" },
                 payload: Payload::Inline {
                     mime: "audio/wav".into(),
                     content: Inline::Bytes(Bytes::from(data.clone())),

@@ -31,7 +31,7 @@ pub use policy::{
     UrlHandling,
 };
 pub(crate) use resolve::ResolvedMedia;
-pub(crate) use rules::Shape;
+pub(crate) use rules::PartType;
 pub use types::{Audio, Detail, File, Image, Media, MediaKind, MediaSource, Pdf, Video};
 
 use crate::client::Client;

@@ -216,7 +216,7 @@ fn url_step(media: &Media, url: &str, target: &Target<'_>) -> Result<Step, Media
     }
     target.check(media, class, mime.as_deref())?;
     Ok(Step::Ready(WirePart {
-        shape: target.shape(class, mime.as_deref()),
+        part_type: target.part_type(class, mime.as_deref()),
         payload: Payload::Url(url.to_owned()),
         detail: media.detail(),
         filename: filename(media, mime::url_file_name(url), mime.as_deref()),
@@ -291,7 +291,7 @@ fn inline(
     let class = class(media.kind(), Some(&mime));
     target.check(media, class, Some(&mime))?;
     Ok(WirePart {
-        shape: target.shape(class, Some(&mime)),
+        part_type: target.part_type(class, Some(&mime)),
         filename: filename(media, name, Some(&mime)),
         detail: media.detail(),
         payload: Payload::Inline {

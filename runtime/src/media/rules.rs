@@ -18,7 +18,7 @@ pub(crate) struct Target<'a> {
 
 /// The content-part type a medium is written as.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Shape {
+pub(crate) enum PartType {
     /// `{"type":"image_url","image_url":{"url":…}}`
     ImageUrl,
     /// `{"type":"input_audio","input_audio":{"data":<base64>,"format":…}}`
@@ -63,14 +63,16 @@ impl Target<'_> {
     }
 
     /// The part type of a medium of this class and MIME type.
-    pub(crate) fn shape(&self, class: MediaKind, mime: Option<&str>) -> Shape {
+    pub(crate) fn part_type(&self, class: MediaKind, mime: Option<&str>) -> PartType {
         match (self.policy.style, class) {
-            (MediaStyle::Aggregator, _) | (MediaStyle::OpenAi, MediaKind::Image) => Shape::ImageUrl,
-            (MediaStyle::OpenAi, MediaKind::Audio) => Shape::InputAudio {
+            (MediaStyle::Aggregator, _) | (MediaStyle::OpenAi, MediaKind::Image) => {
+                PartType::ImageUrl
+            }
+            (MediaStyle::OpenAi, MediaKind::Audio) => PartType::InputAudio {
                 format: mime.and_then(audio_format).unwrap_or("wav"),
             },
-            (MediaStyle::OpenAi, MediaKind::Video) => Shape::VideoUrl,
-            (MediaStyle::OpenAi, _) => Shape::File,
+            (MediaStyle::OpenAi, MediaKind::Video) => PartType::VideoUrl,
+            (MediaStyle::OpenAi, _) => PartType::File,
         }
     }
 
@@ -219,21 +221,21 @@ mod tests {
     }
 
     #[test]
-    fn shapes_per_style() {
+    fn part_types_per_style() {
         let agg = target("gemini-2.0-flash", None);
         let oai = target("gpt-4o", None);
         for kind in [MediaKind::Image, MediaKind::Audio, MediaKind::Pdf] {
-            assert_eq!(agg.shape(kind, None), Shape::ImageUrl);
+            assert_eq!(agg.part_type(kind, None), PartType::ImageUrl);
             assert!(agg.takes_url(kind));
         }
-        assert_eq!(oai.shape(MediaKind::Image, None), Shape::ImageUrl);
+        assert_eq!(oai.part_type(MediaKind::Image, None), PartType::ImageUrl);
         assert_eq!(
-            oai.shape(MediaKind::Audio, Some("audio/mpeg")),
-            Shape::InputAudio { format: "mp3" }
+            oai.part_type(MediaKind::Audio, Some("audio/mpeg")),
+            PartType::InputAudio { format: "mp3" }
         );
-        assert_eq!(oai.shape(MediaKind::Pdf, None), Shape::File);
-        assert_eq!(oai.shape(MediaKind::File, None), Shape::File);
-        assert_eq!(oai.shape(MediaKind::Video, None), Shape::VideoUrl);
+        assert_eq!(oai.part_type(MediaKind::Pdf, None), PartType::File);
+        assert_eq!(oai.part_type(MediaKind::File, None), PartType::File);
+        assert_eq!(oai.part_type(MediaKind::Video, None), PartType::VideoUrl);
         assert!(!oai.takes_url(MediaKind::Audio));
         assert!(!oai.takes_url(MediaKind::Pdf));
         assert!(oai.takes_url(MediaKind::Video));

@@ -173,7 +173,7 @@ fn prose_fences_reasoning_and_sloppy_json_are_read() {
 #[derive(Debug, Deserialize, JsonSchema, PartialEq, crate::Partial)]
 #[partial(crate = crate)]
 #[serde(tag = "kind", rename_all = "snake_case")]
-enum Shape {
+enum Figure {
     Circle {
         radius: f64,
     },
@@ -206,25 +206,26 @@ enum Payment {
 
 #[test]
 fn enums_follow_serde_tagging() {
-    let last = |answer: &str| -> Option<ShapePartial> { snapshots::<Shape>(&chars(answer)).pop() };
+    let last =
+        |answer: &str| -> Option<FigurePartial> { snapshots::<Figure>(&chars(answer)).pop() };
     assert_eq!(
         last(r#"{"kind": "circle", "radius": 2"#),
-        Some(ShapePartial::Circle { radius: None })
+        Some(FigurePartial::Circle { radius: None })
     );
     assert_eq!(
         last(r#"{"kind": "circle", "radius": 2}"#),
-        Some(ShapePartial::Circle { radius: Some(2.0) })
+        Some(FigurePartial::Circle { radius: Some(2.0) })
     );
     assert_eq!(last(r#"{"kind": "squ"#), None);
     assert_eq!(last(r#"{"kind": "square", "side": 3}"#), None);
     assert_eq!(
         last(r#"{"kind": "square", "side": 3, "label": "a"#),
-        Some(ShapePartial::Square {
+        Some(FigurePartial::Square {
             side: Some(3.0),
             label: Some("a".into())
         })
     );
-    assert_eq!(last(r#"{"kind": "empty"}"#), Some(ShapePartial::Empty));
+    assert_eq!(last(r#"{"kind": "empty"}"#), Some(FigurePartial::Empty));
 
     let event = snapshots::<Event>(&chars(r#"{"t": "Key", "c": "ab"#)).pop();
     assert_eq!(event, Some(EventPartial::Key(Some("ab".into()))));

@@ -15,7 +15,7 @@ use crate::error::Error;
 
 /// The limits, as configured.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct Limits {
+pub(crate) struct StreamTimeouts {
     /// From the first poll to the end of the stream.
     pub(crate) total: Duration,
     /// From the first poll (the request is sent then) to the first byte of the streamed body.
@@ -37,12 +37,12 @@ struct Armed {
 /// Deadlines of one stream.
 #[derive(Debug)]
 pub(crate) struct Deadlines {
-    limits: Limits,
+    limits: StreamTimeouts,
     armed: Option<Armed>,
 }
 
 impl Deadlines {
-    pub(crate) fn new(limits: Limits) -> Self {
+    pub(crate) fn new(limits: StreamTimeouts) -> Self {
         Self {
             limits,
             armed: None,
@@ -117,8 +117,8 @@ mod tests {
     use super::*;
     use std::future::poll_fn;
 
-    fn limits(total: u64, first_byte: Option<u64>, idle: Option<u64>) -> Limits {
-        Limits {
+    fn limits(total: u64, first_byte: Option<u64>, idle: Option<u64>) -> StreamTimeouts {
+        StreamTimeouts {
             total: Duration::from_millis(total),
             first_byte: first_byte.map(Duration::from_millis),
             idle: idle.map(Duration::from_millis),

@@ -26,8 +26,8 @@ use crate::wire::dialect::EventReader;
 use crate::wire::sse::{DEFAULT_MAX_EVENT_BYTES, SseDecoder, SseEvent, SseItem};
 
 use super::body::{ByteStream, byte_stream};
-use super::deadline::{Deadlines, Limits};
-use super::tool_calls::ToolCalls;
+use super::deadline::{Deadlines, StreamTimeouts};
+use super::tool_calls::StreamedToolCalls;
 
 /// What the session hands out, in the order the server sent it.
 #[derive(Debug)]
@@ -90,7 +90,7 @@ pub(crate) struct Assembled {
     pub(crate) content: String,
     pub(crate) reasoning: String,
     pub(crate) refusal: String,
-    pub(crate) tool_calls: ToolCalls,
+    pub(crate) tool_calls: StreamedToolCalls,
     /// A native dialect's state of the assistant turn (signed thinking, reasoning items).
     pub(crate) state: ProviderState,
 }
@@ -124,7 +124,7 @@ pub(crate) struct Session {
     pub(crate) mode: Option<Mode>,
     /// The call's conversation with the server, while no request or tool round holds it.
     exchange: Option<Exchange>,
-    limits: Limits,
+    limits: StreamTimeouts,
     /// Whether the reasoning text came as `reasoning_content` (DeepSeek wants it back under
     /// that name beside tool calls).
     reasoning_content: bool,
@@ -150,7 +150,7 @@ impl Session {
         let (state, limits, function, mode, max_body_bytes, dialect) = match resolved {
             Ok((call, messages)) => {
                 let max_body_bytes = call.client.max_body_bytes();
-                let limits = Limits {
+                let limits = StreamTimeouts {
                     total: call.timeout,
                     first_byte: call.client.first_byte_timeout(),
                     idle: call.client.idle_timeout(),
@@ -166,7 +166,7 @@ impl Session {
                 )
             }
             Err(e) => {
-                let limits = Limits {
+                let limits = StreamTimeouts {
                     total: crate::client::DEFAULT_TIMEOUT,
                     first_byte: None,
                     idle: None,

@@ -33,7 +33,7 @@ pub(crate) struct Slot {
 
 /// The calls of one streamed answer, in the order they started.
 #[derive(Debug, Default)]
-pub(crate) struct ToolCalls {
+pub(crate) struct StreamedToolCalls {
     slots: Vec<Slot>,
     /// The slot of each id.
     by_id: HashMap<String, usize>,
@@ -43,7 +43,7 @@ pub(crate) struct ToolCalls {
     modern: bool,
 }
 
-impl ToolCalls {
+impl StreamedToolCalls {
     /// Adds one delta; returns whether it brought argument text.
     pub(crate) fn apply(&mut self, delta: &ToolCallDelta) -> bool {
         self.modern = true;
@@ -156,7 +156,7 @@ mod tests {
     }
 
     fn assemble(deltas: &[&str]) -> Vec<ToolCall> {
-        let mut calls = ToolCalls::default();
+        let mut calls = StreamedToolCalls::default();
         for d in deltas {
             calls.apply(&delta(d));
         }
@@ -218,7 +218,7 @@ mod tests {
 
     #[test]
     fn the_answer_is_the_forced_tool_else_the_first() {
-        let mut calls = ToolCalls::default();
+        let mut calls = StreamedToolCalls::default();
         calls.apply(&delta(r#"{"id":"a","function":{"name":"note"}}"#));
         assert_eq!(calls.answer(), Some(0));
         calls.apply(&delta(r#"{"id":"b","function":{"name":"answer"}}"#));
@@ -227,11 +227,11 @@ mod tests {
 
     #[test]
     fn legacy_function_calls_count_only_alone() {
-        let mut calls = ToolCalls::default();
+        let mut calls = StreamedToolCalls::default();
         let f: WireFunction = serde_json::from_str(r#"{"name":"f","arguments":"{}"}"#).unwrap();
         assert!(calls.apply_legacy(&f));
         assert_eq!(calls.calls(), [ToolCall::new("call_0", "f", "{}")]);
-        let mut both = ToolCalls::default();
+        let mut both = StreamedToolCalls::default();
         both.apply(&delta(
             r#"{"index":0,"id":"a","function":{"name":"f","arguments":"{}"}}"#,
         ));
@@ -241,7 +241,7 @@ mod tests {
 
     #[test]
     fn many_calls_are_assembled_by_id_and_by_index() {
-        let mut calls = ToolCalls::default();
+        let mut calls = StreamedToolCalls::default();
         for i in 0..20_000_u32 {
             calls.apply(&delta(&format!(
                 r#"{{"index": {i}, "id": "c{i}", "function": {{"name": "f", "arguments": "{{"}}}}"#

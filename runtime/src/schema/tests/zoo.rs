@@ -280,7 +280,7 @@ zoo! {
             "additionalProperties": false
         })),
     },
-    internally_tagged: Shape => {
+    internally_tagged: Figure => {
         strict: wrapped(json!({
             "type": "object",
             "properties": {

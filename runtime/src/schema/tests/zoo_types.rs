@@ -53,7 +53,7 @@ pub enum Priority {
 
 #[derive(Deserialize, JsonSchema)]
 #[serde(tag = "type")]
-pub enum Shape {
+pub enum Figure {
     Circle { radius: f64 },
     Square(Side),
     Nothing,
@@ -154,7 +154,7 @@ pub struct Settings {
 pub struct Envelope {
     pub id: u32,
     #[serde(flatten)]
-    pub shape: Shape,
+    pub shape: Figure,
 }
 
 #[derive(Deserialize, JsonSchema)]

@@ -9,7 +9,7 @@ use serde::ser::{Error as _, SerializeMap, SerializeSeq, Serializer};
 use serde_json::{Map, Value};
 
 use crate::error::{Error, Result};
-use crate::media::{Payload, ResolvedMedia, Shape, WirePart};
+use crate::media::{PartType, Payload, ResolvedMedia, WirePart};
 use crate::message::{Message, Part, Role, ToolCall};
 use crate::structured::{ANSWER_TOOL, Mode};
 
@@ -71,11 +71,11 @@ fn refuse_unsupported(request: &Request<'_>) -> Result<()> {
                      media in user, system and developer messages only"
                 )));
             }
-            let shape = request
+            let part_type = request
                 .media
                 .and_then(|media| media.part(i, j))
-                .map(|w| w.shape);
-            if shape == Some(Shape::VideoUrl) {
+                .map(|w| w.part_type);
+            if part_type == Some(PartType::VideoUrl) {
                 return Err(Error::Config(format!(
                     "part {j} of message {i} is a video: the Responses API takes images, audio \
                      and files; send it to a Gemini model, or through `Dialect::ChatCompletions` \
@@ -346,15 +346,15 @@ impl Serialize for MediaPart<'_> {
         // Aggregator-style targets have every medium resolved as an image URL; inline content
         // that is not an image is a file here.
         let is_image = inline_mime.is_none_or(|mime| mime.starts_with("image/"));
-        match wire.shape {
-            Shape::ImageUrl if is_image => {
+        match wire.part_type {
+            PartType::ImageUrl if is_image => {
                 map.serialize_entry("type", "input_image")?;
                 map.serialize_entry("image_url", &wire.payload_text(true, failure))?;
                 // Required by the API reference; `auto` is its default.
                 let detail = wire.detail.map_or("auto", |d| d.as_str());
                 map.serialize_entry("detail", detail)?;
             }
-            Shape::InputAudio { format } => {
+            PartType::InputAudio { format } => {
                 map.serialize_entry("type", "input_audio")?;
                 map.serialize_entry(
                     "input_audio",
@@ -364,7 +364,7 @@ impl Serialize for MediaPart<'_> {
                     },
                 )?;
             }
-            Shape::ImageUrl | Shape::File | Shape::VideoUrl => {
+            PartType::ImageUrl | PartType::File | PartType::VideoUrl => {
                 map.serialize_entry("type", "input_file")?;
                 match &wire.payload {
                     Payload::Url(url) => map.serialize_entry("file_url", url)?,
