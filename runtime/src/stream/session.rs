@@ -376,11 +376,7 @@ impl Session {
     fn tool_round(&self) -> Option<Message> {
         let exchange = self.exchange.as_ref()?;
         exchange.call.toolbox.as_ref()?;
-        let turn = self.answer_turn();
-        if turn.tool_calls.is_empty() {
-            return None;
-        }
-        crate::tool::tool_round(turn, self.mode)
+        crate::tool::tool_round(self.answer_turn(), self.mode)
     }
 
     /// Hands the round's calls out, and runs them.
