@@ -357,7 +357,7 @@ async fn functions_of_the_same_name_are_scripted_apart_by_their_type() {
 /// The testing kit's own behaviours (documented on `MockClient`): retries only when asked,
 /// one reply per choice, scripts replaced.
 mod kit_behaviours {
-    use promptfn::testing::{MockClient, Reply};
+    use promptfn::testing::{MOCK_MODEL, MockClient, Reply};
     use promptfn::{Choices, Error, Result, prompt};
 
     #[prompt("Summarise: {text}")]
@@ -383,7 +383,12 @@ mod kit_behaviours {
         mock.on("summarise")
             .reply(Reply::api_error(503, "overloaded"))
             .reply(Reply::text("Short."));
-        let retrying = mock.client_builder().max_attempts(3).build().unwrap();
+        let retrying = mock
+            .client_builder()
+            .model(MOCK_MODEL)
+            .max_attempts(3)
+            .build()
+            .unwrap();
         assert_eq!(summarise("x").client(&retrying).await.unwrap(), "Short.");
         // Each attempt used the next scripted answer.
         assert_eq!(mock.requests_to("summarise").len(), 2);
