@@ -215,10 +215,17 @@ impl Resolver<'_> {
         let mut parts = Vec::new();
         // The open section: its mark, its parameter (when known) and its parts so far.
         let mut open: Option<(SectionMark, Option<Ident>, Vec<Part>)> = None;
+        // Sections refused for nesting: already reported once, so their own placeholders and
+        // their matching `{/x}` add no second error.
+        let mut refused: Vec<String> = Vec::new();
         for segment in segments {
             let part = match segment {
                 Segment::Text(value) => Some(Part::Text(value)),
                 Segment::Placeholder(placeholder) => {
+                    if refused.contains(&placeholder.name) {
+                        self.mark_used(&placeholder.name);
+                        continue;
+                    }
                     let within = open.as_ref().map(|(mark, ..)| mark.name.as_str());
                     self.placeholder(&placeholder, within)
                 }
@@ -231,6 +238,8 @@ impl Resolver<'_> {
                         );
                         self.errors
                             .push(self.text.error(mark.range.clone(), &message));
+                        self.mark_used(&mark.name);
+                        refused.push(mark.name);
                         continue;
                     }
                     let ident = self.section_param(&mark);
@@ -239,6 +248,10 @@ impl Resolver<'_> {
                 }
                 Segment::SectionEnd(mark) => {
                     self.mark_used(&mark.name);
+                    if refused.last() == Some(&mark.name) {
+                        refused.pop();
+                        continue;
+                    }
                     match open.take() {
                         Some((start, ident, inner)) if start.name == mark.name => {
                             if let Some(ident) = ident {

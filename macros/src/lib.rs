@@ -159,8 +159,10 @@ pub fn prompt(attr: TokenStream, item: TokenStream) -> TokenStream {
 /// - A failing (`Err`), panicking or stuck tool does not fail the call: the model is told
 ///   (a call still running after the call's timeout is abandoned).
 /// - Listing a function that is not a `#[tool]` fails with "cannot find function
-///   `__promptfn_tool_<name>`": add `#[tool]` to it (or, for a tool in another module, list it
-///   by its path, `tools = [weather::get_weather]`, so that its companion is found beside it).
+///   `<name>__needs_the_tool_attribute`" (for a method, "no method named …"): add `#[tool]` to
+///   it (or, for a tool in another module, list it by its path, `tools = [weather::get_weather]`,
+///   so that its companion is found beside it). A `#[tool]` is found wherever its function is:
+///   in the module, in a child module that imports it, in the same function body.
 /// - `#[tool(crate = path)]` names promptfn through a re-export.
 #[proc_macro_attribute]
 pub fn tool(attr: TokenStream, item: TokenStream) -> TokenStream {

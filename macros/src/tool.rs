@@ -33,8 +33,6 @@ struct ToolAttr {
 pub struct ToolFn {
     /// The function, with the parameters' doc comments removed.
     pub item: ItemFn,
-    /// The function's name (raw prefix removed): what `tools = [...]` lists.
-    pub ident: String,
     /// The name the model uses: `#[tool(name = "…")]`, else the function's.
     pub name: String,
     /// The function's doc comment.
@@ -172,7 +170,7 @@ fn analyse(item: &mut ItemFn, attr: &ToolAttr, errors: &mut Errors) -> Option<To
                  `#[tool(name = \"…\")]`",
                 errors,
             );
-            ident.clone()
+            ident
         }
     };
     let description = match &attr.description {
@@ -234,7 +232,6 @@ fn analyse(item: &mut ItemFn, attr: &ToolAttr, errors: &mut Errors) -> Option<To
     }
     Some(ToolFn {
         item: item.clone(),
-        ident,
         name,
         description,
         params,
@@ -535,7 +532,7 @@ mod tests {
         assert!(errors.is_empty(), "{:?}", errors.messages());
         assert_eq!(
             (
-                tool.ident.as_str(),
+                tool.item.sig.ident.to_string().as_str(),
                 tool.name.as_str(),
                 tool.description.as_str()
             ),

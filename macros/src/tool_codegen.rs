@@ -2,7 +2,7 @@
 //! `CRATE::Tool` (see `tool_list.rs` for how references find the companion).
 //!
 //! Beside a free or associated function the companion takes the function itself as a value
-//! (`__promptfn_tool_f(f)`), so it never has to name it: a plain name would not resolve to an
+//! (`f__needs_the_tool_attribute(f)`), so it never has to name it: a plain name would not resolve to an
 //! associated function, and `Self::f` not to a free one. Beside a method it binds a clone of
 //! the receiver.
 
@@ -18,11 +18,7 @@ pub fn generate(tool: &ToolFn, krate: &CratePath) -> TokenStream {
     let item = &tool.item;
     let vis = &item.vis;
     // Named after the function, not the tool's given name: lists name the function.
-    let companion = format_ident!(
-        "__promptfn_tool_{}",
-        tool.ident,
-        span = item.sig.ident.span()
-    );
+    let companion = crate::tool_list::companion(&item.sig.ident);
     let def = definition(tool, krate);
     let checks = checks(tool, krate);
     let marker = marker(tool, krate);
@@ -40,7 +36,7 @@ pub fn generate(tool: &ToolFn, krate: &CratePath) -> TokenStream {
     let finish_ready = quote_spanned!(output_span=> #krate::__private::tool_ready::<#marker, _>);
     let attrs = quote! {
         #[doc(hidden)]
-        #[allow(dead_code, unused_mut, clippy::needless_pass_by_value)]
+        #[allow(dead_code, unused_mut, non_snake_case, clippy::needless_pass_by_value)]
     };
 
     let companion_fn = match tool.receiver {

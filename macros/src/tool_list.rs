@@ -2,9 +2,17 @@
 //! each one a `Tool`.
 //!
 //! `#[tool]` puts a hidden companion next to each tool function, named after it
-//! (`__promptfn_tool_<name>`): beside a free or associated function, a function taking the tool
-//! function itself; beside a method, a method binding the receiver. A reference only has to
-//! rename its last segment, so it resolves wherever the user's path resolves.
+//! (`<name>__needs_the_tool_attribute`): beside a free or associated function, a function
+//! taking the tool function itself; beside a method, a method binding the receiver. A reference
+//! only has to rename its last segment, so it resolves wherever the user's path resolves: in a
+//! module, a child module that imports it, or the function body both are declared in.
+//!
+//! The name is what rustc shows when a listed function has no `#[tool]`: "cannot find function
+//! `get_weather__needs_the_tool_attribute`". A lookup that fell back to a stand-in with a
+//! better message would need the stand-in in scope, and any scope it is put in shadows a
+//! `#[tool]` declared further out (a tool in the body of the function that declares the
+//! prompt is out of reach of every path): the name is the message that keeps every tool
+//! reachable.
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned};
@@ -61,7 +69,7 @@ impl ToolRef {
     /// An expression of type `Tool`; errors (not a `#[tool]`) point at the tool's name.
     pub fn to_tool(&self) -> TokenStream {
         let ident = self.ident();
-        let companion = format_ident!("__promptfn_tool_{}", ident.unraw(), span = ident.span());
+        let companion = companion(ident);
         match self {
             Self::Function { path, .. } => {
                 let mut companion_path = path.clone();
@@ -75,6 +83,15 @@ impl ToolRef {
             }
         }
     }
+}
+
+/// The name of the companion `#[tool]` writes beside the function `tool`, spanned like it.
+pub fn companion(tool: &Ident) -> Ident {
+    format_ident!(
+        "{}__needs_the_tool_attribute",
+        tool.unraw(),
+        span = tool.span()
+    )
 }
 
 /// Reads `[a, b::c, self.d]` (the array brackets optional for `tools![…]`).
@@ -176,10 +193,10 @@ mod tests {
                 self.db.lookup
             )),
             quote!([
-                __promptfn_tool_get_weather(get_weather),
-                geo::__promptfn_tool_search(geo::search),
-                Self::__promptfn_tool_type(Self::r#type),
-                (self.db).__promptfn_tool_lookup()
+                get_weather__needs_the_tool_attribute(get_weather),
+                geo::search__needs_the_tool_attribute(geo::search),
+                Self::type__needs_the_tool_attribute(Self::r#type),
+                (self.db).lookup__needs_the_tool_attribute()
             ])
             .to_string()
         );

@@ -12,6 +12,43 @@ use crate::schema::{self, CompiledSchema, SchemaDialect};
 use crate::structured::Mode;
 use crate::wire::mode::ModeWire;
 
+/// The deadline a call's decode must end by, and the call's timeout it comes from (named in
+/// the error when the decode is abandoned).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct CallDeadline {
+    pub(crate) at: Instant,
+    pub(crate) timeout: Duration,
+}
+
+impl CallDeadline {
+    /// The deadline `timeout` from now; none when that is too far to represent.
+    pub(crate) fn from_now(timeout: Duration) -> Option<Self> {
+        Instant::now()
+            .checked_add(timeout)
+            .map(|at| Self { at, timeout })
+    }
+}
+
+/// Why `text` (`what` it is: "the answer", "the arguments") could not be read: a decode
+/// abandoned at the call's deadline in the call's terms (which setting bounds it), any other
+/// failure as the decoder explains it.
+pub(crate) fn unread(
+    failure: DecodeFailure,
+    what: &str,
+    text: &str,
+    deadline: Option<CallDeadline>,
+) -> String {
+    match (failure.kind, deadline) {
+        (DecodeFailureKind::Deadline, Some(deadline)) => format!(
+            "reading {what} ({} bytes) took longer than the call's timeout of {:?}, so it was \
+             abandoned",
+            text.len(),
+            deadline.timeout
+        ),
+        _ => failure.to_string(),
+    }
+}
+
 /// A type a prompt function can return.
 ///
 /// Implemented for every `T: serde::de::DeserializeOwned + schemars::JsonSchema`. A type whose
@@ -221,7 +258,7 @@ impl OutputPlan {
         &self,
         answer: &str,
     ) -> Result<(T, Vec<Repair>), String> {
-        self.decode_with(answer, None)
+        self.decode_by(answer, None)
     }
 
     /// [`decode`](Self::decode) for a call whose timeout is `timeout`: reading the answer may
@@ -232,22 +269,16 @@ impl OutputPlan {
         answer: &str,
         timeout: Duration,
     ) -> Result<(T, Vec<Repair>), String> {
-        self.decode_with(answer, Some(timeout))
+        self.decode_by(answer, CallDeadline::from_now(timeout))
     }
 
-    fn decode_with<T: DeserializeOwned>(
+    /// [`decode`](Self::decode) abandoned at `deadline` (a stream's is its total deadline:
+    /// reading its answer is part of the call).
+    pub(crate) fn decode_by<T: DeserializeOwned>(
         &self,
         answer: &str,
-        timeout: Option<Duration>,
+        deadline: Option<CallDeadline>,
     ) -> Result<(T, Vec<Repair>), String> {
-        let unread = |failure: DecodeFailure| match (failure.kind, timeout) {
-            (DecodeFailureKind::Deadline, Some(timeout)) => format!(
-                "reading the answer ({} bytes) took longer than the call's timeout of \
-                 {timeout:?}, so it was abandoned",
-                answer.len()
-            ),
-            _ => failure.to_string(),
-        };
         match &self.format {
             OutputFormat::Text => serde_json::from_value(Value::String(answer.to_owned()))
                 .map(|v| (v, Vec::new()))
@@ -260,9 +291,8 @@ impl OutputPlan {
                 {
                     return Ok((value, Vec::new()));
                 }
-                // A timeout too far to represent is no deadline.
-                let deadline = timeout.and_then(|timeout| Instant::now().checked_add(timeout));
-                let decoded = lenient::decode_until(answer, &j.schema, deadline).map_err(unread)?;
+                let decoded = lenient::decode_until(answer, &j.schema, deadline.map(|d| d.at))
+                    .map_err(|failure| unread(failure, "the answer", answer, deadline))?;
                 let value = serde_json::from_value(decoded.value)
                     .map_err(|e| format!("the JSON does not fit the type: {e}"))?;
                 Ok((value, decoded.repairs))

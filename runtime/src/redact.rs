@@ -428,6 +428,79 @@ mod tests {
         }
     }
 
+    /// One character of the key as a server may echo it: as is, JSON-escaped (`\uXXXX`, and
+    /// `\/` for `/`), percent-encoded, or JSON-escaped twice.
+    fn spelled(c: u8, how: u8) -> String {
+        match how % 4 {
+            0 => char::from(c).to_string(),
+            1 if c == b'/' => r"\/".to_owned(),
+            1 => format!("\\u{c:04x}"),
+            2 => format!("%{c:02X}"),
+            _ if c == b'/' => r"\\\/".to_owned(),
+            _ => format!("\\\\u{c:04x}"),
+        }
+    }
+
+    /// `text` with every escape the spellings above use undone, repeatedly: what a reader of
+    /// the scrubbed text could recover.
+    fn unescaped(text: &str) -> String {
+        let mut text = text.to_owned();
+        for _ in 0..3 {
+            let mut out = String::new();
+            let mut rest = text.as_str();
+            while let Some(c) = rest.chars().next() {
+                let hex = |s: &str| u8::from_str_radix(s, 16).ok().map(char::from);
+                let (decoded, used) = match c {
+                    '%' => match rest.get(1..3).and_then(hex) {
+                        Some(d) => (d, 3),
+                        None => ('%', 1),
+                    },
+                    '\\' if rest.starts_with(r"\u00") => match rest.get(4..6).and_then(hex) {
+                        Some(d) => (d, 6),
+                        None => ('\\', 1),
+                    },
+                    '\\' if rest.len() > 1 && matches!(rest.as_bytes()[1], b'/' | b'\\') => {
+                        (char::from(rest.as_bytes()[1]), 2)
+                    }
+                    c => (c, c.len_utf8()),
+                };
+                out.push(decoded);
+                rest = &rest[used..];
+            }
+            text = out;
+        }
+        text
+    }
+
+    proptest::proptest! {
+        /// However the key is spelled and wherever the body is cut into chunks, no reading of
+        /// the scrubbed body gives the key back.
+        #[test]
+        fn no_spelling_of_the_key_survives_any_chunking(
+            hows in proptest::collection::vec(0u8..4, KEY.len()),
+            before in "[a-z \":{}%\\\\]{0,12}",
+            after in "[a-z \":{}%\\\\]{0,12}",
+            cuts in proptest::collection::vec(0usize..200, 0..6),
+        ) {
+            let spelling: String = KEY.bytes().zip(&hows).map(|(c, how)| spelled(c, *how)).collect();
+            let body = format!("{before}{spelling}{after}");
+            let mut cuts: Vec<usize> = cuts.into_iter().map(|c| c % (body.len() + 1)).collect();
+            cuts.push(body.len());
+            cuts.sort_unstable();
+            let mut scrubber = new_scrubber();
+            let mut shown = Vec::new();
+            let mut from = 0;
+            for cut in cuts {
+                let piece = Bytes::copy_from_slice(&body.as_bytes()[from..cut]);
+                shown.extend_from_slice(&scrubber.push(piece));
+                from = cut;
+            }
+            shown.extend_from_slice(&scrubber.finish());
+            let shown = String::from_utf8(shown).unwrap();
+            proptest::prop_assert!(!unescaped(&shown).contains(KEY), "{body:?} -> {shown:?}");
+        }
+    }
+
     #[test]
     fn a_clean_chunk_passes_through_without_a_copy() {
         let mut scrubber = new_scrubber();

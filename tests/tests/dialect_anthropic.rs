@@ -530,6 +530,59 @@ async fn a_streamed_tool_loop_sends_the_streamed_signed_thinking_back() {
 }
 
 #[tokio::test]
+async fn a_streamed_answer_keeps_its_signed_thinking_in_the_conversation() {
+    let server = MockServer::with([
+        stream_of([
+            message_start(),
+            block_start(0, json!({"type": "thinking", "thinking": ""})),
+            block_delta(0, json!({"type": "thinking_delta", "thinking": "A topic."})),
+            block_delta(
+                0,
+                json!({"type": "signature_delta", "signature": "c2lnMg=="}),
+            ),
+            block_stop(0),
+            block_start(1, json!({"type": "text", "text": ""})),
+            block_delta(
+                1,
+                json!({"type": "text_delta", "text": "Rust is a language."}),
+            ),
+            block_stop(1),
+            message_end("end_turn", 9),
+        ]),
+        text_answer("It is fast."),
+    ])
+    .await;
+    let mut chat = promptfn::Conversation::new();
+    let mut s = tell("Rust")
+        .client(&client(&server))
+        .conversation(&mut chat)
+        .stream();
+    while let Some(p) = bounded(s.next()).await {
+        p.unwrap();
+    }
+    drop(s);
+    tell("speed")
+        .client(&client(&server))
+        .conversation(&mut chat)
+        .await
+        .unwrap();
+    // The second request carries the streamed turn as an awaited one would have kept it: its
+    // signed thinking block first, then its text.
+    let b = bodies(&server);
+    assert_eq!(
+        b[1]["messages"],
+        json!([
+            user("Tell me about Rust."),
+            {"role": "assistant", "content": [
+                {"type": "thinking", "thinking": "A topic.", "signature": "c2lnMg=="},
+                {"type": "text", "text": "Rust is a language."}
+            ]},
+            user("Tell me about speed."),
+        ])
+    );
+}
+
+#[tokio::test]
 async fn an_overloaded_error_body_is_a_typed_retryable_api_error() {
     let overloaded =
         json!({"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}});

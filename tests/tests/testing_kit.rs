@@ -353,3 +353,91 @@ async fn functions_of_the_same_name_are_scripted_apart_by_their_type() {
     assert_eq!(mock.requests_to("run").len(), 4);
     assert_eq!(mock.requests_to("Planner::run").len(), 3);
 }
+
+/// The testing kit's own behaviours (documented on `MockClient`): retries only when asked,
+/// one reply per choice, scripts replaced.
+mod kit_behaviours {
+    use promptfn::testing::{MOCK_MODEL, MockClient, Reply};
+    use promptfn::{Choices, Error, Result, prompt};
+
+    #[prompt("Summarise: {text}")]
+    async fn summarise(text: &str) -> Result<String>;
+
+    #[prompt("Three subject lines for: {text}", n = 3)]
+    async fn subjects(text: &str) -> Result<Choices<String>>;
+
+    #[tokio::test]
+    async fn a_mock_client_sends_once_unless_its_builder_allows_retries() {
+        let mock = MockClient::new();
+        mock.on("summarise")
+            .reply(Reply::api_error(503, "overloaded"))
+            .reply(Reply::text("Short."));
+        let once = summarise("x").client(&mock.client().unwrap()).await;
+        assert!(
+            matches!(&once, Err(Error::Api(e)) if e.status == 503),
+            "{once:?}"
+        );
+        assert_eq!(mock.requests_to("summarise").len(), 1);
+
+        mock.reset();
+        mock.on("summarise")
+            .reply(Reply::api_error(503, "overloaded"))
+            .reply(Reply::text("Short."));
+        let retrying = mock
+            .client_builder()
+            .model(MOCK_MODEL)
+            .max_attempts(3)
+            .build()
+            .unwrap();
+        assert_eq!(summarise("x").client(&retrying).await.unwrap(), "Short.");
+        // Each attempt used the next scripted answer.
+        assert_eq!(mock.requests_to("summarise").len(), 2);
+    }
+
+    #[tokio::test]
+    async fn one_reply_fills_every_choice_and_reply_choices_scripts_each() {
+        let mock = MockClient::new();
+        let client = mock.client().unwrap();
+        mock.on("subjects").reply(Reply::text("Same"));
+        let same = subjects("x").client(&client).await.unwrap();
+        assert_eq!(same.into_vec(), ["Same", "Same", "Same"]);
+
+        mock.on("subjects").clear().reply(Reply::choices([
+            Reply::text("One"),
+            Reply::text("Two"),
+            Reply::text("Three"),
+        ]));
+        let each = subjects("x").client(&client).await.unwrap();
+        assert_eq!(each.into_vec(), ["One", "Two", "Three"]);
+        let sent = mock.requests_to("subjects");
+        assert_eq!(sent.len(), 2);
+        assert_eq!(sent[1].body["n"], 3);
+    }
+
+    #[tokio::test]
+    async fn on_appends_clear_replaces_and_reset_forgets_everything() {
+        let mock = MockClient::new();
+        let client = mock.client().unwrap();
+        mock.on("summarise").reply(Reply::text("first"));
+        mock.on("summarise").reply(Reply::text("second"));
+        let answers = [
+            summarise("x").client(&client).await.unwrap(),
+            summarise("x").client(&client).await.unwrap(),
+            // Once used up, the last answer repeats.
+            summarise("x").client(&client).await.unwrap(),
+        ];
+        assert_eq!(answers, ["first", "second", "second"]);
+
+        mock.on("summarise").clear().reply(Reply::text("replaced"));
+        assert_eq!(summarise("x").client(&client).await.unwrap(), "replaced");
+        assert_eq!(mock.requests_to("summarise").len(), 4, "requests are kept");
+
+        mock.reset();
+        assert!(mock.requests().is_empty());
+        let unscripted = summarise("x").client(&client).await;
+        assert!(
+            matches!(unscripted, Err(Error::NoScriptedAnswer(_))),
+            "{unscripted:?}"
+        );
+    }
+}

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use crate::error::{DecodeError, Error, RejectedAnswer, Result, excerpt};
 use crate::lenient::Repair;
 use crate::message::Message;
-use crate::output::{Output, OutputPlan};
+use crate::output::{CallDeadline, Output, OutputPlan};
 use crate::plan::RequestPlan;
 use crate::response::{FinishReason, Response, Usage};
 use crate::structured::Mode;
@@ -139,7 +139,8 @@ async fn answer<T: Output>(
 
         // Manual mode: the requested calls are the answer.
         if T::TOOL_CALLS {
-            match tool::take_calls::<T>(call.toolbox.as_ref(), &first.message) {
+            let deadline = CallDeadline::from_now(call.timeout);
+            match tool::take_calls::<T>(call.toolbox.as_ref(), &first.message, deadline) {
                 Ok((whole, repairs)) => {
                     let whole = whole.ok_or_else(|| Error::Protocol {
                         reason: "the completion has no usable choice".into(),

@@ -66,6 +66,12 @@ impl Deadlines {
         })
     }
 
+    /// The total deadline once the clocks run: work done after the bytes (reading the
+    /// answer) ends by it too.
+    pub(crate) fn total_at(&self) -> Option<std::time::Instant> {
+        self.armed.as_ref().map(|armed| armed.total_at.into_std())
+    }
+
     /// Bytes arrived: the idle clock starts over. Errors when the total deadline has passed,
     /// which a server sending steadily would otherwise never let the timer report.
     pub(crate) fn on_bytes(&mut self) -> Result<(), Error> {

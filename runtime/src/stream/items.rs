@@ -15,7 +15,7 @@ use serde_json::Value;
 
 use crate::error::{DecodeError, Error, RejectedAnswer, Result};
 use crate::lenient::{self, Repair};
-use crate::output::OutputPlan;
+use crate::output::{CallDeadline, OutputPlan, unread};
 use crate::response::{FinishReason, Response, Usage};
 
 use super::elements::{Elements, Ending as ListEnding};
@@ -179,11 +179,12 @@ impl<T: DeserializeOwned + JsonSchema + Send + 'static> ItemStream<T> {
 
     /// Reads the elements completed by the latest text.
     fn scan(&mut self, source: Source) {
+        let deadline = self.session.decode_deadline();
         let text = self.answer.get(&self.session, source);
         let mut found: Vec<Range<usize>> = Vec::new();
         self.elements.feed(text, &mut found);
         for range in found {
-            let item = decode_element::<T>(&text[range], &self.item_schema).map(
+            let item = decode_element::<T>(&text[range], &self.item_schema, deadline).map(
                 |(item, value, repairs)| {
                     self.repairs.extend(repairs);
                     self.streamed.push(Some(value));
@@ -232,11 +233,17 @@ impl<T: DeserializeOwned + JsonSchema + Send + 'static> ItemStream<T> {
             }
             .into()
         };
-        let decoded = match lenient::decode(&answer, &json.schema) {
+        let deadline = self.session.decode_deadline();
+        let decoded = match lenient::decode_until(&answer, &json.schema, deadline.map(|d| d.at)) {
             Ok(decoded) => decoded,
             Err(failure) => {
                 self.complete = false;
-                self.ready.push_back(Err(reject(failure.to_string())));
+                self.ready.push_back(Err(reject(unread(
+                    failure,
+                    "the answer",
+                    &answer,
+                    deadline,
+                ))));
                 return;
             }
         };
@@ -274,6 +281,7 @@ impl<T: DeserializeOwned + JsonSchema + Send + 'static> ItemStream<T> {
 fn decode_element<T: DeserializeOwned>(
     text: &str,
     schema: &Value,
+    deadline: Option<CallDeadline>,
 ) -> Result<(T, Value, Vec<Repair>)> {
     let reject = |reason: String| -> Error {
         DecodeError {
@@ -285,7 +293,8 @@ fn decode_element<T: DeserializeOwned>(
         }
         .into()
     };
-    let decoded = lenient::decode(text, schema).map_err(|f| reject(f.to_string()))?;
+    let decoded = lenient::decode_until(text, schema, deadline.map(|d| d.at))
+        .map_err(|failure| reject(unread(failure, "the answer", text, deadline)))?;
     let item = serde_json::from_value(decoded.value.clone())
         .map_err(|e| reject(format!("the JSON does not fit the type: {e}")))?;
     Ok((item, decoded.value, decoded.repairs))

@@ -232,7 +232,7 @@ impl<T: Partial> PartialStream<T> {
             )));
             return;
         };
-        match plan.decode::<T>(answer) {
+        match plan.decode_by::<T>(answer, self.session.decode_deadline()) {
             Ok((value, repairs)) => {
                 if self.offer(T::partial_from(&value)) {
                     self.ending = self.last.clone().map(Ok);

@@ -15,6 +15,7 @@ use bytes::Bytes;
 use crate::call::{Exchange, Resolved};
 use crate::error::{ApiError, Error, ProviderError, Result, excerpt};
 use crate::message::{Message, Role, ToolCall};
+use crate::output::CallDeadline;
 use crate::provider_state::ProviderState;
 use crate::response::{FinishReason, Response, Usage};
 use crate::sources::{self, Source};
@@ -393,24 +394,7 @@ impl Session {
     fn tool_round(&self) -> Option<Message> {
         let exchange = self.exchange.as_ref()?;
         exchange.call.toolbox.as_ref()?;
-        let a = &self.assembled;
-        let calls = a.tool_calls.calls();
-        if calls.is_empty() {
-            return None;
-        }
-        let mut turn = Message::text(Role::Assistant, a.content.clone());
-        turn.tool_calls = calls;
-        if !a.state.is_empty() {
-            turn.state = a.state.clone();
-        } else if self.reasoning_content && !a.reasoning.is_empty() {
-            let mut state = serde_json::Map::new();
-            state.insert(
-                "reasoning_content".into(),
-                serde_json::Value::String(a.reasoning.clone()),
-            );
-            turn.state = ProviderState::kept(Dialect::ChatCompletions, state);
-        }
-        crate::tool::tool_round(turn, self.mode)
+        crate::tool::tool_round(self.answer_turn(), self.mode)
     }
 
     /// Hands the round's calls out, and runs them.
@@ -672,8 +656,36 @@ impl Session {
         transcript
     }
 
+    /// The assistant turn the chunks made: its text, its calls and the provider state its
+    /// dialect wants back, as an awaited answer keeps it (`AssistantMessage::to_message`), so
+    /// that a streamed turn fed back as history loses nothing.
     fn answer_turn(&self) -> Message {
-        Message::text(Role::Assistant, self.assembled.content.clone())
+        let a = &self.assembled;
+        let mut turn = Message::text(Role::Assistant, a.content.clone());
+        turn.tool_calls = a.tool_calls.calls();
+        if !a.state.is_empty() {
+            turn.state = a.state.clone();
+        } else if self.reasoning_content
+            && !a.reasoning.is_empty()
+            // DeepSeek wants `reasoning_content` back beside tool calls only.
+            && !turn.tool_calls.is_empty()
+        {
+            let mut state = serde_json::Map::new();
+            state.insert(
+                "reasoning_content".into(),
+                serde_json::Value::String(a.reasoning.clone()),
+            );
+            turn.state = ProviderState::kept(Dialect::ChatCompletions, state);
+        }
+        turn
+    }
+
+    /// What reading the answer must end by: the stream's total deadline.
+    pub(crate) fn decode_deadline(&self) -> Option<CallDeadline> {
+        self.deadlines.total_at().map(|at| CallDeadline {
+            at,
+            timeout: self.limits.total,
+        })
     }
 
     /// The answer is usable: the call's new turns join its conversation, if it has one.

@@ -44,7 +44,8 @@ pub const MOCK_MODEL: &str = "mock-model";
 /// scripted fault (a 429, a 503, a timeout) reaches the call as the error it scripts. Real
 /// clients make up to three attempts ([`RetryPolicy`](crate::RetryPolicy)); to test code that
 /// relies on that, give the mock's builder the policy:
-/// `mock.client_builder().max_attempts(3)`. Each attempt then uses the next scripted answer.
+/// `mock.client_builder().model(MOCK_MODEL).max_attempts(3)`. Each attempt then uses the next
+/// scripted answer.
 ///
 /// **Several answers.** A reply fills every choice a request asks for (`n = 3`);
 /// [`Reply::choices`] scripts one answer per choice.

@@ -5,6 +5,7 @@ use serde_json::{Map, Value};
 
 use super::result::{ToolFailure, ToolFuture, ToolParam};
 use crate::lenient;
+use crate::output::{CallDeadline, unread};
 
 /// The arguments of one tool call, as decoded JSON (generated code only).
 #[derive(Debug)]
@@ -14,11 +15,18 @@ pub struct ToolArgs {
 }
 
 impl ToolArgs {
-    /// Read `text` (the call's `arguments`) against the tool's parameter schema. Broken JSON is
-    /// repaired where the tolerant decoder can; an empty text means no arguments.
-    pub(crate) fn parse(text: &str, schema: &Value) -> Result<Self, String> {
+    /// Read `text` (the call's `arguments`) against the tool's parameter schema, abandoned at
+    /// `deadline` (the round's: the call's timeout bounds reading arguments as it bounds
+    /// running the tools). Broken JSON is repaired where the tolerant decoder can; an empty
+    /// text means no arguments.
+    pub(crate) fn parse(
+        text: &str,
+        schema: &Value,
+        deadline: Option<CallDeadline>,
+    ) -> Result<Self, String> {
         let text = if text.trim().is_empty() { "{}" } else { text };
-        let decoded = lenient::decode(text, schema).map_err(|failure| failure.to_string())?;
+        let decoded = lenient::decode_until(text, schema, deadline.map(|d| d.at))
+            .map_err(|failure| unread(failure, "the arguments", text, deadline))?;
         match decoded.value {
             Value::Object(values) => Ok(Self {
                 values,
@@ -72,7 +80,7 @@ mod tests {
 
     #[test]
     fn takes_each_argument_and_reads_missing_options_as_none() {
-        let mut args = ToolArgs::parse(r#"{"city": "Paris"}"#, &schema()).unwrap();
+        let mut args = ToolArgs::parse(r#"{"city": "Paris"}"#, &schema(), None).unwrap();
         assert_eq!(args.take::<String>("city").as_deref(), Some("Paris"));
         assert_eq!(args.take::<Option<u32>>("days"), Some(None));
         assert!(args.problems.is_empty());
@@ -80,22 +88,22 @@ mod tests {
 
     #[test]
     fn repairs_sloppy_json_and_treats_empty_text_as_no_arguments() {
-        let mut args = ToolArgs::parse("{city: 'Oslo', days: \"3\",}", &schema()).unwrap();
+        let mut args = ToolArgs::parse("{city: 'Oslo', days: \"3\",}", &schema(), None).unwrap();
         assert_eq!(args.take::<String>("city").as_deref(), Some("Oslo"));
         assert_eq!(args.take::<Option<u32>>("days"), Some(Some(3)));
         let empty = json!({"type": "object", "properties": {}});
-        assert!(ToolArgs::parse("  ", &empty).is_ok());
+        assert!(ToolArgs::parse("  ", &empty, None).is_ok());
     }
 
     #[test]
     fn every_problem_is_noted() {
-        let mut args = ToolArgs::parse(r#"{"days": 2}"#, &json!({"type": "object"})).unwrap();
+        let mut args = ToolArgs::parse(r#"{"days": 2}"#, &json!({"type": "object"}), None).unwrap();
         assert_eq!(args.take::<String>("city"), None);
         assert_eq!(args.take::<bool>("days"), None);
         assert_eq!(args.problems.len(), 2, "{:?}", args.problems);
         assert_eq!(args.problems[0], "`city` is missing");
         assert!(args.problems[1].starts_with("`days`: invalid type"));
-        assert!(ToolArgs::parse("[1]", &json!({})).is_err());
-        assert!(ToolArgs::parse("not json at all", &schema()).is_err());
+        assert!(ToolArgs::parse("[1]", &json!({}), None).is_err());
+        assert!(ToolArgs::parse("not json at all", &schema(), None).is_err());
     }
 }

@@ -14,6 +14,7 @@ use super::args::ToolArgs;
 use super::result::ToolFailure;
 use super::toolbox::ToolBox;
 use crate::message::{Message, ToolCall};
+use crate::output::CallDeadline;
 
 /// Run `calls` concurrently; one tool message per call, in the calls' order. A call still
 /// running after `limit` (the call's request timeout) is abandoned and reported as failed, so
@@ -27,8 +28,11 @@ pub(crate) async fn run_round(
     calls: &[ToolCall],
     limit: Duration,
 ) -> Vec<Message> {
+    // Reading the arguments is synchronous work before a tool starts, which the timeout
+    // below cannot interrupt: it has the round's deadline of its own.
+    let deadline = CallDeadline::from_now(limit);
     join_all(calls.iter().map(|call| async move {
-        let content = match tokio::time::timeout(limit, run_one(toolbox, call)).await {
+        let content = match tokio::time::timeout(limit, run_one(toolbox, call, deadline)).await {
             Ok(content) => content,
             Err(_) => {
                 tracing::warn!(tool = call.name, ?limit, "a tool call was abandoned");
@@ -43,7 +47,7 @@ pub(crate) async fn run_round(
     .await
 }
 
-async fn run_one(toolbox: &ToolBox, call: &ToolCall) -> String {
+async fn run_one(toolbox: &ToolBox, call: &ToolCall, deadline: Option<CallDeadline>) -> String {
     let name = call.name.as_str();
     let Some((tool, schema)) = toolbox.find(name) else {
         tracing::debug!(tool = name, "the model called an unknown tool");
@@ -52,7 +56,7 @@ async fn run_one(toolbox: &ToolBox, call: &ToolCall) -> String {
             toolbox.names()
         );
     };
-    let args = match ToolArgs::parse(&call.arguments, schema) {
+    let args = match ToolArgs::parse(&call.arguments, schema, deadline) {
         Ok(args) => args,
         Err(reason) => return invalid_arguments(name, &reason),
     };

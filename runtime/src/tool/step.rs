@@ -6,7 +6,7 @@ use super::exec::make_ids_unique;
 use super::toolbox::ToolBox;
 use crate::lenient::{self, Repair};
 use crate::message::{Message, Role};
-use crate::output::Output;
+use crate::output::{CallDeadline, Output, unread};
 use crate::structured::{ANSWER_TOOL, Mode};
 use crate::wire::answer::AssistantMessage;
 
@@ -48,6 +48,7 @@ pub(crate) fn check_call_count(calls: usize, limit: u32) -> Result<(), String> {
 pub(crate) fn take_calls<T: Output>(
     toolbox: Option<&ToolBox>,
     message: &AssistantMessage,
+    deadline: Option<CallDeadline>,
 ) -> Result<(Option<T>, Vec<Repair>), String> {
     let mut calls = message.calls();
     make_ids_unique(&mut calls);
@@ -66,8 +67,14 @@ pub(crate) fn take_calls<T: Output>(
         } else {
             &call.arguments
         };
-        let decoded = lenient::decode(text, schema)
-            .map_err(|failure| format!("the arguments of `{}`: {failure}", call.name))?;
+        let decoded =
+            lenient::decode_until(text, schema, deadline.map(|d| d.at)).map_err(|failure| {
+                format!(
+                    "the arguments of `{}`: {}",
+                    call.name,
+                    unread(failure, "the arguments", text, deadline)
+                )
+            })?;
         repairs.extend(decoded.repairs);
         requested.push(RequestedCall {
             id: call.id,
