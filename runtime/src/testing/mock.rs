@@ -13,7 +13,8 @@ use super::render::render;
 use super::{MockRequest, Reply};
 use crate::client::{Client, ClientBuilder};
 use crate::error::{Error, Result};
-use crate::transport::{Backend, Body, Opened, Outgoing};
+use crate::transport::{Backend, Body, Opened, Outgoing, Route};
+use crate::wire::dialect::Dialect;
 
 /// The model name a [`MockClient`]'s client uses unless told otherwise.
 pub const MOCK_MODEL: &str = "mock-model";
@@ -49,6 +50,14 @@ pub const MOCK_MODEL: &str = "mock-model";
 ///
 /// **Several answers.** A reply fills every choice a request asks for (`n = 3`);
 /// [`Reply::choices`] scripts one answer per choice.
+///
+/// **Dialects.** A client built with `mock.client_builder().dialect(d)` (or `.dialect_for(…)`)
+/// is answered in that dialect, as its server would answer, awaited and streamed: Anthropic
+/// `message` and its events, Gemini `GenerateContentResponse` chunks, OpenAI Responses
+/// `response` and its `response.*` events; [`MockRequest`]'s accessors read each dialect's body.
+/// Claude and Gemini have no refusal field: there a [`Reply::refusal`] ends as the content
+/// filter ([`Error::ContentFilter`]); Anthropic and Responses have no `n` (the call sends one
+/// request per choice).
 ///
 /// ```
 /// use promptfn::testing::{MockClient, Reply};
@@ -307,6 +316,10 @@ impl MockState {
             &out.body,
             out.stream,
             out.route.path(),
+            match &out.route {
+                Route::Native { dialect, .. } => *dialect,
+                _ => Dialect::ChatCompletions,
+            },
         );
         lock(&self.requests).push(request.clone());
         let reply = self.next_reply(out.function, out.function_path)?;

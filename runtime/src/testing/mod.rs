@@ -53,6 +53,7 @@
 //! ```
 
 mod cassette;
+mod dialects;
 mod endpoint_reply;
 mod guard;
 mod mock;

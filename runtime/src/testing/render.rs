@@ -1,5 +1,6 @@
 //! Turning a scripted [`Reply`] into the bytes a compliant server would send for one request:
-//! a chat completion, or an SSE stream of chunks when the request asked for one.
+//! a chat completion, or an SSE stream of chunks when the request asked for one; in a native
+//! dialect, that dialect's answer or stream (the `dialects` module).
 
 use std::collections::VecDeque;
 use std::time::Duration;
@@ -8,11 +9,13 @@ use bytes::Bytes;
 use serde_json::{Value, json};
 
 use super::MockRequest;
+use super::dialects::{anthropic, gemini, responses};
 use super::reply::{Kind, Reply};
 use crate::error::{Error, Result};
 use crate::response::Usage;
 use crate::schema::WRAPPED_VALUE_KEY;
 use crate::sources::Source;
+use crate::wire::dialect::Dialect;
 
 /// How deep `Reply::from_fn` closures may hand over to one another before the mock gives up.
 const MAX_DYNAMIC_DEPTH: usize = 8;
@@ -84,16 +87,75 @@ pub(crate) fn render(
             message.insert("annotations".into(), annotations.clone());
         }
     }
-    let id = format!("chatcmpl-mock-{serial}");
-    let chunks = if request.stream {
-        stream(&id, request, &said, usage)
-    } else {
-        VecDeque::from([completion(&id, request, &said, usage)])
-    };
+    let chunks = framed(request, serial, &said, usage);
     Ok(Rendered {
         status: 200,
         chunks,
     })
+}
+
+/// `said` framed as the request's dialect answers, whole or streamed. Anthropic and Responses
+/// have no `n` (the call sends one request per choice): they answer the first choice.
+fn framed(
+    request: &MockRequest,
+    serial: u64,
+    said: &[Said],
+    usage: Option<Usage>,
+) -> VecDeque<Bytes> {
+    let model = model(request);
+    let first = said
+        .first()
+        .map_or((&Value::Null, "stop"), |s| (&s.message, s.finish_reason));
+    match (request.dialect(), request.stream) {
+        (Dialect::ChatCompletions, stream) => {
+            let id = format!("chatcmpl-mock-{serial}");
+            if stream {
+                self::stream(&id, request, said, usage)
+            } else {
+                VecDeque::from([completion(&id, request, said, usage)])
+            }
+        }
+        (Dialect::AnthropicMessages, false) => VecDeque::from([anthropic::message(
+            &format!("msg_mock_{serial}"),
+            model,
+            first.0,
+            first.1,
+            usage,
+        )]),
+        (Dialect::AnthropicMessages, true) => anthropic::stream(
+            &format!("msg_mock_{serial}"),
+            model,
+            first.0,
+            first.1,
+            usage,
+            pieces,
+        ),
+        (Dialect::GeminiGenerateContent, stream) => {
+            let id = format!("resp-mock-{serial}");
+            let choices: Vec<gemini::Choice<'_>> =
+                said.iter().map(|s| (&s.message, s.finish_reason)).collect();
+            if stream {
+                gemini::stream(&id, model, &choices, usage, pieces)
+            } else {
+                VecDeque::from([gemini::response(&id, model, &choices, usage)])
+            }
+        }
+        (Dialect::OpenAiResponses, false) => VecDeque::from([responses::response(
+            &format!("resp_mock_{serial}"),
+            model,
+            first.0,
+            first.1,
+            usage,
+        )]),
+        (Dialect::OpenAiResponses, true) => responses::stream(
+            &format!("resp_mock_{serial}"),
+            model,
+            first.0,
+            first.1,
+            usage,
+            pieces,
+        ),
+    }
 }
 
 /// One choice's answer; what is not an answer (a status, a fault) cannot be one of several.
