@@ -37,6 +37,7 @@ mod limit;
 mod lines;
 mod media;
 mod message;
+mod model_family;
 mod output;
 mod params;
 mod partial;

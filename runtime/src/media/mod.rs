@@ -36,7 +36,7 @@ pub use types::{Audio, Detail, File, Image, Media, MediaKind, MediaSource, Pdf, 
 
 use crate::client::Client;
 use crate::message::Message;
-use crate::structured::Family;
+use crate::model_family::ModelFamily;
 
 /// A prompt argument that becomes content parts (image, audio, video, PDF, file) rather than text.
 ///
@@ -95,7 +95,7 @@ fn has_media(messages: &[Message]) -> bool {
 }
 
 fn target<'a>(model: &'a str, call: MediaPolicy, client: &Client) -> rules::Target<'a> {
-    let family = Family::of(model);
+    let family = ModelFamily::of(model);
     rules::Target {
         model,
         family,
