@@ -59,7 +59,7 @@ mod wire;
 #[cfg(test)]
 mod decoders_never_panic;
 
-pub mod lenient;
+mod lenient;
 mod schema;
 mod shape;
 mod spec;
@@ -88,6 +88,7 @@ pub use error::{
     RejectedAnswer, Result,
 };
 pub use history::History;
+pub use lenient::Repair;
 pub use media::{
     Audio, DEFAULT_MAX_MEDIA_DOWNLOAD_BYTES, DEFAULT_MEDIA_DOWNLOAD_TIMEOUT, Detail, File, Image,
     Media, MediaArg, MediaError, MediaKind, MediaPolicy, MediaSource, MediaStyle, Pdf, UrlHandling,
