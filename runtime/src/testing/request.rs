@@ -3,6 +3,7 @@
 use serde_json::Value;
 
 use crate::structured::{Mode, SCHEMA_INSTRUCTION_LEAD};
+use crate::wire::symbol;
 
 /// One chat-completions request that reached a [`MockClient`](super::MockClient), kept for
 /// assertions.
@@ -43,7 +44,7 @@ impl MockRequest {
     /// code that takes a `MockRequest`, such as the closures given to
     /// [`Reply::from_fn`](super::Reply::from_fn)).
     pub fn new(function: impl Into<String>, body: Value) -> Self {
-        let stream = body.get("stream").and_then(Value::as_bool) == Some(true);
+        let stream = body.get(symbol::STREAM).and_then(Value::as_bool) == Some(true);
         let function = function.into();
         Self {
             function_path: function.clone(),
@@ -126,7 +127,7 @@ impl MockRequest {
     /// The name of the function the request forces the model to call (`tool_choice`), if any.
     pub fn forced_tool(&self) -> Option<&str> {
         self.body
-            .get("tool_choice")?
+            .get(symbol::TOOL_CHOICE)?
             .get("function")?
             .get("name")?
             .as_str()
@@ -136,7 +137,7 @@ impl MockRequest {
     pub fn mode(&self) -> Option<Mode> {
         match self
             .body
-            .get("response_format")
+            .get(symbol::RESPONSE_FORMAT)
             .and_then(|f| f.get("type"))
             .and_then(Value::as_str)
         {
@@ -157,7 +158,7 @@ impl MockRequest {
     /// The JSON Schema the request sends for the answer (`response_format` or the forced tool's
     /// parameters), if it sends one.
     pub(crate) fn answer_schema(&self) -> Option<&Value> {
-        let format = self.body.get("response_format");
+        let format = self.body.get(symbol::RESPONSE_FORMAT);
         if let Some(schema) = format
             .and_then(|f| f.get("json_schema"))
             .and_then(|s| s.get("schema"))
@@ -167,7 +168,7 @@ impl MockRequest {
         }
         let tool = self.forced_tool()?;
         self.body
-            .get("tools")?
+            .get(symbol::TOOLS)?
             .as_array()?
             .iter()
             .map(|t| t.get("function").unwrap_or(t))
@@ -178,7 +179,7 @@ impl MockRequest {
     /// How many choices the request asks for (`n`, default 1).
     pub(crate) fn choices(&self) -> usize {
         self.body
-            .get("n")
+            .get(symbol::N)
             .and_then(Value::as_u64)
             .map_or(1, |n| n.clamp(1, 16) as usize)
     }

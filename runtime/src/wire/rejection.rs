@@ -1,6 +1,7 @@
 //! Recognising a server's rejection of a request field from its error text: the field names
 //! each structured-output mode relies on, in every dialect, as error messages spell them.
 
+use super::symbol;
 use crate::structured::Mode;
 
 /// Whether a lowercased error text names a request field that `mode` relies on.
@@ -9,19 +10,19 @@ pub(crate) fn names_a_field_of(mode: Mode, error_text: &str) -> bool {
         // chat-completions `response_format`; Gemini `responseSchema` / `responseJsonSchema`;
         // Responses `text.format`.
         Mode::JsonSchema => &[
-            "response_format",
+            symbol::RESPONSE_FORMAT,
             "json_schema",
             "responseschema",
             "responsejsonschema",
             "text.format",
         ],
         Mode::JsonObject => &[
-            "response_format",
+            symbol::RESPONSE_FORMAT,
             "json_object",
             "responsemimetype",
             "text.format",
         ],
-        Mode::Tool => &["tools", "tool_choice", "function"],
+        Mode::Tool => &[symbol::TOOLS, symbol::TOOL_CHOICE, "function"],
         Mode::Prompt => return false,
     };
     fields.iter().any(|field| error_text.contains(field))
@@ -34,7 +35,7 @@ pub(crate) fn rejects_stream_usage(status: u16, body: &[u8]) -> bool {
         && !matches!(status, 401 | 403 | 404 | 408 | 429)
         && String::from_utf8_lossy(body)
             .to_ascii_lowercase()
-            .contains("stream_options")
+            .contains(symbol::STREAM_OPTIONS)
 }
 
 #[cfg(test)]

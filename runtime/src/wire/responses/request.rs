@@ -14,6 +14,7 @@ use crate::message::{Message, Part, Role, ToolCall};
 use crate::structured::{ANSWER_TOOL, Mode};
 
 use super::super::dialect::{Dialect, OutputRequest, Request, ToolDemand};
+use super::super::symbol;
 use super::REASONING_ITEMS;
 
 /// Room for a request's keys and settings besides its text.
@@ -44,11 +45,11 @@ pub(crate) fn encode(request: &Request<'_>) -> Result<Vec<u8>> {
 fn refuse_unsupported(request: &Request<'_>) -> Result<()> {
     let s = &request.sampling;
     let unsupported = [
-        ("stop", s.stop.is_some()),
-        ("presence_penalty", s.presence_penalty.is_some()),
-        ("frequency_penalty", s.frequency_penalty.is_some()),
-        ("logit_bias", s.logit_bias.is_some()),
-        ("seed", s.seed.is_some()),
+        (symbol::STOP, s.stop.is_some()),
+        (symbol::PRESENCE_PENALTY, s.presence_penalty.is_some()),
+        (symbol::FREQUENCY_PENALTY, s.frequency_penalty.is_some()),
+        (symbol::LOGIT_BIAS, s.logit_bias.is_some()),
+        (symbol::SEED, s.seed.is_some()),
     ];
     if let Some((name, _)) = unsupported.iter().find(|(_, set)| *set) {
         return Err(Error::Config(format!(
@@ -151,7 +152,7 @@ impl Serialize for Body<'_, '_> {
             .and_then(|o| AnswerTool::of(&o));
         if r.tools.is_some() || answer_tool.is_some() {
             map.serialize_entry(
-                "tools",
+                symbol::TOOLS,
                 &Tools {
                     user: r.tools.map(|t| t.toolbox),
                     answer: answer_tool.as_ref(),
@@ -164,20 +165,20 @@ impl Serialize for Body<'_, '_> {
             (None, None) => None,
         };
         if let Some(choice) = choice {
-            map.serialize_entry("tool_choice", &Choice(choice))?;
+            map.serialize_entry(symbol::TOOL_CHOICE, &Choice(choice))?;
         }
         let sampling = &r.sampling;
         if let Some(t) = sampling.temperature {
-            map.serialize_entry("temperature", &t)?;
+            map.serialize_entry(symbol::TEMPERATURE, &t)?;
         }
         if let Some(p) = sampling.top_p {
-            map.serialize_entry("top_p", &p)?;
+            map.serialize_entry(symbol::TOP_P, &p)?;
         }
         if let Some(max) = sampling.max_tokens {
             map.serialize_entry("max_output_tokens", &max)?;
         }
         if let Some(user) = sampling.end_user {
-            map.serialize_entry("user", user)?;
+            map.serialize_entry(symbol::USER, user)?;
         }
         // Nothing is kept server-side: every request carries the whole conversation, and a
         // reasoning model's reasoning travels back as `encrypted_content`.
@@ -190,7 +191,7 @@ impl Serialize for Body<'_, '_> {
         }
         map.serialize_entry("store", &false)?;
         if r.stream.is_some() {
-            map.serialize_entry("stream", &true)?;
+            map.serialize_entry(symbol::STREAM, &true)?;
         }
         map.end()
     }
