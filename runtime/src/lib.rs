@@ -57,7 +57,7 @@ mod transport;
 mod wire;
 
 #[cfg(test)]
-mod decoders_never_panic;
+mod tests;
 
 mod lenient;
 mod schema;
