@@ -113,5 +113,10 @@ mod tests {
         assert!(!Mode::JsonSchema.rejected_by(500, "upstream overloaded"));
         assert!(Mode::Tool.rejected_by(400, "tool_choice=required is not supported"));
         assert!(!Mode::Prompt.rejected_by(400, "anything"));
+        let gemini = r#"{"error":{"code":400,"message":"Invalid JSON payload received. Unknown name \"response_json_schema\" at 'generation_config': Cannot find field.","status":"INVALID_ARGUMENT"}}"#;
+        assert!(Mode::JsonSchema.rejected_by(400, gemini));
+        let with_tools = r#"{"error":{"code":400,"message":"Function calling with a response mime type: 'application/json' is unsupported","status":"INVALID_ARGUMENT"}}"#;
+        assert!(Mode::JsonSchema.rejected_by(400, with_tools));
+        assert!(Mode::JsonObject.rejected_by(400, with_tools));
     }
 }

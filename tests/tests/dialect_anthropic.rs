@@ -214,6 +214,42 @@ async fn an_enum_comes_through_native_json_schema_output() {
     );
 }
 
+/// A model without native JSON output refuses `output_config.format` in Anthropic's error shape
+/// (the wording of <https://github.com/anomalyco/models.dev/pull/1765>): the ladder steps down
+/// and the next request asks in the next mode, the schema in the prompt only.
+#[tokio::test]
+async fn a_refused_json_schema_output_steps_the_mode_down() {
+    let refusal = json!({"type": "error", "error": {"type": "invalid_request_error",
+        "message": "output_config.format: Extra inputs are not permitted"}});
+    let server = MockServer::with([
+        Reply::status(400, refusal),
+        text_answer(r#"{"value":"Sad"}"#),
+    ])
+    .await;
+    let out = mood("rain again")
+        .client(&client(&server))
+        .with_meta()
+        .await
+        .unwrap();
+    assert_eq!(out.value, Mood::Sad);
+    assert_eq!(out.mode, Some(promptfn::Mode::JsonObject));
+    assert_eq!(out.requests, 2);
+    let bodies = bodies(&server);
+    assert_eq!(bodies[0]["output_config"]["format"]["type"], "json_schema");
+    assert!(bodies[1].get("output_config").is_none(), "{}", bodies[1]);
+    assert!(bodies[1].get("tools").is_none(), "{}", bodies[1]);
+    let content = &bodies[1]["messages"][0]["content"];
+    assert_eq!(
+        content[0],
+        json!({"type": "text", "text": "The mood of: rain again"})
+    );
+    let instruction = content[1]["text"].as_str().unwrap();
+    assert!(
+        instruction.contains("JSON only") && instruction.contains(r#""Happy" or "Sad""#),
+        "the schema is asked for in the prompt: {instruction}"
+    );
+}
+
 #[tokio::test]
 async fn a_vec_and_an_option_come_through_the_answer_tool() {
     let server = MockServer::with([

@@ -175,6 +175,75 @@ async fn structs_enums_vecs_and_options_use_the_response_schema() {
     );
 }
 
+/// Gemini's error shape (<https://ai.google.dev/gemini-api/docs/troubleshooting>): a model or
+/// endpoint without the schema field names it in snake case; 2.x models refuse a JSON MIME type
+/// beside function calling. Either steps the structured-output mode down.
+fn invalid_argument(message: &str) -> Reply {
+    Reply::status(
+        400,
+        json!({"error": {"code": 400, "message": message, "status": "INVALID_ARGUMENT"}}),
+    )
+}
+
+#[tokio::test]
+async fn a_refused_response_schema_steps_the_mode_down() {
+    let server = MockServer::with([
+        invalid_argument(
+            "Invalid JSON payload received. Unknown name \"response_schema\" at 'generation_config': Cannot find field.",
+        ),
+        text_reply(r#"{"name":"Ana","age":31}"#),
+    ])
+    .await;
+    let got = person("Ana, 31")
+        .client(&client(&server))
+        .with_meta()
+        .await
+        .unwrap();
+    assert_eq!(got.value.name, "Ana");
+    assert_eq!(got.mode, Some(promptfn::Mode::JsonObject));
+    let bodies = server.bodies();
+    assert!(bodies[0]["generationConfig"]["responseSchema"].is_object());
+    // JSON mode: the MIME type stays, the schema goes into the prompt.
+    assert_eq!(
+        bodies[1]["generationConfig"],
+        json!({"responseMimeType": "application/json"})
+    );
+    let asked = bodies[1]["contents"][0]["parts"][0]["text"]
+        .as_str()
+        .unwrap();
+    assert!(asked.starts_with("Extract the person: Ana, 31") && asked.len() > 30);
+
+    // Refused beside function calling, the JSON MIME type goes too: a forced answer function.
+    let with_tools =
+        "Function calling with a response mime type: 'application/json' is unsupported";
+    let server = MockServer::with([
+        invalid_argument(with_tools),
+        invalid_argument(with_tools),
+        Reply::json(response(
+            json!([{"functionCall": {"name": "answer", "args": {"name": "Bo", "age": 4}}}]),
+            "STOP",
+        )),
+    ])
+    .await;
+    let got = person("Bo, 4")
+        .client(&client(&server))
+        .with_meta()
+        .await
+        .unwrap();
+    assert_eq!(got.value.name, "Bo");
+    assert_eq!(got.mode, Some(promptfn::Mode::Tool));
+    let bodies = server.bodies();
+    assert_eq!(
+        bodies[1]["generationConfig"],
+        json!({"responseMimeType": "application/json"})
+    );
+    assert!(bodies[2].get("generationConfig").is_none(), "{}", bodies[2]);
+    assert_eq!(
+        bodies[2]["toolConfig"],
+        json!({"functionCallingConfig": {"mode": "ANY", "allowedFunctionNames": ["answer"]}})
+    );
+}
+
 #[tokio::test]
 async fn an_image_goes_inline_and_a_pdf_url_as_file_data() {
     const PNG: &[u8] =

@@ -8,19 +8,30 @@ use crate::structured::Mode;
 pub(crate) fn names_a_field_of(mode: Mode, error_text: &str) -> bool {
     let fields: &[&str] = match mode {
         // chat-completions `response_format`; Gemini `responseSchema` / `responseJsonSchema`;
-        // Responses `text.format`.
+        // Responses `text.format`; Anthropic `output_config.format` (a model without native
+        // JSON output answers `output_config.format: Extra inputs are not permitted`,
+        // <https://github.com/anomalyco/models.dev/pull/1765>; the beta's `output_format`).
         Mode::JsonSchema => &[
             symbol::RESPONSE_FORMAT,
             "json_schema",
             "responseschema",
             "responsejsonschema",
             "text.format",
+            "output_config",
+            "output_format",
+            // Gemini's errors name fields in snake case, and 2.x models refuse a JSON MIME
+            // type beside function calling ("response mime type … is unsupported").
+            "response_schema",
+            "response_json_schema",
+            "response mime type",
         ],
         Mode::JsonObject => &[
             symbol::RESPONSE_FORMAT,
             "json_object",
             "responsemimetype",
             "text.format",
+            "response_mime_type",
+            "response mime type",
         ],
         Mode::Tool => &[symbol::TOOLS, symbol::TOOL_CHOICE, "function"],
         Mode::Prompt => return false,
@@ -65,5 +76,9 @@ mod tests {
             "tool_choice must be a string"
         ));
         assert!(!names_a_field_of(Mode::Prompt, "response_format"));
+        let anthropic =
+            "invalid_request_error: output_config.format: extra inputs are not permitted";
+        assert!(names_a_field_of(Mode::JsonSchema, anthropic));
+        assert!(!names_a_field_of(Mode::JsonObject, anthropic));
     }
 }
