@@ -182,6 +182,61 @@ async fn a_whole_tool_call_in_one_chunk_is_read() {
     assert_eq!(r.mode, Some(Mode::Tool));
 }
 
+/// llama-server ignores an object `tool_choice`: the streamed answer comes as content. It is
+/// read from there as it stands, and later calls to the model start a mode down.
+#[tokio::test]
+async fn a_forced_tool_streamed_as_content_steps_later_calls_down() {
+    let rejected = |feature: &str| {
+        Reply::status(
+            400,
+            json!({"error": {"message": format!("{feature} is not supported")}}),
+        )
+    };
+    let server = MockServer::with([
+        rejected("response_format json_schema"),
+        rejected("response_format json_object"),
+        stream_of([
+            text(r#"{"value": [{"name": "Ann", "#),
+            text(r#""age": 31}]}"#),
+            finish("stop"),
+            done(),
+        ]),
+        stream_of([
+            text(r#"[{"name": "Bo", "age": 42}]"#),
+            finish("stop"),
+            done(),
+        ]),
+    ])
+    .await;
+    let client = server.client();
+    let r = bounded(
+        people_by_default("x")
+            .client(&client)
+            .stream()
+            .into_response(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.value, [person("Ann", 31)]);
+    assert_eq!((r.mode, r.requests), (Some(Mode::Tool), 3));
+    assert_eq!(
+        server.bodies()[2]["tool_choice"]["function"]["name"],
+        "answer"
+    );
+    let next = bounded(
+        people_by_default("y")
+            .client(&client)
+            .stream()
+            .into_response(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(next.value, [person("Bo", 42)]);
+    assert_eq!((next.mode, next.requests), (Some(Mode::Prompt), 1));
+    let body = &server.bodies()[3];
+    assert!(body.get("tools").is_none() && body.get("response_format").is_none());
+}
+
 #[tokio::test]
 async fn llama_cpp_tool_deltas_repeating_id_and_name_are_not_repeated() {
     // llama-cpp-python: id, type and name in every delta, `"role": null, "content": null`.

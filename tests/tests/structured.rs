@@ -276,6 +276,91 @@ async fn tool_mode_reasks_through_a_tool_result() {
     assert_eq!(second[2]["tool_call_id"], "call_1");
 }
 
+/// llama-server ignores an object `tool_choice`, and SmolLM2's chat template drops the tools:
+/// the model answers in prose, never having seen the schema.
+#[tokio::test]
+async fn a_forced_tool_answered_in_prose_steps_down_and_asks_again_with_the_schema() {
+    let server = MockServer::with([
+        Reply::content("Ann is a person who is seven years old."),
+        Reply::content(r#"{"name": "Ann", "age": 7}"#),
+        Reply::content(r#"{"name": "Bo", "age": 9}"#),
+    ])
+    .await;
+    let client = server.client();
+    let r = extract("Ann, 7")
+        .client(&client)
+        .mode(Mode::Tool)
+        .with_meta()
+        .await
+        .unwrap();
+    assert_eq!(r.value.name, "Ann");
+    assert_eq!(r.mode, Some(Mode::Prompt));
+    assert_eq!(r.requests, 2);
+    let bodies = server.bodies();
+    assert_eq!(bodies[0]["tool_choice"]["function"]["name"], "answer");
+    // Sent again a mode down: no tools, the schema in the prompt, and no re-ask turns (the
+    // model never saw the schema, so its prose was not an answer to correct).
+    assert!(bodies[1].get("tools").is_none() && bodies[1].get("tool_choice").is_none());
+    assert_eq!(bodies[1]["messages"].as_array().unwrap().len(), 1);
+    let prompt = bodies[1]["messages"][0]["content"].as_str().unwrap();
+    assert!(prompt.contains("\"name\": string,"), "{prompt}");
+    // Learnt for the model: a call without a mode of its own starts in prompt mode.
+    let next = extract("Bo, 9").client(&client).with_meta().await.unwrap();
+    assert_eq!((next.mode, next.requests), (Some(Mode::Prompt), 1));
+    assert!(server.bodies()[2].get("tools").is_none());
+}
+
+#[tokio::test]
+async fn a_forced_tool_answered_with_the_value_in_the_content_keeps_it_and_steps_down_later() {
+    let server = MockServer::with([
+        Reply::content(r#"{"name": "Ann", "age": 7}"#),
+        Reply::content(r#"{"name": "Bo", "age": 9}"#),
+    ])
+    .await;
+    let client = server.client();
+    let r = extract("Ann, 7")
+        .client(&client)
+        .mode(Mode::Tool)
+        .with_meta()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.value,
+        Person {
+            name: "Ann".into(),
+            age: Some(7)
+        }
+    );
+    // The value was in the answer to the tool-mode request.
+    assert_eq!((r.mode, r.requests), (Some(Mode::Tool), 1));
+    let next = extract("Bo, 9").client(&client).with_meta().await.unwrap();
+    assert_eq!((next.mode, next.requests), (Some(Mode::Prompt), 1));
+    assert!(server.bodies()[1].get("tools").is_none());
+}
+
+#[tokio::test]
+async fn a_step_down_from_an_unused_tool_never_makes_up_a_value() {
+    let prose = "I am not sure who that is.";
+    let server = MockServer::with([
+        Reply::content(prose),
+        Reply::content(prose),
+        Reply::content(prose),
+    ])
+    .await;
+    let err = extract("someone")
+        .client(&server.client())
+        .mode(Mode::Tool)
+        .retries(1)
+        .await
+        .unwrap_err();
+    let Error::Decode(decode) = &err else {
+        panic!("expected a decode error, got {err:?}");
+    };
+    // One step down, then the prompt-mode answer and its one re-ask: both rejected.
+    assert_eq!(decode.attempts.len(), 2, "{err}");
+    assert_eq!(server.requests().len(), 3);
+}
+
 #[tokio::test]
 async fn the_validation_hook_takes_part_in_the_reask_loop() {
     let server = MockServer::with([

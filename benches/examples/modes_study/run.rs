@@ -155,9 +155,11 @@ where
             if let Ok(r) = &result
                 && r.mode != Some(mode)
             {
+                // Without an error answer, only a forced tool that was never called steps down.
                 runner.refused = Some(format!(
-                    "refused by the server (the call stepped down to {:?})",
-                    r.mode
+                    "not honoured: the model answered without the forced tool call, and the call \
+                     stepped down to {}",
+                    r.mode.map_or("text", Mode::as_str)
                 ));
                 return;
             }

@@ -10,6 +10,7 @@ use crate::message::Message;
 use crate::output::{Output, OutputPlan};
 use crate::plan::RequestPlan;
 use crate::response::{FinishReason, Response, Usage};
+use crate::structured::Mode;
 use crate::tool;
 use crate::wire::answer::{AssistantMessage, Choice, Completion};
 
@@ -173,6 +174,10 @@ async fn answer<T: Output>(
             }
         }
 
+        // Tool mode forced the answer tool, and no tool was called: the server does not honour
+        // the mode. The content is still read (it may hold the value); if it holds none, the
+        // model never saw the schema, so the request is sent again a mode down, not re-asked.
+        let unused_tool = ex.mode == Some(Mode::Tool) && calls == 0;
         let mut items = Vec::new();
         let mut repairs = Vec::new();
         let mut first_rejection: Option<(usize, Rejection)> = None;
@@ -194,11 +199,21 @@ async fn answer<T: Output>(
             }
         }
         if !items.is_empty() {
+            let asked_in = ex.mode;
+            if unused_tool {
+                // Later calls to this model start a mode down.
+                ex.step_down_from_unused_tool();
+            }
             let reply = Reply::of(&parsed, first);
-            return Ok(reply.response(ex, Gathered::Items(items), raw, repairs, transcript));
+            let mut response = reply.response(ex, Gathered::Items(items), raw, repairs, transcript);
+            response.mode = asked_in;
+            return Ok(response);
         }
         if let Some(fatal) = first_fatal {
             return Err(fatal);
+        }
+        if unused_tool && ex.step_down_from_unused_tool() {
+            continue;
         }
         let Some((index, rejection)) = first_rejection else {
             continue;

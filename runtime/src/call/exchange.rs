@@ -163,11 +163,29 @@ impl Exchange {
         if !current.rejected_by(status, &String::from_utf8_lossy(body)) {
             return false;
         }
+        self.take_next_mode("the server rejected the structured-output mode")
+    }
+
+    /// `Tool` mode forced the answer tool and the answer called no tool: the server does not
+    /// honour the mode (llama-server ignores an object `tool_choice`, and some chat templates
+    /// drop the tools, so the model never sees the schema). Like a rejection, this steps down
+    /// for the next request and later calls to this model; whether it happened is the caller's
+    /// to judge from the answer it read.
+    pub(crate) fn step_down_from_unused_tool(&mut self) -> bool {
+        self.mode == Some(Mode::Tool)
+            && self.take_next_mode("the server answered without calling the forced answer tool")
+    }
+
+    /// Moves to the mode below the current one, for this exchange and later calls to the model.
+    fn take_next_mode(&mut self, why: &str) -> bool {
+        let Some(current) = self.mode else {
+            return false;
+        };
         let Some(next) = current.step_down() else {
             return false;
         };
         tracing::debug!(function = self.call.function, model = %self.call.model, from = %current,
-            to = %next, "the server rejected the structured-output mode; stepping down");
+            to = %next, "{why}; stepping down");
         self.call.client.learn_mode(&self.call.model, next);
         self.mode = Some(next);
         true

@@ -9,8 +9,9 @@
 //! The caller tries one value start after another in the same text, so a string that never
 //! closes would be scanned to the end once per start: quadratic time. Whether a quote closes a
 //! string depends only on its own position (the backslashes right before it and what follows
-//! it), not on where the string opened, so [`Closings`] remembers, across reads of one text,
-//! from where on no string closes; a string opened there stops at its rescue point at once.
+//! it), not on where the string opened, and so does whether a line closing a code block stops
+//! it; so [`Closings`] remembers, across reads of one text, from where on no string closes; a
+//! string opened there stops at its rescue point at once.
 
 use serde_json::{Map, Number, Value};
 
@@ -399,7 +400,9 @@ impl Parser<'_> {
     /// escape. When the text ends first, a value string was most likely meant to end before
     /// the first `closer` bracket inside it (`"Paris }` followed by prose), so it is cut there;
     /// a key (`closer` is `None`) ends at its first quote after all, so that `{"a" 1}` is an
-    /// error rather than a key swallowing the rest of the text.
+    /// error rather than a key swallowing the rest of the text. A string still open at a line
+    /// that closes a code block (```` ``` ````) is an error: the model left the value broken and
+    /// went on in prose.
     fn string(&mut self, quote: u8, closer: Option<u8>) -> Result<Scanned, SyntaxError> {
         self.pos += 1;
         let mut out = String::new();
@@ -459,6 +462,16 @@ impl Parser<'_> {
                 self.escape(quote, &mut out);
                 segment = self.pos;
             } else {
+                if byte == b'\n' && closes_code_block(self.bytes, self.pos + 1) {
+                    // The model closed its code block with this string still open and went on
+                    // in prose: any later quote belongs to the prose, and cutting the string
+                    // short would guess at a value the answer never finished. Re-ask instead.
+                    return Err(SyntaxError {
+                        offset: self.pos + 1,
+                        message: "a string is still open where the code block closes".to_owned(),
+                        too_deep: false,
+                    });
+                }
                 if byte < 0x20 {
                     control.get_or_insert(self.pos);
                 } else if Some(byte) == closer && rescue.is_none() {
@@ -656,6 +669,25 @@ fn word_end(src: &str, start: usize, extra: impl Fn(char) -> bool) -> usize {
         .map_or(src.len(), |(at, _)| start + at)
 }
 
+/// Whether a line that closes a Markdown code block starts at `at`: three or more backticks,
+/// then nothing but spaces up to the line break or the end. (A fence with an info word opens a
+/// block; one followed by other text is inline code.)
+fn closes_code_block(bytes: &[u8], at: usize) -> bool {
+    let ticks = bytes
+        .get(at..)
+        .unwrap_or_default()
+        .iter()
+        .take_while(|&&byte| byte == b'`')
+        .count();
+    ticks >= 3
+        && bytes
+            .get(at + ticks..)
+            .unwrap_or_default()
+            .iter()
+            .take_while(|&&byte| byte != b'\n')
+            .all(|&byte| matches!(byte, b' ' | b'\t' | b'\r'))
+}
+
 /// Rewrites `+1`, `.5`, `1.`, `007`, and (when cut off) `1e` into JSON's number grammar.
 fn normalize_number(token: &str, cut_off: bool) -> Option<String> {
     let (sign, mut body) = match token.as_bytes().first()? {
@@ -754,6 +786,24 @@ mod tests {
         assert_eq!(parsed.value, json!({"name": "Alice", "city": "Paris"}));
         assert_eq!(&src[parsed.end..], "\n\nThis JSON describes Alice.");
         assert_eq!(parsed.repairs, [Repair::ClosedString]);
+    }
+
+    #[test]
+    fn a_string_open_where_the_code_block_closes_is_refused() {
+        // SmolLM2 on llama-cpp-python: the city string never closes, the fence ends the
+        // block, and a quote in the prose after it would otherwise close the string.
+        let src = "{\"name\": \"\", \"age\": 42, \"city\": \"Berlin }\n```\n\nThis JSON is a \
+                   valid JSON in Python. It contains the following data:\n\n- `name`: \"\"\n";
+        let error = parse_prefix(src).expect_err("the string crosses the fence");
+        assert_eq!(&src[error.offset..error.offset + 3], "```");
+        assert!(
+            error.message.contains("code block closes"),
+            "{}",
+            error.message
+        );
+        // Inline code and a fence opening another block are text inside a string.
+        let (value, _) = parse("{\"a\": \"x\n```rust\nfn f() {}\n``` done\"}");
+        assert_eq!(value, json!({"a": "x\n```rust\nfn f() {}\n``` done"}));
     }
 
     #[test]

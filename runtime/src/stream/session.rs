@@ -368,7 +368,22 @@ impl Session {
             self.run_tools(turn);
             return;
         }
+        if ending == Ending::Complete {
+            self.step_down_from_unused_tool();
+        }
         self.pending.push_back(Piece::End(ending));
+    }
+
+    /// `Tool` mode forced the answer tool and the answer called none: the server does not
+    /// honour the mode. A stream cannot take back what it handed out, so this answer is read
+    /// from its content as it stands (never filled in); later calls to this model start a mode
+    /// down, as the awaited path does.
+    fn step_down_from_unused_tool(&mut self) {
+        if self.assembled.tool_calls.answer().is_none()
+            && let Some(exchange) = &mut self.exchange
+        {
+            exchange.step_down_from_unused_tool();
+        }
     }
 
     /// The assistant turn to run, when the round ended in calls of the user's tools.

@@ -497,6 +497,14 @@ fn cases() -> Vec<Case> {
             },
             vec![Repair::ExtractedFromProse, Repair::ClosedString],
         ),
+        fails::<Resident>(
+            "observed smollm2 answer: string still open when the fence closes, prose quoted after",
+            "{\"name\": \"\", \"age\": 42, \"city\": \"Berlin }\n```\n\nThis JSON is a valid JSON in \
+             Python. It contains the following data:\n\n- `name`: \"\"\n- `age`: 42\n- `city`: \"Berlin\"\n",
+            Syntax,
+            None,
+            "a string is still open where the code block closes",
+        ),
         fails::<Person>(
             "object where a number is expected",
             r#"{"name": "Olga", "age": {"years": 30}}"#,
