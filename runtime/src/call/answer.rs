@@ -12,7 +12,7 @@ use crate::plan::RequestPlan;
 use crate::response::{FinishReason, Response, Usage};
 use crate::structured::Mode;
 use crate::tool;
-use crate::wire::answer::{AssistantMessage, Choice, Completion};
+use crate::wire::answer::{AssistantMessage, Choice};
 
 use super::exchange::{Exchange, plan_of};
 use super::resolve::Resolved;
@@ -20,11 +20,10 @@ use super::resolve::Resolved;
 /// The whole value of an awaited call: `want` answers (one unless `T` is `Choices`), from the
 /// exchange and, when the server gave fewer choices than asked, from concurrent refills.
 pub(crate) async fn run<T: Output>(
-    call: Resolved,
+    call: Arc<Resolved>,
     messages: Vec<Message>,
     transcript: bool,
 ) -> Result<Response<T>> {
-    let call = Arc::new(call);
     let declared_n = call.sampling().n;
     // `Choices<T>` wants `n` answers; anything else wants one, whatever `n` says.
     let want = if T::CHOICES {
@@ -85,10 +84,12 @@ async fn answer<T: Output>(
     loop {
         let body = ex.send().await?;
         let (raw, parsed) = call.dialect.decode(body.into());
-        let parsed = parsed.map_err(|reason| Error::Protocol {
+        let mut parsed = parsed.map_err(|reason| Error::Protocol {
             reason,
             raw: excerpt(&raw),
         })?;
+        // Moved into the response, not copied.
+        let (id, model) = (parsed.id.take(), parsed.model.take());
         if let Some(error) = &parsed.error {
             return Err(
                 crate::error::ApiError::from_body(200, error.to_string().as_bytes()).into(),
@@ -144,7 +145,7 @@ async fn answer<T: Output>(
                         reason: "the completion has no usable choice".into(),
                         raw: excerpt(&raw),
                     })?;
-                    let reply = Reply::of(&parsed, first);
+                    let reply = Reply { id, model, first };
                     return Ok(reply.response(
                         ex,
                         Gathered::Whole(whole),
@@ -204,7 +205,7 @@ async fn answer<T: Output>(
                 // Later calls to this model start a mode down.
                 ex.step_down_from_unused_tool();
             }
-            let reply = Reply::of(&parsed, first);
+            let reply = Reply { id, model, first };
             let mut response = reply.response(ex, Gathered::Items(items), raw, repairs, transcript);
             response.mode = asked_in;
             return Ok(response);
@@ -248,17 +249,14 @@ async fn answer<T: Output>(
 
 /// What a successful completion says besides its value.
 struct Reply<'a> {
-    parsed: &'a Completion,
+    id: Option<String>,
+    model: Option<String>,
     first: &'a Choice,
 }
 
-impl<'a> Reply<'a> {
-    fn of(parsed: &'a Completion, first: &'a Choice) -> Self {
-        Self { parsed, first }
-    }
-
+impl Reply<'_> {
     fn response<T: Output>(
-        &self,
+        self,
         ex: Exchange,
         value: Gathered<T>,
         raw: String,
@@ -269,8 +267,8 @@ impl<'a> Reply<'a> {
         ex.stage_kept_turns(|| message.to_message());
         Response {
             value,
-            id: self.parsed.id.clone(),
-            model: self.parsed.model.clone(),
+            id: self.id,
+            model: self.model,
             usage: ex.usage,
             finish_reason: self.first.finish_reason.clone(),
             raw,

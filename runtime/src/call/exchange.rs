@@ -73,7 +73,7 @@ impl Exchange {
     pub(crate) fn body(&self, stream: Option<StreamRequest>) -> Result<Vec<u8>> {
         let mut sampling = self.call.sampling();
         sampling.n = self.n;
-        self.plan()?.with_cache(self.call.cache()).encode(
+        self.plan()?.with_cache(self.call.cache(&sampling)).encode(
             self.call.dialect,
             &self.call.model,
             &self.conversation,

@@ -76,7 +76,18 @@ pub struct Call<T> {
 /// How an awaited call runs, set by [`Call::new`], where `T: Output` is known, so that awaiting
 /// needs no bound on `T`: with one, a return type that cannot be decoded would be reported
 /// first as "`Call<T>` is not a future", before the error that says what it lacks.
-type Awaited<T> = fn(Call<T>, bool) -> Pin<Box<dyn Future<Output = Result<Response<T>>> + Send>>;
+///
+/// One runner per reading, so that each is a single boxed future (a value read from a
+/// [`Response`] in a second boxed future would cost an allocation per call).
+struct Awaited<T> {
+    /// `.await`: the value alone.
+    value: fn(Call<T>) -> Running<T>,
+    /// `.with_meta().await`: the whole [`Response`].
+    with_meta: fn(Call<T>) -> Running<Response<T>>,
+}
+
+/// A call on its way to `R`.
+type Running<R> = Pin<Box<dyn Future<Output = Result<R>> + Send>>;
 
 /// The return type's [`Validate`](crate::Validate) check, type-erased so that `Call<T>` needs no
 /// bound on `T` (a bound would repeat every "not an output type" error on the signature).
@@ -133,7 +144,10 @@ impl<T: Output> Call<T> {
             max_steps: None,
             tool_choice: None,
             stable_prefix: None,
-            awaited: |call, transcript| Box::pin(call.run_traced(transcript)),
+            awaited: Awaited {
+                value: |call| call.run_traced(false, Response::into_value),
+                with_meta: |call| call.run_traced(true, std::convert::identity),
+            },
             _output: PhantomData,
         }
     }
@@ -342,42 +356,66 @@ impl<T: Output> Call<T> {
         std::mem::take(&mut self.messages)
     }
 
-    /// [`run`](Self::run) inside a `promptfn.call` span that records the outcome.
+    /// The awaited call, inside a `promptfn.call` span that records the outcome.
     ///
     /// `transcript` says whether the caller reads [`Response::transcript`]; a plain `.await`
     /// does not, and then the conversation is neither copied nor extended on success.
-    async fn run_traced(self, transcript: bool) -> Result<Response<T>> {
+    ///
+    /// The call is resolved here, before its future is boxed: the future then holds the
+    /// resolved call and its messages only. An `async fn` taking the `Call` would hold the
+    /// `Call` and the resolved call side by side, and every async layer would copy that state
+    /// (kilobytes) when it is created and again when it is awaited.
+    /// `read` takes what the caller awaits out of the response.
+    fn run_traced<R: Send + 'static>(
+        mut self,
+        transcript: bool,
+        read: fn(Response<T>) -> R,
+    ) -> Running<R> {
         // Client and model are resolved once: the span names the model, the request uses both.
         let resolved = self.resolve_client().and_then(|client| {
             let model = self.resolve_model(&client)?;
             Ok((client, model))
         });
         let trace = CallTrace::start(self.origin.name(), &self.messages, &resolved);
-        let result = match resolved {
-            // Traced content is read from the transcript.
-            Ok((client, model)) => {
-                self.run(client, model, transcript || trace.content())
-                    .instrument(trace.span())
-                    .await
-            }
-            Err(error) => Err(error),
-        };
-        trace.finish(&result, true);
-        result
+        // Traced content is read from the transcript.
+        let transcript = transcript || trace.content();
+        let prepared = resolved.and_then(|(client, model)| {
+            let call = trace.span().in_scope(|| self.resolve_with(client, model))?;
+            // Shared from here on: the future holds a pointer, not the resolved call.
+            Ok((Arc::new(call), self.take_messages()))
+        });
+        let span = trace.span();
+        Box::pin(async move {
+            let result = match prepared {
+                Ok((call, messages)) => run(call, messages, transcript).instrument(span).await,
+                Err(error) => Err(error),
+            };
+            trace.finish(&result, true);
+            result.map(read)
+        })
     }
+}
 
-    async fn run(mut self, client: Client, model: String, transcript: bool) -> Result<Response<T>> {
-        let mut call = self.resolve_with(client, model)?;
-        let messages = self.take_messages();
-        call.prepare_media(&messages).await?;
-        let keep = call.keep.clone();
-        let response = answer::run(call, messages, transcript).await?;
-        // Only a call that succeeded as a whole (missing choices filled too) adds its turns.
-        if let Some(keep) = keep {
-            keep.commit();
-        }
-        Ok(response)
+/// Prepares the call's media and runs its exchange to the value.
+async fn run<T: Output>(
+    mut call: Arc<Resolved>,
+    messages: Vec<Message>,
+    transcript: bool,
+) -> Result<Response<T>> {
+    // Nothing else holds the call until its exchange begins.
+    let Some(unshared) = Arc::get_mut(&mut call) else {
+        return Err(Error::Config(
+            "the call was shared before its media was prepared; this is a bug in promptfn".into(),
+        ));
+    };
+    unshared.prepare_media(&messages).await?;
+    let keep = call.keep.clone();
+    let response = answer::run(call, messages, transcript).await?;
+    // Only a call that succeeded as a whole (missing choices filled too) adds its turns.
+    if let Some(keep) = keep {
+        keep.commit();
     }
+    Ok(response)
 }
 
 impl<T: 'static> IntoFuture for Call<T> {
@@ -385,8 +423,7 @@ impl<T: 'static> IntoFuture for Call<T> {
     type IntoFuture = Pin<Box<dyn Future<Output = Result<T>> + Send>>;
 
     fn into_future(self) -> Self::IntoFuture {
-        let run = (self.awaited)(self, false);
-        Box::pin(async move { run.await.map(Response::into_value) })
+        (self.awaited.value)(self)
     }
 }
 
@@ -400,6 +437,6 @@ impl<T> IntoFuture for WithMeta<T> {
     type IntoFuture = Pin<Box<dyn Future<Output = Result<Response<T>>> + Send>>;
 
     fn into_future(self) -> Self::IntoFuture {
-        (self.0.awaited)(self.0, true)
+        (self.0.awaited.with_meta)(self.0)
     }
 }

@@ -65,9 +65,10 @@ impl Resolved {
         Sampling::merge(self.decl, &self.overrides)
     }
 
-    /// The caching request, when caching is on for this call.
-    pub(crate) fn cache(&self) -> Option<CacheRequest<'_>> {
-        self.sampling().cache.then_some(CacheRequest {
+    /// The caching request, when `sampling` (this call's, as the request sends it) turns
+    /// caching on.
+    pub(crate) fn cache(&self, sampling: &Sampling<'_>) -> Option<CacheRequest<'_>> {
+        sampling.cache.then_some(CacheRequest {
             key: self.function,
             prefix: self.stable_prefix,
             prompt_messages: self.prompt_messages,
