@@ -5,10 +5,10 @@
 //! to its request body without sending it.
 
 use crate::error::{ApiError, DecodeError, Error, RejectedAnswer, Result, excerpt};
+use crate::model_family::ModelFamily;
 use crate::output::{Output, OutputPlan};
 use crate::plan::RequestPlan;
 use crate::response::{FinishReason, Response};
-use crate::structured::Family;
 use crate::wire::answer::Completion;
 
 /// Decode a model's answer (a message's content, or a forced tool call's arguments) into `T`,
@@ -109,7 +109,7 @@ impl<T: Output> Response<T> {
         }
         let plan = OutputPlan::of::<T>();
         // No mode: the answer is taken from the content, else from a tool call's arguments.
-        let reader = RequestPlan::new(&plan, None, Family::Other)?;
+        let reader = RequestPlan::new(&plan, None, ModelFamily::Other)?;
         let wanted = if T::CHOICES { usize::MAX } else { 1 };
         let mut items = Vec::new();
         let mut repairs = Vec::new();

@@ -37,6 +37,7 @@ mod limit;
 mod lines;
 mod media;
 mod message;
+mod model_family;
 mod output;
 mod params;
 mod partial;
@@ -59,9 +60,9 @@ mod web_search;
 mod wire;
 
 #[cfg(test)]
-mod decoders_never_panic;
+mod tests;
 
-pub mod lenient;
+mod lenient;
 mod schema;
 mod shape;
 mod sources;
@@ -91,6 +92,7 @@ pub use error::{
     RejectedAnswer, Result,
 };
 pub use history::History;
+pub use lenient::Repair;
 pub use media::{
     Audio, DEFAULT_MAX_MEDIA_DOWNLOAD_BYTES, DEFAULT_MEDIA_DOWNLOAD_TIMEOUT, Detail, File, Image,
     Media, MediaArg, MediaError, MediaKind, MediaPolicy, MediaSource, MediaStyle, Pdf, UrlHandling,

@@ -4,10 +4,11 @@ use crate::cache::CacheRequest;
 use crate::error::Result;
 use crate::media::ResolvedMedia;
 use crate::message::{Message, Role};
+use crate::model_family::ModelFamily;
 use crate::output::OutputPlan;
 use crate::params::Sampling;
 use crate::schema::CompiledSchema;
-use crate::structured::{ANSWER_TOOL, Family, Mode};
+use crate::structured::{ANSWER_TOOL, Mode};
 use crate::tool::{ToolBox, ToolChoice};
 use crate::wire::answer::AssistantMessage;
 use crate::wire::dialect::{
@@ -18,7 +19,7 @@ use crate::wire::mode::ModeWire;
 /// The plan of one request of a call.
 pub(crate) struct RequestPlan<'p> {
     mode: Option<Mode>,
-    family: Family,
+    family: ModelFamily,
     /// The return type's schema and the mode's chat-completions fields, in structured modes.
     output: Option<(&'p CompiledSchema, &'p ModeWire)>,
     /// The conversation's media, resolved for the target.
@@ -30,7 +31,11 @@ pub(crate) struct RequestPlan<'p> {
 }
 
 impl<'p> RequestPlan<'p> {
-    pub(crate) fn new(output: &'p OutputPlan, mode: Option<Mode>, family: Family) -> Result<Self> {
+    pub(crate) fn new(
+        output: &'p OutputPlan,
+        mode: Option<Mode>,
+        family: ModelFamily,
+    ) -> Result<Self> {
         let output = match (output.json(), mode) {
             (Some(json), Some(mode)) => {
                 let dialect = family.dialect(mode);
@@ -111,7 +116,7 @@ impl<'p> RequestPlan<'p> {
             web_search: sampling.web_search,
             quirks: Quirks {
                 // Local servers (llama-cpp-python) reject `content: null` next to tool calls.
-                empty_tool_turn_content: self.family == Family::Other,
+                empty_tool_turn_content: self.family == ModelFamily::Other,
                 completion_token_limit,
             },
         })

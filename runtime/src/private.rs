@@ -9,6 +9,10 @@ pub use ::std;
 /// The SSE decoder, reachable by benchmarks.
 pub use crate::wire::sse;
 
+/// The chat-completions request keys, reachable by `promptfn doctor`, which probes servers
+/// with the same keys and writes the token-limit key into profiles.
+pub use crate::wire::symbol as wire_keys;
+
 /// The transport's streaming path without the decoder, reachable by fault-injection tests.
 pub mod transport_probe {
     pub use crate::probe::{RawStream, open_stream};

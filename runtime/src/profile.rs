@@ -26,6 +26,7 @@ use serde::Deserialize;
 use crate::error::{Error, Result};
 use crate::media::MediaStyle;
 use crate::structured::Mode;
+use crate::wire::symbol;
 
 /// The largest profile read: a profile lists a few keys per model, so anything bigger is not one.
 const MAX_PROFILE_BYTES: u64 = 1024 * 1024;
@@ -101,14 +102,16 @@ fn parse(text: &str) -> std::result::Result<Profile, String> {
             profile.modes.insert(model.clone(), mode);
         }
         match entry.token_limit_field.as_deref() {
-            None | Some("max_tokens") => {}
-            Some("max_completion_tokens") => {
+            None | Some(symbol::MAX_TOKENS) => {}
+            Some(symbol::MAX_COMPLETION_TOKENS) => {
                 profile.completion_token_limit.insert(model.clone());
             }
             Some(other) => {
                 return Err(format!(
                     "gives model `{model}` an unknown token_limit_field `{other}`: expected \
-                     max_tokens or max_completion_tokens"
+                     {} or {}",
+                    symbol::MAX_TOKENS,
+                    symbol::MAX_COMPLETION_TOKENS
                 ));
             }
         }

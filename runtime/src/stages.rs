@@ -12,9 +12,10 @@ use bytes::Bytes;
 use crate::call::Call;
 use crate::client::Client;
 use crate::error::{Error, Result};
+use crate::model_family::ModelFamily;
 use crate::output::{Output, OutputPlan};
 use crate::plan::RequestPlan;
-use crate::structured::{Family, Mode};
+use crate::structured::Mode;
 use crate::transport::{Backend, Body, Opened, Outgoing};
 use crate::wire::answer::Completion;
 
@@ -28,7 +29,7 @@ pub fn request_body<T: Output>(call: &Call<T>) -> Result<Vec<u8>> {
 pub struct Stages {
     plan: OutputPlan,
     mode: Option<Mode>,
-    family: Family,
+    family: ModelFamily,
 }
 
 impl Stages {
@@ -36,7 +37,7 @@ impl Stages {
     /// the request fields of the model family's default mode): the cost of a function's first call.
     pub fn compile<T: Output>(model: &str) -> Result<Self> {
         let plan = OutputPlan::of::<T>();
-        let family = Family::of(model);
+        let family = ModelFamily::of(model);
         let mode = plan.json().map(|_| family.default_mode());
         RequestPlan::new(&plan, mode, family)?;
         Ok(Self { plan, mode, family })

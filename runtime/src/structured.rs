@@ -4,8 +4,6 @@
 use std::fmt;
 use std::str::FromStr;
 
-use crate::schema::SchemaDialect;
-
 /// How a structured (typed) answer is requested from the server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -78,55 +76,6 @@ impl FromStr for Mode {
     }
 }
 
-/// Model families behind one OpenAI-compatible URL, told apart by the model name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Family {
-    OpenAi,
-    Claude,
-    Gemini,
-    Other,
-}
-
-impl Family {
-    pub(crate) fn of(model: &str) -> Self {
-        // Aggregators prefix vendors ("openai/gpt-4o", "google/gemini-2.0-flash"): look at the last segment.
-        let name = model.rsplit('/').next().unwrap_or(model);
-        // Compared in place, case-insensitively: this runs on every call and allocates nothing.
-        let starts = |prefix: &str| {
-            name.get(..prefix.len())
-                .is_some_and(|head| head.eq_ignore_ascii_case(prefix))
-        };
-        let o_series = starts("o") && name[1..].starts_with(|c: char| c.is_ascii_digit());
-        if starts("gpt-") || starts("chatgpt") || o_series {
-            Self::OpenAi
-        } else if starts("claude") {
-            Self::Claude
-        } else if starts("gemini") || starts("gemma") {
-            Self::Gemini
-        } else {
-            Self::Other
-        }
-    }
-
-    /// The mode that works best for the family (DESIGN §3).
-    pub(crate) fn default_mode(self) -> Mode {
-        match self {
-            Self::Claude => Mode::Tool,
-            Self::OpenAi | Self::Gemini | Self::Other => Mode::JsonSchema,
-        }
-    }
-
-    /// The schema dialect the family's `json_schema`/tool parameters accept.
-    pub(crate) fn dialect(self, mode: Mode) -> SchemaDialect {
-        match (self, mode) {
-            (Self::Gemini, _) => SchemaDialect::Gemini,
-            (Self::OpenAi, Mode::JsonSchema | Mode::Tool) => SchemaDialect::OpenAiStrict,
-            (Self::Other, Mode::JsonSchema) => SchemaDialect::OpenAiStrict,
-            _ => SchemaDialect::JsonSchema,
-        }
-    }
-}
-
 /// The instruction that carries the answer's shape in the prompt (`JsonObject` and `Prompt`
 /// modes): the shape of the JSON, which models follow, rather than the schema, which small
 /// models echo back.
@@ -144,27 +93,6 @@ pub(crate) const ANSWER_TOOL: &str = "answer";
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn families_by_model_name() {
-        assert_eq!(Family::of("gpt-4o-mini"), Family::OpenAi);
-        assert_eq!(Family::of("o3-mini"), Family::OpenAi);
-        assert_eq!(Family::of("openai/gpt-4.1"), Family::OpenAi);
-        assert_eq!(Family::of("claude-3-5-sonnet-latest"), Family::Claude);
-        assert_eq!(Family::of("google/gemini-2.0-flash"), Family::Gemini);
-        assert_eq!(Family::of("smollm2"), Family::Other);
-        assert_eq!(Family::of("ollama"), Family::Other);
-        assert_eq!(Family::of("OpenAI/GPT-4o"), Family::OpenAi);
-        assert_eq!(Family::of("O1"), Family::OpenAi);
-        assert_eq!(Family::of("Claude-Sonnet-4"), Family::Claude);
-        assert_eq!(Family::of("é"), Family::Other);
-        assert_eq!(Family::of(""), Family::Other);
-        assert_eq!(Family::Claude.default_mode(), Mode::Tool);
-        assert_eq!(
-            Family::Gemini.dialect(Mode::JsonSchema),
-            SchemaDialect::Gemini
-        );
-    }
 
     #[test]
     fn modes_parse_and_step_down() {

@@ -177,9 +177,19 @@ async fn invalid_output_is_reasked_with_the_error_and_the_repairs_are_reported()
         }
     );
     assert_eq!(r.requests, 2);
+    // `Repair` is named from the crate root: the decoder's module is not public.
+    for repair in [
+        promptfn::Repair::FencedBlock,
+        promptfn::Repair::TrailingComma,
+    ] {
+        assert!(r.repairs.contains(&repair), "{repair:?} in {:?}", r.repairs);
+    }
     assert!(
-        !r.repairs.is_empty(),
-        "fence, trailing comma and number-as-string were repaired"
+        r.repairs
+            .iter()
+            .any(|repair| matches!(repair, promptfn::Repair::StringToNumber { .. })),
+        "the age given as a string was read as a number: {:?}",
+        r.repairs
     );
     assert_eq!(
         r.usage.map(|u| u.total_tokens),

@@ -1,6 +1,7 @@
 //! What the probes found for each model, and what a client should start from.
 
 use super::status::{Outcome, Status};
+use promptfn::__private::wire_keys;
 
 /// The findings for one model, in probe order.
 #[derive(Debug)]
@@ -66,7 +67,7 @@ impl ModelFindings {
         } else {
             None
         };
-        let token_limit_field = ["max_tokens", "max_completion_tokens"]
+        let token_limit_field = [wire_keys::MAX_TOKENS, wire_keys::MAX_COMPLETION_TOKENS]
             .into_iter()
             .find(|field| self.supports(field));
         let stream_usage = match self.status("stream_usage") {

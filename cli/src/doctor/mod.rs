@@ -10,6 +10,7 @@ mod progress;
 mod report;
 mod status;
 
+use promptfn::__private::wire_keys;
 use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -109,7 +110,10 @@ async fn probe_model(
         outcome.detail = endpoint.scrub(&outcome.detail);
         // Later probes cap their answers with the first token-limit field that worked.
         if ctx.token_limit.is_none()
-            && matches!(probe.feature, "max_tokens" | "max_completion_tokens")
+            && matches!(
+                probe.feature,
+                wire_keys::MAX_TOKENS | wire_keys::MAX_COMPLETION_TOKENS
+            )
             && outcome.status == Status::Supported
         {
             ctx.token_limit = Some(probe.feature);

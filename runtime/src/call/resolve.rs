@@ -9,10 +9,11 @@ use crate::conversation::Keep;
 use crate::error::{Error, Result};
 use crate::media::{MediaPolicy, ResolvedMedia};
 use crate::message::{Message, Role};
+use crate::model_family::ModelFamily;
 use crate::output::{Output, OutputPlan};
 use crate::params::{Overrides, Sampling};
 use crate::spec::Decl;
-use crate::structured::{Family, Mode};
+use crate::structured::Mode;
 use crate::tool::{ToolBox, ToolChoice};
 
 use crate::wire::dialect::Dialect;
@@ -28,7 +29,7 @@ pub(crate) struct Resolved {
     pub(crate) function_path: &'static str,
     pub(crate) client: Client,
     pub(crate) model: String,
-    pub(crate) family: Family,
+    pub(crate) family: ModelFamily,
     /// The wire dialect the model is spoken to in.
     pub(crate) dialect: Dialect,
     /// The model takes its token limit only as `max_completion_tokens` (from the profile).
@@ -111,7 +112,7 @@ impl<T: Output> Call<T> {
     pub(crate) fn resolve_with(&self, client: Client, model: String) -> Result<Resolved> {
         let (name, decl) = (self.origin.name(), self.origin.decl());
         let plan = self.origin.plan::<T>();
-        let family = Family::of(&model);
+        let family = ModelFamily::of(&model);
         let mode = self.initial_mode(&client, &model, plan, family);
         let toolbox = ToolBox::new(&self.tools, family)?;
         if T::TOOL_CALLS && toolbox.is_none() {
@@ -190,7 +191,7 @@ impl<T: Output> Call<T> {
         client: &Client,
         model: &str,
         plan: &OutputPlan,
-        family: Family,
+        family: ModelFamily,
     ) -> Option<Mode> {
         plan.json()?;
         Some(

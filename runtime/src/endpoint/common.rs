@@ -13,9 +13,9 @@ use crate::client::Client;
 use crate::error::{ApiError, Error, Result, excerpt};
 use crate::media::{Loaded, Media, MediaPolicy, load};
 use crate::message::{Message, Part};
+use crate::model_family::ModelFamily;
 use crate::response::{Response, Usage};
 use crate::spec::PromptSpec;
-use crate::structured::Family;
 use crate::telemetry::CallTrace;
 use crate::transport::{self, BodyKind, Outgoing, Route, TransportOverrides};
 
@@ -111,7 +111,7 @@ impl Common {
     pub(crate) async fn load(&self, client: &Client, model: &str, media: &Media) -> Result<Loaded> {
         let policy = MediaPolicy::new()
             .over(client.media_policy(model))
-            .settle(Family::of(model));
+            .settle(ModelFamily::of(model));
         let http = client.downloader().pool(policy.allow_private_addresses)?;
         load(media, http, &policy)
             .await

@@ -30,8 +30,6 @@ mod repair;
 mod schema;
 
 #[cfg(test)]
-mod corpus;
-#[cfg(test)]
 mod tests;
 
 use std::ops::Range;

@@ -36,7 +36,7 @@ pub(crate) use rules::PartType;
 pub use types::{Audio, Detail, File, Image, Media, MediaKind, MediaSource, Pdf, Video};
 
 use crate::message::Message;
-use crate::structured::Family;
+use crate::model_family::ModelFamily;
 
 /// A prompt argument that becomes content parts (image, audio, video, PDF, file) rather than text.
 ///
@@ -95,7 +95,7 @@ fn has_media(messages: &[Message]) -> bool {
 }
 
 fn target(model: &str, policy: MediaPolicy) -> rules::Target<'_> {
-    let family = Family::of(model);
+    let family = ModelFamily::of(model);
     rules::Target {
         model,
         family,

@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use crate::structured::Family;
+use crate::model_family::ModelFamily;
 
 /// How media parts are written on the wire.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -24,10 +24,10 @@ pub enum MediaStyle {
 
 impl MediaStyle {
     /// The style that suits a model family.
-    pub(crate) fn for_family(family: Family) -> Self {
+    pub(crate) fn for_family(family: ModelFamily) -> Self {
         match family {
-            Family::Gemini | Family::Claude => Self::Aggregator,
-            Family::OpenAi | Family::Other => Self::OpenAi,
+            ModelFamily::Gemini | ModelFamily::Claude => Self::Aggregator,
+            ModelFamily::OpenAi | ModelFamily::Other => Self::OpenAi,
         }
     }
 }
@@ -154,7 +154,7 @@ impl MediaPolicy {
     }
 
     /// Every field decided, for a model of `family`.
-    pub(crate) fn settle(self, family: Family) -> Settled {
+    pub(crate) fn settle(self, family: ModelFamily) -> Settled {
         Settled {
             style: self.style.unwrap_or_else(|| MediaStyle::for_family(family)),
             urls: match self.urls {
@@ -200,7 +200,7 @@ mod tests {
             .style(MediaStyle::Aggregator)
             .max_download_bytes(10);
         let call = MediaPolicy::new().download(false);
-        let settled = call.over(client).settle(Family::OpenAi);
+        let settled = call.over(client).settle(ModelFamily::OpenAi);
         assert_eq!(settled.style, MediaStyle::Aggregator);
         assert_eq!(settled.urls, UrlHandling::Forward);
         assert_eq!(settled.max_download_bytes, 10);
@@ -209,14 +209,14 @@ mod tests {
         let open = MediaPolicy::new().allow_private_addresses(true);
         assert!(
             call.over(open)
-                .settle(Family::Other)
+                .settle(ModelFamily::Other)
                 .allow_private_addresses
         );
         let closed = MediaPolicy::new().allow_private_addresses(false);
         assert!(
             !closed
                 .over(open)
-                .settle(Family::Other)
+                .settle(ModelFamily::Other)
                 .allow_private_addresses
         );
     }
@@ -226,20 +226,20 @@ mod tests {
         let all = MediaPolicy::new().urls(UrlHandling::DownloadAll);
         let on = MediaPolicy::new().download(true);
         assert_eq!(
-            on.over(all).settle(Family::Other).urls,
+            on.over(all).settle(ModelFamily::Other).urls,
             UrlHandling::DownloadAll
         );
         assert_eq!(
-            all.download(true).settle(Family::Other).urls,
+            all.download(true).settle(ModelFamily::Other).urls,
             UrlHandling::DownloadAll
         );
         let off = MediaPolicy::new().download(false);
         assert_eq!(
-            on.over(off).settle(Family::Other).urls,
+            on.over(off).settle(ModelFamily::Other).urls,
             UrlHandling::DownloadWhenNeeded
         );
         assert_eq!(
-            off.over(all).settle(Family::Other).urls,
+            off.over(all).settle(ModelFamily::Other).urls,
             UrlHandling::Forward
         );
     }
@@ -247,12 +247,12 @@ mod tests {
     #[test]
     fn the_family_picks_the_style_when_nobody_does() {
         let p = MediaPolicy::new();
-        assert_eq!(p.settle(Family::Gemini).style, MediaStyle::Aggregator);
-        assert_eq!(p.settle(Family::Claude).style, MediaStyle::Aggregator);
-        assert_eq!(p.settle(Family::OpenAi).style, MediaStyle::OpenAi);
-        assert_eq!(p.settle(Family::Other).style, MediaStyle::OpenAi);
+        assert_eq!(p.settle(ModelFamily::Gemini).style, MediaStyle::Aggregator);
+        assert_eq!(p.settle(ModelFamily::Claude).style, MediaStyle::Aggregator);
+        assert_eq!(p.settle(ModelFamily::OpenAi).style, MediaStyle::OpenAi);
+        assert_eq!(p.settle(ModelFamily::Other).style, MediaStyle::OpenAi);
         assert_eq!(
-            p.settle(Family::Other).urls,
+            p.settle(ModelFamily::Other).urls,
             UrlHandling::DownloadWhenNeeded
         );
     }

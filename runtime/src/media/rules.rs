@@ -6,13 +6,13 @@ use super::error::MediaError;
 use super::mime::{GEMINI_MIME_TYPES, gemini_spelling};
 use super::policy::{MediaStyle, Settled};
 use super::types::{Media, MediaKind};
-use crate::structured::Family;
+use crate::model_family::ModelFamily;
 
 /// The model a request is for and the settled policy: everything that decides how media is sent.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Target<'a> {
     pub(crate) model: &'a str,
-    pub(crate) family: Family,
+    pub(crate) family: ModelFamily,
     pub(crate) policy: Settled,
 }
 
@@ -79,7 +79,7 @@ impl Target<'_> {
     /// How the MIME type is spelled in a `data:` URI for this target.
     pub(crate) fn spell<'m>(&self, mime: &'m str) -> &'m str {
         match self.family {
-            Family::Gemini => gemini_spelling(mime),
+            ModelFamily::Gemini => gemini_spelling(mime),
             _ => mime,
         }
     }
@@ -101,7 +101,7 @@ impl Target<'_> {
             })
         };
         match self.family {
-            Family::Claude => match class {
+            ModelFamily::Claude => match class {
                 MediaKind::Pdf => {}
                 MediaKind::Image => {
                     if let Some(m) = mime
@@ -122,7 +122,7 @@ impl Target<'_> {
                     ));
                 }
             },
-            Family::Gemini => {
+            ModelFamily::Gemini => {
                 if let Some(m) = mime
                     && !GEMINI_MIME_TYPES.contains(&gemini_spelling(m))
                 {
@@ -134,7 +134,7 @@ impl Target<'_> {
                     ));
                 }
             }
-            Family::OpenAi => match class {
+            ModelFamily::OpenAi => match class {
                 MediaKind::Video => {
                     return refuse(
                         "OpenAI models take no video; send frames of it as images".into(),
@@ -152,7 +152,7 @@ impl Target<'_> {
                 }
                 _ => {}
             },
-            Family::Other => {}
+            ModelFamily::Other => {}
         }
         if self.policy.style == MediaStyle::OpenAi
             && class == MediaKind::Audio
@@ -208,7 +208,7 @@ mod tests {
     use crate::media::{Audio, Image, MediaPolicy, Pdf, Video};
 
     fn target(model: &str, style: Option<MediaStyle>) -> Target<'_> {
-        let family = Family::of(model);
+        let family = ModelFamily::of(model);
         let mut policy = MediaPolicy::new();
         if let Some(style) = style {
             policy = policy.style(style);

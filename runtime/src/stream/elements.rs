@@ -391,11 +391,9 @@ impl Elements {
 }
 
 #[cfg(test)]
-#[path = "elements/proptests.rs"]
-mod proptests;
-
-#[cfg(test)]
 mod tests {
+    mod proptests;
+
     use super::*;
 
     /// Feeds `answer` in pieces ending at each of `cuts`; returns the elements and the ending.

@@ -5,6 +5,7 @@ use serde_json::Value;
 use super::dialects::{anthropic, gemini, responses};
 use crate::structured::{Mode, SCHEMA_INSTRUCTION_LEAD};
 use crate::wire::dialect::Dialect;
+use crate::wire::symbol;
 
 /// One request that reached a [`MockClient`](super::MockClient), kept for assertions.
 ///
@@ -48,7 +49,7 @@ impl MockRequest {
     /// code that takes a `MockRequest`, such as the closures given to
     /// [`Reply::from_fn`](super::Reply::from_fn)).
     pub fn new(function: impl Into<String>, body: Value) -> Self {
-        let stream = body.get("stream").and_then(Value::as_bool) == Some(true);
+        let stream = body.get(symbol::STREAM).and_then(Value::as_bool) == Some(true);
         let function = function.into();
         Self {
             function_path: function.clone(),
@@ -174,7 +175,7 @@ impl MockRequest {
             Dialect::ChatCompletions => {}
         }
         self.body
-            .get("tool_choice")?
+            .get(symbol::TOOL_CHOICE)?
             .get("function")?
             .get("name")?
             .as_str()
@@ -185,7 +186,7 @@ impl MockRequest {
         let native = match self.dialect {
             Dialect::ChatCompletions => match self
                 .body
-                .get("response_format")
+                .get(symbol::RESPONSE_FORMAT)
                 .and_then(|f| f.get("type"))
                 .and_then(Value::as_str)
             {
@@ -219,7 +220,7 @@ impl MockRequest {
             Dialect::OpenAiResponses => return responses::answer_schema(&self.body),
             Dialect::ChatCompletions => {}
         }
-        let format = self.body.get("response_format");
+        let format = self.body.get(symbol::RESPONSE_FORMAT);
         if let Some(schema) = format
             .and_then(|f| f.get("json_schema"))
             .and_then(|s| s.get("schema"))
@@ -229,7 +230,7 @@ impl MockRequest {
         }
         let tool = self.forced_tool()?;
         self.body
-            .get("tools")?
+            .get(symbol::TOOLS)?
             .as_array()?
             .iter()
             .map(|t| t.get("function").unwrap_or(t))
@@ -241,7 +242,7 @@ impl MockRequest {
     pub(crate) fn choices(&self) -> usize {
         let n = match self.dialect {
             Dialect::GeminiGenerateContent => gemini::candidate_count(&self.body),
-            _ => self.body.get("n").and_then(Value::as_u64),
+            _ => self.body.get(symbol::N).and_then(Value::as_u64),
         };
         n.map_or(1, |n| n.clamp(1, 16) as usize)
     }

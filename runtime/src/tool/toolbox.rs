@@ -5,8 +5,9 @@ use serde_json::Value;
 
 use super::Tool;
 use crate::error::{Error, Result};
+use crate::model_family::ModelFamily;
 use crate::schema::{self, SchemaDialect};
-use crate::structured::{ANSWER_TOOL, Family, Mode};
+use crate::structured::{ANSWER_TOOL, Mode};
 
 /// The tools offered in one call.
 #[derive(Debug)]
@@ -35,7 +36,7 @@ struct Entry {
 
 impl ToolBox {
     /// Compile `tools` for `family`; `None` when there are none.
-    pub(crate) fn new(tools: &[Tool], family: Family) -> Result<Option<Self>> {
+    pub(crate) fn new(tools: &[Tool], family: ModelFamily) -> Result<Option<Self>> {
         if tools.is_empty() {
             return Ok(None);
         }

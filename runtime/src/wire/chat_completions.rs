@@ -17,6 +17,7 @@ use super::answer::{Completion, CompletionChunk};
 use super::dialect::{Dialect, Request, ToolDemand};
 use super::sse::SseEvent;
 use super::surrogates;
+use super::symbol;
 
 /// Room for a request's keys, roles, sampling parameters and escapes besides its text, so that
 /// encoding a typical request allocates once.
@@ -76,9 +77,13 @@ pub(crate) fn encode(request: &Request<'_>) -> Result<Vec<u8>> {
         body.pop();
         body.extend_from_slice(added);
         if let Some(stream) = request.stream {
-            body.extend_from_slice(br#","stream":true"#);
+            symbol::write_key(&mut body, symbol::STREAM);
+            body.extend_from_slice(b"true");
             if stream.include_usage {
-                body.extend_from_slice(br#","stream_options":{"include_usage":true}"#);
+                symbol::write_key(&mut body, symbol::STREAM_OPTIONS);
+                body.extend_from_slice(b"{\"");
+                body.extend_from_slice(symbol::INCLUDE_USAGE.as_bytes());
+                body.extend_from_slice(b"\":true}");
             }
         }
         body.push(b'}');
@@ -112,44 +117,27 @@ pub(crate) fn decode(body: Vec<u8>) -> (String, std::result::Result<Completion, 
 }
 
 /// A chat-completions request body, borrowing everything it sends.
-#[derive(Serialize)]
 struct ChatRequest<'a> {
     pub(crate) model: &'a str,
     pub(crate) messages: WireMessages<'a>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) temperature: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) top_p: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) max_tokens: Option<u32>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) max_completion_tokens: Option<u32>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) stop: Option<crate::params::StrList<'a>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) presence_penalty: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) frequency_penalty: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) logit_bias: Option<LogitBias<'a>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) seed: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) user: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) n: Option<u32>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) response_format: Option<&'a Value>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) tools: Option<Tools<'a>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) tool_choice: Option<Choice<'a>>,
     /// Routes requests sharing a prefix to the same cache (OpenAI caches by itself; the key
     /// raises the hit rate): https://platform.openai.com/docs/api-reference/chat/create
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) prompt_cache_key: Option<&'a str>,
     /// `low`, `medium` or `high` on reasoning models (same reference).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) reasoning_effort: Option<&'static str>,
     /// Search the web before answering, on the search models (same reference); the cited
     /// pages come back as `message.annotations` of type `url_citation`.
@@ -162,6 +150,49 @@ struct ChatRequest<'a> {
 struct WebSearchOptions {
     #[serde(skip_serializing_if = "Option::is_none")]
     search_context_size: Option<&'static str>,
+}
+
+/// Written by hand so that every key is the one constant in [`symbol`]; an absent setting is
+/// left out.
+impl Serialize for ChatRequest<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry(symbol::MODEL, self.model)?;
+        map.serialize_entry(symbol::MESSAGES, &self.messages)?;
+        present(&mut map, symbol::TEMPERATURE, &self.temperature)?;
+        present(&mut map, symbol::TOP_P, &self.top_p)?;
+        present(&mut map, symbol::MAX_TOKENS, &self.max_tokens)?;
+        present(
+            &mut map,
+            symbol::MAX_COMPLETION_TOKENS,
+            &self.max_completion_tokens,
+        )?;
+        present(&mut map, symbol::STOP, &self.stop)?;
+        present(&mut map, symbol::PRESENCE_PENALTY, &self.presence_penalty)?;
+        present(&mut map, symbol::FREQUENCY_PENALTY, &self.frequency_penalty)?;
+        present(&mut map, symbol::LOGIT_BIAS, &self.logit_bias)?;
+        present(&mut map, symbol::SEED, &self.seed)?;
+        present(&mut map, symbol::USER, &self.user)?;
+        present(&mut map, symbol::N, &self.n)?;
+        present(&mut map, symbol::RESPONSE_FORMAT, &self.response_format)?;
+        present(&mut map, symbol::TOOLS, &self.tools)?;
+        present(&mut map, symbol::TOOL_CHOICE, &self.tool_choice)?;
+        present(&mut map, symbol::PROMPT_CACHE_KEY, &self.prompt_cache_key)?;
+        present(&mut map, symbol::REASONING_EFFORT, &self.reasoning_effort)?;
+        map.end()
+    }
+}
+
+/// Writes `key: value` when the value is set.
+fn present<M: SerializeMap, T: Serialize>(
+    map: &mut M,
+    key: &'static str,
+    value: &Option<T>,
+) -> Result<(), M::Error> {
+    match value {
+        Some(value) => map.serialize_entry(key, value),
+        None => Ok(()),
+    }
 }
 
 impl<'a> ChatRequest<'a> {

@@ -13,3 +13,4 @@ pub(crate) mod rejection;
 pub(crate) mod responses;
 pub mod sse;
 pub(crate) mod surrogates;
+pub mod symbol;

@@ -4,6 +4,7 @@
 
 use serde_json::{Value, json};
 
+use super::symbol;
 use crate::error::{Error, Result};
 use crate::schema::{CompiledSchema, SchemaDialect};
 use crate::structured::{ANSWER_TOOL, Mode, schema_instruction};
@@ -34,14 +35,12 @@ impl ModeWire {
     fn encode_fields(&self) -> Result<Vec<u8>> {
         let mut encoded = Vec::new();
         for (name, value) in [
-            ("response_format", &self.response_format),
-            ("tools", &self.tools),
-            ("tool_choice", &self.tool_choice),
+            (symbol::RESPONSE_FORMAT, &self.response_format),
+            (symbol::TOOLS, &self.tools),
+            (symbol::TOOL_CHOICE, &self.tool_choice),
         ] {
             if let Some(value) = value {
-                encoded.extend_from_slice(b",\"");
-                encoded.extend_from_slice(name.as_bytes());
-                encoded.extend_from_slice(b"\":");
+                symbol::write_key(&mut encoded, name);
                 serde_json::to_writer(&mut encoded, value).map_err(|e| {
                     Error::Schema(format!("the `{name}` field could not be written: {e}"))
                 })?;

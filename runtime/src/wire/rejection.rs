@@ -1,6 +1,7 @@
 //! Recognising a server's rejection of a request field from its error text: the field names
 //! each structured-output mode relies on, in every dialect, as error messages spell them.
 
+use super::symbol;
 use crate::structured::Mode;
 
 /// Whether a lowercased error text names a request field that `mode` relies on.
@@ -11,7 +12,7 @@ pub(crate) fn names_a_field_of(mode: Mode, error_text: &str) -> bool {
         // JSON output answers `output_config.format: Extra inputs are not permitted`,
         // <https://github.com/anomalyco/models.dev/pull/1765>; the beta's `output_format`).
         Mode::JsonSchema => &[
-            "response_format",
+            symbol::RESPONSE_FORMAT,
             "json_schema",
             "responseschema",
             "responsejsonschema",
@@ -25,14 +26,14 @@ pub(crate) fn names_a_field_of(mode: Mode, error_text: &str) -> bool {
             "response mime type",
         ],
         Mode::JsonObject => &[
-            "response_format",
+            symbol::RESPONSE_FORMAT,
             "json_object",
             "responsemimetype",
             "text.format",
             "response_mime_type",
             "response mime type",
         ],
-        Mode::Tool => &["tools", "tool_choice", "function"],
+        Mode::Tool => &[symbol::TOOLS, symbol::TOOL_CHOICE, "function"],
         Mode::Prompt => return false,
     };
     fields.iter().any(|field| error_text.contains(field))
@@ -45,7 +46,7 @@ pub(crate) fn rejects_stream_usage(status: u16, body: &[u8]) -> bool {
         && !matches!(status, 401 | 403 | 404 | 408 | 429)
         && String::from_utf8_lossy(body)
             .to_ascii_lowercase()
-            .contains("stream_options")
+            .contains(symbol::STREAM_OPTIONS)
 }
 
 #[cfg(test)]

@@ -658,11 +658,9 @@ impl Drop for SseItems<'_> {
 }
 
 #[cfg(test)]
-#[path = "sse/proptests.rs"]
-mod proptests;
-
-#[cfg(test)]
 mod tests {
+    mod proptests;
+
     use super::*;
 
     fn event(data: &str) -> Result<SseItem, SseError> {

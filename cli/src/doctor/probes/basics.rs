@@ -1,5 +1,6 @@
 //! Plain text and the sampling fields: token limits, `n`, `seed`, reasoning.
 
+use promptfn::__private::wire_keys;
 use serde_json::{Value, json};
 
 use super::{Ctx, Pending, message, quoted, reply_text};
@@ -26,11 +27,11 @@ pub fn text<'a>(ctx: &'a Ctx<'a>) -> Pending<'a> {
 const PROBE_LIMIT: u64 = 5;
 
 pub fn max_tokens<'a>(ctx: &'a Ctx<'a>) -> Pending<'a> {
-    Box::pin(token_limit(ctx, "max_tokens"))
+    Box::pin(token_limit(ctx, wire_keys::MAX_TOKENS))
 }
 
 pub fn max_completion_tokens<'a>(ctx: &'a Ctx<'a>) -> Pending<'a> {
-    Box::pin(token_limit(ctx, "max_completion_tokens"))
+    Box::pin(token_limit(ctx, wire_keys::MAX_COMPLETION_TOKENS))
 }
 
 /// `field` is honoured if the answer stops at the limit.
@@ -67,7 +68,7 @@ async fn token_limit(ctx: &Ctx<'_>, field: &str) -> Outcome {
 pub fn n<'a>(ctx: &'a Ctx<'a>) -> Pending<'a> {
     Box::pin(async move {
         let mut body = ctx.body("Name a colour.", 8);
-        body["n"] = json!(2);
+        body[wire_keys::N] = json!(2);
         ctx.chat_judged(&body, |answer| {
             let choices = answer
                 .get("choices")
@@ -86,8 +87,8 @@ pub fn n<'a>(ctx: &'a Ctx<'a>) -> Pending<'a> {
 pub fn seed<'a>(ctx: &'a Ctx<'a>) -> Pending<'a> {
     Box::pin(async move {
         let mut body = ctx.body("Write one random word.", 8);
-        body["seed"] = json!(7);
-        body["temperature"] = json!(1.0);
+        body[wire_keys::SEED] = json!(7);
+        body[wire_keys::TEMPERATURE] = json!(1.0);
         let first = ctx.chat(&body).await;
         let mut first_text = String::new();
         let judged = first.judge(ctx.endpoint, |answer| {
@@ -117,7 +118,7 @@ pub fn seed<'a>(ctx: &'a Ctx<'a>) -> Pending<'a> {
 pub fn reasoning<'a>(ctx: &'a Ctx<'a>) -> Pending<'a> {
     Box::pin(async move {
         let mut body = ctx.body("What is 2 + 3?", 64);
-        body["reasoning_effort"] = json!("low");
+        body[wire_keys::REASONING_EFFORT] = json!("low");
         ctx.chat_judged(&body, |answer| {
             let message = message(answer);
             let text_field = ["reasoning_content", "reasoning"]

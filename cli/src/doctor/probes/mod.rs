@@ -9,6 +9,7 @@ mod stream;
 mod structured;
 mod tools;
 
+use promptfn::__private::wire_keys;
 use std::future::Future;
 use std::pin::Pin;
 
@@ -47,11 +48,11 @@ pub const PROBES: &[Probe] = &[
         run: basics::text,
     },
     Probe {
-        feature: "max_tokens",
+        feature: wire_keys::MAX_TOKENS,
         run: basics::max_tokens,
     },
     Probe {
-        feature: "max_completion_tokens",
+        feature: wire_keys::MAX_COMPLETION_TOKENS,
         run: basics::max_completion_tokens,
     },
     Probe {

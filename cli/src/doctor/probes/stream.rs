@@ -1,5 +1,6 @@
 //! Streaming, and the usage chunk `stream_options.include_usage` asks for.
 
+use promptfn::__private::wire_keys;
 use serde_json::{Value, json};
 
 use super::{Ctx, Pending};
@@ -22,7 +23,7 @@ fn read_stream(body: &[u8]) -> (usize, bool) {
 pub fn stream<'a>(ctx: &'a Ctx<'a>) -> Pending<'a> {
     Box::pin(async move {
         let mut body = ctx.body("Reply with the word OK.", 16);
-        body["stream"] = json!(true);
+        body[wire_keys::STREAM] = json!(true);
         let answer = ctx.chat(&body).await;
         answer.judge_bytes(ctx.endpoint, |bytes| match read_stream(bytes).0 {
             0 if serde_json::from_slice::<Value>(bytes).is_ok() => {
@@ -37,8 +38,8 @@ pub fn stream<'a>(ctx: &'a Ctx<'a>) -> Pending<'a> {
 pub fn stream_usage<'a>(ctx: &'a Ctx<'a>) -> Pending<'a> {
     Box::pin(async move {
         let mut body = ctx.body("Reply with the word OK.", 16);
-        body["stream"] = json!(true);
-        body["stream_options"] = json!({"include_usage": true});
+        body[wire_keys::STREAM] = json!(true);
+        body[wire_keys::STREAM_OPTIONS] = json!({ wire_keys::INCLUDE_USAGE: true });
         let answer = ctx.chat(&body).await;
         answer.judge_bytes(ctx.endpoint, |bytes| match read_stream(bytes) {
             (0, _) => Outcome::unknown("accepted, but no stream came back"),

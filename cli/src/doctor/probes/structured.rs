@@ -1,6 +1,7 @@
 //! Structured output: `json_schema` (strict) and `json_object`, sent as the runtime sends them,
 //! and honoured only if the answer decodes into the schema.
 
+use promptfn::__private::wire_keys;
 use serde_json::{Value, json};
 
 use super::{Ctx, Pending, quoted, reply_text};
@@ -29,7 +30,7 @@ pub fn json_schema<'a>(ctx: &'a Ctx<'a>) -> Pending<'a> {
         // The prompt does not describe the shape: only a server that applies the schema
         // answers in it.
         let mut body = ctx.body("What is 2 + 3?", 32);
-        body["response_format"] = json!({
+        body[wire_keys::RESPONSE_FORMAT] = json!({
             "type": "json_schema",
             "json_schema": {"name": "sum", "schema": sum_schema(), "strict": true},
         });
@@ -49,7 +50,7 @@ pub fn json_object<'a>(ctx: &'a Ctx<'a>) -> Pending<'a> {
     Box::pin(async move {
         // OpenAI requires the word "JSON" in the conversation for this mode.
         let mut body = ctx.body("What is 2 + 3? Answer in JSON.", 32);
-        body["response_format"] = json!({"type": "json_object", "schema": sum_schema()});
+        body[wire_keys::RESPONSE_FORMAT] = json!({"type": "json_object", "schema": sum_schema()});
         ctx.chat_judged(&body, |answer| {
             let text = reply_text(answer);
             match serde_json::from_str::<Value>(text.trim()) {

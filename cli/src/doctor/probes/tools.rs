@@ -1,5 +1,6 @@
 //! Tools: a call with `tool_choice: auto`, a call forced by `required`, parallel calls.
 
+use promptfn::__private::wire_keys;
 use serde_json::{Value, json};
 
 use super::{Ctx, Pending, quoted, reply_text, tool_calls};
@@ -34,8 +35,8 @@ pub fn tools_auto<'a>(ctx: &'a Ctx<'a>) -> Pending<'a> {
             "What is the weather in Paris? Use the get_weather tool.",
             64,
         );
-        body["tools"] = weather_tool();
-        body["tool_choice"] = json!("auto");
+        body[wire_keys::TOOLS] = weather_tool();
+        body[wire_keys::TOOL_CHOICE] = json!("auto");
         ctx.chat_judged(&body, |answer| match tool_calls(answer) {
             [] => Outcome::ignored(no_call(answer)),
             _ => Outcome::supported("a tool call came back"),
@@ -48,8 +49,8 @@ pub fn tool_choice_required<'a>(ctx: &'a Ctx<'a>) -> Pending<'a> {
     Box::pin(async move {
         // A prompt that needs no tool: only an honoured `required` makes the model call one.
         let mut body = ctx.body("Say hello.", 64);
-        body["tools"] = weather_tool();
-        body["tool_choice"] = json!("required");
+        body[wire_keys::TOOLS] = weather_tool();
+        body[wire_keys::TOOL_CHOICE] = json!("required");
         ctx.chat_judged(&body, |answer| match tool_calls(answer) {
             [] => Outcome::ignored(no_call(answer)),
             _ => Outcome::supported("a tool call came back for a prompt that needs none"),
@@ -64,8 +65,8 @@ pub fn parallel_tools<'a>(ctx: &'a Ctx<'a>) -> Pending<'a> {
             "What is the weather in Paris and in Tokyo? Call get_weather once for each city.",
             128,
         );
-        body["tools"] = weather_tool();
-        body["tool_choice"] = json!("required");
+        body[wire_keys::TOOLS] = weather_tool();
+        body[wire_keys::TOOL_CHOICE] = json!("required");
         body["parallel_tool_calls"] = json!(true);
         ctx.chat_judged(&body, |answer| match tool_calls(answer).len() {
             0 => Outcome::ignored(no_call(answer)),

@@ -12,8 +12,6 @@ mod request;
 mod stream;
 
 #[cfg(test)]
-mod proptests;
-#[cfg(test)]
 mod tests;
 
 pub(crate) use answer::decode;

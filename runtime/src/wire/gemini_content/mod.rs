@@ -33,6 +33,4 @@ fn generated_call_id(index: usize) -> String {
 }
 
 #[cfg(test)]
-mod proptests;
-#[cfg(test)]
 mod tests;

@@ -10,10 +10,11 @@ use serde_json::{Map, Value, json};
 use crate::error::{Error, Result};
 use crate::media::{Payload, ResolvedMedia};
 use crate::message::{Message, Part, Role, ToolCall};
+use crate::model_family::ModelFamily;
 use crate::params::StrList;
 use crate::reasoning::Reasoning;
 use crate::schema::SchemaDialect;
-use crate::structured::{ANSWER_TOOL, Family, Mode};
+use crate::structured::{ANSWER_TOOL, Mode};
 
 use super::super::dialect::{Dialect, Request, ToolDemand};
 
@@ -39,7 +40,7 @@ pub(crate) fn encode(request: &Request<'_>) -> Result<Vec<u8>> {
     // The schema (return type and tool parameters alike) is compiled for the model's family:
     // Gemini's own subset goes in `responseSchema`/`parameters`, any other JSON Schema in
     // `responseJsonSchema`/`parametersJsonSchema`.
-    let family = Family::of(request.model);
+    let family = ModelFamily::of(request.model);
     let native_schema = |mode| family.dialect(mode) == SchemaDialect::Gemini;
     let answer_tool = match request.output {
         Some(output) if output.mode == Mode::Tool => Some(Declaration {

@@ -28,6 +28,3 @@ const REASONING_ITEMS: &str = "reasoning_items";
 
 #[cfg(test)]
 mod tests;
-
-#[cfg(test)]
-mod proptests;

@@ -16,6 +16,7 @@ use crate::structured::{ANSWER_TOOL, Mode};
 use crate::web_search::WebSearch;
 
 use super::super::dialect::{Dialect, OutputRequest, Request, ToolDemand};
+use super::super::symbol;
 use super::REASONING_ITEMS;
 
 /// Room for a request's keys and settings besides its text.
@@ -46,11 +47,11 @@ pub(crate) fn encode(request: &Request<'_>) -> Result<Vec<u8>> {
 fn refuse_unsupported(request: &Request<'_>) -> Result<()> {
     let s = &request.sampling;
     let unsupported = [
-        ("stop", s.stop.is_some()),
-        ("presence_penalty", s.presence_penalty.is_some()),
-        ("frequency_penalty", s.frequency_penalty.is_some()),
-        ("logit_bias", s.logit_bias.is_some()),
-        ("seed", s.seed.is_some()),
+        (symbol::STOP, s.stop.is_some()),
+        (symbol::PRESENCE_PENALTY, s.presence_penalty.is_some()),
+        (symbol::FREQUENCY_PENALTY, s.frequency_penalty.is_some()),
+        (symbol::LOGIT_BIAS, s.logit_bias.is_some()),
+        (symbol::SEED, s.seed.is_some()),
     ];
     if let Some((name, _)) = unsupported.iter().find(|(_, set)| *set) {
         return Err(Error::Config(format!(
@@ -153,7 +154,7 @@ impl Serialize for Body<'_, '_> {
             .and_then(|o| AnswerTool::of(&o));
         if r.tools.is_some() || answer_tool.is_some() || r.web_search.is_some() {
             map.serialize_entry(
-                "tools",
+                symbol::TOOLS,
                 &Tools {
                     user: r.tools.map(|t| t.toolbox),
                     answer: answer_tool.as_ref(),
@@ -167,20 +168,20 @@ impl Serialize for Body<'_, '_> {
             (None, None) => None,
         };
         if let Some(choice) = choice {
-            map.serialize_entry("tool_choice", &Choice(choice))?;
+            map.serialize_entry(symbol::TOOL_CHOICE, &Choice(choice))?;
         }
         let sampling = &r.sampling;
         if let Some(t) = sampling.temperature {
-            map.serialize_entry("temperature", &t)?;
+            map.serialize_entry(symbol::TEMPERATURE, &t)?;
         }
         if let Some(p) = sampling.top_p {
-            map.serialize_entry("top_p", &p)?;
+            map.serialize_entry(symbol::TOP_P, &p)?;
         }
         if let Some(max) = sampling.max_tokens {
             map.serialize_entry("max_output_tokens", &max)?;
         }
         if let Some(user) = sampling.end_user {
-            map.serialize_entry("user", user)?;
+            map.serialize_entry(symbol::USER, user)?;
         }
         // `reasoning.effort`, and `summary: "auto"` so that the reasoning summary comes back
         // (as `Response::reasoning`).
@@ -209,7 +210,7 @@ impl Serialize for Body<'_, '_> {
         }
         map.serialize_entry("store", &false)?;
         if r.stream.is_some() {
-            map.serialize_entry("stream", &true)?;
+            map.serialize_entry(symbol::STREAM, &true)?;
         }
         map.end()
     }

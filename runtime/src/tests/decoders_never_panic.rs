@@ -1,5 +1,5 @@
 //! Property tests: no decoder of server-controlled bytes panics or overflows the stack, whatever
-//! it is given. (The SSE decoder has its own, in `wire/sse/proptests.rs`.)
+//! it is given. (The SSE decoder has its own, in `wire/sse/tests/proptests.rs`.)
 
 use std::time::SystemTime;
 

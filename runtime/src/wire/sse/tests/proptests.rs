@@ -6,7 +6,7 @@ use proptest::sample::{Index, select};
 
 use std::sync::Arc;
 
-use super::{SseDecoder, SseError, SseEvent, SseItem, SseTruncation};
+use super::super::{SseDecoder, SseError, SseEvent, SseItem, SseTruncation};
 
 type Items = Vec<Result<SseItem, SseError>>;
 

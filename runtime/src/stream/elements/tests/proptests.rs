@@ -4,7 +4,7 @@
 use proptest::prelude::*;
 use serde_json::Value;
 
-use super::{Elements, Ending};
+use super::super::{Elements, Ending};
 
 /// JSON values whose strings are full of the characters the scanner must not take for
 /// structure (brackets, braces, commas, both quotes, backslashes) and of non-ASCII text.

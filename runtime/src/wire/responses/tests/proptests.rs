@@ -4,7 +4,7 @@
 use proptest::prelude::*;
 use serde_json::{Map, Value};
 
-use super::{Reader, decode};
+use super::super::{Reader, decode};
 use crate::wire::sse::SseEvent;
 
 const EVENT_TYPES: [&str; 17] = [

@@ -12,7 +12,7 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
-use super::{DecodeFailureKind, Repair, decode};
+use super::super::{DecodeFailureKind, Repair, decode};
 
 #[derive(Debug, PartialEq, Deserialize, JsonSchema)]
 struct Person {

@@ -4,7 +4,7 @@
 use proptest::prelude::*;
 use serde_json::{Value, json};
 
-use super::{Reader, decode};
+use super::super::{Reader, decode};
 use crate::wire::sse::SseEvent;
 
 /// JSON of any shape, its keys mostly the response's own names, so that the walk reaches deep.

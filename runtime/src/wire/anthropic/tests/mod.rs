@@ -1,3 +1,5 @@
+mod proptests;
+
 use serde_json::{Map, Value, json};
 
 use crate::cache::{CacheRequest, StablePrefix};

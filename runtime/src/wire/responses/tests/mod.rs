@@ -1,3 +1,5 @@
+mod proptests;
+
 use serde_json::{Value, json};
 
 use super::*;

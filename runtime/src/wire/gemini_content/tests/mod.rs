@@ -1,6 +1,8 @@
 //! Request bodies asserted exactly, answers and stream chunks as the Gemini REST reference
 //! shows them (<https://ai.google.dev/api/generate-content>).
 
+mod proptests;
+
 use serde_json::{Map, Value, json};
 
 use super::*;

@@ -3,6 +3,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod corpus;
+
 use proptest::prelude::*;
 use serde_json::{Value, json};
 
