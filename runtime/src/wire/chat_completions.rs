@@ -141,8 +141,7 @@ struct ChatRequest<'a> {
     pub(crate) reasoning_effort: Option<&'static str>,
     /// Search the web before answering, on the search models (same reference); the cited
     /// pages come back as `message.annotations` of type `url_citation`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    web_search_options: Option<WebSearchOptions>,
+    pub(crate) web_search_options: Option<WebSearchOptions>,
 }
 
 /// `web_search_options`: an empty object asks for search with the provider's defaults.
@@ -179,6 +178,11 @@ impl Serialize for ChatRequest<'_> {
         present(&mut map, symbol::TOOL_CHOICE, &self.tool_choice)?;
         present(&mut map, symbol::PROMPT_CACHE_KEY, &self.prompt_cache_key)?;
         present(&mut map, symbol::REASONING_EFFORT, &self.reasoning_effort)?;
+        present(
+            &mut map,
+            symbol::WEB_SEARCH_OPTIONS,
+            &self.web_search_options,
+        )?;
         map.end()
     }
 }

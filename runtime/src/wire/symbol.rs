@@ -46,6 +46,8 @@ pub const INCLUDE_USAGE: &str = "include_usage";
 pub const PROMPT_CACHE_KEY: &str = "prompt_cache_key";
 /// The reasoning effort of reasoning models.
 pub const REASONING_EFFORT: &str = "reasoning_effort";
+/// Web search before answering, on the search models.
+pub const WEB_SEARCH_OPTIONS: &str = "web_search_options";
 
 /// Writes `,"key":` to a body being assembled by hand (the parts encoded once and spliced in).
 pub(crate) fn write_key(body: &mut Vec<u8>, key: &str) {
