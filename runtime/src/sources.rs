@@ -171,60 +171,47 @@ pub(crate) fn url_citation(annotation: &serde_json::Value) -> Option<Source> {
 pub(crate) mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    use crate::tests::json_like::json_like;
     use serde_json::{Value, json};
+
+    const CITATION_KEYS: [&str; 22] = [
+        "type",
+        "url",
+        "uri",
+        "title",
+        "url_citation",
+        "start_index",
+        "end_index",
+        "cited_text",
+        "document_index",
+        "start_char_index",
+        "end_char_index",
+        "start_page_number",
+        "end_page_number",
+        "citations",
+        "web",
+        "groundingMetadata",
+        "groundingChunks",
+        "groundingSupports",
+        "groundingChunkIndices",
+        "segment",
+        "startIndex",
+        "endIndex",
+    ];
+
+    const CITATION_WORDS: [&str; 5] = [
+        "url_citation",
+        "web_search_result_location",
+        "char_location",
+        "page_location",
+        "content_block_location",
+    ];
 
     /// JSON values of any shape, a few levels deep, whose keys are often those the citation
     /// readers look for (so that the properties reach past the first missing field).
     pub(crate) fn citation_like_json() -> impl Strategy<Value = Value> {
-        let leaf = prop_oneof![
-            Just(Value::Null),
-            any::<bool>().prop_map(Value::from),
-            any::<i64>().prop_map(Value::from),
-            any::<u64>().prop_map(Value::from),
-            any::<f64>()
-                .prop_map(|f| serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number)),
-            prop_oneof![
-                Just("url_citation".to_owned()),
-                Just("web_search_result_location".to_owned()),
-                Just("char_location".to_owned()),
-                Just("page_location".to_owned()),
-                Just("content_block_location".to_owned()),
-                ".{0,12}",
-            ]
-            .prop_map(Value::from),
-        ];
-        leaf.prop_recursive(5, 64, 6, |inner| {
-            let key = prop_oneof![
-                Just("type"),
-                Just("url"),
-                Just("uri"),
-                Just("title"),
-                Just("url_citation"),
-                Just("start_index"),
-                Just("end_index"),
-                Just("cited_text"),
-                Just("document_index"),
-                Just("start_char_index"),
-                Just("end_char_index"),
-                Just("start_page_number"),
-                Just("end_page_number"),
-                Just("citations"),
-                Just("web"),
-                Just("groundingMetadata"),
-                Just("groundingChunks"),
-                Just("groundingSupports"),
-                Just("groundingChunkIndices"),
-                Just("segment"),
-                Just("startIndex"),
-                Just("endIndex"),
-            ]
-            .prop_map(str::to_owned);
-            prop_oneof![
-                proptest::collection::vec(inner.clone(), 0..6).prop_map(Value::from),
-                proptest::collection::btree_map(key, inner, 0..8)
-                    .prop_map(|m| Value::Object(m.into_iter().collect())),
-            ]
-        })
+        json_like(&CITATION_KEYS, &CITATION_WORDS)
     }
 
     proptest! {

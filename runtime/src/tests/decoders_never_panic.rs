@@ -4,6 +4,8 @@
 use std::time::SystemTime;
 
 use proptest::prelude::*;
+
+use crate::tests::json_like::json_like;
 use serde_json::{Value, json};
 
 use crate::error::ProviderError;
@@ -33,36 +35,21 @@ fn decode_everything(bytes: &[u8], pick: usize) {
     }
 }
 
+const KEYS: [&str; 7] = [
+    "error",
+    "choices",
+    "message",
+    "content",
+    "code",
+    "usage",
+    "tool_calls",
+];
+
+const WORDS: [&str; 4] = ["stop", "length", "assistant", "tool_calls"];
+
 /// JSON values of any shape, a few levels deep.
 fn any_json() -> impl Strategy<Value = Value> {
-    let leaf = prop_oneof![
-        Just(Value::Null),
-        any::<bool>().prop_map(Value::from),
-        any::<i64>().prop_map(Value::from),
-        any::<f64>()
-            .prop_map(|f| serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number)),
-        "[a-z_]{0,12}".prop_map(Value::from),
-    ];
-    leaf.prop_recursive(5, 48, 6, |inner| {
-        prop_oneof![
-            proptest::collection::vec(inner.clone(), 0..6).prop_map(Value::from),
-            proptest::collection::btree_map(
-                prop_oneof![
-                    Just("error".to_owned()),
-                    Just("choices".to_owned()),
-                    Just("message".to_owned()),
-                    Just("content".to_owned()),
-                    Just("code".to_owned()),
-                    Just("usage".to_owned()),
-                    Just("tool_calls".to_owned()),
-                    "[a-z_]{1,8}",
-                ],
-                inner,
-                0..6,
-            )
-            .prop_map(|map| Value::Object(map.into_iter().collect())),
-        ]
-    })
+    json_like(&KEYS, &WORDS)
 }
 
 proptest! {

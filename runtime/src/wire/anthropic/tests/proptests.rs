@@ -2,75 +2,58 @@
 //! decoder or the stream reader.
 
 use proptest::prelude::*;
+
+use crate::tests::json_like::json_like;
 use serde_json::{Value, json};
 
 use super::super::{Reader, decode};
 use crate::wire::sse::SseEvent;
 
+const KEYS: [&str; 20] = [
+    "type",
+    "index",
+    "message",
+    "content",
+    "content_block",
+    "delta",
+    "text",
+    "thinking",
+    "signature",
+    "partial_json",
+    "input",
+    "id",
+    "name",
+    "stop_reason",
+    "usage",
+    "input_tokens",
+    "output_tokens",
+    "cache_read_input_tokens",
+    "cache_creation_input_tokens",
+    "error",
+];
+
+const WORDS: [&str; 15] = [
+    "message_start",
+    "content_block_start",
+    "content_block_delta",
+    "content_block_stop",
+    "message_delta",
+    "error",
+    "text",
+    "thinking",
+    "redacted_thinking",
+    "tool_use",
+    "text_delta",
+    "input_json_delta",
+    "thinking_delta",
+    "signature_delta",
+    "refusal",
+];
+
 /// JSON of any shape, its keys and strings mostly the API's own names, so that the reader's
 /// walk reaches deep.
 fn anthropic_like() -> impl Strategy<Value = Value> {
-    let leaf = prop_oneof![
-        Just(Value::Null),
-        any::<bool>().prop_map(Value::from),
-        any::<i64>().prop_map(Value::from),
-        any::<u64>().prop_map(Value::from),
-        any::<f64>()
-            .prop_map(|f| serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number)),
-        prop_oneof![
-            Just("message_start".to_owned()),
-            Just("content_block_start".to_owned()),
-            Just("content_block_delta".to_owned()),
-            Just("content_block_stop".to_owned()),
-            Just("message_delta".to_owned()),
-            Just("error".to_owned()),
-            Just("text".to_owned()),
-            Just("thinking".to_owned()),
-            Just("redacted_thinking".to_owned()),
-            Just("tool_use".to_owned()),
-            Just("text_delta".to_owned()),
-            Just("input_json_delta".to_owned()),
-            Just("thinking_delta".to_owned()),
-            Just("signature_delta".to_owned()),
-            Just("tool_use".to_owned()),
-            Just("refusal".to_owned()),
-            "[a-z_{}\":]{0,12}",
-        ]
-        .prop_map(Value::from),
-    ];
-    leaf.prop_recursive(6, 64, 6, |inner| {
-        prop_oneof![
-            proptest::collection::vec(inner.clone(), 0..5).prop_map(Value::from),
-            proptest::collection::btree_map(
-                prop_oneof![
-                    Just("type".to_owned()),
-                    Just("index".to_owned()),
-                    Just("message".to_owned()),
-                    Just("content".to_owned()),
-                    Just("content_block".to_owned()),
-                    Just("delta".to_owned()),
-                    Just("text".to_owned()),
-                    Just("thinking".to_owned()),
-                    Just("signature".to_owned()),
-                    Just("partial_json".to_owned()),
-                    Just("input".to_owned()),
-                    Just("id".to_owned()),
-                    Just("name".to_owned()),
-                    Just("stop_reason".to_owned()),
-                    Just("usage".to_owned()),
-                    Just("input_tokens".to_owned()),
-                    Just("output_tokens".to_owned()),
-                    Just("cache_read_input_tokens".to_owned()),
-                    Just("cache_creation_input_tokens".to_owned()),
-                    Just("error".to_owned()),
-                    "[a-z]{1,6}",
-                ],
-                inner,
-                0..6,
-            )
-            .prop_map(|map| Value::Object(map.into_iter().collect())),
-        ]
-    })
+    json_like(&KEYS, &WORDS)
 }
 
 fn event(data: String) -> SseEvent {

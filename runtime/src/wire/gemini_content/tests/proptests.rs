@@ -2,57 +2,39 @@
 //! the stream reader; a JSON bomb is an error, not a stack overflow.
 
 use proptest::prelude::*;
+
+use crate::tests::json_like::json_like;
 use serde_json::{Value, json};
 
 use super::super::{Reader, decode};
 use crate::wire::sse::SseEvent;
 
+const KEYS: [&str; 18] = [
+    "candidates",
+    "content",
+    "parts",
+    "text",
+    "thought",
+    "thoughtSignature",
+    "functionCall",
+    "args",
+    "name",
+    "id",
+    "index",
+    "finishReason",
+    "usageMetadata",
+    "promptTokenCount",
+    "totalTokenCount",
+    "promptFeedback",
+    "blockReason",
+    "error",
+];
+
+const WORDS: [&str; 3] = ["STOP", "MAX_TOKENS", "SAFETY"];
+
 /// JSON of any shape, its keys mostly the response's own names, so that the walk reaches deep.
 fn gemini_like() -> impl Strategy<Value = Value> {
-    let leaf = prop_oneof![
-        Just(Value::Null),
-        any::<bool>().prop_map(Value::from),
-        any::<i64>().prop_map(Value::from),
-        any::<u64>().prop_map(Value::from),
-        prop_oneof![
-            Just("STOP".to_owned()),
-            Just("MAX_TOKENS".to_owned()),
-            Just("SAFETY".to_owned()),
-            "[a-zA-Z_=+/]{0,12}",
-        ]
-        .prop_map(Value::from),
-    ];
-    leaf.prop_recursive(6, 64, 6, |inner| {
-        prop_oneof![
-            proptest::collection::vec(inner.clone(), 0..5).prop_map(Value::from),
-            proptest::collection::btree_map(
-                prop_oneof![
-                    Just("candidates".to_owned()),
-                    Just("content".to_owned()),
-                    Just("parts".to_owned()),
-                    Just("text".to_owned()),
-                    Just("thought".to_owned()),
-                    Just("thoughtSignature".to_owned()),
-                    Just("functionCall".to_owned()),
-                    Just("args".to_owned()),
-                    Just("name".to_owned()),
-                    Just("id".to_owned()),
-                    Just("index".to_owned()),
-                    Just("finishReason".to_owned()),
-                    Just("usageMetadata".to_owned()),
-                    Just("promptTokenCount".to_owned()),
-                    Just("totalTokenCount".to_owned()),
-                    Just("promptFeedback".to_owned()),
-                    Just("blockReason".to_owned()),
-                    Just("error".to_owned()),
-                    "[a-z]{1,6}",
-                ],
-                inner,
-                0..6,
-            )
-            .prop_map(|map| Value::Object(map.into_iter().collect())),
-        ]
-    })
+    json_like(&KEYS, &WORDS)
 }
 
 fn event(data: String) -> SseEvent {

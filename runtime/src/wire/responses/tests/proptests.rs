@@ -2,6 +2,8 @@
 //! and bodies a server sends, in whatever order.
 
 use proptest::prelude::*;
+
+use crate::tests::json_like::json_like;
 use serde_json::{Map, Value};
 
 use super::super::{Reader, decode};
@@ -69,24 +71,7 @@ const STRINGS: [&str; 10] = [
 
 /// JSON of any shape whose keys and strings are the ones the reader looks at.
 fn any_json() -> impl Strategy<Value = Value> {
-    let leaf = prop_oneof![
-        Just(Value::Null),
-        any::<bool>().prop_map(Value::from),
-        any::<i64>().prop_map(Value::from),
-        any::<f64>()
-            .prop_map(|f| serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number)),
-        proptest::sample::select(&STRINGS[..]).prop_map(Value::from),
-        ".{0,8}".prop_map(Value::from),
-    ];
-    leaf.prop_recursive(5, 64, 6, |inner| {
-        prop_oneof![
-            proptest::collection::vec(inner.clone(), 0..5).prop_map(Value::from),
-            proptest::collection::btree_map(proptest::sample::select(&KEYS[..]), inner, 0..6)
-                .prop_map(|m| {
-                    Value::Object(m.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())
-                }),
-        ]
-    })
+    json_like(&KEYS, &STRINGS)
 }
 
 /// An event with a known type and arbitrary fields, or arbitrary text.
