@@ -331,6 +331,60 @@ async fn a_structured_answer_still_cut_when_no_reask_is_left_is_incomplete() {
     assert_eq!(server.requests().len(), 2);
 }
 
+/// llama-server ends grammar-held JSON with whitespace it strips from the content, so an
+/// answer can reach the token limit after its last bracket: such an answer is whole, and is the
+/// answer; one that needs its end made up is still asked for again.
+#[tokio::test]
+async fn a_structured_answer_whole_before_the_cut_is_the_answer() {
+    let cut = |content: &str| {
+        Reply::json(completion(
+            json!({"role": "assistant", "content": content}),
+            "length",
+        ))
+    };
+    let server = MockServer::with([
+        cut("{\n  \"name\": \"Al\", \"age\": 40\n}"),
+        // Brackets closed by the decoder, a cut number, a cut string: none is whole.
+        cut("{\"name\": \"Al\", \"age\": 4"),
+        cut("{\"name\": \"Al\", \"age\": 4}"),
+    ])
+    .await;
+    let client = server.client();
+    let r = extract_person("Al")
+        .client(&client)
+        .with_meta()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.value,
+        Person {
+            name: "Al".into(),
+            age: Some(40)
+        }
+    );
+    assert_eq!(r.finish_reason, Some(FinishReason::Length));
+    assert_eq!(r.requests, 1);
+
+    let r = extract_person("Al")
+        .client(&client)
+        .with_meta()
+        .await
+        .unwrap();
+    assert_eq!(r.value.age, Some(4), "read from the whole second answer");
+    assert_eq!(
+        r.requests, 2,
+        "the answer without its closing bracket was asked again"
+    );
+
+    let server = MockServer::with([cut("{\"name\": \"Al}"), cut("{\"name\": \"Al}")]).await;
+    let err = extract_person("Al")
+        .client(&server.client())
+        .retries(1)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Incomplete { .. }), "{err:?}");
+}
+
 #[tokio::test]
 async fn text_cut_at_the_token_limit_is_the_answer_with_its_finish_reason() {
     let server = MockServer::with([Reply::json(completion(

@@ -297,10 +297,14 @@ fn judge<T: Output>(
         return Err(fatal);
     }
     // Text cut at the token limit is still the answer (`finish_reason` says it was cut); a
-    // structured answer cut short is asked for again, shorter.
+    // structured answer cut short is asked for again, shorter, unless it is whole.
     if choice.finish_reason == Some(FinishReason::Length) && plan.json().is_some() {
+        let text = answer_text.unwrap_or_default();
+        if let Some(whole) = whole_before_the_cut::<T>(call, plan, text) {
+            return Ok(whole);
+        }
         return Ok(Judgement::Reask(Rejection {
-            reason: cut_reason(answer_text.unwrap_or_default(), usage),
+            reason: cut_reason(text, usage),
             cut: true,
         }));
     }
@@ -316,6 +320,28 @@ fn judge<T: Output>(
             Err(why) => Judgement::Reask(Rejection::new(format!("the value is not valid: {why}"))),
         },
     })
+}
+
+/// The value of a structured answer cut at the token limit after its JSON had ended, if it
+/// had: llama-server holds JSON to a grammar that allows whitespace after each value and
+/// strips that whitespace from the content, so the limit can fall after the closing bracket.
+/// The answer must close its own brackets and read without any repair that makes up a cut
+/// end: nothing the answer did not contain is ever returned.
+fn whole_before_the_cut<T: Output>(
+    call: &Resolved,
+    plan: &OutputPlan,
+    text: &str,
+) -> Option<Judgement<T::Item>> {
+    if !matches!(text.trim_end().chars().last(), Some('}' | ']')) {
+        return None;
+    }
+    let (item, repairs) = plan.decode_within::<T::Item>(text, call.timeout).ok()?;
+    if repairs.iter().any(Repair::fills_a_cut_end) {
+        return None;
+    }
+    call.validator
+        .is_none_or(|validate| validate(&item).is_ok())
+        .then_some(Judgement::Value(item, repairs))
 }
 
 /// The transcript of a successful call: the conversation and the model's final turn, or

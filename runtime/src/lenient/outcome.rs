@@ -147,6 +147,22 @@ pub enum Repair {
     },
 }
 
+impl Repair {
+    /// Whether the repair made up the end of an answer that stopped early (a string or
+    /// brackets closed, a cut member dropped, a cut literal completed, prose read as a
+    /// string): an answer cut at the token limit and read with one of these is not whole.
+    pub(crate) fn fills_a_cut_end(&self) -> bool {
+        matches!(
+            self,
+            Self::ClosedString
+                | Self::ClosedBrackets
+                | Self::DroppedTruncatedMember
+                | Self::CompletedLiteral
+                | Self::TextAsString
+        )
+    }
+}
+
 impl fmt::Display for Repair {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
