@@ -8,7 +8,7 @@ use crate::model_family::ModelFamily;
 use crate::output::OutputPlan;
 use crate::params::Sampling;
 use crate::schema::CompiledSchema;
-use crate::structured::{ANSWER_TOOL, Mode};
+use crate::structured::{ANSWER_TOOL, Mode, schema_instruction};
 use crate::tool::{ToolBox, ToolChoice};
 use crate::wire::answer::AssistantMessage;
 use crate::wire::dialect::{
@@ -145,6 +145,17 @@ impl<'p> RequestPlan<'p> {
         }
     }
 
+    /// The answer's shape, for a re-ask in a mode whose prompt does not carry it
+    /// (`JsonSchema`): told only "correct your JSON", a small model held to the schema by a
+    /// grammar writes the same cut answer again (SmolLM2 on llama-server, `u32` with
+    /// `max_tokens = 20`: three answers cut in the whitespace the grammar allows), and shown the
+    /// shape it closes its JSON. None for an answer given as a tool call, whose tool carries it.
+    fn shape_for_reask(&self, answer: &Message) -> Option<String> {
+        let (schema, chat) = self.output?;
+        (chat.instruction.is_none() && answer.tool_calls.is_empty())
+            .then(|| schema_instruction(&schema.schema))
+    }
+
     /// Add the model's rejected answer and the reason to the conversation, so it can correct itself.
     pub(crate) fn append_reask(
         &self,
@@ -152,10 +163,13 @@ impl<'p> RequestPlan<'p> {
         answer: &AssistantMessage,
         reason: &str,
     ) {
-        let feedback = format!(
-            "Your answer could not be used: {reason}\nAnswer again with only the corrected JSON."
-        );
         let assistant = answer.to_message();
+        let feedback = match self.shape_for_reask(&assistant) {
+            Some(instruction) => format!("Your answer could not be used: {reason}{instruction}"),
+            None => format!(
+                "Your answer could not be used: {reason}\nAnswer again with only the corrected JSON."
+            ),
+        };
         if assistant.tool_calls.is_empty() {
             conversation.push(assistant);
             conversation.push(Message::text(Role::User, feedback));

@@ -331,6 +331,51 @@ async fn a_structured_answer_still_cut_when_no_reask_is_left_is_incomplete() {
     assert_eq!(server.requests().len(), 2);
 }
 
+/// A `json_schema` prompt carries no shape (the server's grammar holds the answer to it): its
+/// re-ask shows the shape, which a prompt in `json_object` mode carries already.
+#[tokio::test]
+async fn a_reask_shows_the_shape_only_where_the_prompt_did_not() {
+    let bad = || Reply::content(r#"{"nom": "Al"}"#);
+    let server = MockServer::with([
+        bad(),
+        Reply::content(r#"{"name": "Al", "age": null}"#),
+        bad(),
+        Reply::content(r#"[{"name": "Al", "age": null}]"#),
+    ])
+    .await;
+    let client = server.client();
+    let r = extract_person("Al")
+        .client(&client)
+        .with_meta()
+        .await
+        .unwrap();
+    assert_eq!((r.mode, r.requests), (Some(Mode::JsonSchema), 2));
+    let r = people("Al".into())
+        .client(&client)
+        .with_meta()
+        .await
+        .unwrap();
+    assert_eq!((r.mode, r.requests), (Some(Mode::JsonObject), 2));
+    let bodies = server.bodies();
+    let feedback = |i: usize| {
+        bodies[i]["messages"][2]["content"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let schema_reask = feedback(1);
+    assert!(
+        schema_reask.contains("in this shape:") && schema_reask.contains("\"name\": string,"),
+        "{schema_reask}"
+    );
+    let object_reask = feedback(3);
+    assert!(
+        object_reask.ends_with("Answer again with only the corrected JSON."),
+        "{object_reask}"
+    );
+    assert!(!object_reask.contains("in this shape"), "{object_reask}");
+}
+
 /// llama-server ends grammar-held JSON with whitespace it strips from the content, so an
 /// answer can reach the token limit after its last bracket: such an answer is whole, and is the
 /// answer; one that needs its end made up is still asked for again.
