@@ -237,6 +237,44 @@ async fn a_forced_tool_streamed_as_content_steps_later_calls_down() {
     assert!(body.get("tools").is_none() && body.get("response_format").is_none());
 }
 
+/// The same server answering the forced tool in prose: nothing of that answer was handed out
+/// (Tool mode reads items from the call's arguments), so the stream sends the request again a
+/// mode down, as the awaited call does, and hands out that answer's items.
+#[tokio::test]
+async fn a_forced_tool_streamed_as_prose_is_sent_again_a_mode_down() {
+    let server = MockServer::with([
+        stream_of([
+            text("Ann is a person "),
+            text("who is 31."),
+            finish("stop"),
+            done(),
+        ]),
+        stream_of([
+            text(r#"[{"name": "Ann", "age": 31}]"#),
+            finish("stop"),
+            done(),
+        ]),
+    ])
+    .await;
+    let mut stream = people_by_tool("Ann, 31").client(&server.client()).stream();
+    let first = bounded(stream.next()).await.unwrap().unwrap();
+    assert_eq!(first, person("Ann", 31));
+    let r = bounded(stream.into_response()).await.unwrap();
+    assert!(r.value.is_empty(), "the one item was handed out already");
+    assert_eq!((r.mode, r.requests), (Some(Mode::Prompt), 2));
+    let bodies = server.bodies();
+    assert_eq!(bodies[0]["tool_choice"]["function"]["name"], "answer");
+    // No re-ask turns: the model never saw the schema, so its prose is not an answer to correct.
+    assert!(bodies[1].get("tools").is_none());
+    assert_eq!(bodies[1]["messages"].as_array().unwrap().len(), 1);
+    // The transcript holds the answer that was used, not the prose.
+    assert_eq!(r.transcript.len(), 2);
+    assert_eq!(
+        r.transcript[1].text_content(),
+        r#"[{"name": "Ann", "age": 31}]"#
+    );
+}
+
 #[tokio::test]
 async fn llama_cpp_tool_deltas_repeating_id_and_name_are_not_repeated() {
     // llama-cpp-python: id, type and name in every delta, `"role": null, "content": null`.

@@ -50,7 +50,10 @@ use super::source::{AnswerText, Source};
 /// An element that does not fit `T` is an error item, and the stream goes on with the next
 /// one. When the answer holds no list the scanner can follow (prose, an unusual shape), the
 /// whole answer is decoded once it is complete, and its items come then. A model is never
-/// re-asked mid-stream: the `retries` setting does not apply to streams. The last item is an
+/// re-asked mid-stream: the `retries` setting does not apply to streams. One answer is sent
+/// for again: in `Tool` mode, a server that answers without calling the forced tool (its
+/// text, from which no item was handed out, holding no list) gets the request again a mode
+/// down, as an awaited call does. The last item is an
 /// error when the answer is not usable (cut at the token limit, filtered, refused, or cut by
 /// the connection). Dropping the stream cancels the request.
 #[must_use = "a stream does nothing until it is polled"]
@@ -209,6 +212,16 @@ impl<T: DeserializeOwned + JsonSchema + Send + 'static> ItemStream<T> {
             self.ready.push_back(Err(e));
             return;
         }
+        if self.streamed.is_empty()
+            && self.session.left_the_tool_unused()
+            && !self.holds_a_value(&answer)
+            && self.session.send_again_a_mode_down()
+        {
+            // Nothing of this answer was handed out: the next one replaces it.
+            self.elements = Elements::new();
+            self.answer = AnswerText::default();
+            return;
+        }
         self.complete = true;
         self.session.keep_turns();
         let closed = self.elements.ending() == ListEnding::Closed;
@@ -274,6 +287,15 @@ impl<T: DeserializeOwned + JsonSchema + Send + 'static> ItemStream<T> {
                 .map_err(|e| reject(format!("the JSON does not fit the type: {e}")));
             self.ready.push_back(item);
         }
+    }
+
+    /// Whether the whole answer reads as a value of the list's type.
+    fn holds_a_value(&self, answer: &str) -> bool {
+        let Some(json) = self.plan.and_then(OutputPlan::json) else {
+            return true;
+        };
+        let deadline = self.session.decode_deadline().map(|d| d.at);
+        lenient::decode_until(answer, &json.schema, deadline).is_ok()
     }
 }
 

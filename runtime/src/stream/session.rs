@@ -390,6 +390,37 @@ impl Session {
         }
     }
 
+    /// Whether the answer came without the forced answer tool, so that the exchange stepped a
+    /// mode down at its end (see [`Self::send_again_a_mode_down`]).
+    pub(crate) fn left_the_tool_unused(&self) -> bool {
+        self.mode == Some(Mode::Tool)
+            && self.assembled.tool_calls.answer().is_none()
+            && self
+                .exchange
+                .as_ref()
+                .is_some_and(|exchange| exchange.mode != self.mode)
+    }
+
+    /// Sends the request again in the mode the exchange stepped down to, as the awaited path
+    /// does when a forced tool went unused and the content held no value: the model never saw
+    /// the schema, so its answer is not one to correct. Only for a stream that has handed out
+    /// nothing of this answer (its pieces were text that no item came from); the next round's
+    /// answer replaces this one. False when there is nothing to send again.
+    pub(crate) fn send_again_a_mode_down(&mut self) -> bool {
+        if !self.left_the_tool_unused() {
+            return false;
+        }
+        let Some(exchange) = self.exchange.take() else {
+            return false;
+        };
+        tracing::debug!(
+            function = self.function,
+            "the streamed answer held no value without the forced tool; sending it again a mode down"
+        );
+        self.next_round(exchange);
+        true
+    }
+
     /// The assistant turn to run, when the round ended in calls of the user's tools.
     fn tool_round(&self) -> Option<Message> {
         let exchange = self.exchange.as_ref()?;
