@@ -428,6 +428,46 @@ async fn anthropic_offers_the_server_tool_does_not_run_its_use_and_reads_citatio
     );
 }
 
+/// A turn that searched and called the client tool before the search's result came: the API
+/// runs the search when the turn comes back with the tool's result.
+#[tokio::test]
+async fn anthropic_tool_rounds_send_the_server_tools_blocks_back_unchanged() {
+    WEATHER_CALLS.store(0, Ordering::SeqCst);
+    let search = claude_search_blocks();
+    let pending = json!({"type": "server_tool_use", "id": "srvtoolu_2", "name": "web_search",
+        "input": {"query": "berlin weather"}});
+    let first = Reply::json(json!({
+        "id": "msg_01", "type": "message", "role": "assistant", "model": CLAUDE,
+        "content": [search[0], search[1], pending,
+            {"type": "tool_use", "id": "toolu_1", "name": "weather", "input": {"city": "Berlin"}}],
+        "stop_reason": "tool_use", "stop_sequence": null,
+        "usage": {"input_tokens": 12, "output_tokens": 7}
+    }));
+    let second = claude_answer(vec![
+        json!({"type": "text", "text": "Spain; sunny in Berlin."}),
+    ]);
+    let server = MockServer::with([first, second]).await;
+    let r = who_won_with_tools("Euro 2024")
+        .client(&client(&server, Dialect::AnthropicMessages, CLAUDE))
+        .with_meta()
+        .await
+        .unwrap();
+    assert_eq!(r.value, "Spain; sunny in Berlin.");
+    assert_eq!(WEATHER_CALLS.load(Ordering::SeqCst), 1);
+    let bodies = server.bodies();
+    assert_eq!(bodies.len(), 2);
+    assert_eq!(
+        bodies[1]["messages"][1],
+        json!({"role": "assistant", "content": [search[0], search[1], pending,
+            {"type": "tool_use", "id": "toolu_1", "name": "weather", "input": {"city": "Berlin"}}]})
+    );
+    assert_eq!(
+        bodies[1]["messages"][2],
+        json!({"role": "user", "content": [{"type": "tool_result", "tool_use_id": "toolu_1",
+            "content": "sunny in Berlin"}]})
+    );
+}
+
 #[tokio::test]
 async fn anthropic_cites_the_passages_of_a_pdf_sent_with_citations_enabled() {
     let server = MockServer::with([claude_answer(vec![json!({
