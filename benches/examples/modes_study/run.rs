@@ -322,7 +322,10 @@ impl Runner {
                 break;
             };
             let calls = message.get("tool_calls").cloned().unwrap_or(Value::Null);
-            let mut assistant = json!({"role": "assistant", "content": message.get("content")});
+            // An assistant turn that only calls tools says `content: ""`, as promptfn sends it
+            // to llama-cpp-python (its server answers HTTP 422 to the spec's `null`).
+            let content = message.get("content").and_then(Value::as_str).unwrap_or("");
+            let mut assistant = json!({"role": "assistant", "content": content});
             if let Some(list) = calls.as_array().filter(|l| !l.is_empty()) {
                 assistant["tool_calls"] = calls.clone();
                 messages.push(assistant);
