@@ -66,7 +66,7 @@ impl<'a> Sampling<'a> {
                 .or((!spec.logit_bias.is_empty()).then_some(spec.logit_bias)),
             seed: o.seed.or(spec.seed),
             end_user: o.end_user.as_deref().or(spec.end_user),
-            n: o.n.or(spec.n),
+            n: Self::n_of(spec, o),
             cache: o.cache.or(spec.cache).unwrap_or(false),
             reasoning: o.reasoning.or(spec.reasoning),
             web_search: o
@@ -74,6 +74,12 @@ impl<'a> Sampling<'a> {
                 .or(spec.web_search.map(WebSearch::from))
                 .filter(WebSearch::is_on),
         }
+    }
+
+    /// How many answers a request asks for (per call, else declared): what [`merge`](Self::merge)
+    /// puts in `n`, without merging the rest, for the call's bookkeeping.
+    pub(crate) fn n_of(spec: &'static Decl, o: &Overrides) -> Option<u32> {
+        o.n.or(spec.n)
     }
 }
 

@@ -65,6 +65,12 @@ impl Resolved {
         Sampling::merge(self.decl, &self.overrides)
     }
 
+    /// How many answers each request asks for: [`sampling`](Self::sampling)'s `n`, read
+    /// without merging every other parameter (a merge costs a few hundred instructions).
+    pub(crate) fn n(&self) -> Option<u32> {
+        Sampling::n_of(self.decl, &self.overrides)
+    }
+
     /// The caching request, when `sampling` (this call's, as the request sends it) turns
     /// caching on.
     pub(crate) fn cache(&self, sampling: &Sampling<'_>) -> Option<CacheRequest<'_>> {
