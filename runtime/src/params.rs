@@ -25,6 +25,27 @@ pub(crate) struct Overrides {
     pub(crate) web_search: Option<WebSearch>,
 }
 
+impl Overrides {
+    /// No override at all: what a call that sets none reads (such a call holds no `Overrides`,
+    /// so that moving it copies a pointer instead of these fields).
+    pub(crate) const NONE: &'static Self = &Self {
+        model: None,
+        temperature: None,
+        top_p: None,
+        max_tokens: None,
+        stop: None,
+        presence_penalty: None,
+        frequency_penalty: None,
+        logit_bias: None,
+        seed: None,
+        end_user: None,
+        n: None,
+        cache: None,
+        reasoning: None,
+        web_search: None,
+    };
+}
+
 /// The sampling parameters of one request, borrowed from the overrides or the declaration.
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct Sampling<'a> {
