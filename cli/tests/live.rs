@@ -72,7 +72,7 @@ async fn probe_then_call(url: &str, model: &str, name: &str) {
     );
     let statuses = &json["models"][model];
     assert_eq!(statuses["text"], "supported");
-    // wire-format.md §7: HTTP 500 for json_schema and for array content.
+    // llama-cpp-python's server answers HTTP 500 to json_schema and to array content.
     assert_eq!(statuses["json_schema"], "unsupported");
     assert_eq!(statuses["image_data_uri"], "unsupported");
     let text = std::fs::read_to_string(&profile).unwrap();

@@ -1,5 +1,5 @@
-//! Prints the generated function, following the contract with `promptfn::__private`
-//! (notes/macro-contract.md, with the settings in `Decl`): a plain `fn` with the same name,
+//! Prints the generated function, following the contract with `promptfn::__private` (the items
+//! it re-exports, with the settings in `Decl`): a plain `fn` with the same name,
 //! parameters and visibility that renders the prompt into a `PromptBuilder` and returns
 //! `CRATE::Call<T>`.
 

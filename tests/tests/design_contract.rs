@@ -1,4 +1,4 @@
-//! The public API exactly as DESIGN §2 writes it (apart from media parameters, which arrive with
+//! The public API exactly as the project's design contract writes it (apart from media parameters, which arrive with
 //! the media types), driven against the mock server through the environment and a built client.
 //! This file is its own test binary because it sets process-wide environment variables.
 #![allow(clippy::unwrap_used, clippy::expect_used, dead_code)]

@@ -1,5 +1,6 @@
-//! The partial-objects contract of DESIGN §2b: `#[derive(Partial)]` beside `Deserialize` and
-//! `JsonSchema`, `.stream()` yielding `<Order as Partial>::Partial`, `.into_value()` the `Order`.
+//! The partial-objects contract (the `Partial` trait's documentation): `#[derive(Partial)]`
+//! beside `Deserialize` and `JsonSchema`, `.stream()` yielding `<Order as Partial>::Partial`,
+//! `.into_value()` the `Order`.
 use promptfn::{Partial, Result, prompt};
 use schemars::JsonSchema;
 use serde::Deserialize;

@@ -1,5 +1,5 @@
 //! The findings for people (tables, coloured on a terminal) and for machines (`--json`, the
-//! shape of DESIGN §2b: `{"models": {"<model>": {"<feature>": "<status>"}}}`, with details
+//! shape profiles are read from: `{"models": {"<model>": {"<feature>": "<status>"}}}`, with details
 //! beside it under other keys).
 
 use std::fmt::Write as _;

@@ -16,7 +16,7 @@ pub enum Status {
 }
 
 impl Status {
-    /// The name in `--json` and in profiles (DESIGN §2b).
+    /// The name in `--json` and in profiles.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Supported => "supported",

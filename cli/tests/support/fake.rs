@@ -54,7 +54,7 @@ impl Behaviour {
         }
     }
 
-    /// llama-cpp-python (wire-format.md §7): HTTP 500 for `json_schema` and for array content,
+    /// llama-cpp-python's server (as scripts/llm-server runs it): HTTP 500 for `json_schema` and for array content,
     /// `n` and `include_usage` ignored, no dialect endpoints.
     pub fn llama_cpp() -> Self {
         Self {
