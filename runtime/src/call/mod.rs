@@ -218,7 +218,8 @@ impl<T> Call<T> {
 
     /// Up to four sequences at which the model stops.
     pub fn stop<S: Into<String>>(mut self, stop: impl IntoIterator<Item = S>) -> Self {
-        self.overrides.get_or_insert_default().stop = Some(stop.into_iter().map(Into::into).collect());
+        self.overrides.get_or_insert_default().stop =
+            Some(stop.into_iter().map(Into::into).collect());
         self
     }
 
