@@ -35,6 +35,7 @@ mod error;
 mod history;
 mod limit;
 mod lines;
+mod macro_support;
 mod media;
 mod message;
 mod model_family;

@@ -2,6 +2,9 @@
 //!
 //! Generated code names these items through `::promptfn::__private` (or the path given with
 //! `#[prompt(crate = …)]`), so that even a user's own `core` or `std` cannot shadow them.
+//! This module only re-exports: each item is defined in the module named for what it does
+//! (`macro_support`, `spec`, `tool`, …), and the runtime imports it from there
+//! (`scripts/check-deps` checks both).
 
 pub use ::core;
 pub use ::std;
@@ -31,17 +34,10 @@ pub mod stages {
     pub use crate::stages::{Stages, offline_client, request_body};
 }
 
-use std::fmt;
-
-use std::marker::PhantomData;
-
-use crate::call::Validator;
 pub use crate::endpoint::{EmbedTexts, EndpointDecl, EndpointOutput, EndpointParts};
 pub use crate::lines::Lines;
-use crate::media::MediaArg;
 pub use crate::message::Role;
 pub use crate::output::OutputCache;
-use crate::output::{Output, Validate};
 pub use crate::spec::{Decl, PromptBuilder, PromptSpec};
 pub use crate::tool::{
     ChoiceDecl, IntoToolOutput, ParamDef, ResultOutput, ToolArgs, ToolDef, ToolFailure, ToolFuture,
@@ -49,104 +45,7 @@ pub use crate::tool::{
     tool_ready, tool_receiver,
 };
 
-/// A parameter being placed; whether it is media or text is decided by its type
-/// (autoref specialization: [`PlaceAsMedia`] applies first, [`PlaceAsText`] otherwise).
-#[allow(missing_debug_implementations)]
-pub struct Place<'a, T: ?Sized>(pub &'a T);
-
-#[derive(Debug)]
-pub struct MediaTag;
-#[derive(Debug)]
-pub struct TextTag;
-
-pub trait PlaceAsMedia {
-    fn __promptfn_kind(&self) -> MediaTag {
-        MediaTag
-    }
-}
-impl<T: MediaArg + ?Sized> PlaceAsMedia for Place<'_, T> {}
-
-pub trait PlaceAsText {
-    fn __promptfn_kind(&self) -> TextTag {
-        TextTag
-    }
-}
-impl<T: ?Sized> PlaceAsText for &Place<'_, T> {}
-
-impl MediaTag {
-    pub fn place<T: MediaArg + ?Sized>(self, b: &mut PromptBuilder, v: &T) {
-        b.mark_parameter();
-        v.place(b.current());
-    }
-}
-
-impl TextTag {
-    pub fn place<T: PromptArg + ?Sized>(self, b: &mut PromptBuilder, v: &T) {
-        v.write(b);
-    }
-}
-
-/// A parameter that can be written into a prompt's text.
-#[diagnostic::on_unimplemented(
-    message = "`{Self}` cannot be placed in a prompt",
-    label = "neither text nor media",
-    note = "text parameters need `std::fmt::Display`; media parameters are promptfn::Image, Audio, Video, Pdf or File (or Vec, Option or slices of them)"
-)]
-pub trait PromptArg {
-    fn write(&self, b: &mut PromptBuilder);
-}
-
-impl<T: fmt::Display + ?Sized> PromptArg for T {
-    fn write(&self, b: &mut PromptBuilder) {
-        b.text_fmt(format_args!("{self}"));
-    }
-}
-
-/// Whether the return type `T` (or, for `Choices<T>`, its element) implements [`Validate`]
-/// (autoref specialization: [`HasValidator`] applies first, [`NoValidator`] otherwise);
-/// generated code calls `(&Probe::<T>::NEW).__promptfn_validator()`.
-pub struct Probe<T>(PhantomData<fn() -> T>);
-
-impl<T> Probe<T> {
-    pub const NEW: Self = Probe(PhantomData);
-}
-
-impl<T> fmt::Debug for Probe<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Probe")
-    }
-}
-
-pub trait HasValidator {
-    fn __promptfn_validator(&self) -> Option<Validator>;
-}
-impl<T: Validate + 'static> HasValidator for Probe<T> {
-    fn __promptfn_validator(&self) -> Option<Validator> {
-        Some(|value| value.downcast_ref::<T>().map_or(Ok(()), T::validate))
-    }
-}
-impl<T: Validate + 'static> HasValidator for Probe<crate::Choices<T>> {
-    fn __promptfn_validator(&self) -> Option<Validator> {
-        // Each choice is checked on its own: the value being checked is a `T`.
-        Some(|value| value.downcast_ref::<T>().map_or(Ok(()), T::validate))
-    }
-}
-
-pub trait NoValidator {
-    fn __promptfn_validator(&self) -> Option<Validator> {
-        None
-    }
-}
-impl<T> NoValidator for &Probe<T> {}
-
-/// The declared return type must be `promptfn::Result<T>`.
-#[diagnostic::on_unimplemented(
-    message = "a #[prompt] function must return `promptfn::Result<{T}>`",
-    label = "expected `promptfn::Result<{T}>`",
-    note = "write the return type as `promptfn::Result<…>` (or `Result<…, promptfn::Error>`)"
-)]
-pub trait IsPromptResult<T> {}
-impl<T> IsPromptResult<T> for Result<T, crate::Error> {}
-
-pub fn assert_return<R: IsPromptResult<T>, T>() {}
-pub fn assert_output<T: Output>() {}
+pub use crate::macro_support::{
+    HasValidator, IsPromptResult, MediaTag, NoValidator, Place, PlaceAsMedia, PlaceAsText, Probe,
+    PromptArg, TextTag, assert_output, assert_return,
+};

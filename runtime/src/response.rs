@@ -204,6 +204,12 @@ impl FinishReason {
         })
     }
 
+    /// Anthropic's `pause_turn`: the server paused a long turn of its own tools (web search),
+    /// to be sent back as it stands for the model to carry on.
+    pub(crate) fn is_paused(&self) -> bool {
+        matches!(self, Self::Other(reason) if reason == "pause_turn")
+    }
+
     /// The canonical OpenAI spelling.
     pub fn as_str(&self) -> &str {
         match self {

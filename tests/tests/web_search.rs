@@ -18,8 +18,8 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use promptfn::{
-    Client, Dialect, DocumentPassage, Pdf, Result, SearchContextSize, Source, WebSearch, prompt,
-    tool,
+    Client, Dialect, DocumentPassage, Error, Pdf, Result, SearchContextSize, Source, WebSearch,
+    prompt, tool,
 };
 use promptfn_tests::mock::events::bounded;
 use promptfn_tests::mock::{MockServer, Reply, chunk, sse, stream_of};
@@ -428,6 +428,46 @@ async fn anthropic_offers_the_server_tool_does_not_run_its_use_and_reads_citatio
     );
 }
 
+/// A turn that searched and called the client tool before the search's result came: the API
+/// runs the search when the turn comes back with the tool's result.
+#[tokio::test]
+async fn anthropic_tool_rounds_send_the_server_tools_blocks_back_unchanged() {
+    WEATHER_CALLS.store(0, Ordering::SeqCst);
+    let search = claude_search_blocks();
+    let pending = json!({"type": "server_tool_use", "id": "srvtoolu_2", "name": "web_search",
+        "input": {"query": "berlin weather"}});
+    let first = Reply::json(json!({
+        "id": "msg_01", "type": "message", "role": "assistant", "model": CLAUDE,
+        "content": [search[0], search[1], pending,
+            {"type": "tool_use", "id": "toolu_1", "name": "weather", "input": {"city": "Berlin"}}],
+        "stop_reason": "tool_use", "stop_sequence": null,
+        "usage": {"input_tokens": 12, "output_tokens": 7}
+    }));
+    let second = claude_answer(vec![
+        json!({"type": "text", "text": "Spain; sunny in Berlin."}),
+    ]);
+    let server = MockServer::with([first, second]).await;
+    let r = who_won_with_tools("Euro 2024")
+        .client(&client(&server, Dialect::AnthropicMessages, CLAUDE))
+        .with_meta()
+        .await
+        .unwrap();
+    assert_eq!(r.value, "Spain; sunny in Berlin.");
+    assert_eq!(WEATHER_CALLS.load(Ordering::SeqCst), 1);
+    let bodies = server.bodies();
+    assert_eq!(bodies.len(), 2);
+    assert_eq!(
+        bodies[1]["messages"][1],
+        json!({"role": "assistant", "content": [search[0], search[1], pending,
+            {"type": "tool_use", "id": "toolu_1", "name": "weather", "input": {"city": "Berlin"}}]})
+    );
+    assert_eq!(
+        bodies[1]["messages"][2],
+        json!({"role": "user", "content": [{"type": "tool_result", "tool_use_id": "toolu_1",
+            "content": "sunny in Berlin"}]})
+    );
+}
+
 #[tokio::test]
 async fn anthropic_cites_the_passages_of_a_pdf_sent_with_citations_enabled() {
     let server = MockServer::with([claude_answer(vec![json!({
@@ -522,5 +562,128 @@ async fn anthropic_streamed_citations_deltas_reach_the_streams_response() {
     assert_eq!(
         body["tools"],
         json!([{"type": "web_search_20250305", "name": "web_search"}])
+    );
+}
+
+/// A Messages answer that paused its turn (`pause_turn`) after `content`.
+fn claude_paused(content: Vec<Value>) -> Reply {
+    Reply::json(json!({
+        "id": "msg_p", "type": "message", "role": "assistant", "model": CLAUDE,
+        "content": content, "stop_reason": "pause_turn", "stop_sequence": null,
+        "usage": {"input_tokens": 12, "output_tokens": 3}
+    }))
+}
+
+#[tokio::test]
+async fn anthropic_a_paused_turn_is_sent_back_as_it_stands_and_carried_on() {
+    let search = claude_search_blocks();
+    let server = MockServer::with([
+        claude_paused(vec![search[0].clone()]),
+        claude_answer(vec![json!({"type": "text", "text": "Spain."})]),
+    ])
+    .await;
+    let r = who_won("Euro 2024")
+        .client(&client(&server, Dialect::AnthropicMessages, CLAUDE))
+        .with_meta()
+        .await
+        .unwrap();
+    assert_eq!(r.value, "Spain.");
+    assert_eq!(r.requests, 2);
+    assert_eq!(r.usage.map(|u| u.completion_tokens), Some(10));
+    let bodies = server.bodies();
+    assert_eq!(
+        bodies[1]["messages"],
+        json!([
+            {"role": "user", "content": [{"type": "text", "text": QUESTION}]},
+            {"role": "assistant", "content": [search[0]]}
+        ])
+    );
+}
+
+#[tokio::test]
+async fn anthropic_a_server_that_keeps_pausing_ends_in_max_steps() {
+    let search = claude_search_blocks();
+    let paused = || claude_paused(vec![search[0].clone()]);
+    let server = MockServer::with([paused(), paused(), paused()]).await;
+    let err = who_won("Euro 2024")
+        .client(&client(&server, Dialect::AnthropicMessages, CLAUDE))
+        .max_steps(2)
+        .await
+        .unwrap_err();
+    let Error::MaxSteps(e) = &err else {
+        panic!("MaxSteps, not {err:?}");
+    };
+    assert_eq!(e.max_steps, 2);
+    assert_eq!(server.requests().len(), 3);
+}
+
+#[tokio::test]
+async fn anthropic_a_streamed_paused_turn_is_sent_back_with_its_search_and_carried_on() {
+    let start = |index: u32, block: Value| {
+        claude_event(json!({"type": "content_block_start", "index": index, "content_block": block}))
+    };
+    let delta = |index: u32, delta: Value| {
+        claude_event(json!({"type": "content_block_delta", "index": index, "delta": delta}))
+    };
+    let stop = |index: u32| claude_event(json!({"type": "content_block_stop", "index": index}));
+    let message_start = || {
+        claude_event(json!({"type": "message_start", "message": {"id": "msg_s",
+            "type": "message", "role": "assistant", "model": CLAUDE, "content": [],
+            "stop_reason": null, "usage": {"input_tokens": 20, "output_tokens": 1}}}))
+    };
+    let message_end = |stop: &str| {
+        [
+            claude_event(json!({"type": "message_delta",
+                "delta": {"stop_reason": stop, "stop_sequence": null},
+                "usage": {"output_tokens": 4}})),
+            claude_event(json!({"type": "message_stop"})),
+        ]
+        .concat()
+    };
+    let server = MockServer::with([
+        stream_of([
+            message_start(),
+            start(0, json!({"type": "text", "text": ""})),
+            delta(0, json!({"type": "text_delta", "text": "Searching. "})),
+            stop(0),
+            start(
+                1,
+                json!({"type": "server_tool_use", "id": "srvtoolu_1", "name": "web_search",
+                    "input": {}}),
+            ),
+            delta(
+                1,
+                json!({"type": "input_json_delta", "partial_json": "{\"query\": \"euro 2024\"}"}),
+            ),
+            stop(1),
+            message_end("pause_turn"),
+        ]),
+        stream_of([
+            message_start(),
+            start(0, json!({"type": "text", "text": ""})),
+            delta(0, json!({"type": "text_delta", "text": "Spain."})),
+            stop(0),
+            message_end("end_turn"),
+        ]),
+    ])
+    .await;
+    let mut stream = who_won("Euro 2024")
+        .client(&client(&server, Dialect::AnthropicMessages, CLAUDE))
+        .stream();
+    let mut text = String::new();
+    while let Some(piece) = bounded(futures_util::StreamExt::next(&mut stream)).await {
+        text.push_str(&piece.unwrap());
+    }
+    // Both rounds' text reached the caller as it arrived.
+    assert_eq!(text, "Searching. Spain.");
+    let bodies = server.bodies();
+    assert_eq!(bodies.len(), 2);
+    assert_eq!(
+        bodies[1]["messages"][1],
+        json!({"role": "assistant", "content": [
+            {"type": "server_tool_use", "id": "srvtoolu_1", "name": "web_search",
+             "input": {"query": "euro 2024"}},
+            {"type": "text", "text": "Searching. "}
+        ]})
     );
 }

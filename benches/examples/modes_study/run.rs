@@ -6,6 +6,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use promptfn::{Call, Client, Mode, Response, WithMeta};
+use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
@@ -69,6 +70,10 @@ struct Outcome {
 struct Row {
     arm: Arm,
     kind: &'static str,
+    /// Forced-tool arm: the first answer called no tool.
+    untooled: bool,
+    /// …and promptfn sent the call again in prompt mode (the prose held no value).
+    resent_without_tool: bool,
     tolerant_reask: Outcome,
     tolerant_once: Outcome,
     strict_once: Outcome,
@@ -109,7 +114,7 @@ pub struct Judge<T, E, M, F> {
 
 impl<T, E, M, F> Judge<T, E, M, F>
 where
-    T: promptfn::Output + DeserializeOwned,
+    T: promptfn::Output + DeserializeOwned + JsonSchema,
     E: Clone,
     M: Fn(&'static str) -> Call<T>,
     F: Fn(&T, &E) -> bool,
@@ -152,17 +157,15 @@ where
                 runner.refused = Some(format!("refused by the server (HTTP {})", first.status));
                 return;
             }
-            if let Ok(r) = &result
-                && r.mode != Some(mode)
-            {
-                // Without an error answer, only a forced tool that was never called steps down.
-                runner.refused = Some(format!(
-                    "not honoured: the model answered without the forced tool call, and the call \
-                     stepped down to {}",
-                    r.mode.map_or("text", Mode::as_str)
-                ));
-                return;
-            }
+            // A forced tool answered in prose: promptfn reads a value from the prose when it
+            // holds one, else sends the call again in prompt mode (a request without tools).
+            // Either way the call stays in its row, as the user gets it; the row counts both.
+            let untooled = mode == Mode::Tool && exchanges.first().is_some_and(|e| !called_tool(e));
+            let resent_without_tool = untooled
+                && exchanges
+                    .iter()
+                    .skip(1)
+                    .any(|e| e.request.get("tools").is_none());
             let correct = |v: &T| (self.correct)(v, expected);
             let tolerant_reask = Outcome {
                 typed: result.is_ok(),
@@ -195,6 +198,8 @@ where
             runner.rows.push(Row {
                 arm: runner.arm,
                 kind: self.kind,
+                untooled,
+                resent_without_tool,
                 tolerant_reask,
                 tolerant_once,
                 strict_once,
@@ -222,8 +227,32 @@ fn answer_of(body: &Value, mode: Mode) -> Option<(String, Value, bool)> {
     Some((answer, message, cut))
 }
 
-/// The strict decoder: the answer must be the type's JSON as it stands.
-fn strict_decode<T: DeserializeOwned>(exchange: &Exchange, mode: Mode) -> Result<T, String> {
+/// The envelope promptfn asks for when the type's schema is not a plain object (an enum, a
+/// number, a list, an `Option`…): `{"value": …}`.
+#[derive(serde::Deserialize)]
+struct Wrapped<T> {
+    value: T,
+}
+
+/// Whether promptfn asks for `T` inside `{"value": …}`: every root but a plain, non-nullable
+/// object is wrapped (the rule of promptfn's schema compiler, which is private).
+fn travels_wrapped<T: JsonSchema>() -> bool {
+    let schema = schemars::schema_for!(T);
+    let root = schema.as_value();
+    let plain_object = root.get("type").and_then(Value::as_str) == Some("object")
+        && root.get("nullable") != Some(&Value::Bool(true))
+        && !["anyOf", "oneOf", "allOf", "$ref"]
+            .iter()
+            .any(|key| root.get(*key).is_some());
+    !plain_object
+}
+
+/// The strict decoder: the answer must be exactly the JSON promptfn asked for (the type's JSON,
+/// inside `{"value": …}` when the type travels wrapped), as it stands.
+fn strict_decode<T: DeserializeOwned + JsonSchema>(
+    exchange: &Exchange,
+    mode: Mode,
+) -> Result<T, String> {
     if exchange.status != 200 {
         return Err(format!("HTTP {}", exchange.status));
     }
@@ -232,7 +261,25 @@ fn strict_decode<T: DeserializeOwned>(exchange: &Exchange, mode: Mode) -> Result
     if cut {
         return Err("the answer was cut at the token limit".into());
     }
-    serde_json::from_str(&answer).map_err(|e| e.to_string())
+    if travels_wrapped::<T>() {
+        serde_json::from_str::<Wrapped<T>>(&answer)
+            .map(|w| w.value)
+            .map_err(|e| e.to_string())
+    } else {
+        serde_json::from_str(&answer).map_err(|e| e.to_string())
+    }
+}
+
+/// Whether the answer called a tool.
+fn called_tool(exchange: &Exchange) -> bool {
+    serde_json::from_str::<Value>(&exchange.response)
+        .ok()
+        .and_then(|b| {
+            b.pointer("/choices/0/message/tool_calls")
+                .and_then(Value::as_array)
+                .map(|calls| !calls.is_empty())
+        })
+        .unwrap_or(false)
 }
 
 fn tokens(exchange: &Exchange) -> u64 {
@@ -244,7 +291,7 @@ fn tokens(exchange: &Exchange) -> u64 {
 
 impl Runner {
     /// Re-ask, in promptfn's words, while the strict decoder rejects the answer.
-    async fn strict_reasks<T: DeserializeOwned>(
+    async fn strict_reasks<T: DeserializeOwned + JsonSchema>(
         &self,
         first: &Exchange,
         mode: Mode,
@@ -275,7 +322,10 @@ impl Runner {
                 break;
             };
             let calls = message.get("tool_calls").cloned().unwrap_or(Value::Null);
-            let mut assistant = json!({"role": "assistant", "content": message.get("content")});
+            // An assistant turn that only calls tools says `content: ""`, as promptfn sends it
+            // to llama-cpp-python (its server answers HTTP 422 to the spec's `null`).
+            let content = message.get("content").and_then(Value::as_str).unwrap_or("");
+            let mut assistant = json!({"role": "assistant", "content": content});
             if let Some(list) = calls.as_array().filter(|l| !l.is_empty()) {
                 assistant["tool_calls"] = calls.clone();
                 messages.push(assistant);
@@ -368,17 +418,54 @@ pub fn main() {
         .build()
         .expect("tokio runtime");
     for kind in servers.split(',').map(str::trim).filter(|k| !k.is_empty()) {
-        let server = Server::start(kind);
+        // One server per mode, all modes at once: each server runs one inference thread, so
+        // the modes share the machine instead of queueing behind each other, and no mode
+        // learnt by the client in one arm carries into another.
+        let arm_servers: Vec<(Arm, Server)> = Arm::ALL
+            .into_iter()
+            .map(|arm| (arm, Server::start(kind)))
+            .collect();
         let started = Instant::now();
-        let section = runtime.block_on(study(kind, &server.base_url, inputs));
-        drop(server);
+        let section = runtime.block_on(study(kind, &arm_servers, inputs));
+        drop(arm_servers);
         eprintln!("{kind}: done in {:.0} s", started.elapsed().as_secs_f64());
         print!("{section}");
     }
 }
 
-async fn study(server: &str, upstream: &str, inputs: usize) -> String {
-    let proxy = Proxy::start(upstream.to_owned()).await;
+async fn study(server: &str, arm_servers: &[(Arm, Server)], inputs: usize) -> String {
+    let mut arms = tokio::task::JoinSet::new();
+    for (arm, upstream) in arm_servers {
+        let (arm, upstream, server) = (*arm, upstream.base_url.clone(), server.to_owned());
+        arms.spawn(async move {
+            let started = Instant::now();
+            let outcome = study_arm(arm, upstream, inputs).await;
+            eprintln!(
+                "{server}: {} done in {:.0} s",
+                arm.label(),
+                started.elapsed().as_secs_f64()
+            );
+            outcome
+        });
+    }
+    let mut rows = Vec::new();
+    let mut refused = Vec::new();
+    while let Some(done) = arms.join_next().await {
+        let (arm, arm_rows, why) = done.expect("a study arm panicked");
+        rows.extend(arm_rows);
+        if let Some(why) = why {
+            refused.push((arm, why));
+        }
+    }
+    // The tables list the modes in a fixed order, whichever finished first.
+    rows.sort_by_key(|r| Arm::ALL.iter().position(|a| *a == r.arm));
+    render(server, inputs, &rows, &refused)
+}
+
+/// One mode on its own server: every task kind's inputs, one call at a time.
+async fn study_arm(arm: Arm, upstream: String, inputs: usize) -> (Arm, Vec<Row>, Option<String>) {
+    let proxy = Proxy::start(upstream).await;
+    proxy.drop_schema(arm == Arm::JsonObjectAlone);
     let client = Client::builder()
         .base_url(proxy.base_url())
         .api_key("local")
@@ -391,27 +478,12 @@ async fn study(server: &str, upstream: &str, inputs: usize) -> String {
         proxy,
         client,
         http: reqwest::Client::new(),
-        arm: Arm::JsonSchema,
+        arm,
         refused: None,
         rows: Vec::new(),
     };
-    let mut refused = Vec::new();
-    for arm in Arm::ALL {
-        let started = Instant::now();
-        runner.arm = arm;
-        runner.refused = None;
-        runner.proxy.drop_schema(arm == Arm::JsonObjectAlone);
-        crate::tasks::run_all(&mut runner, arm.mode(), inputs).await;
-        eprintln!(
-            "{server}: {} done in {:.0} s",
-            arm.label(),
-            started.elapsed().as_secs_f64()
-        );
-        if let Some(why) = runner.refused.take() {
-            refused.push((arm, why));
-        }
-    }
-    render(server, inputs, &runner.rows, &refused)
+    crate::tasks::run_all(&mut runner, arm.mode(), inputs).await;
+    (arm, runner.rows, runner.refused)
 }
 
 fn pct(n: usize, of: usize) -> String {
@@ -489,6 +561,19 @@ fn render(server: &str, inputs: usize, rows: &[Row], refused: &[(Arm, String)]) 
             per_success(&of, picks[2])
         );
         let _ = writeln!(out, "{line}");
+    }
+    let tool_rows: Vec<&Row> = rows.iter().filter(|r| r.arm == Arm::Tool).collect();
+    let untooled = tool_rows.iter().filter(|r| r.untooled).count();
+    if untooled > 0 {
+        let resent = tool_rows.iter().filter(|r| r.resent_without_tool).count();
+        let _ = writeln!(
+            out,
+            "\nForced tool: {untooled} of {} first answers called no tool; promptfn read the value \
+             from the prose of {} and sent {resent} again in prompt mode (those calls stay in the \
+             row, their prompt-mode requests and tokens in its tolerant + re-asks figures).",
+            tool_rows.len(),
+            untooled - resent,
+        );
     }
     let _ = writeln!(
         out,

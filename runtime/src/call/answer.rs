@@ -110,6 +110,14 @@ async fn answer<T: Output>(
         if let Some(fatal) = fatal_finish(first, answer_text) {
             return Err(fatal);
         }
+        if first
+            .finish_reason
+            .as_ref()
+            .is_some_and(FinishReason::is_paused)
+        {
+            ex.continue_paused(first.message.to_message())?;
+            continue;
+        }
         // Cut tool calls cannot be run or handed over.
         if first.finish_reason == Some(FinishReason::Length)
             && (T::TOOL_CALLS || (call.toolbox.is_some() && !first.message.tool_calls.is_empty()))

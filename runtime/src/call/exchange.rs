@@ -205,11 +205,34 @@ impl Exchange {
     /// per call join the conversation, and the results are returned. Past `max_steps` rounds,
     /// [`Error::MaxSteps`] with the whole conversation instead.
     pub(crate) async fn run_tools(&mut self, turn: Message) -> Result<&[Message]> {
-        let Some(toolbox) = self.call.toolbox.as_ref() else {
+        // The call outlives the borrow of `self` that counting the step takes.
+        let call = Arc::clone(&self.call);
+        let Some(toolbox) = call.toolbox.as_ref() else {
             return Err(Error::Config(
                 "a tool round without tools; this is a bug in promptfn".into(),
             ));
         };
+        let turn = self.take_step(turn)?;
+        let results = tool::run_round(toolbox, &turn.tool_calls, call.timeout).await;
+        self.conversation.push(turn);
+        let at = self.conversation.len();
+        self.conversation.extend(results);
+        Ok(&self.conversation[at..])
+    }
+
+    /// Carries on a turn the server paused (Anthropic's `pause_turn`, a long turn of its own
+    /// tools): the turn joins the conversation as it stands, kept blocks included, and the next
+    /// request lets the model continue it
+    /// (<https://docs.anthropic.com/en/docs/agents-and-tools/tool-use/server-tools>). It is a
+    /// step of the loop, so a server that keeps pausing ends in [`Error::MaxSteps`].
+    pub(crate) fn continue_paused(&mut self, turn: Message) -> Result<()> {
+        let turn = self.take_step(turn)?;
+        self.conversation.push(turn);
+        Ok(())
+    }
+
+    /// Counts one more step of the loop for `turn`, or ends the call past `max_steps`.
+    fn take_step(&mut self, turn: Message) -> Result<Message> {
         if self.steps >= self.call.max_steps {
             let mut transcript = std::mem::take(&mut self.conversation);
             transcript.push(turn);
@@ -220,11 +243,7 @@ impl Exchange {
             })));
         }
         self.steps += 1;
-        let results = tool::run_round(toolbox, &turn.tool_calls, self.call.timeout).await;
-        self.conversation.push(turn);
-        let at = self.conversation.len();
-        self.conversation.extend(results);
-        Ok(&self.conversation[at..])
+        Ok(turn)
     }
 }
 

@@ -367,6 +367,13 @@ impl Session {
         // Nothing after `[DONE]` matters; dropping the body releases the connection.
         self.state = State::Finished;
         if ending == Ending::Complete
+            && self.exchange.is_some()
+            && (self.assembled.finish_reason.as_ref()).is_some_and(FinishReason::is_paused)
+        {
+            self.continue_paused();
+            return;
+        }
+        if ending == Ending::Complete
             && let Some(turn) = self.tool_round()
         {
             self.run_tools(turn);
@@ -425,6 +432,19 @@ impl Session {
             let results = exchange.run_tools(turn).await?.to_vec();
             Ok((exchange, results))
         }));
+    }
+
+    /// Sends a turn the server paused back as it stands, for the model to carry on (see
+    /// `Exchange::continue_paused`); its text has streamed, and the next round's follows.
+    fn continue_paused(&mut self) {
+        let Some(mut exchange) = self.exchange.take() else {
+            return;
+        };
+        exchange.add_usage(self.assembled.usage.take());
+        match exchange.continue_paused(self.answer_turn()) {
+            Ok(()) => self.next_round(exchange),
+            Err(e) => self.state = State::Failed(e),
+        }
     }
 
     /// Starts the next round of the tool loop: its answer replaces what this one assembled.

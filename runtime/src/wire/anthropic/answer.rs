@@ -18,8 +18,8 @@ use crate::wire::answer::{AssistantMessage, Choice, Completion, WireFunction, Wi
 use crate::wire::dialect::Dialect;
 use crate::wire::surrogates;
 
-use super::THINKING_BLOCKS;
 use super::citations;
+use super::{KEPT_BLOCKS, is_kept};
 
 /// A whole body, kept as text.
 pub(crate) fn decode(body: Vec<u8>) -> (String, std::result::Result<Completion, String>) {
@@ -83,7 +83,6 @@ impl WireMessage {
                     reasoning.push_str(str_field(&block, "thinking"));
                     kept.push(block);
                 }
-                Some("redacted_thinking") => kept.push(block),
                 Some("tool_use") => {
                     let input = block.get("input").cloned().unwrap_or(Value::Null);
                     message.tool_calls.push(tool_call(
@@ -97,15 +96,17 @@ impl WireMessage {
                         }),
                     ));
                 }
-                // `server_tool_use` and `web_search_tool_result` are Claude's own web searches
-                // (their results reach the answer as citations), not calls to run.
+                // Redacted thinking, and Claude's own web searches (`server_tool_use`,
+                // `web_search_tool_result`: their results reach the answer as citations), are
+                // not calls to run; they go back unchanged in the next request.
+                Some(kind) if is_kept(kind) => kept.push(block),
                 _ => {}
             }
         }
         // A turn that only calls tools has no content, as in chat-completions.
         message.content = (!text.is_empty() || message.tool_calls.is_empty()).then_some(text);
         message.reasoning = (!reasoning.is_empty()).then_some(reasoning);
-        message.state = thinking_state(kept);
+        message.state = kept_state(kept);
         Completion {
             id: self.id,
             model: self.model,
@@ -143,11 +144,12 @@ pub(super) fn tool_call(
     }
 }
 
-/// The thinking blocks of a turn, kept to be sent back unchanged (their signatures are checked).
-pub(super) fn thinking_state(blocks: Vec<Value>) -> ProviderState {
+/// The blocks of a turn kept to be sent back unchanged (thinking signatures are checked, and a
+/// server tool's pending use runs when its turn comes back).
+pub(super) fn kept_state(blocks: Vec<Value>) -> ProviderState {
     let mut fields = Map::new();
     if !blocks.is_empty() {
-        fields.insert(THINKING_BLOCKS.into(), Value::Array(blocks));
+        fields.insert(KEPT_BLOCKS.into(), Value::Array(blocks));
     }
     ProviderState::kept(Dialect::AnthropicMessages, fields)
 }

@@ -30,7 +30,7 @@ use crate::tool::ToolBox;
 use crate::web_search::WebSearch;
 use crate::wire::dialect::{Dialect, Request, ToolDemand};
 
-use super::THINKING_BLOCKS;
+use super::{KEPT_BLOCKS, KEPT_BLOCKS_BEFORE};
 
 /// `max_tokens` is required by the Messages API; this is the answer's share when the call sets
 /// none (the thinking budget comes on top of it).
@@ -186,10 +186,11 @@ fn blocks<'a>(
             && let Some(kept) = message
                 .state
                 .fields_for(Dialect::AnthropicMessages)
-                .and_then(|f| f.get(THINKING_BLOCKS))
+                .and_then(|f| f.get(KEPT_BLOCKS).or_else(|| f.get(KEPT_BLOCKS_BEFORE)))
                 .and_then(Value::as_array)
         {
-            // Signed thinking goes back first, unchanged, before the turn's tool_use blocks.
+            // Signed thinking and server tools' blocks go back first, unchanged and in their
+            // order, before the turn's text and tool_use blocks.
             blocks.extend(kept.iter().map(|b| Block::new(Content::Raw(b))));
         }
         for (p, part) in message.parts.iter().enumerate() {

@@ -15,11 +15,12 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::error::{ApiError, Result};
+use crate::provider_state::ProviderState;
 use crate::wire::answer::{ChunkChoice, CompletionChunk, Delta};
 use crate::wire::sse::SseEvent;
 
-use super::answer::{WireMessage, WireUsage, finish_reason, thinking_state, tool_call};
-use super::citations;
+use super::answer::{WireMessage, WireUsage, finish_reason, kept_state, tool_call};
+use super::{citations, is_kept};
 use crate::wire::dialect::{event_kind, typed_event};
 
 /// The state one stream's events need between them.
@@ -29,10 +30,18 @@ pub(crate) struct Reader {
     usage: WireUsage,
     /// Content block index → the tool call's position among the turn's calls.
     tools: HashMap<u64, ToolBlock>,
-    /// The thinking blocks so far, as they will be sent back.
-    thinking: Vec<Value>,
-    /// Content block index → its place in `thinking`, while it streams.
-    open_thinking: HashMap<u64, usize>,
+    /// The blocks to send back so far (thinking, server tools' uses and results), in order.
+    kept: Vec<Value>,
+    /// Content block index → the kept block it streams into, while it streams.
+    open_kept: HashMap<u64, OpenKept>,
+}
+
+#[derive(Debug, Default)]
+struct OpenKept {
+    /// Its place in `kept`.
+    at: usize,
+    /// A server tool use's `input`, as its `partial_json` pieces arrive.
+    input: String,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -57,7 +66,11 @@ impl Reader {
             "content_block_delta" => Ok(self.block_delta(&value)),
             "content_block_stop" => Ok(self.block_stop(&value)),
             "message_delta" => Ok(self.message_delta(&value)),
-            // `message_stop`, `ping` and event types added later add nothing.
+            // The kept blocks go with the stop reason (`message_delta`), once per message rather
+            // than a copy at every block's end; a proxy that drops `message_delta` still ends
+            // with `message_stop`.
+            "message_stop" => Ok(self.kept_state()),
+            // `ping` and event types added later add nothing.
             _ => Ok(None),
         }
     }
@@ -97,9 +110,16 @@ impl Reader {
                     ..Delta::default()
                 }))
             }
-            "thinking" | "redacted_thinking" => {
-                self.open_thinking.insert(index, self.thinking.len());
-                self.thinking.push(block.clone());
+            kind if is_kept(kind) => {
+                let at = self.kept.len();
+                self.open_kept.insert(
+                    index,
+                    OpenKept {
+                        at,
+                        ..OpenKept::default()
+                    },
+                );
+                self.kept.push(block.clone());
                 let text = block.get("thinking").and_then(Value::as_str);
                 text.filter(|t| !t.is_empty()).map(|t| {
                     delta(Delta {
@@ -135,6 +155,11 @@ impl Reader {
             })),
             "input_json_delta" => {
                 let piece = text("partial_json").filter(|p| !p.is_empty())?;
+                if let Some(open) = self.open_kept.get_mut(&index) {
+                    // A server tool's use: Claude runs it; it only goes back unchanged.
+                    open.input.push_str(piece);
+                    return None;
+                }
                 let tool = self.tools.get_mut(&index)?;
                 tool.has_input = true;
                 let call = tool_call(tool.ordinal, "", "", Some(piece.to_owned()));
@@ -145,7 +170,7 @@ impl Reader {
             }
             "thinking_delta" => {
                 let piece = text("thinking")?;
-                self.append_to_thinking(index, "thinking", piece);
+                self.append_to_kept(index, "thinking", piece);
                 Some(delta(Delta {
                     reasoning: Some(piece.to_owned()),
                     ..Delta::default()
@@ -156,19 +181,19 @@ impl Reader {
                 ..Delta::default()
             })),
             "signature_delta" => {
-                self.append_to_thinking(index, "signature", text("signature")?);
+                self.append_to_kept(index, "signature", text("signature")?);
                 None
             }
             _ => None,
         }
     }
 
-    /// Adds a piece to a field of a streaming thinking block.
-    fn append_to_thinking(&mut self, index: u64, key: &str, piece: &str) {
+    /// Adds a piece to a string field of a streaming kept block (thinking and its signature).
+    fn append_to_kept(&mut self, index: u64, key: &str, piece: &str) {
         let Some(block) = self
-            .open_thinking
+            .open_kept
             .get(&index)
-            .and_then(|&at| self.thinking.get_mut(at))
+            .and_then(|open| self.kept.get_mut(open.at))
             .and_then(Value::as_object_mut)
         else {
             return;
@@ -183,12 +208,15 @@ impl Reader {
 
     fn block_stop(&mut self, value: &Value) -> Option<CompletionChunk> {
         let index = value.get("index").and_then(Value::as_u64)?;
-        if self.open_thinking.remove(&index).is_some() {
-            // The block is whole, signature included: the turn's state so far.
-            return Some(CompletionChunk {
-                state: thinking_state(self.thinking.clone()),
-                ..CompletionChunk::default()
-            });
+        if let Some(open) = self.open_kept.remove(&index) {
+            // A server tool use's input, whole: an object, or the one its start gave (Claude
+            // accepts nothing else back).
+            if let Ok(input @ Value::Object(_)) = serde_json::from_str::<Value>(&open.input)
+                && let Some(block) = self.kept.get_mut(open.at).and_then(Value::as_object_mut)
+            {
+                block.insert("input".to_owned(), input);
+            }
+            return None;
         }
         let tool = self.tools.get(&index).filter(|t| !t.has_input)?;
         let call = tool_call(tool.ordinal, "", "", Some("{}".to_owned()));
@@ -216,8 +244,22 @@ impl Reader {
                 delta: Delta::default(),
                 finish_reason: stop,
             }],
+            state: self.take_kept(),
             ..CompletionChunk::default()
         })
+    }
+
+    /// The kept blocks not yet handed on, whole (signatures and server tool inputs included).
+    fn kept_state(&mut self) -> Option<CompletionChunk> {
+        (!self.kept.is_empty()).then(|| CompletionChunk {
+            state: self.take_kept(),
+            ..CompletionChunk::default()
+        })
+    }
+
+    fn take_kept(&mut self) -> ProviderState {
+        self.open_kept.clear();
+        kept_state(std::mem::take(&mut self.kept))
     }
 }
 

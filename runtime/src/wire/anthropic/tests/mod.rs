@@ -142,7 +142,7 @@ fn thinking_turn() -> Message {
     ];
     let mut fields = Map::new();
     fields.insert(
-        "thinking_blocks".into(),
+        "kept_blocks".into(),
         json!([{"type": "thinking", "thinking": "Two cities.", "signature": "c2ln"}]),
     );
     turn.state = ProviderState::kept(Dialect::AnthropicMessages, fields);
@@ -172,6 +172,163 @@ fn tool_rounds_send_signed_thinking_first_and_results_in_one_user_turn() {
                 {"type": "tool_result", "tool_use_id": "toolu_2", "content": "rainy"}
             ]}
         ])
+    );
+}
+
+#[test]
+fn thinking_kept_under_its_earlier_key_is_still_sent_back() {
+    let mut turn = thinking_turn();
+    let mut fields = Map::new();
+    fields.insert(
+        "thinking_blocks".into(),
+        json!([{"type": "thinking", "thinking": "Saved.", "signature": "b2xk"}]),
+    );
+    turn.state = ProviderState::kept(Dialect::AnthropicMessages, fields);
+    let msgs = [Message::text(Role::User, "Hi"), turn];
+    let b = body(&request(&msgs));
+    assert_eq!(
+        b["messages"][1]["content"][0],
+        json!({"type": "thinking", "thinking": "Saved.", "signature": "b2xk"})
+    );
+}
+
+/// An answer that searched the web, and called a client tool before the search's result came.
+fn searching_answer() -> Value {
+    json!({
+        "id": "msg_2", "type": "message", "role": "assistant", "model": "claude-sonnet-4-5",
+        "content": [
+            {"type": "thinking", "thinking": "Search, then weather.", "signature": "c2ln"},
+            {"type": "server_tool_use", "id": "srvtoolu_1", "name": "web_search",
+             "input": {"query": "euro 2024 final city"}},
+            {"type": "web_search_tool_result", "tool_use_id": "srvtoolu_1", "content": [
+                {"type": "web_search_result", "url": "https://a.example/final",
+                 "title": "Final", "encrypted_content": "RW5j"}]},
+            {"type": "text", "text": "Berlin."},
+            {"type": "server_tool_use", "id": "srvtoolu_2", "name": "web_search",
+             "input": {"query": "berlin stadium"}},
+            {"type": "tool_use", "id": "toolu_1", "name": "get_weather", "input": {"city": "Berlin"}}
+        ],
+        "stop_reason": "tool_use", "stop_sequence": null,
+        "usage": {"input_tokens": 10, "output_tokens": 20}
+    })
+}
+
+#[test]
+fn server_tool_blocks_are_kept_in_order_and_sent_back_before_the_turns_text_and_calls() {
+    let (_, parsed) = decode(searching_answer().to_string().into_bytes());
+    let choice = &parsed.unwrap().choices[0];
+    assert_eq!(choice.message.content.as_deref(), Some("Berlin."));
+    // Claude runs its searches itself: only the client tool is a call to run.
+    assert_eq!(choice.message.tool_calls.len(), 1);
+    let content = &searching_answer()["content"];
+    let turn = choice.message.to_message();
+    let msgs = [
+        Message::text(Role::User, "Where was the final, and its weather?"),
+        turn,
+        Message::tool_result("toolu_1", "sunny"),
+    ];
+    let b = body(&request(&msgs));
+    assert_eq!(
+        b["messages"][1]["content"],
+        json!([
+            content[0], content[1], content[2], content[4],
+            {"type": "text", "text": "Berlin."},
+            content[5]
+        ])
+    );
+    assert_eq!(
+        b["messages"][2]["content"],
+        json!([{"type": "tool_result", "tool_use_id": "toolu_1", "content": "sunny"}])
+    );
+}
+
+#[test]
+fn streamed_server_tool_blocks_are_kept_with_their_input_whole() {
+    let content = searching_answer()["content"].clone();
+    let start = |index: usize, block: Value| {
+        event(
+            "content_block_start",
+            json!({"type": "content_block_start", "index": index, "content_block": block}),
+        )
+    };
+    let delta = |index: usize, delta: Value| {
+        event(
+            "content_block_delta",
+            json!({"type": "content_block_delta", "index": index, "delta": delta}),
+        )
+    };
+    let stop = |index: usize| {
+        event(
+            "content_block_stop",
+            json!({"type": "content_block_stop", "index": index}),
+        )
+    };
+    let events = [
+        start(0, json!({"type": "thinking", "thinking": ""})),
+        delta(
+            0,
+            json!({"type": "thinking_delta", "thinking": "Search, then weather."}),
+        ),
+        delta(0, json!({"type": "signature_delta", "signature": "c2ln"})),
+        stop(0),
+        start(
+            1,
+            json!({"type": "server_tool_use", "id": "srvtoolu_1", "name": "web_search", "input": {}}),
+        ),
+        delta(
+            1,
+            json!({"type": "input_json_delta", "partial_json": "{\"query\": \"euro 2024"}),
+        ),
+        delta(
+            1,
+            json!({"type": "input_json_delta", "partial_json": " final city\"}"}),
+        ),
+        stop(1),
+        start(2, content[2].clone()),
+        stop(2),
+        // A use whose input never became an object keeps the one its start gave.
+        start(
+            3,
+            json!({"type": "server_tool_use", "id": "srvtoolu_2", "name": "web_search", "input": {}}),
+        ),
+        delta(
+            3,
+            json!({"type": "input_json_delta", "partial_json": "{\"query\": "}),
+        ),
+        stop(3),
+        event(
+            "message_delta",
+            json!({"type": "message_delta", "delta": {"stop_reason": "tool_use"},
+                "usage": {"output_tokens": 20}}),
+        ),
+        event("message_stop", json!({"type": "message_stop"})),
+    ];
+    let mut reader = Reader::default();
+    let chunks: Vec<_> = events
+        .iter()
+        .filter_map(|e| reader.read(e).unwrap())
+        .collect();
+    // The server tools' input pieces are no tool calls of the answer.
+    assert!(
+        chunks
+            .iter()
+            .flat_map(|c| &c.choices)
+            .all(|c| c.delta.tool_calls.is_empty())
+    );
+    let states: Vec<_> = chunks.iter().filter(|c| !c.state.is_empty()).collect();
+    assert_eq!(states.len(), 1, "the kept blocks are handed on once");
+    assert_eq!(
+        states[0]
+            .state
+            .fields_for(Dialect::AnthropicMessages)
+            .unwrap()
+            .get("kept_blocks"),
+        Some(&json!([
+            content[0],
+            content[1],
+            content[2],
+            {"type": "server_tool_use", "id": "srvtoolu_2", "name": "web_search", "input": {}}
+        ]))
     );
 }
 
@@ -223,7 +380,7 @@ fn a_whole_answer_with_thinking_tool_calls_and_cache_usage() {
         turn.state
             .fields_for(Dialect::AnthropicMessages)
             .unwrap()
-            .get("thinking_blocks"),
+            .get("kept_blocks"),
         Some(&json!([
             {"type": "thinking", "thinking": "Two cities.", "signature": "c2ln"},
             {"type": "redacted_thinking", "data": "b3BhcXVl"}
@@ -372,7 +529,7 @@ fn stream_events_become_text_reasoning_tool_pieces_state_and_usage() {
             .state
             .fields_for(Dialect::AnthropicMessages)
             .unwrap()
-            .get("thinking_blocks"),
+            .get("kept_blocks"),
         Some(&json!([{"type": "thinking", "thinking": "Two cities.", "signature": "c2ln"}]))
     );
     let pieces: Vec<_> = chunks
