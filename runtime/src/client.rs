@@ -117,7 +117,9 @@ impl Client {
         self.inner.model.as_deref()
     }
 
-    /// How this client's requests reach its server.
+    /// How this client's requests reach its server (requests go through [`Client::link`];
+    /// the testing kit's cassettes and the tests look at the transport itself).
+    #[cfg(any(test, feature = "testing"))]
     pub(crate) fn transport(&self) -> &Transport {
         &self.inner.transport
     }

@@ -20,6 +20,7 @@
 //! longest silence between two body chunks) and `total` (the whole request, every attempt and
 //! every wait between attempts included).
 
+use std::borrow::Cow;
 use std::collections::VecDeque;
 use std::fmt;
 use std::future::Future;
@@ -86,10 +87,11 @@ pub(crate) enum Route {
         /// Relative to the base URL, e.g. `messages`.
         path: String,
     },
-    /// `{base_url}/{path}`: the other endpoints (images, audio, embeddings, models…).
+    /// `{base_url}/{path}`: the other endpoints (images, audio, embeddings, models, files,
+    /// batches…).
     Endpoint {
-        /// Relative to the base URL, e.g. `embeddings`.
-        path: &'static str,
+        /// Relative to the base URL, e.g. `embeddings` or `batches/batch_abc`.
+        path: Cow<'static, str>,
         /// How the body is written.
         body: BodyKind,
     },
@@ -110,7 +112,7 @@ pub(crate) enum BodyKind {
 }
 
 impl Route {
-    /// The path relative to the base URL, as test doubles and logs name it.
+    /// The path relative to the base URL, where the request goes and as test doubles name it.
     pub(crate) fn path(&self) -> &str {
         match self {
             Self::Chat => "chat/completions",
@@ -526,7 +528,7 @@ async fn attempt_open(link: Link<'_>, out: &Outgoing, attempt: u32) -> Result<Op
 /// Send the request over HTTP and wait for the status line, within the first-byte deadline.
 async fn http_open(link: Link<'_>, out: &Outgoing) -> Result<(Opened, Hints)> {
     let transport = &**link.transport;
-    transport.admit(out.function)?;
+    transport.admit(out)?;
     let request = match &out.route {
         Route::Chat => {
             let accept = if out.stream {
@@ -542,7 +544,7 @@ async fn http_open(link: Link<'_>, out: &Outgoing) -> Result<(Opened, Hints)> {
                 .header(ACCEPT, HeaderValue::from_static(accept))
                 .body(out.body.clone())
         }
-        Route::Native { dialect, path } => {
+        Route::Native { dialect, .. } => {
             let accept = if out.stream {
                 "text/event-stream"
             } else {
@@ -550,14 +552,14 @@ async fn http_open(link: Link<'_>, out: &Outgoing) -> Result<(Opened, Hints)> {
             };
             let post = transport
                 .http()
-                .post(format!("{}/{path}", transport.base_url()))
+                .post(transport.url_of(&out.route))
                 .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
                 .header(ACCEPT, HeaderValue::from_static(accept))
                 .body(out.body.clone());
             transport.native_auth(*dialect, post)
         }
-        Route::Endpoint { path, body } => {
-            let url = format!("{}/{path}", transport.base_url());
+        Route::Endpoint { body, .. } => {
+            let url = transport.url_of(&out.route);
             // Speech answers with audio bytes, the others with JSON: any type is taken.
             let any = HeaderValue::from_static("*/*");
             match body {

@@ -288,6 +288,57 @@ async fn a_run_time_call_runs_a_tool_and_streams_into_a_conversation() {
 }
 
 #[tokio::test]
+async fn an_item_stream_whose_whole_answer_fails_its_check_adds_nothing() {
+    // The scanner follows the first fenced list and hands out 1 and 2; the whole answer, read
+    // as an awaited call reads it, is the second fence (it needs no repair, the first one's
+    // trailing comma does): [3], which is not what was handed out.
+    let disagreeing = "```json\n[1, 2,]\n```\n```json\n[3]\n```";
+    let server = MockServer::with([
+        stream_of([text(disagreeing), finish("stop"), done()]),
+        stream_of([text("[4, 5]"), finish("stop"), done()]),
+    ])
+    .await;
+    let mut chat = Conversation::new();
+    let mut items = Call::<Vec<u32>>::from_messages("numbers", [Message::text(Role::User, "Two?")])
+        .client(&server.client())
+        .conversation(&mut chat)
+        .stream();
+    let mut seen = Vec::new();
+    while let Some(item) = bounded(items.next()).await {
+        seen.push(item);
+    }
+    assert!(matches!(seen[..2], [Ok(1), Ok(2)]), "{seen:?}");
+    let Some(Err(Error::Decode(decode))) = seen.last() else {
+        panic!("the stream ends with the whole answer's error: {seen:?}");
+    };
+    assert!(
+        decode.attempts[0]
+            .reason
+            .contains("not the 2 already handed out"),
+        "{decode:?}"
+    );
+    drop(items);
+    assert_eq!(
+        chat.len(),
+        0,
+        "a stream that ends in an error keeps no turn"
+    );
+
+    // The same call with an answer that holds: its two turns join.
+    let mut items = Call::<Vec<u32>>::from_messages("numbers", [Message::text(Role::User, "Two?")])
+        .client(&server.client())
+        .conversation(&mut chat)
+        .stream();
+    let mut kept = Vec::new();
+    while let Some(item) = bounded(items.next()).await {
+        kept.push(item.unwrap());
+    }
+    drop(items);
+    assert_eq!(kept, [4, 5]);
+    assert_eq!(chat.len(), 2);
+}
+
+#[tokio::test]
 async fn a_transcript_fed_back_as_a_conversation_keeps_the_provider_state() {
     let server = MockServer::with([
         Reply::json(completion(

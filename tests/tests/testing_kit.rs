@@ -237,6 +237,43 @@ async fn the_live_request_guard_stops_a_client_that_would_reach_the_network() {
 }
 
 #[tokio::test]
+async fn the_live_request_guard_stops_a_bulk_run_through_the_batch_api() {
+    #[promptfn::prompt("Double {n}.")]
+    async fn double(n: u64) -> Result<u64>;
+
+    let _offline = forbid_live_requests();
+    // The batch API's uploads go through the client's transport like every call, so the guard
+    // stops the first one before any connection is tried (nothing listens on port 9).
+    let live = Client::builder()
+        .base_url("http://127.0.0.1:9/v1")
+        .api_key("sk-never-sent")
+        .model("gpt-4o-mini")
+        .build()
+        .unwrap();
+    let calls = live.clone();
+    let done = promptfn::Bulk::new(0..3_u64, move |n| double(n).client(&calls))
+        .via_batch_api()
+        .batch_client(&live)
+        .progress(false)
+        .collect()
+        .await
+        .unwrap();
+
+    assert_eq!(done.results.len(), 3);
+    for (index, result) in &done.results {
+        let Err(Error::Batch { batch, reason }) = result else {
+            panic!("item {index}: expected the batch's error, got {result:?}");
+        };
+        assert_eq!(batch, "(none)", "no batch was created");
+        assert!(reason.contains("live request blocked"), "{reason}");
+        assert!(
+            reason.contains("`batch` would have sent a request to http://127.0.0.1:9/v1/files"),
+            "{reason}"
+        );
+    }
+}
+
+#[tokio::test]
 async fn a_recorded_session_replays_offline() {
     let _offline = forbid_live_requests();
     let cassette = Cassette::open(cassette_path()).unwrap();

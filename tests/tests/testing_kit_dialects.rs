@@ -256,6 +256,71 @@ async fn faults_and_refusals_end_in_the_typed_errors_of_each_dialect() {
 }
 
 #[tokio::test]
+async fn an_api_error_is_written_in_each_dialects_own_shape_and_read_back_typed() {
+    // (dialect, model, the error type or status the body carries, a field only that shape has)
+    let shapes = [
+        (
+            Dialect::ChatCompletions,
+            "gpt-4o-mini",
+            "mock_error",
+            "/error/param",
+        ),
+        (
+            Dialect::AnthropicMessages,
+            "claude-sonnet-4-5",
+            "not_found_error",
+            "/type",
+        ),
+        (
+            Dialect::GeminiGenerateContent,
+            "gemini-2.5-flash",
+            "NOT_FOUND",
+            "/error/status",
+        ),
+        (
+            Dialect::OpenAiResponses,
+            "gpt-4.1",
+            "mock_error",
+            "/error/param",
+        ),
+    ];
+    for (dialect, model, kind, own_field) in shapes {
+        let mock = MockClient::new();
+        mock.on("greet")
+            .reply(Reply::api_error(404, "no such model here"));
+        let c = client(&mock, dialect, model);
+        for streamed in [false, true] {
+            let err = if streamed {
+                let mut stream = greet("Ana").client(&c).stream();
+                match stream.next().await {
+                    Some(Err(err)) => err,
+                    other => panic!("{dialect:?}: not an error: {other:?}"),
+                }
+            } else {
+                greet("Ana").client(&c).await.unwrap_err()
+            };
+            let Error::Api(api) = &err else {
+                panic!("{dialect:?}, streamed {streamed}: not Error::Api: {err:?}");
+            };
+            assert_eq!(api.status, 404, "{dialect:?}");
+            assert_eq!(api.message(), "no such model here", "{dialect:?}");
+            let provider = api.error.as_ref().unwrap();
+            assert_eq!(provider.kind.as_deref(), Some(kind), "{dialect:?}");
+            let body: serde_json::Value = serde_json::from_str(&api.raw).unwrap();
+            assert!(
+                body.pointer(own_field).is_some(),
+                "{dialect:?}: {own_field} missing from {body}"
+            );
+            match dialect {
+                Dialect::AnthropicMessages => assert_eq!(body["type"], "error"),
+                Dialect::GeminiGenerateContent => assert_eq!(body["error"]["code"], 404),
+                _ => assert!(body.get("type").is_none(), "{dialect:?}: {body}"),
+            }
+        }
+    }
+}
+
+#[tokio::test]
 async fn several_answers_are_gemini_candidates() {
     #[prompt("Pick a colour for {thing}.", n = 2)]
     async fn colours(thing: &str) -> Result<promptfn::Choices<String>>;

@@ -156,7 +156,10 @@ impl Common {
             timeout: self.timeout.unwrap_or(client.timeout()),
             stream: false,
             structured: false,
-            route: Route::Endpoint { path, body: kind },
+            route: Route::Endpoint {
+                path: path.into(),
+                body: kind,
+            },
         };
         let answer = transport::send(client.link(), &out).await?;
         if !answer.is_success() {

@@ -41,7 +41,7 @@ impl Client {
             stream: false,
             structured: false,
             route: Route::Endpoint {
-                path: "models",
+                path: "models".into(),
                 body: BodyKind::Empty,
             },
         };

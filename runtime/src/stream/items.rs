@@ -209,44 +209,45 @@ impl<T: DeserializeOwned + JsonSchema + Send + 'static> ItemStream<T> {
             self.ready.push_back(Err(e));
             return;
         }
-        self.complete = true;
-        self.session.keep_turns();
+        // The turns join the conversation only once the whole answer has passed its check:
+        // a stream that ends in an error leaves the conversation as it was, as an awaited call
+        // that fails does.
+        match self.check_whole(&answer) {
+            Ok(()) => {
+                self.complete = true;
+                self.session.keep_turns();
+            }
+            Err(e) => self.ready.push_back(Err(e)),
+        }
+    }
+
+    /// Reads the whole answer as an awaited call reads it: what the scanner could not follow
+    /// (prose, an unusual shape, a list left open) is queued from there, and what it handed
+    /// out must be what that reading holds. An element that does not fit `T` is an error item
+    /// of its own; the error returned here is the answer's.
+    fn check_whole(&mut self, answer: &str) -> Result<()> {
         let closed = self.elements.ending() == ListEnding::Closed;
         // An element that did not fit was handed out as an error already; the whole answer
         // would only repeat it.
         if closed && self.streamed.iter().any(Option::is_none) {
-            return;
+            return Ok(());
         }
-        // The whole answer is read as an awaited call reads it: what the scanner could not
-        // follow (prose, an unusual shape, a list left open) comes from there, and what it
-        // handed out must be what that reading holds.
         let Some(json) = self.plan.and_then(OutputPlan::json) else {
-            return;
+            return Ok(());
         };
         let reject = |reason: String| -> Error {
             DecodeError {
                 type_name: std::any::type_name::<Vec<T>>(),
                 attempts: vec![RejectedAnswer {
-                    raw: answer.clone(),
+                    raw: answer.to_owned(),
                     reason,
                 }],
             }
             .into()
         };
         let deadline = self.session.decode_deadline();
-        let decoded = match lenient::decode_until(&answer, &json.schema, deadline.map(|d| d.at)) {
-            Ok(decoded) => decoded,
-            Err(failure) => {
-                self.complete = false;
-                self.ready.push_back(Err(reject(unread(
-                    failure,
-                    "the answer",
-                    &answer,
-                    deadline,
-                ))));
-                return;
-            }
-        };
+        let decoded = lenient::decode_until(answer, &json.schema, deadline.map(|d| d.at))
+            .map_err(|failure| reject(unread(failure, "the answer", answer, deadline)))?;
         let items = match decoded.value {
             Value::Array(items) => items,
             other => vec![other],
@@ -258,13 +259,11 @@ impl<T: DeserializeOwned + JsonSchema + Send + 'static> ItemStream<T> {
                 .zip(&self.streamed)
                 .all(|(item, streamed)| streamed.as_ref() == Some(item));
         if !agrees {
-            self.complete = false;
-            self.ready.push_back(Err(reject(format!(
+            return Err(reject(format!(
                 "the whole answer holds {} item(s) that are not the {found} already handed out: \
                  the stream read a list the complete answer does not hold",
                 items.len()
-            ))));
-            return;
+            )));
         }
         if !closed {
             self.repairs.extend(decoded.repairs);
@@ -274,6 +273,7 @@ impl<T: DeserializeOwned + JsonSchema + Send + 'static> ItemStream<T> {
                 .map_err(|e| reject(format!("the JSON does not fit the type: {e}")));
             self.ready.push_back(item);
         }
+        Ok(())
     }
 }
 

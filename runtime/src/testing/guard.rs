@@ -1,5 +1,6 @@
 //! The live-request guard: while it is on, any request that would leave the process fails.
 
+use std::fmt;
 use std::future::Future;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -73,7 +74,12 @@ impl Drop for LiveRequestGuard {
 pub(crate) struct LiveRequestGate;
 
 impl RequestGate for LiveRequestGate {
-    fn admit(&self, function: &str, endpoint: &str) -> Result<()> {
+    fn admit(
+        &self,
+        function: &str,
+        function_path: &str,
+        destination: &dyn fmt::Display,
+    ) -> Result<()> {
         if !live_requests_forbidden() || RECORDING.try_with(|_| ()).is_ok() {
             return Ok(());
         }
@@ -82,8 +88,13 @@ impl RequestGate for LiveRequestGate {
         } else {
             format!("{FORBID_LIVE_REQUESTS_ENV} is set")
         };
+        // The path tells apart functions of the same name (two types' `run` methods).
+        let function = match function_path {
+            path if path == function => format!("`{function}`"),
+            path => format!("`{function}` ({path})"),
+        };
         Err(Error::LiveRequestBlocked(format!(
-            "live request blocked: `{function}` would have sent a request to {endpoint}, but \
+            "live request blocked: {function} would have sent a request to {destination}, but \
              live requests are forbidden ({why}). Give the call a client that does not reach \
              the network: promptfn::testing::MockClient with a scripted answer, or a \
              promptfn::testing::Cassette that replays a recorded one"

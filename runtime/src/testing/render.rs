@@ -68,6 +68,12 @@ pub(crate) fn render(
                 ),
             });
         }
+        Kind::ApiError { status, message } => {
+            return Ok(Rendered {
+                status,
+                chunks: VecDeque::from([error_body(request.dialect(), status, &message)]),
+            });
+        }
         Kind::Http { status, body } => {
             return Ok(Rendered {
                 status,
@@ -158,6 +164,24 @@ fn framed(
     }
 }
 
+/// The error body a server of `dialect` sends with `status` and `message`.
+fn error_body(dialect: Dialect, status: u16, message: &str) -> Bytes {
+    match dialect {
+        Dialect::AnthropicMessages => anthropic::error(status, message),
+        Dialect::GeminiGenerateContent => gemini::error(status, message),
+        // The Responses API answers errors as chat completions do.
+        Dialect::ChatCompletions | Dialect::OpenAiResponses => Bytes::from(
+            json!({"error": {
+                "message": message,
+                "type": "mock_error",
+                "param": null,
+                "code": null,
+            }})
+            .to_string(),
+        ),
+    }
+}
+
 /// One choice's answer; what is not an answer (a status, a fault) cannot be one of several.
 fn one_choice(kind: Kind, request: &MockRequest) -> Result<Said> {
     Ok(match kind {
@@ -210,6 +234,7 @@ fn one_choice(kind: Kind, request: &MockRequest) -> Result<Said> {
         Kind::Choices(_)
         | Kind::Timeout
         | Kind::Disconnect
+        | Kind::ApiError { .. }
         | Kind::Http { .. }
         | Kind::Chunked { .. } => {
             return Err(Error::Config(format!(

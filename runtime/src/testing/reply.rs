@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use serde::Serialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::MockRequest;
 use crate::response::Usage;
@@ -55,6 +55,8 @@ pub(crate) enum Kind {
     Refusal(String),
     /// The provider's content filter stopped the answer.
     Filtered,
+    /// An error answer with this status, its body in the request's dialect.
+    ApiError { status: u16, message: String },
     /// A complete HTTP answer with this status and body.
     Http { status: u16, body: Bytes },
     /// An HTTP answer whose body arrives in these chunks.
@@ -124,16 +126,16 @@ impl Reply {
         Self::of(Kind::Filtered)
     }
 
-    /// The server answers HTTP `status` with an OpenAI-style error object carrying `message`:
-    /// the call fails with [`Error::Api`](crate::Error::Api).
+    /// The server answers HTTP `status` with an error object carrying `message`, in the shape
+    /// of the request's dialect (OpenAI's `{"error": {"message", "type", …}}` for chat
+    /// completions, Responses and the other endpoints; Anthropic's `{"type": "error", "error":
+    /// {…}}`; Gemini's `{"error": {"code", "message", "status"}}`): the call fails with
+    /// [`Error::Api`](crate::Error::Api) carrying `message`.
     pub fn api_error(status: u16, message: impl Into<String>) -> Self {
-        let body = json!({"error": {
-            "message": message.into(),
-            "type": "mock_error",
-            "param": null,
-            "code": null,
-        }});
-        Self::http(status, body.to_string())
+        Self::of(Kind::ApiError {
+            status,
+            message: message.into(),
+        })
     }
 
     /// The server answers HTTP `status` with exactly this body (a recorded completion, an HTML
@@ -208,6 +210,9 @@ impl fmt::Debug for Reply {
             Kind::Truncated(t) => d.field("truncated", t),
             Kind::Refusal(r) => d.field("refusal", r),
             Kind::Filtered => d.field("content_filtered", &true),
+            Kind::ApiError { status, message } => {
+                d.field("status", status).field("api_error", message)
+            }
             Kind::Http { status, body } => d.field("status", status).field("body", body),
             Kind::Chunked { status, chunks } => d.field("status", status).field("chunks", chunks),
             Kind::Timeout => d.field("timeout", &true),

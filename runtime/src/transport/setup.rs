@@ -10,10 +10,10 @@ use std::time::Duration;
 use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue};
 use secrecy::{ExposeSecret, SecretString};
 
-use super::SharedBackend;
+use super::{Outgoing, Route, SharedBackend};
 use crate::error::{Error, Result};
 use crate::limit::Admission;
-use crate::redact::{BodyScrubber, ScrubKey};
+use crate::redact::{BodyScrubber, ScrubKey, shown_url};
 use crate::retry::RetryPolicy;
 use crate::tls;
 use crate::wire::dialect::Dialect;
@@ -25,9 +25,31 @@ const ANTHROPIC_VERSION: &str = "2023-06-01";
 /// Asked before a request leaves for the network, and may refuse it. The transport knows
 /// nothing of who asks: the testing kit's live-request guard is the one implementation.
 pub(crate) trait RequestGate: Send + Sync {
-    /// `Ok` to let `function`'s request to `endpoint` (as errors show it) go out; the error
-    /// the call fails with otherwise.
-    fn admit(&self, function: &str, endpoint: &str) -> Result<()>;
+    /// `Ok` to let the request of `function` (at `function_path`, which tells apart functions
+    /// of the same name) go out to `destination` (its URL as errors show it, written only when
+    /// shown); the error the call fails with otherwise.
+    fn admit(
+        &self,
+        function: &str,
+        function_path: &str,
+        destination: &dyn fmt::Display,
+    ) -> Result<()>;
+}
+
+/// Where a request goes, as errors show it (without credentials): written only when shown, so
+/// that asking the gate costs nothing when it lets the request through.
+struct Destination<'a> {
+    transport: &'a Transport,
+    route: &'a Route,
+}
+
+impl fmt::Display for Destination<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.route {
+            Route::Chat => f.write_str(&self.transport.shown_endpoint),
+            route => f.write_str(&shown_url(&self.transport.url_of(route))),
+        }
+    }
 }
 
 /// What a transport is built from (every default already applied by the client builder).
@@ -140,7 +162,7 @@ impl Transport {
         Ok(Self {
             http,
             endpoint_url: reqwest::Url::parse(&endpoint).ok(),
-            shown_endpoint: crate::redact::shown_url(&endpoint),
+            shown_endpoint: shown_url(&endpoint),
             endpoint,
             base_url,
             api_key,
@@ -207,12 +229,24 @@ impl Transport {
         self.backend.as_ref()
     }
 
-    /// Whether `function`'s request may go to the network (the gate, if any, says).
-    pub(crate) fn admit(&self, function: &str) -> Result<()> {
+    /// Whether `request` may go to the network (the gate, if any, says).
+    pub(crate) fn admit(&self, request: &Outgoing) -> Result<()> {
         match self.gate {
-            Some(gate) => gate.admit(function, &self.shown_endpoint),
+            Some(gate) => gate.admit(
+                request.function,
+                request.function_path,
+                &Destination {
+                    transport: self,
+                    route: &request.route,
+                },
+            ),
             None => Ok(()),
         }
+    }
+
+    /// `{base_url}/{path}` of a route other than the chat endpoint (which may be set apart).
+    pub(crate) fn url_of(&self, route: &Route) -> String {
+        format!("{}/{}", self.base_url, route.path())
     }
 
     /// What keeps the API key out of an answer body, if there is a key worth hiding.

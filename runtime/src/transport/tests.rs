@@ -1,6 +1,7 @@
 //! The transport on its own, without a client: what its gate and its backend decide.
 
 use std::collections::VecDeque;
+use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -11,8 +12,8 @@ use bytes::Bytes;
 use reqwest::header::HeaderMap;
 
 use super::{
-    Backend, Body, Link, Opened, Outgoing, RequestGate, Route, Transport, TransportOverrides,
-    TransportSettings, send,
+    Backend, Body, BodyKind, Link, Opened, Outgoing, RequestGate, Route, Transport,
+    TransportOverrides, TransportSettings, send,
 };
 use crate::error::{Error, Result};
 use crate::limit::Admission;
@@ -24,10 +25,10 @@ struct Refusing {
 }
 
 impl RequestGate for Refusing {
-    fn admit(&self, function: &str, endpoint: &str) -> Result<()> {
+    fn admit(&self, function: &str, path: &str, destination: &dyn fmt::Display) -> Result<()> {
         self.asked.fetch_add(1, Ordering::SeqCst);
         Err(Error::LiveRequestBlocked(format!(
-            "{function} → {endpoint}"
+            "{function} ({path}) → {destination}"
         )))
     }
 }
@@ -95,8 +96,36 @@ async fn the_gate_is_asked_before_the_network_and_its_refusal_is_the_error() {
     let Error::LiveRequestBlocked(said) = err else {
         panic!("not the gate's error: {err:?}");
     };
-    assert_eq!(said, "summarize → http://127.0.0.1:9/v1/chat/completions");
+    assert_eq!(
+        said,
+        "summarize (app::summarize) → http://127.0.0.1:9/v1/chat/completions"
+    );
     assert_eq!(GATE.asked.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn the_gate_is_shown_where_a_request_of_another_endpoint_goes() {
+    static GATE: Refusing = Refusing {
+        asked: AtomicUsize::new(0),
+    };
+    let transport = transport(&GATE, false);
+    let out = Outgoing {
+        function: "batch",
+        function_path: "batch",
+        route: Route::Endpoint {
+            path: "batches/batch_1".into(),
+            body: BodyKind::Empty,
+        },
+        ..outgoing()
+    };
+    let err = send(transport.link(None), &out).await.unwrap_err();
+    let Error::LiveRequestBlocked(said) = err else {
+        panic!("not the gate's error: {err:?}");
+    };
+    assert_eq!(
+        said,
+        "batch (batch) → http://127.0.0.1:9/v1/batches/batch_1"
+    );
 }
 
 #[tokio::test]

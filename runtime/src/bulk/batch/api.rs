@@ -1,15 +1,19 @@
-//! The OpenAI Files and Batch endpoints, on the client's HTTP connection pool, base URL, key
-//! and total deadline: upload a JSONL file (`POST /files`, purpose `batch`), create a batch
-//! (`POST /batches`), read it (`GET /batches/{id}`), download a file's content
-//! (`GET /files/{id}/content`) line by line.
+//! The OpenAI Files and Batch endpoints: upload a JSONL file (`POST /files`, purpose
+//! `batch`), create a batch (`POST /batches`), read it (`GET /batches/{id}`), download a file's
+//! content (`GET /files/{id}/content`) line by line.
+//!
+//! Each request goes through the client's transport like every other request of the client:
+//! its test double or live-request gate, its key scrubber, retries, deadlines and body cap.
 
 use bytes::{Bytes, BytesMut};
-use reqwest::header::{AUTHORIZATION, CONTENT_TYPE};
 use serde::Deserialize;
 
 use crate::client::Client;
 use crate::error::{ApiError, Error, Result};
-use crate::redact::BodyScrubber;
+use crate::transport::{self, BodyKind, Outgoing, Route};
+
+/// The name batch requests go by in errors, logs and test doubles' scripts.
+const BATCH_FUNCTION: &str = "batch";
 
 /// The longest line read from a downloaded file; longer is no batch output line.
 const MAX_LINE_BYTES: usize = 64 * 1024 * 1024;
@@ -86,13 +90,25 @@ struct FileObject {
     id: String,
 }
 
-/// `chunk` with any spelling of the client's API key replaced (a server may quote it back,
-/// and nothing read here may hold it).
-fn clean(scrubber: &mut Option<BodyScrubber>, chunk: Bytes) -> Bytes {
-    match scrubber {
-        Some(scrubber) => scrubber.push(chunk),
-        None => chunk,
+/// `id`, a file or batch id the server gave, if it can stand as one segment of a URL path: a
+/// server could otherwise steer the next request elsewhere on the host (`../`, `?`, `#`).
+fn path_segment(id: &str) -> Result<&str> {
+    let safe = !id.is_empty()
+        && id.len() <= 256
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+        && id != "."
+        && id != "..";
+    if safe {
+        return Ok(id);
     }
+    Err(Error::Protocol {
+        reason: "the Batch API gave an id that cannot stand in a URL path (only letters, digits, \
+                 `-`, `_` and `.` are expected)"
+            .into(),
+        raw: crate::error::excerpt(id),
+    })
 }
 
 /// The endpoints, on one client.
@@ -106,20 +122,20 @@ impl BatchApi {
         Self { client }
     }
 
-    fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.client.transport().base_url())
-    }
-
-    fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
-        let transport = self.client.transport();
-        let mut request = transport
-            .http()
-            .request(method, self.url(path))
-            .timeout(transport.timeout());
-        if let Some(auth) = transport.auth_header() {
-            request = request.header(AUTHORIZATION, auth);
+    /// A request to `path` (relative to the base URL) with this body.
+    fn outgoing(&self, path: String, kind: BodyKind, body: Bytes) -> Outgoing {
+        Outgoing {
+            function: BATCH_FUNCTION,
+            function_path: BATCH_FUNCTION,
+            body,
+            timeout: self.client.timeout(),
+            stream: false,
+            structured: false,
+            route: Route::Endpoint {
+                path: path.into(),
+                body: kind,
+            },
         }
-        request
     }
 
     /// Upload `jsonl` with purpose `batch`; returns the file's id.
@@ -138,14 +154,8 @@ impl BatchApi {
         );
         body.extend_from_slice(&jsonl);
         body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-        let request = self
-            .request(reqwest::Method::POST, "/files")
-            .header(
-                CONTENT_TYPE,
-                format!("multipart/form-data; boundary={boundary}"),
-            )
-            .body(body.freeze());
-        let file: FileObject = self.json(request, "/files").await?;
+        let out = self.outgoing("files".into(), BodyKind::Form { boundary }, body.freeze());
+        let file: FileObject = self.json(&out).await?;
         Ok(file.id)
     }
 
@@ -156,40 +166,42 @@ impl BatchApi {
             "endpoint": "/v1/chat/completions",
             "completion_window": "24h",
         });
-        let request = self
-            .request(reqwest::Method::POST, "/batches")
-            .header(CONTENT_TYPE, "application/json")
-            .body(body.to_string());
-        self.json(request, "/batches").await
+        let out = self.outgoing("batches".into(), BodyKind::Json, body.to_string().into());
+        self.json(&out).await
     }
 
     /// The batch as it is now.
     pub(super) async fn retrieve(&self, batch_id: &str) -> Result<BatchObject> {
-        let path = format!("/batches/{batch_id}");
-        self.json(self.request(reqwest::Method::GET, &path), &path)
+        let path = format!("batches/{}", path_segment(batch_id)?);
+        self.json(&self.outgoing(path, BodyKind::Empty, Bytes::new()))
             .await
     }
 
-    /// Call `each` with every line of a file's content, read as it arrives.
-    pub(super) async fn each_line(&self, file_id: &str, mut each: impl FnMut(&[u8])) -> Result<()> {
-        let path = format!("/files/{file_id}/content");
-        let mut response = self
-            .send(self.request(reqwest::Method::GET, &path), &path)
-            .await?;
-        let mut scrubber = self.client.transport().body_scrubber();
+    /// Call `each` with every line of a file's content, read as it arrives, all of it within
+    /// the client's total deadline (the body may be large: it is never held whole).
+    pub(super) async fn each_line(&self, file_id: &str, each: impl FnMut(&[u8])) -> Result<()> {
+        let path = format!("files/{}/content", path_segment(file_id)?);
+        let out = self.outgoing(path, BodyKind::Empty, Bytes::new());
+        tokio::time::timeout(out.timeout, self.read_lines(&out, file_id, each))
+            .await
+            .unwrap_or(Err(Error::timeout("total", out.timeout)))
+    }
+
+    async fn read_lines(
+        &self,
+        out: &Outgoing,
+        file_id: &str,
+        mut each: impl FnMut(&[u8]),
+    ) -> Result<()> {
+        let link = self.client.link();
+        let mut opened = transport::open(link, out).await?;
+        if !(200..300).contains(&opened.status) {
+            let body = transport::read_all(link, &mut opened.body).await?;
+            return Err(ApiError::from_body(opened.status, &body).into());
+        }
         let mut pending = BytesMut::new();
-        loop {
-            let chunk = response
-                .chunk()
-                .await
-                .map_err(|e| self.transport(&path, &e))?;
-            let Some(chunk) = chunk else {
-                if let Some(scrubber) = &mut scrubber {
-                    pending.extend_from_slice(&scrubber.finish());
-                }
-                break;
-            };
-            pending.extend_from_slice(&clean(&mut scrubber, chunk));
+        while let Some(chunk) = opened.body.chunk(link).await? {
+            pending.extend_from_slice(&chunk);
             while let Some(end) = memchr::memchr(b'\n', &pending) {
                 let line = pending.split_to(end + 1);
                 each(&line[..end]);
@@ -209,65 +221,18 @@ impl BatchApi {
         Ok(())
     }
 
-    async fn send(
-        &self,
-        request: reqwest::RequestBuilder,
-        path: &str,
-    ) -> Result<reqwest::Response> {
-        let response = request.send().await.map_err(|e| self.transport(path, &e))?;
-        let status = response.status().as_u16();
-        if (200..300).contains(&status) {
-            return Ok(response);
+    /// Send `out` and decode its JSON answer; an error status is an [`Error::Api`].
+    async fn json<O: serde::de::DeserializeOwned>(&self, out: &Outgoing) -> Result<O> {
+        let answer = transport::send(self.client.link(), out).await?;
+        if !answer.is_success() {
+            return Err(ApiError::from_body(answer.status, &answer.body).into());
         }
-        let body = self.read(response, path).await.unwrap_or_default();
-        Err(ApiError::from_body(status, &body).into())
-    }
-
-    async fn json<O: serde::de::DeserializeOwned>(
-        &self,
-        request: reqwest::RequestBuilder,
-        path: &str,
-    ) -> Result<O> {
-        let response = self.send(request, path).await?;
-        let body = self.read(response, path).await?;
-        serde_json::from_slice(&body).map_err(|e| Error::Protocol {
-            reason: format!("the answer of {path} is not what the Batch API sends: {e}"),
-            raw: crate::error::excerpt(&String::from_utf8_lossy(&body)),
+        serde_json::from_slice(&answer.body).map_err(|e| Error::Protocol {
+            reason: format!(
+                "the answer of {} is not what the Batch API sends: {e}",
+                out.route.path()
+            ),
+            raw: crate::error::excerpt(&String::from_utf8_lossy(&answer.body)),
         })
-    }
-
-    /// A whole (small) answer body, within the client's body cap.
-    async fn read(&self, mut response: reqwest::Response, path: &str) -> Result<Bytes> {
-        let cap = self.client.max_body_bytes();
-        let mut scrubber = self.client.transport().body_scrubber();
-        let mut body = BytesMut::new();
-        while let Some(chunk) = response
-            .chunk()
-            .await
-            .map_err(|e| self.transport(path, &e))?
-        {
-            let chunk = clean(&mut scrubber, chunk);
-            if body.len() + chunk.len() > cap {
-                return Err(Error::Protocol {
-                    reason: format!("the answer of {path} exceeds the {cap}-byte limit"),
-                    raw: String::new(),
-                });
-            }
-            body.extend_from_slice(&chunk);
-        }
-        if let Some(scrubber) = &mut scrubber {
-            body.extend_from_slice(&scrubber.finish());
-        }
-        Ok(body.freeze())
-    }
-
-    fn transport(&self, path: &str, error: &reqwest::Error) -> Error {
-        if error.is_timeout() {
-            return Error::timeout("total", self.client.timeout());
-        }
-        Error::Transport {
-            url: self.url(path),
-            message: error.to_string(),
-        }
     }
 }

@@ -154,3 +154,20 @@ pub(crate) fn system(body: &Value) -> Option<String> {
         _ => None,
     }
 }
+
+/// An error answer as the Messages API writes one
+/// (<https://docs.anthropic.com/en/api/errors>): `{"type": "error", "error": {"type", "message"}}`,
+/// the inner type named after the status as Anthropic names it.
+pub(crate) fn error(status: u16, message: &str) -> Bytes {
+    let kind = match status {
+        401 => "authentication_error",
+        403 => "permission_error",
+        404 => "not_found_error",
+        413 => "request_too_large",
+        429 => "rate_limit_error",
+        529 => "overloaded_error",
+        other if other >= 500 => "api_error",
+        _ => "invalid_request_error",
+    };
+    Bytes::from(json!({"type": "error", "error": {"type": kind, "message": message}}).to_string())
+}

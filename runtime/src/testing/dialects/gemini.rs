@@ -193,3 +193,26 @@ pub(crate) fn system(body: &Value) -> Option<String> {
 pub(crate) fn candidate_count(body: &Value) -> Option<u64> {
     body.pointer("/generationConfig/candidateCount")?.as_u64()
 }
+
+/// An error answer as the Gemini API writes one
+/// (<https://ai.google.dev/gemini-api/docs/troubleshooting>): `{"error": {"code", "message",
+/// "status"}}`, the status the canonical code Google pairs with the HTTP status.
+pub(crate) fn error(status: u16, message: &str) -> Bytes {
+    let canonical = match status {
+        400 => "INVALID_ARGUMENT",
+        401 => "UNAUTHENTICATED",
+        403 => "PERMISSION_DENIED",
+        404 => "NOT_FOUND",
+        409 => "ABORTED",
+        429 => "RESOURCE_EXHAUSTED",
+        499 => "CANCELLED",
+        500 => "INTERNAL",
+        503 => "UNAVAILABLE",
+        504 => "DEADLINE_EXCEEDED",
+        other if other < 500 => "FAILED_PRECONDITION",
+        _ => "UNKNOWN",
+    };
+    Bytes::from(
+        json!({"error": {"code": status, "message": message, "status": canonical}}).to_string(),
+    )
+}
