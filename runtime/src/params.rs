@@ -25,6 +25,27 @@ pub(crate) struct Overrides {
     pub(crate) web_search: Option<WebSearch>,
 }
 
+impl Overrides {
+    /// No override at all: what a call that sets none reads (such a call holds no `Overrides`,
+    /// so that moving it copies a pointer instead of these fields).
+    pub(crate) const NONE: &'static Self = &Self {
+        model: None,
+        temperature: None,
+        top_p: None,
+        max_tokens: None,
+        stop: None,
+        presence_penalty: None,
+        frequency_penalty: None,
+        logit_bias: None,
+        seed: None,
+        end_user: None,
+        n: None,
+        cache: None,
+        reasoning: None,
+        web_search: None,
+    };
+}
+
 /// The sampling parameters of one request, borrowed from the overrides or the declaration.
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct Sampling<'a> {
@@ -66,7 +87,7 @@ impl<'a> Sampling<'a> {
                 .or((!spec.logit_bias.is_empty()).then_some(spec.logit_bias)),
             seed: o.seed.or(spec.seed),
             end_user: o.end_user.as_deref().or(spec.end_user),
-            n: o.n.or(spec.n),
+            n: Self::n_of(spec, o),
             cache: o.cache.or(spec.cache).unwrap_or(false),
             reasoning: o.reasoning.or(spec.reasoning),
             web_search: o
@@ -74,6 +95,12 @@ impl<'a> Sampling<'a> {
                 .or(spec.web_search.map(WebSearch::from))
                 .filter(WebSearch::is_on),
         }
+    }
+
+    /// How many answers a request asks for (per call, else declared): what [`merge`](Self::merge)
+    /// puts in `n`, without merging the rest, for the call's bookkeeping.
+    pub(crate) fn n_of(spec: &'static Decl, o: &Overrides) -> Option<u32> {
+        o.n.or(spec.n)
     }
 }
 

@@ -164,7 +164,14 @@ impl Body {
         transport: &Transport,
         idle: Duration,
     ) -> Result<Option<Bytes>> {
-        tokio::time::timeout(idle, self.next_chunk(transport))
+        let mut next = std::pin::pin!(self.next_chunk(transport));
+        // Most chunks are there at the first look: the idle timer (a clock read, and a timer
+        // entry made and dropped, more than the read itself costs) is armed only for a chunk
+        // that is not, from that first look on.
+        if let Some(ready) = futures_util::future::poll_immediate(next.as_mut()).await {
+            return ready;
+        }
+        tokio::time::timeout(idle, next)
             .await
             .unwrap_or(Err(Error::timeout("idle", idle)))
     }

@@ -24,7 +24,7 @@ pub(crate) async fn run<T: Output>(
     messages: Vec<Message>,
     transcript: bool,
 ) -> Result<Response<T>> {
-    let declared_n = call.sampling().n;
+    let declared_n = call.n();
     // `Choices<T>` wants `n` answers; anything else wants one, whatever `n` says.
     let want = if T::CHOICES {
         declared_n.unwrap_or(1).max(1) as usize

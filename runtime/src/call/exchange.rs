@@ -48,7 +48,7 @@ impl Exchange {
     pub(crate) fn new(call: Arc<Resolved>, conversation: Vec<Message>) -> Self {
         Self {
             mode: call.mode,
-            n: call.sampling().n,
+            n: call.n(),
             call,
             conversation,
             steps: 0,

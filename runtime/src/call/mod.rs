@@ -54,7 +54,9 @@ pub struct Call<T> {
     /// The conversation this call's new turns join when it succeeds.
     keep: Option<Keep>,
     client: Option<Client>,
-    overrides: Overrides,
+    /// Boxed, and absent until a setter needs it: a call is moved several times on its way to
+    /// the network, and most calls override nothing.
+    overrides: Option<Box<Overrides>>,
     mode: Option<Mode>,
     retries: Option<u32>,
     timeout: Option<Duration>,
@@ -109,7 +111,7 @@ macro_rules! overrides {
         $(#[$doc])*
         pub fn $name(mut self, $name: $ty) -> Self {
             #[allow(clippy::redundant_closure_call)]
-            { self.overrides.$name = Some(($conv)($name)); }
+            { self.overrides.get_or_insert_default().$name = Some(($conv)($name)); }
             self
         }
     )*};
@@ -133,7 +135,7 @@ impl<T: Output> Call<T> {
             history: None,
             keep: None,
             client: None,
-            overrides: Overrides::default(),
+            overrides: None,
             mode: None,
             retries: None,
             timeout: None,
@@ -216,13 +218,14 @@ impl<T> Call<T> {
 
     /// Up to four sequences at which the model stops.
     pub fn stop<S: Into<String>>(mut self, stop: impl IntoIterator<Item = S>) -> Self {
-        self.overrides.stop = Some(stop.into_iter().map(Into::into).collect());
+        self.overrides.get_or_insert_default().stop =
+            Some(stop.into_iter().map(Into::into).collect());
         self
     }
 
     /// Token biases: `(token id, bias from -100 to 100)`.
     pub fn logit_bias(mut self, bias: impl IntoIterator<Item = (u32, i32)>) -> Self {
-        self.overrides.logit_bias = Some(bias.into_iter().collect());
+        self.overrides.get_or_insert_default().logit_bias = Some(bias.into_iter().collect());
         self
     }
 

@@ -38,7 +38,8 @@ pub(crate) struct Resolved {
     /// The structured-output mode the first request uses (`None` for text).
     pub(crate) mode: Option<Mode>,
     decl: &'static Decl,
-    overrides: Overrides,
+    /// The call's own sampling settings (`None`: it sets none).
+    overrides: Option<Box<Overrides>>,
     /// How many times an unusable answer is asked for again.
     pub(crate) retries: u32,
     /// The total deadline of each request (and of each tool call).
@@ -62,7 +63,17 @@ pub(crate) struct Resolved {
 impl Resolved {
     /// The sampling parameters: per call, else declared.
     pub(crate) fn sampling(&self) -> Sampling<'_> {
-        Sampling::merge(self.decl, &self.overrides)
+        Sampling::merge(self.decl, self.overrides())
+    }
+
+    /// How many answers each request asks for: [`sampling`](Self::sampling)'s `n`, read
+    /// without merging every other parameter (a merge costs a few hundred instructions).
+    pub(crate) fn n(&self) -> Option<u32> {
+        Sampling::n_of(self.decl, self.overrides())
+    }
+
+    fn overrides(&self) -> &Overrides {
+        self.overrides.as_deref().unwrap_or(Overrides::NONE)
     }
 
     /// The caching request, when `sampling` (this call's, as the request sends it) turns
@@ -171,8 +182,8 @@ impl<T: Output> Call<T> {
     /// Per call > declared > the client's default.
     pub(crate) fn resolve_model(&self, client: &Client) -> Result<String> {
         self.overrides
-            .model
-            .as_deref()
+            .as_ref()
+            .and_then(|o| o.model.as_deref())
             .or(self.origin.decl().model)
             .or(client.model())
             .map(str::to_owned)

@@ -753,7 +753,7 @@ impl Session {
 /// The first round: media resolved for the target (downloads included), then the request.
 fn first_round(mut call: Resolved, messages: Vec<Message>) -> Opening {
     Box::pin(async move {
-        if call.sampling().n.is_some_and(|n| n > 1) {
+        if call.n().is_some_and(|n| n > 1) {
             return Err(Error::Config(format!(
                 "`{}` asks for n > 1 answers, but a stream carries one: remove `n`, or await the call instead of streaming it",
                 call.function

@@ -39,7 +39,8 @@ pub(crate) struct Completion {
 #[serde(default)]
 pub(crate) struct Choice {
     pub(crate) index: Option<u32>,
-    #[serde(deserialize_with = "null_as_default")]
+    /// A `null` message is an empty one: [`MessageVisitor`] reads it so, without the
+    /// `Option` wrapper `null_as_default` would move the whole message through.
     pub(crate) message: AssistantMessage,
     #[serde(deserialize_with = "crate::response::finish_reason")]
     pub(crate) finish_reason: Option<FinishReason>,
