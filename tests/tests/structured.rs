@@ -304,14 +304,37 @@ async fn a_forced_tool_answered_in_prose_steps_down_and_asks_again_with_the_sche
     assert_eq!(bodies[1]["messages"].as_array().unwrap().len(), 1);
     let prompt = bodies[1]["messages"][0]["content"].as_str().unwrap();
     assert!(prompt.contains("\"name\": string,"), "{prompt}");
-    // Learnt for the model: a call without a mode of its own starts in prompt mode.
+    // The mode was the call's choice: a call without one still starts where the ladder does
+    // (JSON schema, which the server may well honour), not a mode down from a forced tool.
+    let next = extract("Bo, 9").client(&client).with_meta().await.unwrap();
+    assert_eq!((next.mode, next.requests), (Some(Mode::JsonSchema), 1));
+    assert_eq!(server.bodies()[2]["response_format"]["type"], "json_schema");
+}
+
+/// The ladder reached Tool mode itself (the server refused both JSON modes), and the forced
+/// tool went unused: that is learnt for the model, as a refusal is.
+#[tokio::test]
+async fn an_unused_tool_the_ladder_chose_is_learnt_for_the_model() {
+    let server = MockServer::with([
+        rejection("response_format json_schema"),
+        rejection("response_format json_object"),
+        Reply::content("Ann is a person who is seven years old."),
+        Reply::content(r#"{"name": "Ann", "age": 7}"#),
+        Reply::content(r#"{"name": "Bo", "age": 9}"#),
+    ])
+    .await;
+    let client = server.client();
+    let first = extract("Ann, 7").client(&client).with_meta().await.unwrap();
+    assert_eq!((first.mode, first.requests), (Some(Mode::Prompt), 4));
     let next = extract("Bo, 9").client(&client).with_meta().await.unwrap();
     assert_eq!((next.mode, next.requests), (Some(Mode::Prompt), 1));
-    assert!(server.bodies()[2].get("tools").is_none());
+    let bodies = server.bodies();
+    assert_eq!(bodies[2]["tool_choice"]["function"]["name"], "answer");
+    assert!(bodies[4].get("tools").is_none() && bodies[4].get("response_format").is_none());
 }
 
 #[tokio::test]
-async fn a_forced_tool_answered_with_the_value_in_the_content_keeps_it_and_steps_down_later() {
+async fn a_forced_tool_answered_with_the_value_in_the_content_keeps_it() {
     let server = MockServer::with([
         Reply::content(r#"{"name": "Ann", "age": 7}"#),
         Reply::content(r#"{"name": "Bo", "age": 9}"#),
@@ -333,9 +356,10 @@ async fn a_forced_tool_answered_with_the_value_in_the_content_keeps_it_and_steps
     );
     // The value was in the answer to the tool-mode request.
     assert_eq!((r.mode, r.requests), (Some(Mode::Tool), 1));
+    // The call chose Tool mode: a call without a mode starts where the ladder does.
     let next = extract("Bo, 9").client(&client).with_meta().await.unwrap();
-    assert_eq!((next.mode, next.requests), (Some(Mode::Prompt), 1));
-    assert!(server.bodies()[1].get("tools").is_none());
+    assert_eq!((next.mode, next.requests), (Some(Mode::JsonSchema), 1));
+    assert_eq!(server.bodies()[1]["response_format"]["type"], "json_schema");
 }
 
 #[tokio::test]

@@ -176,7 +176,11 @@ impl Exchange {
             && self.take_next_mode("the server answered without calling the forced answer tool")
     }
 
-    /// Moves to the mode below the current one, for this exchange and later calls to the model.
+    /// Moves to the mode below the current one, for this exchange and, when the ladder picked
+    /// the mode, later calls to the model. A chosen mode that fails (`.mode(Mode::Tool)` on a
+    /// server that ignores forced tools) teaches nothing about the mode the ladder starts at:
+    /// learning from it would send every later call to that model a mode down from one that
+    /// works.
     fn take_next_mode(&mut self, why: &str) -> bool {
         let Some(current) = self.mode else {
             return false;
@@ -186,7 +190,9 @@ impl Exchange {
         };
         tracing::debug!(function = self.call.function, model = %self.call.model, from = %current,
             to = %next, "{why}; stepping down");
-        self.call.client.learn_mode(&self.call.model, next);
+        if !self.call.mode_chosen {
+            self.call.client.learn_mode(&self.call.model, next);
+        }
         self.mode = Some(next);
         true
     }
