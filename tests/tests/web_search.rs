@@ -505,30 +505,47 @@ fn claude_event(data: Value) -> Vec<u8> {
     format!("event: {kind}\ndata: {data}\n\n").into_bytes()
 }
 
-#[tokio::test]
-async fn anthropic_streamed_citations_deltas_reach_the_streams_response() {
-    let start = |index: u32, block: Value| {
-        claude_event(json!({"type": "content_block_start", "index": index, "content_block": block}))
-    };
-    let delta = |index: u32, delta: Value| {
-        claude_event(json!({"type": "content_block_delta", "index": index, "delta": delta}))
-    };
-    let stop = |index: u32| claude_event(json!({"type": "content_block_stop", "index": index}));
-    let blocks = claude_search_blocks();
-    let server = MockServer::with([stream_of([
-        claude_event(json!({"type": "message_start", "message": {"id": "msg_s",
-            "type": "message", "role": "assistant", "model": CLAUDE, "content": [],
-            "stop_reason": null, "usage": {"input_tokens": 20, "output_tokens": 1}}})),
+fn claude_message_start() -> Vec<u8> {
+    claude_event(json!({"type": "message_start", "message": {"id": "msg_s",
+        "type": "message", "role": "assistant", "model": CLAUDE, "content": [],
+        "stop_reason": null, "usage": {"input_tokens": 20, "output_tokens": 1}}}))
+}
+
+fn start(index: u32, block: Value) -> Vec<u8> {
+    claude_event(json!({"type": "content_block_start", "index": index, "content_block": block}))
+}
+
+fn delta(index: u32, delta: Value) -> Vec<u8> {
+    claude_event(json!({"type": "content_block_delta", "index": index, "delta": delta}))
+}
+
+fn stop(index: u32) -> Vec<u8> {
+    claude_event(json!({"type": "content_block_stop", "index": index}))
+}
+
+/// A streamed `server_tool_use` block at `index`, its input in one `input_json_delta`.
+fn streamed_search_use(index: u32) -> Vec<u8> {
+    [
         start(
-            0,
+            index,
             json!({"type": "server_tool_use", "id": "srvtoolu_1", "name": "web_search",
-            "input": {}}),
+                "input": {}}),
         ),
         delta(
-            0,
+            index,
             json!({"type": "input_json_delta", "partial_json": "{\"query\": \"euro 2024\"}"}),
         ),
-        stop(0),
+        stop(index),
+    ]
+    .concat()
+}
+
+#[tokio::test]
+async fn anthropic_streamed_citations_deltas_reach_the_streams_response() {
+    let blocks = claude_search_blocks();
+    let server = MockServer::with([stream_of([
+        claude_message_start(),
+        streamed_search_use(0),
         start(1, blocks[1].clone()),
         stop(1),
         start(2, json!({"type": "text", "text": "", "citations": []})),
@@ -619,18 +636,6 @@ async fn anthropic_a_server_that_keeps_pausing_ends_in_max_steps() {
 
 #[tokio::test]
 async fn anthropic_a_streamed_paused_turn_is_sent_back_with_its_search_and_carried_on() {
-    let start = |index: u32, block: Value| {
-        claude_event(json!({"type": "content_block_start", "index": index, "content_block": block}))
-    };
-    let delta = |index: u32, delta: Value| {
-        claude_event(json!({"type": "content_block_delta", "index": index, "delta": delta}))
-    };
-    let stop = |index: u32| claude_event(json!({"type": "content_block_stop", "index": index}));
-    let message_start = || {
-        claude_event(json!({"type": "message_start", "message": {"id": "msg_s",
-            "type": "message", "role": "assistant", "model": CLAUDE, "content": [],
-            "stop_reason": null, "usage": {"input_tokens": 20, "output_tokens": 1}}}))
-    };
     let message_end = |stop: &str| {
         [
             claude_event(json!({"type": "message_delta",
@@ -642,24 +647,15 @@ async fn anthropic_a_streamed_paused_turn_is_sent_back_with_its_search_and_carri
     };
     let server = MockServer::with([
         stream_of([
-            message_start(),
+            claude_message_start(),
             start(0, json!({"type": "text", "text": ""})),
             delta(0, json!({"type": "text_delta", "text": "Searching. "})),
             stop(0),
-            start(
-                1,
-                json!({"type": "server_tool_use", "id": "srvtoolu_1", "name": "web_search",
-                    "input": {}}),
-            ),
-            delta(
-                1,
-                json!({"type": "input_json_delta", "partial_json": "{\"query\": \"euro 2024\"}"}),
-            ),
-            stop(1),
+            streamed_search_use(1),
             message_end("pause_turn"),
         ]),
         stream_of([
-            message_start(),
+            claude_message_start(),
             start(0, json!({"type": "text", "text": ""})),
             delta(0, json!({"type": "text_delta", "text": "Spain."})),
             stop(0),
