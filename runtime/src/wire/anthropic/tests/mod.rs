@@ -245,57 +245,39 @@ fn server_tool_blocks_are_kept_in_order_and_sent_back_before_the_turns_text_and_
 #[test]
 fn streamed_server_tool_blocks_are_kept_with_their_input_whole() {
     let content = searching_answer()["content"].clone();
-    let start = |index: usize, block: Value| {
-        event(
-            "content_block_start",
-            json!({"type": "content_block_start", "index": index, "content_block": block}),
-        )
-    };
-    let delta = |index: usize, delta: Value| {
-        event(
-            "content_block_delta",
-            json!({"type": "content_block_delta", "index": index, "delta": delta}),
-        )
-    };
-    let stop = |index: usize| {
-        event(
-            "content_block_stop",
-            json!({"type": "content_block_stop", "index": index}),
-        )
-    };
     let events = [
-        start(0, json!({"type": "thinking", "thinking": ""})),
-        delta(
+        block_start(0, json!({"type": "thinking", "thinking": ""})),
+        block_delta(
             0,
             json!({"type": "thinking_delta", "thinking": "Search, then weather."}),
         ),
-        delta(0, json!({"type": "signature_delta", "signature": "c2ln"})),
-        stop(0),
-        start(
+        block_delta(0, json!({"type": "signature_delta", "signature": "c2ln"})),
+        block_stop(0),
+        block_start(
             1,
             json!({"type": "server_tool_use", "id": "srvtoolu_1", "name": "web_search", "input": {}}),
         ),
-        delta(
+        block_delta(
             1,
             json!({"type": "input_json_delta", "partial_json": "{\"query\": \"euro 2024"}),
         ),
-        delta(
+        block_delta(
             1,
             json!({"type": "input_json_delta", "partial_json": " final city\"}"}),
         ),
-        stop(1),
-        start(2, content[2].clone()),
-        stop(2),
+        block_stop(1),
+        block_start(2, content[2].clone()),
+        block_stop(2),
         // A use whose input never became an object keeps the one its start gave.
-        start(
+        block_start(
             3,
             json!({"type": "server_tool_use", "id": "srvtoolu_2", "name": "web_search", "input": {}}),
         ),
-        delta(
+        block_delta(
             3,
             json!({"type": "input_json_delta", "partial_json": "{\"query\": "}),
         ),
-        stop(3),
+        block_stop(3),
         event(
             "message_delta",
             json!({"type": "message_delta", "delta": {"stop_reason": "tool_use"},
@@ -426,6 +408,27 @@ fn event(kind: &str, data: Value) -> SseEvent {
     }
 }
 
+fn block_start(index: u64, block: Value) -> SseEvent {
+    event(
+        "content_block_start",
+        json!({"type": "content_block_start", "index": index, "content_block": block}),
+    )
+}
+
+fn block_delta(index: u64, delta: Value) -> SseEvent {
+    event(
+        "content_block_delta",
+        json!({"type": "content_block_delta", "index": index, "delta": delta}),
+    )
+}
+
+fn block_stop(index: u64) -> SseEvent {
+    event(
+        "content_block_stop",
+        json!({"type": "content_block_stop", "index": index}),
+    )
+}
+
 /// A streamed answer: thinking with its signature, text, and a tool call in two pieces.
 fn streamed_events() -> Vec<SseEvent> {
     vec![
@@ -436,64 +439,28 @@ fn streamed_events() -> Vec<SseEvent> {
                 "stop_reason": null, "usage": {"input_tokens": 10, "output_tokens": 1,
                 "cache_read_input_tokens": 1000, "cache_creation_input_tokens": 0}}}),
         ),
-        event(
-            "content_block_start",
-            json!({"type": "content_block_start", "index": 0,
-                "content_block": {"type": "thinking", "thinking": ""}}),
-        ),
-        event(
-            "content_block_delta",
-            json!({"type": "content_block_delta", "index": 0,
-                "delta": {"type": "thinking_delta", "thinking": "Two "}}),
-        ),
-        event(
-            "content_block_delta",
-            json!({"type": "content_block_delta", "index": 0,
-                "delta": {"type": "thinking_delta", "thinking": "cities."}}),
-        ),
-        event(
-            "content_block_delta",
-            json!({"type": "content_block_delta", "index": 0,
-                "delta": {"type": "signature_delta", "signature": "c2ln"}}),
-        ),
-        event(
-            "content_block_stop",
-            json!({"type": "content_block_stop", "index": 0}),
-        ),
+        block_start(0, json!({"type": "thinking", "thinking": ""})),
+        block_delta(0, json!({"type": "thinking_delta", "thinking": "Two "})),
+        block_delta(0, json!({"type": "thinking_delta", "thinking": "cities."})),
+        block_delta(0, json!({"type": "signature_delta", "signature": "c2ln"})),
+        block_stop(0),
         event("ping", json!({"type": "ping"})),
-        event(
-            "content_block_start",
-            json!({"type": "content_block_start", "index": 1,
-                "content_block": {"type": "text", "text": ""}}),
+        block_start(1, json!({"type": "text", "text": ""})),
+        block_delta(1, json!({"type": "text_delta", "text": "Checking."})),
+        block_stop(1),
+        block_start(
+            2,
+            json!({"type": "tool_use", "id": "toolu_1", "name": "get_weather", "input": {}}),
         ),
-        event(
-            "content_block_delta",
-            json!({"type": "content_block_delta", "index": 1,
-                "delta": {"type": "text_delta", "text": "Checking."}}),
+        block_delta(
+            2,
+            json!({"type": "input_json_delta", "partial_json": "{\"city\": "}),
         ),
-        event(
-            "content_block_stop",
-            json!({"type": "content_block_stop", "index": 1}),
+        block_delta(
+            2,
+            json!({"type": "input_json_delta", "partial_json": "\"Paris\"}"}),
         ),
-        event(
-            "content_block_start",
-            json!({"type": "content_block_start", "index": 2,
-                "content_block": {"type": "tool_use", "id": "toolu_1", "name": "get_weather", "input": {}}}),
-        ),
-        event(
-            "content_block_delta",
-            json!({"type": "content_block_delta", "index": 2,
-                "delta": {"type": "input_json_delta", "partial_json": "{\"city\": "}}),
-        ),
-        event(
-            "content_block_delta",
-            json!({"type": "content_block_delta", "index": 2,
-                "delta": {"type": "input_json_delta", "partial_json": "\"Paris\"}"}}),
-        ),
-        event(
-            "content_block_stop",
-            json!({"type": "content_block_stop", "index": 2}),
-        ),
+        block_stop(2),
         event(
             "message_delta",
             json!({"type": "message_delta", "delta": {"stop_reason": "tool_use",
@@ -561,15 +528,11 @@ fn stream_events_become_text_reasoning_tool_pieces_state_and_usage() {
 #[test]
 fn a_tool_call_without_arguments_gets_an_empty_object() {
     let mut reader = Reader::default();
-    let start = event(
-        "content_block_start",
-        json!({"type": "content_block_start", "index": 0,
-            "content_block": {"type": "tool_use", "id": "toolu_1", "name": "now", "input": {}}}),
+    let start = block_start(
+        0,
+        json!({"type": "tool_use", "id": "toolu_1", "name": "now", "input": {}}),
     );
-    let stop = event(
-        "content_block_stop",
-        json!({"type": "content_block_stop", "index": 0}),
-    );
+    let stop = block_stop(0);
     reader.read(&start).unwrap();
     let chunk = reader.read(&stop).unwrap().unwrap();
     assert_eq!(
