@@ -13,6 +13,11 @@ pub enum Mode {
     /// `response_format: {"type": "json_object", "schema": …}` plus the schema in the prompt.
     JsonObject,
     /// A forced function call whose arguments are the answer.
+    ///
+    /// A server that ignores the forced tool and answers without a value (llama-server,
+    /// chat templates that drop the tools) gets the request again in `JsonSchema`, else
+    /// `JsonObject`, else `Prompt`: the first that the server has not rejected and that the
+    /// ladder does not skip for the model. Tool mode is not asked for again in that call.
     Tool,
     /// The schema in the prompt only; the tolerant decoder does the rest.
     Prompt,

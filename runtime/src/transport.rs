@@ -37,7 +37,7 @@ use tracing::Instrument;
 
 use crate::error::{ApiError, Error, Result};
 use crate::limit::Permit;
-use crate::redact::BodyScrubber;
+use crate::redact::{BodyScrubber, shown_url};
 use crate::retry::{self, Hints, Verdict};
 use crate::wire::dialect::Dialect;
 
@@ -45,6 +45,7 @@ mod setup;
 #[cfg(test)]
 mod tests;
 
+use setup::Destination;
 pub(crate) use setup::{Link, RequestGate, Transport, TransportOverrides, TransportSettings};
 
 /// The default cap on a response body read into memory; a misbehaving server cannot exhaust
@@ -181,12 +182,11 @@ impl Body {
             Self::Http(response) => response
                 .chunk()
                 .await
-                .map_err(|e| transport_error(transport, &e)),
+                .map_err(|e| transport_error(transport, &shown_url(response.url().as_str()), &e)),
             Self::ScrubbedHttp(response, scrubber) => loop {
-                let chunk = response
-                    .chunk()
-                    .await
-                    .map_err(|e| transport_error(transport, &e))?;
+                let chunk = response.chunk().await.map_err(|e| {
+                    transport_error(transport, &shown_url(response.url().as_str()), &e)
+                })?;
                 let Some(bytes) = chunk else {
                     let rest = scrubber.finish();
                     return Ok((!rest.is_empty()).then_some(rest));
@@ -597,7 +597,13 @@ async fn http_open(link: Link<'_>, out: &Outgoing) -> Result<(Opened, Hints)> {
             .map_err(|_| Error::timeout("first byte", limit))?,
         None => request.send().await,
     };
-    let response = sent.map_err(|e| transport_error(transport, &e))?;
+    let response = sent.map_err(|e| {
+        let destination = Destination {
+            transport,
+            route: &out.route,
+        };
+        transport_error(transport, &destination, &e)
+    })?;
     let status = response.status().as_u16();
     let hints = if status >= 400 {
         Hints::from_headers(response.headers())
@@ -613,7 +619,13 @@ async fn http_open(link: Link<'_>, out: &Outgoing) -> Result<(Opened, Hints)> {
     ))
 }
 
-fn transport_error(transport: &Transport, e: &reqwest::Error) -> Error {
+/// The error of a request to `destination` (shown without credentials) that got no usable
+/// answer.
+fn transport_error(
+    transport: &Transport,
+    destination: &dyn fmt::Display,
+    e: &reqwest::Error,
+) -> Error {
     if e.is_timeout() {
         return if e.is_connect() {
             Error::timeout("connect", transport.connect_timeout())
@@ -632,12 +644,11 @@ fn transport_error(transport: &Transport, e: &reqwest::Error) -> Error {
     if e.is_redirect() || e.is_builder() {
         // A refused redirect or an unusable request: retrying cannot help, the settings can.
         return Error::Config(format!(
-            "the request to {} could not be completed{causes}",
-            transport.shown_endpoint()
+            "the request to {destination} could not be completed{causes}"
         ));
     }
     Error::Transport {
-        url: transport.shown_endpoint().to_owned(),
+        url: destination.to_string(),
         message: describe(e) + &causes,
     }
 }

@@ -28,6 +28,9 @@ struct Person {
 #[prompt("Extract the person in: {text}")]
 async fn extract(text: &str) -> Result<Person>;
 
+#[prompt("{text}", model = "text-embedding-3-small")]
+async fn embed(text: &str) -> Result<promptfn::Embedding>;
+
 async fn bounded<T>(test: impl Future<Output = T>) -> T {
     tokio::time::timeout(BOUND, test)
         .await
@@ -62,6 +65,49 @@ async fn a_refused_connection_is_retried_then_a_transport_error() {
             panic!("expected Transport, got {err:?}")
         };
         assert!(message.contains("gave up after 3 attempts"), "{message}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_transport_error_names_the_endpoint_called_without_its_credentials() {
+    bounded(async {
+        let addr = refused_addr().await;
+        let client = promptfn::Client::builder()
+            .base_url(format!("http://user:hunter2@{addr}/v1"))
+            .model("m")
+            .retry_policy(RetryPolicy::default().max_attempts(1))
+            .build()
+            .unwrap();
+        for (err, path) in [
+            (
+                greet("x").client(&client).await.unwrap_err(),
+                "chat/completions",
+            ),
+            (embed("x").client(&client).await.unwrap_err(), "embeddings"),
+        ] {
+            let Error::Transport { url, .. } = &err else {
+                panic!("expected Transport, got {err:?}")
+            };
+            assert!(url.ends_with(&format!("{addr}/v1/{path}")), "{url}");
+            assert!(!err.to_string().contains("hunter2"), "{err}");
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_body_cut_midway_names_the_endpoint_it_came_from() {
+    bounded(async {
+        let server = FaultServer::start(|_, _| Fault::ResetMidBody).await;
+        let client = server.builder().build().unwrap();
+        let err = embed("x").client(&client).await.unwrap_err();
+        let Error::Transport { url, message } = &err else {
+            panic!("expected Transport, got {err:?}")
+        };
+        assert!(url.ends_with("/v1/embeddings"), "{url}");
+        assert!(message.contains("body"), "{message}");
+        assert_eq!(server.count(), 3, "a buffered body cut midway is retried");
     })
     .await;
 }

@@ -171,6 +171,78 @@ async fn tool_argument_deltas_give_the_same_snapshots() {
     );
 }
 
+/// A server that ignores the forced tool answers in prose: no snapshot came from it (Tool mode
+/// reads the call's arguments), so the request goes again in `json_schema` mode and its
+/// answer gives the snapshots and the value; a server that rejects `json_schema` too is asked
+/// in `json_object`, never in Tool mode again.
+#[tokio::test]
+async fn a_forced_tool_answered_in_prose_is_streamed_again_in_a_json_mode() {
+    let prose = || {
+        let mut events = vec![content("The order is from Ana Lima, ")];
+        events.push(content("two apples and ten pears."));
+        events.extend(end("stop"));
+        stream_of(events)
+    };
+    let answer = || {
+        let mut events: Vec<Vec<u8>> = pieces(ANSWER, 9).into_iter().map(content).collect();
+        events.extend(end("stop"));
+        stream_of(events)
+    };
+    let server = MockServer::with([prose(), answer()]).await;
+    let mut stream = order_by_tool("x").client(&server.client()).stream();
+    let snaps = snapshots(&mut stream).await;
+    assert!(
+        snaps.len() > 3,
+        "snapshots of the second answer: {}",
+        snaps.len()
+    );
+    let r = bounded(stream.into_response()).await.unwrap();
+    assert_eq!(r.value, whole());
+    assert_eq!((r.mode, r.requests), (Some(promptfn::Mode::JsonSchema), 2));
+    let bodies = server.bodies();
+    assert_eq!(bodies[1]["response_format"]["type"], "json_schema");
+    assert_eq!(bodies[1]["messages"].as_array().unwrap().len(), 1);
+
+    let rejected = Reply::status(
+        400,
+        json!({"error": {"message": "response_format json_schema is not supported"}}),
+    );
+    let server = MockServer::with([prose(), rejected, answer()]).await;
+    let r = bounded(
+        order_by_tool("x")
+            .client(&server.client())
+            .stream()
+            .into_response(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.value, whole());
+    assert_eq!((r.mode, r.requests), (Some(promptfn::Mode::JsonObject), 3));
+    assert!(server.bodies()[2].get("tools").is_none());
+}
+
+/// A forced tool left unused whose prose answer in every mode holds no value: the stream is
+/// sent again once, then ends in the decode error with that answer, without looping.
+#[tokio::test]
+async fn a_partial_stream_sent_again_after_an_unused_tool_is_not_sent_a_third_time() {
+    let prose = || {
+        let mut events = vec![content("I cannot find an order.")];
+        events.extend(end("stop"));
+        stream_of(events)
+    };
+    let server = MockServer::with([prose(), prose(), prose()]).await;
+    let err = bounded(
+        order_by_tool("x")
+            .client(&server.client())
+            .stream()
+            .into_value(),
+    )
+    .await
+    .unwrap_err();
+    assert!(matches!(&err, Error::Decode(_)), "{err:?}");
+    assert_eq!(server.requests().len(), 2);
+}
+
 #[tokio::test]
 async fn prose_and_a_fence_before_the_json_are_skipped_while_streaming() {
     let answer = format!("Sure, here is the order:\n```json\n{ANSWER}\n```\n");

@@ -238,10 +238,10 @@ async fn a_forced_tool_streamed_as_content_steps_later_calls_down() {
 }
 
 /// The same server answering the forced tool in prose: nothing of that answer was handed out
-/// (Tool mode reads items from the call's arguments), so the stream sends the request again a
-/// mode down, as the awaited call does, and hands out that answer's items.
+/// (Tool mode reads items from the call's arguments), so the stream sends the request again in
+/// `json_schema` mode, as the awaited call does, and hands out that answer's items.
 #[tokio::test]
-async fn a_forced_tool_streamed_as_prose_is_sent_again_a_mode_down() {
+async fn a_forced_tool_streamed_as_prose_is_sent_again_in_json_schema_mode() {
     let server = MockServer::with([
         stream_of([
             text("Ann is a person "),
@@ -261,11 +261,12 @@ async fn a_forced_tool_streamed_as_prose_is_sent_again_a_mode_down() {
     assert_eq!(first, person("Ann", 31));
     let r = bounded(stream.into_response()).await.unwrap();
     assert!(r.value.is_empty(), "the one item was handed out already");
-    assert_eq!((r.mode, r.requests), (Some(Mode::Prompt), 2));
+    assert_eq!((r.mode, r.requests), (Some(Mode::JsonSchema), 2));
     let bodies = server.bodies();
     assert_eq!(bodies[0]["tool_choice"]["function"]["name"], "answer");
     // No re-ask turns: the model never saw the schema, so its prose is not an answer to correct.
     assert!(bodies[1].get("tools").is_none());
+    assert_eq!(bodies[1]["response_format"]["type"], "json_schema");
     assert_eq!(bodies[1]["messages"].as_array().unwrap().len(), 1);
     // The transcript holds the answer that was used, not the prose.
     assert_eq!(r.transcript.len(), 2);
@@ -273,6 +274,39 @@ async fn a_forced_tool_streamed_as_prose_is_sent_again_a_mode_down() {
         r.transcript[1].text_content(),
         r#"[{"name": "Ann", "age": 31}]"#
     );
+}
+
+/// After the prose, a server that rejects `json_schema` with a 400: the stream opens again in
+/// `json_object` mode and reads its items there, never asking for the tool again.
+#[tokio::test]
+async fn a_forced_tool_streamed_as_prose_then_a_rejected_json_schema_streams_in_json_object() {
+    let server = MockServer::with([
+        stream_of([text("Ann is a person who is 31."), finish("stop"), done()]),
+        Reply::status(
+            400,
+            json!({"error": {"message": "response_format json_schema is not supported"}}),
+        ),
+        stream_of([
+            text(r#"{"value": [{"name": "Ann", "age": 31}]}"#),
+            finish("stop"),
+            done(),
+        ]),
+    ])
+    .await;
+    let r = bounded(
+        people_by_tool("Ann, 31")
+            .client(&server.client())
+            .stream()
+            .into_response(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.value, [person("Ann", 31)]);
+    assert_eq!((r.mode, r.requests), (Some(Mode::JsonObject), 3));
+    let bodies = server.bodies();
+    assert_eq!(bodies[1]["response_format"]["type"], "json_schema");
+    assert_eq!(bodies[2]["response_format"]["type"], "json_object");
+    assert!(bodies[2].get("tools").is_none());
 }
 
 #[tokio::test]

@@ -277,9 +277,10 @@ async fn tool_mode_reasks_through_a_tool_result() {
 }
 
 /// llama-server ignores an object `tool_choice`, and SmolLM2's chat template drops the tools:
-/// the model answers in prose, never having seen the schema.
+/// the model answers in prose, never having seen the schema. The request goes again in the
+/// best JSON mode the server has not rejected: `json_schema`, which llama-server constrains.
 #[tokio::test]
-async fn a_forced_tool_answered_in_prose_steps_down_and_asks_again_with_the_schema() {
+async fn a_forced_tool_answered_in_prose_is_sent_again_in_json_schema_mode() {
     let server = MockServer::with([
         Reply::content("Ann is a person who is seven years old."),
         Reply::content(r#"{"name": "Ann", "age": 7}"#),
@@ -294,21 +295,146 @@ async fn a_forced_tool_answered_in_prose_steps_down_and_asks_again_with_the_sche
         .await
         .unwrap();
     assert_eq!(r.value.name, "Ann");
-    assert_eq!(r.mode, Some(Mode::Prompt));
+    assert_eq!(r.mode, Some(Mode::JsonSchema));
     assert_eq!(r.requests, 2);
     let bodies = server.bodies();
     assert_eq!(bodies[0]["tool_choice"]["function"]["name"], "answer");
-    // Sent again a mode down: no tools, the schema in the prompt, and no re-ask turns (the
-    // model never saw the schema, so its prose was not an answer to correct).
+    // Sent again in json_schema mode: no tools, and no re-ask turns (the model never saw the
+    // schema, so its prose was not an answer to correct).
     assert!(bodies[1].get("tools").is_none() && bodies[1].get("tool_choice").is_none());
+    assert_eq!(bodies[1]["response_format"]["type"], "json_schema");
     assert_eq!(bodies[1]["messages"].as_array().unwrap().len(), 1);
-    let prompt = bodies[1]["messages"][0]["content"].as_str().unwrap();
-    assert!(prompt.contains("\"name\": string,"), "{prompt}");
     // The mode was the call's choice: a call without one still starts where the ladder does
     // (JSON schema, which the server may well honour), not a mode down from a forced tool.
     let next = extract("Bo, 9").client(&client).with_meta().await.unwrap();
     assert_eq!((next.mode, next.requests), (Some(Mode::JsonSchema), 1));
     assert_eq!(server.bodies()[2]["response_format"]["type"], "json_schema");
+}
+
+/// A server that ignores the forced tool and rejects `json_schema` (llama-cpp-python's 500):
+/// the call goes on to `json_object`, and since `json_schema` is where the ladder starts for
+/// the model, its rejection is learnt: a later call without a mode starts at `json_object`.
+#[tokio::test]
+async fn an_unused_tool_then_a_rejected_json_schema_ends_in_json_object() {
+    let server = MockServer::with([
+        Reply::content("Ann is a person who is seven years old."),
+        rejection("response_format json_schema"),
+        Reply::content(r#"{"name": "Ann", "age": 7}"#),
+        Reply::content(r#"{"name": "Bo", "age": 9}"#),
+    ])
+    .await;
+    let client = server.client();
+    let r = extract("Ann, 7")
+        .client(&client)
+        .mode(Mode::Tool)
+        .with_meta()
+        .await
+        .unwrap();
+    assert_eq!(r.value.name, "Ann");
+    assert_eq!((r.mode, r.requests), (Some(Mode::JsonObject), 3));
+    let bodies = server.bodies();
+    assert_eq!(bodies[1]["response_format"]["type"], "json_schema");
+    assert_eq!(bodies[2]["response_format"]["type"], "json_object");
+    assert!(bodies[2].get("tools").is_none());
+    let next = extract("Bo, 9").client(&client).with_meta().await.unwrap();
+    assert_eq!((next.mode, next.requests), (Some(Mode::JsonObject), 1));
+}
+
+/// Both JSON modes rejected after the unused tool: the call ends in prompt mode, and never
+/// asks for the tool again (stepping down from `json_object` skips it).
+#[tokio::test]
+async fn an_unused_tool_then_both_json_modes_rejected_ends_in_prompt_mode_without_the_tool() {
+    let server = MockServer::with([
+        Reply::content("Ann is a person who is seven years old."),
+        rejection("response_format json_schema"),
+        rejection("response_format json_object"),
+        Reply::content(r#"{"name": "Ann", "age": 7}"#),
+    ])
+    .await;
+    let r = extract("Ann, 7")
+        .client(&server.client())
+        .mode(Mode::Tool)
+        .with_meta()
+        .await
+        .unwrap();
+    assert_eq!(r.value.name, "Ann");
+    assert_eq!((r.mode, r.requests), (Some(Mode::Prompt), 4));
+    let last = &server.bodies()[3];
+    assert!(last.get("tools").is_none() && last.get("tool_choice").is_none());
+    assert!(last.get("response_format").is_none());
+    let prompt = last["messages"][0]["content"].as_str().unwrap();
+    assert!(prompt.contains("\"name\": string,"), "{prompt}");
+}
+
+/// A server that ignores the forced tool and whose every answer is prose: each mode is tried
+/// once, then the prompt-mode answer is re-asked as usual, and the call ends in the decode
+/// error; no mode is sent twice and nothing loops.
+#[tokio::test]
+async fn an_unused_tool_with_modes_rejected_and_prose_answers_ends_in_a_decode_error() {
+    let prose = "I am not sure who that is.";
+    let server = MockServer::with([
+        Reply::content(prose),
+        rejection("response_format json_schema"),
+        rejection("response_format json_object"),
+        Reply::content(prose),
+        Reply::content(prose),
+    ])
+    .await;
+    let err = extract("someone")
+        .client(&server.client())
+        .mode(Mode::Tool)
+        .retries(1)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::Decode(d) if d.attempts.len() == 2),
+        "{err:?}"
+    );
+    assert_eq!(server.requests().len(), 5);
+}
+
+/// The ladder already learnt that the server rejects `json_schema`: after an unused forced
+/// tool the call goes straight to `json_object`, without asking for what it knows fails.
+#[tokio::test]
+async fn an_unused_tool_skips_a_json_mode_the_server_is_known_to_reject() {
+    let server = MockServer::with([
+        rejection("response_format json_schema"),
+        Reply::content(r#"{"name": "Bo", "age": 9}"#),
+        Reply::content("Ann is a person who is seven years old."),
+        Reply::content(r#"{"name": "Ann", "age": 7}"#),
+    ])
+    .await;
+    let client = server.client();
+    extract("Bo, 9").client(&client).await.unwrap();
+    let r = extract("Ann, 7")
+        .client(&client)
+        .mode(Mode::Tool)
+        .with_meta()
+        .await
+        .unwrap();
+    assert_eq!((r.mode, r.requests), (Some(Mode::JsonObject), 2));
+    assert_eq!(server.bodies()[3]["response_format"]["type"], "json_object");
+}
+
+/// Claude's OpenAI-compatible endpoint ignores `response_format`, so the ladder starts at the
+/// forced tool: one left unused goes to prompt mode, never to a JSON mode.
+#[tokio::test]
+async fn an_unused_tool_of_a_model_whose_ladder_starts_at_tool_goes_to_prompt_mode() {
+    let server = MockServer::with([
+        Reply::content("Ann is a person who is seven years old."),
+        Reply::content(r#"{"name": "Ann", "age": 7}"#),
+    ])
+    .await;
+    let r = extract("Ann, 7")
+        .client(&server.client())
+        .model("claude-haiku-4-5")
+        .with_meta()
+        .await
+        .unwrap();
+    assert_eq!((r.mode, r.requests), (Some(Mode::Prompt), 2));
+    let bodies = server.bodies();
+    assert_eq!(bodies[0]["tool_choice"]["function"]["name"], "answer");
+    assert!(bodies[1].get("response_format").is_none() && bodies[1].get("tools").is_none());
 }
 
 /// The ladder reached Tool mode itself (the server refused both JSON modes), and the forced
@@ -380,7 +506,7 @@ async fn a_step_down_from_an_unused_tool_never_makes_up_a_value() {
     let Error::Decode(decode) = &err else {
         panic!("expected a decode error, got {err:?}");
     };
-    // One step down, then the prompt-mode answer and its one re-ask: both rejected.
+    // Sent again in json_schema mode, then that answer and its one re-ask: both rejected.
     assert_eq!(decode.attempts.len(), 2, "{err}");
     assert_eq!(server.requests().len(), 3);
 }

@@ -186,7 +186,8 @@ async fn answer<T: Output>(
 
         // Tool mode forced the answer tool, and no tool was called: the server does not honour
         // the mode. The content is still read (it may hold the value); if it holds none, the
-        // model never saw the schema, so the request is sent again a mode down, not re-asked.
+        // model never saw the schema, so the request is sent again in the best JSON mode left
+        // (see `Exchange::step_down_from_unused_tool`), not re-asked.
         let unused_tool = ex.mode == Some(Mode::Tool) && calls == 0;
         let mut items = Vec::new();
         let mut repairs = Vec::new();
@@ -211,7 +212,7 @@ async fn answer<T: Output>(
         if !items.is_empty() {
             let asked_in = ex.mode;
             if unused_tool {
-                // Later calls to this model start a mode down.
+                // Later calls to this model may start in another mode.
                 ex.step_down_from_unused_tool();
             }
             let reply = Reply { id, model, first };

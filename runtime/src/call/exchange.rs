@@ -42,6 +42,10 @@ pub(crate) struct Exchange {
     pub(crate) reasked: Vec<std::ops::Range<usize>>,
     /// How many answers each request asks for.
     n: Option<u32>,
+    /// Modes this exchange saw fail (rejected by the server, or a forced tool left unused):
+    /// none is sent again, so the exchange ends in a mode that works or in an error, never in
+    /// a loop.
+    failed: Vec<Mode>,
 }
 
 impl Exchange {
@@ -55,6 +59,7 @@ impl Exchange {
             requests: 0,
             usage: None,
             reasked: Vec::new(),
+            failed: Vec::new(),
         }
     }
 
@@ -155,7 +160,7 @@ impl Exchange {
     }
 
     /// Whether an error answer rejects the current mode, and a lower one is left to try: then
-    /// the next request uses it, and so do later calls to this model.
+    /// the next request uses it (and later calls to this model, see [`Self::move_to`]).
     fn step_down(&mut self, status: u16, body: &[u8]) -> bool {
         let Some(current) = self.mode else {
             return false;
@@ -163,38 +168,69 @@ impl Exchange {
         if !current.rejected_by(status, &String::from_utf8_lossy(body)) {
             return false;
         }
-        self.take_next_mode("the server rejected the structured-output mode")
+        self.failed.push(current);
+        let mut below = current.step_down();
+        while let Some(mode) = below.filter(|mode| self.failed.contains(mode)) {
+            below = mode.step_down();
+        }
+        below.is_some_and(|next| {
+            self.move_to(next, "the server rejected the structured-output mode");
+            true
+        })
     }
 
     /// `Tool` mode forced the answer tool and the answer called no tool: the server does not
     /// honour the mode (llama-server ignores an object `tool_choice`, and some chat templates
-    /// drop the tools, so the model never sees the schema). Like a rejection, this steps down
-    /// for the next request and later calls to this model; whether it happened is the caller's
-    /// to judge from the answer it read.
+    /// drop the tools, so the model never sees the schema). The next request asks in the best
+    /// JSON mode left: `json_schema`, then `json_object`, the first that this exchange has not
+    /// seen fail and that the ladder does not skip for this model (it skips the modes above
+    /// the one it starts at: those the server rejected, and `response_format` for Claude, whose
+    /// OpenAI-compatible endpoint ignores it); else the prompt. Tool mode is never asked for
+    /// again in this exchange, and a server that rejects the JSON mode steps down past it.
+    /// Whether the answer held the value anyway is the caller's to judge from what it read.
     pub(crate) fn step_down_from_unused_tool(&mut self) -> bool {
-        self.mode == Some(Mode::Tool)
-            && self.take_next_mode("the server answered without calling the forced answer tool")
+        if self.mode != Some(Mode::Tool) {
+            return false;
+        }
+        self.failed.push(Mode::Tool);
+        let start = self.ladder_start();
+        let next = Mode::LADDER
+            .into_iter()
+            .skip_while(|mode| *mode != start)
+            .find(|mode| *mode != Mode::Tool && !self.failed.contains(mode))
+            .unwrap_or(Mode::Prompt);
+        self.move_to(
+            next,
+            "the server answered without calling the forced answer tool",
+        );
+        true
     }
 
-    /// Moves to the mode below the current one, for this exchange and, when the ladder picked
-    /// the mode, later calls to the model. A chosen mode that fails (`.mode(Mode::Tool)` on a
-    /// server that ignores forced tools) teaches nothing about the mode the ladder starts at:
-    /// learning from it would send every later call to that model a mode down from one that
-    /// works.
-    fn take_next_mode(&mut self, why: &str) -> bool {
+    /// Where the ladder starts for this call's model: the mode learnt for it, else its
+    /// family's default.
+    fn ladder_start(&self) -> Mode {
+        self.call
+            .client
+            .learned_mode(&self.call.model)
+            .unwrap_or_else(|| self.call.family.default_mode())
+    }
+
+    /// Asks in `next` from the next request on. When the mode that failed is the one the
+    /// ladder starts at for this model, `next` is learnt: later calls without a mode of their
+    /// own start there. A failing mode the call chose elsewhere on the ladder
+    /// (`.mode(Mode::Tool)` on a server that ignores forced tools) teaches nothing about where
+    /// the ladder starts: learning from it would send every later call to that model a mode
+    /// down from one that works.
+    fn move_to(&mut self, next: Mode, why: &str) {
         let Some(current) = self.mode else {
-            return false;
-        };
-        let Some(next) = current.step_down() else {
-            return false;
+            return;
         };
         tracing::debug!(function = self.call.function, model = %self.call.model, from = %current,
-            to = %next, "{why}; stepping down");
-        if !self.call.mode_chosen {
+            to = %next, "{why}; asking in another mode");
+        if current == self.ladder_start() {
             self.call.client.learn_mode(&self.call.model, next);
         }
         self.mode = Some(next);
-        true
     }
 
     /// Records that the turns from `from` on are a rejected answer and its re-ask feedback.

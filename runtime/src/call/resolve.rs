@@ -37,9 +37,6 @@ pub(crate) struct Resolved {
     pub(crate) plan: &'static OutputPlan,
     /// The structured-output mode the first request uses (`None` for text).
     pub(crate) mode: Option<Mode>,
-    /// The mode was chosen (by the call, the function or the client), not learnt or the
-    /// family's default: a step down from it says nothing of the modes other calls start at.
-    pub(crate) mode_chosen: bool,
     decl: &'static Decl,
     /// The call's own sampling settings (`None`: it sets none).
     overrides: Option<Box<Overrides>>,
@@ -128,7 +125,6 @@ impl<T: Output> Call<T> {
         let plan = self.origin.plan::<T>();
         let family = ModelFamily::of(&model);
         let mode = self.initial_mode(&client, &model, plan, family);
-        let mode_chosen = self.chosen_mode(&client).is_some();
         let toolbox = ToolBox::new(&self.tools, family)?;
         if T::TOOL_CALLS && toolbox.is_none() {
             return Err(Error::Config(format!(
@@ -170,7 +166,6 @@ impl<T: Output> Call<T> {
             family,
             plan,
             mode,
-            mode_chosen,
         })
     }
 

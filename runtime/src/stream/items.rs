@@ -215,7 +215,7 @@ impl<T: DeserializeOwned + JsonSchema + Send + 'static> ItemStream<T> {
         if self.streamed.is_empty()
             && self.session.left_the_tool_unused()
             && !self.holds_a_value(&answer)
-            && self.session.send_again_a_mode_down()
+            && self.session.send_again()
         {
             // Nothing of this answer was handed out: the next one replaces it.
             self.elements = Elements::new();

@@ -46,7 +46,9 @@ use super::source::{AnswerText, Source};
 /// In `Tool` mode the value is read from the forced tool call's arguments as they stream; in
 /// the other modes from the content, past any prose, code fence or reasoning block before it.
 /// Each snapshot is a fresh copy, so handing one out costs time in proportion to the value so
-/// far. The model is never re-asked mid-stream (`retries` does not apply). The last item is an
+/// far. The model is never re-asked mid-stream (`retries` does not apply); only an answer that
+/// left the forced tool unused, with no value in its content and no snapshot handed out, is
+/// asked for again in a JSON mode (see [`Mode::Tool`](crate::Mode::Tool)). The last item is an
 /// error when the answer is not usable (cut at the token limit, filtered, refused, cut by the
 /// connection, or not decodable). Dropping the stream cancels the request.
 #[must_use = "a stream does nothing until it is polled"]
@@ -215,6 +217,9 @@ impl<T: Partial> PartialStream<T> {
 
     /// The body is over: the verdict, then the whole answer decoded as an awaited call would.
     fn end(&mut self, ending: &Ending) {
+        // In Tool mode snapshots come from the forced call's arguments: a server that left the
+        // tool unused has had none of this answer handed out.
+        let handed_out = self.last.is_some();
         let source = self.answer.settle(&self.session);
         if source != Source::of(&self.session) {
             // The server answered where the mode did not ask: read that answer instead.
@@ -232,25 +237,36 @@ impl<T: Partial> PartialStream<T> {
             )));
             return;
         };
-        match plan.decode_by::<T>(answer, self.session.decode_deadline()) {
+        let decoded = plan.decode_by::<T>(answer, self.session.decode_deadline());
+        let rejected = match decoded {
             Ok((value, repairs)) => {
                 if self.offer(T::partial_from(&value)) {
                     self.ending = self.last.clone().map(Ok);
                 }
                 self.value = Some((value, repairs));
                 self.session.keep_turns();
+                return;
             }
-            Err(reason) => {
-                self.ending = Some(Err(DecodeError {
-                    type_name: plan.type_name,
-                    attempts: vec![RejectedAnswer {
-                        raw: excerpt(answer),
-                        reason,
-                    }],
-                }
-                .into()));
-            }
+            Err(reason) => RejectedAnswer {
+                raw: excerpt(answer),
+                reason,
+            },
+        };
+        // The forced tool went unused and the content held no value: the model never saw the
+        // schema, so the request goes again in the mode the exchange moved to, as the awaited
+        // call and the item stream do; its answer replaces this one.
+        if !handed_out && self.session.left_the_tool_unused() && self.session.send_again() {
+            self.answer = AnswerText::default();
+            self.parser = Parser::new();
+            self.seen = 0;
+            self.last = None;
+            return;
         }
+        self.ending = Some(Err(DecodeError {
+            type_name: plan.type_name,
+            attempts: vec![rejected],
+        }
+        .into()));
     }
 }
 

@@ -386,9 +386,10 @@ impl Session {
     }
 
     /// `Tool` mode forced the answer tool and the answer called none: the server does not
-    /// honour the mode. A stream cannot take back what it handed out, so this answer is read
-    /// from its content as it stands (never filled in); later calls to this model start a mode
-    /// down, as the awaited path does.
+    /// honour the mode, and the exchange moves to a JSON mode (or the prompt) as the awaited
+    /// path does. A stream cannot take back what it handed out, so this answer is read from
+    /// its content as it stands (never filled in); only one that handed out nothing and held
+    /// no value is sent again ([`Self::send_again`]).
     fn step_down_from_unused_tool(&mut self) {
         if self.assembled.tool_calls.answer().is_none()
             && let Some(exchange) = &mut self.exchange
@@ -397,8 +398,8 @@ impl Session {
         }
     }
 
-    /// Whether the answer came without the forced answer tool, so that the exchange stepped a
-    /// mode down at its end (see [`Self::send_again_a_mode_down`]).
+    /// Whether the answer came without the forced answer tool, so that the exchange moved to
+    /// another mode at its end (see [`Self::send_again`]).
     pub(crate) fn left_the_tool_unused(&self) -> bool {
         self.mode == Some(Mode::Tool)
             && self.assembled.tool_calls.answer().is_none()
@@ -408,12 +409,12 @@ impl Session {
                 .is_some_and(|exchange| exchange.mode != self.mode)
     }
 
-    /// Sends the request again in the mode the exchange stepped down to, as the awaited path
-    /// does when a forced tool went unused and the content held no value: the model never saw
-    /// the schema, so its answer is not one to correct. Only for a stream that has handed out
-    /// nothing of this answer (its pieces were text that no item came from); the next round's
-    /// answer replaces this one. False when there is nothing to send again.
-    pub(crate) fn send_again_a_mode_down(&mut self) -> bool {
+    /// Sends the request again in the mode the exchange moved to, as the awaited path does
+    /// when a forced tool went unused and the content held no value: the model never saw the
+    /// schema, so its answer is not one to correct. Only for a stream that has handed out
+    /// nothing of this answer (its pieces were text that no item or snapshot came from); the
+    /// next round's answer replaces this one. False when there is nothing to send again.
+    pub(crate) fn send_again(&mut self) -> bool {
         if !self.left_the_tool_unused() {
             return false;
         }
@@ -422,7 +423,7 @@ impl Session {
         };
         tracing::debug!(
             function = self.function,
-            "the streamed answer held no value without the forced tool; sending it again a mode down"
+            "the streamed answer held no value without the forced tool; sending it again in another mode"
         );
         self.next_round(exchange);
         true

@@ -38,9 +38,9 @@ pub(crate) trait RequestGate: Send + Sync {
 
 /// Where a request goes, as errors show it (without credentials): written only when shown, so
 /// that asking the gate costs nothing when it lets the request through.
-struct Destination<'a> {
-    transport: &'a Transport,
-    route: &'a Route,
+pub(super) struct Destination<'a> {
+    pub(super) transport: &'a Transport,
+    pub(super) route: &'a Route,
 }
 
 impl fmt::Display for Destination<'_> {
