@@ -164,12 +164,7 @@ impl<'p> RequestPlan<'p> {
         reason: &str,
     ) {
         let assistant = answer.to_message();
-        let feedback = match self.shape_for_reask(&assistant) {
-            Some(instruction) => format!("Your answer could not be used: {reason}{instruction}"),
-            None => format!(
-                "Your answer could not be used: {reason}\nAnswer again with only the corrected JSON."
-            ),
-        };
+        let feedback = reask_feedback(reason, self.shape_for_reask(&assistant).as_deref());
         if assistant.tool_calls.is_empty() {
             conversation.push(assistant);
             conversation.push(Message::text(Role::User, feedback));
@@ -180,5 +175,17 @@ impl<'p> RequestPlan<'p> {
                 conversation.push(Message::tool_result(id, feedback.clone()));
             }
         }
+    }
+}
+
+/// What a re-ask tells the model about its rejected answer (awaited calls and batch re-asks
+/// alike): why it was rejected, then `shape` (the answer's shape, where the request did not
+/// carry it) or a request for the corrected JSON.
+pub(crate) fn reask_feedback(reason: &str, shape: Option<&str>) -> String {
+    match shape {
+        Some(shape) => format!("Your answer could not be used: {reason}{shape}"),
+        None => format!(
+            "Your answer could not be used: {reason}\nAnswer again with only the corrected JSON."
+        ),
     }
 }

@@ -123,6 +123,13 @@ async fn a_completed_batch_decodes_by_custom_id_and_reasks_once() {
         json!({"role": "assistant", "content": "three-ish"})
     );
     assert_eq!(messages[2]["role"], "user");
+    // The awaited path's words: why the answer was rejected, then what to send instead.
+    let feedback = messages[2]["content"].as_str().unwrap();
+    assert!(
+        feedback.starts_with("Your answer could not be used: ")
+            && feedback.ends_with("Answer again with only the corrected JSON."),
+        "{feedback}"
+    );
     assert_eq!(server.count("POST", "/v1/batches"), 2);
     let created = server
         .requests()

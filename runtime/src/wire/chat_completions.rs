@@ -230,6 +230,33 @@ impl<'a> ChatRequest<'a> {
     }
 }
 
+/// Appends `turns` to the `messages` of a request body written earlier (a batch's request
+/// line, read back from its input file to re-ask). False, with the body unchanged, when the
+/// body has no `messages` list.
+pub(crate) fn append_turns(body: &mut Value, turns: &[Message]) -> bool {
+    let Some(messages) = body.get_mut("messages").and_then(Value::as_array_mut) else {
+        return false;
+    };
+    let written: serde_json::Result<Vec<Value>> = turns
+        .iter()
+        .map(|message| {
+            serde_json::to_value(WireMessage {
+                message,
+                suffix: None,
+                null_tool_content: true,
+                media: None,
+            })
+        })
+        .collect();
+    match written {
+        Ok(written) => {
+            messages.extend(written);
+            true
+        }
+        Err(_) => false,
+    }
+}
+
 /// The conversation, with an optional text appended to one message (the structured-output
 /// instruction) without copying the messages.
 pub(crate) struct WireMessages<'a> {

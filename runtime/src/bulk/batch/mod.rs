@@ -30,7 +30,10 @@ use super::done::DoneSet;
 use super::runner::Done;
 use crate::client::Client;
 use crate::error::{DecodeError, Error, Result};
+use crate::message::{Message, Role};
 use crate::output::Output;
+use crate::plan::reask_feedback;
+use crate::wire::chat_completions;
 use api::{BatchApi, BatchObject};
 use lines::{RequestLine, read_answer};
 
@@ -325,12 +328,12 @@ impl<T: Output> Engine<T> {
                 let Some(decode) = by_index.get(&index) else {
                     return;
                 };
-                if let Some(messages) = request.body["messages"].as_array_mut() {
-                    messages
-                        .push(serde_json::json!({"role": "assistant", "content": decode.raw()}));
-                    messages.push(
-                        serde_json::json!({"role": "user", "content": reask_text(decode.reason())}),
-                    );
+                let turns = [
+                    Message::text(Role::Assistant, decode.raw()),
+                    Message::text(Role::User, reask_feedback(decode.reason(), None)),
+                ];
+                if !chat_completions::append_turns(&mut request.body, &turns) {
+                    return;
                 }
                 match request.write(&mut file) {
                     Ok(()) => indices.push(index),
@@ -415,14 +418,6 @@ fn unsent(reason: &str) -> Error {
         batch: "(none)".into(),
         reason: reason.to_owned(),
     }
-}
-
-/// What a re-ask tells the model.
-fn reask_text(reason: &str) -> String {
-    format!(
-        "Your answer could not be used: {reason}. Answer again with only the corrected answer, \
-         in the requested format."
-    )
 }
 
 #[cfg(test)]
