@@ -205,10 +205,10 @@ async fn forced_tool_mode_works() {
         .await
         .unwrap();
     // llama-server ignores the forced tool and SmolLM2's template drops the tools: an answer
-    // without a tool call steps down to prompt mode, unless it held the value already.
+    // without a tool call is sent again in json_schema mode, unless it held the value already.
     let modes: &[Mode] = match live::Server::current() {
         live::Server::LlamaCppPython => &[Mode::Tool],
-        live::Server::LlamaServer => &[Mode::Tool, Mode::Prompt],
+        live::Server::LlamaServer => &[Mode::Tool, Mode::JsonSchema],
     };
     assert!(
         r.mode.is_some_and(|mode| modes.contains(&mode)),

@@ -1,21 +1,20 @@
 //! Chat with audio output: `-> Result<Spoken>` asks a chat model that speaks
-//! (`gpt-4o-audio-preview`, `gpt-4o-mini-audio-preview`…) for its answer aloud:
-//! `POST /chat/completions` with `modalities: ["text", "audio"]` and `audio: {voice, format}`.
-//! The answer's `message.audio` holds the audio (base64), what it says, its id and when the
-//! server forgets it.
+//! (`gpt-4o-audio-preview`, `gpt-4o-mini-audio-preview`…) for its answer aloud, on
+//! `POST /chat/completions`.
 //!
-//! The request and answer are written and read here, not by the chat pipeline: such a call has
-//! no tools, structured output or re-asks, and its answer is the audio object, not text.
+//! The request and the answer's audio are written and read by
+//! [`wire::chat_audio`](crate::wire::chat_audio), not by the chat pipeline: such a call has no
+//! tools, structured output or re-asks, and its answer is the audio object, not text.
 
 use base64::Engine as _;
-use serde::Deserialize;
-use serde_json::{Map, Value, json};
+use serde_json::Value;
 
 use super::common::{Common, awaitable_of, common_settings, response};
 use super::speech::audio_mime;
 use crate::error::{Error, Result, excerpt};
 use crate::media::Audio;
-use crate::response::{FinishReason, Response, Usage};
+use crate::response::{FinishReason, Response};
+use crate::wire::chat_audio::{AudioAnswer, AudioMessage, AudioRequest};
 
 /// The audio format asked for when neither the declaration nor the call names one (the
 /// endpoint requires one; WAV plays everywhere).
@@ -101,25 +100,14 @@ impl SpokenCall {
                     self.common.spec.name
                 ))
             })?;
-        // The template's turns, as text: a spoken function takes text parameters only.
-        let messages: Vec<Value> = self
-            .common
-            .messages
-            .iter()
-            .map(|m| json!({"role": m.role.as_str(), "content": m.text_content()}))
-            .collect();
-        let mut body = Map::new();
-        body.insert("model".into(), json!(model));
-        body.insert("messages".into(), Value::Array(messages));
-        body.insert("modalities".into(), json!(["text", "audio"]));
-        body.insert(
-            "audio".into(),
-            json!({"voice": voice, "format": self.format_requested()}),
-        );
-        if let Some(user) = self.common.end_user() {
-            body.insert("user".into(), json!(user));
+        Ok(AudioRequest {
+            model,
+            messages: &self.common.messages,
+            voice,
+            format: self.format_requested(),
+            user: self.common.end_user(),
         }
-        Ok(Value::Object(body))
+        .body())
     }
 
     async fn run(self) -> Result<Response<Spoken>> {
@@ -127,11 +115,11 @@ impl SpokenCall {
         this.common
             .traced(|client, model| async move {
                 let body = this.body(&model)?;
-                let (answer, raw): (ChatAnswer, String) = this
+                let (answer, raw): (AudioAnswer, String) = this
                     .common
                     .exchange_json(&client, "chat/completions", &body)
                     .await?;
-                let usage = answer.usage.map(ChatUsage::into_usage);
+                let usage = answer.usage;
                 let id = answer.id;
                 let answered_by = answer.model.or(Some(model));
                 let choice = answer
@@ -142,7 +130,7 @@ impl SpokenCall {
                         reason: "the answer has no choice".into(),
                         raw: excerpt(&raw),
                     })?;
-                let spoken = choice.message.into_spoken(this.format_requested(), &raw)?;
+                let spoken = spoken_of(choice.message, this.format_requested(), &raw)?;
                 let mut response = response(spoken, answered_by, usage, raw, 1);
                 response.id = id;
                 response.finish_reason = choice
@@ -157,93 +145,36 @@ impl SpokenCall {
 
 awaitable_of!(SpokenCall => Spoken, SpokenWithMeta);
 
-/// A chat completion, as far as a spoken answer needs it.
-#[derive(Deserialize)]
-struct ChatAnswer {
-    #[serde(default)]
-    id: Option<String>,
-    #[serde(default)]
-    model: Option<String>,
-    #[serde(default)]
-    choices: Vec<Choice>,
-    #[serde(default)]
-    usage: Option<ChatUsage>,
-}
-
-#[derive(Deserialize)]
-struct Choice {
-    message: AnswerMessage,
-    #[serde(default)]
-    finish_reason: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct AnswerMessage {
-    #[serde(default)]
-    content: Option<String>,
-    #[serde(default)]
-    refusal: Option<String>,
-    #[serde(default)]
-    audio: Option<AnswerAudio>,
-}
-
-/// `message.audio`.
-#[derive(Deserialize)]
-struct AnswerAudio {
-    id: String,
-    data: String,
-    #[serde(default)]
-    transcript: String,
-    #[serde(default)]
-    expires_at: Option<u64>,
-}
-
-impl AnswerMessage {
-    fn into_spoken(self, format: &str, raw: &str) -> Result<Spoken> {
-        if let Some(refusal) = self.refusal.filter(|r| !r.is_empty()) {
-            return Err(Error::Refused { refusal });
-        }
-        let Some(audio) = self.audio else {
-            let said = if self.content.as_deref().is_some_and(|c| !c.is_empty()) {
-                " (it answered with text only)"
-            } else {
-                ""
-            };
-            return Err(Error::Protocol {
-                reason: format!(
-                    "the answer has no audio{said}: the model may not speak; use one with audio \
-                     output, such as gpt-4o-audio-preview"
-                ),
-                raw: excerpt(raw),
-            });
+/// The audio in an answer's message, as the [`Spoken`] it is (asked for in `format`).
+fn spoken_of(message: AudioMessage, format: &str, raw: &str) -> Result<Spoken> {
+    if let Some(refusal) = message.refusal.filter(|r| !r.is_empty()) {
+        return Err(Error::Refused { refusal });
+    }
+    let Some(audio) = message.audio else {
+        let said = if message.content.as_deref().is_some_and(|c| !c.is_empty()) {
+            " (it answered with text only)"
+        } else {
+            ""
         };
-        let bytes = base64::engine::general_purpose::STANDARD
-            .decode(audio.data.trim())
-            .map_err(|e| Error::Protocol {
-                reason: format!("the answer's audio data does not decode: {e}"),
-                raw: excerpt(raw),
-            })?;
-        let mime = audio_mime(&bytes, Some(format));
-        Ok(Spoken {
-            audio: Audio::bytes(bytes).mime(mime),
-            transcript: audio.transcript,
-            id: audio.id,
-            expires_at: audio.expires_at,
-        })
-    }
-}
-
-/// Chat usage: `prompt_tokens`, `completion_tokens` (audio tokens included).
-#[derive(Deserialize)]
-struct ChatUsage {
-    #[serde(default)]
-    prompt_tokens: u64,
-    #[serde(default)]
-    completion_tokens: u64,
-}
-
-impl ChatUsage {
-    fn into_usage(self) -> Usage {
-        Usage::new(self.prompt_tokens, self.completion_tokens)
-    }
+        return Err(Error::Protocol {
+            reason: format!(
+                "the answer has no audio{said}: the model may not speak; use one with audio \
+                 output, such as gpt-4o-audio-preview"
+            ),
+            raw: excerpt(raw),
+        });
+    };
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(audio.data.trim())
+        .map_err(|e| Error::Protocol {
+            reason: format!("the answer's audio data does not decode: {e}"),
+            raw: excerpt(raw),
+        })?;
+    let mime = audio_mime(&bytes, Some(format));
+    Ok(Spoken {
+        audio: Audio::bytes(bytes).mime(mime),
+        transcript: audio.transcript,
+        id: audio.id,
+        expires_at: audio.expires_at,
+    })
 }

@@ -5,6 +5,7 @@
 
 pub(crate) mod answer;
 pub(crate) mod anthropic;
+pub(crate) mod chat_audio;
 pub(crate) mod chat_completions;
 pub(crate) mod dialect;
 pub(crate) mod gemini_content;
