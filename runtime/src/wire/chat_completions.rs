@@ -611,6 +611,25 @@ mod tests {
     }
 
     #[test]
+    fn reads_every_choice_in_order_and_refuses_choices_that_are_no_list() {
+        let texts = ["a", "b", "c", "d", "e"];
+        let parts: Vec<String> = texts
+            .iter()
+            .map(|t| format!(r#"{{"message":{{"content":"{t}"}}}}"#))
+            .collect();
+        let body = format!(r#"{{"choices":[{}]}}"#, parts.join(","));
+        let read = Completion::parse(body.as_bytes()).unwrap();
+        let contents: Vec<_> = read
+            .choices
+            .iter()
+            .map(|c| c.message.content.as_deref().unwrap())
+            .collect();
+        assert_eq!(contents, texts);
+        let refused = Completion::parse(br#"{"choices":"none"}"#).unwrap_err();
+        assert!(refused.contains("expected a sequence"), "{refused}");
+    }
+
+    #[test]
     fn reads_tool_calls_and_legacy_function_calls() {
         let body = br#"{"choices":[{"message":{"content":null,"tool_calls":[{"id":"c1","type":"function","function":{"name":"answer","arguments":"{\"a\":1}"}}],"function_call":{"name":"answer","arguments":"{\"a\":1}"}},"finish_reason":"tool_calls"}]}"#;
         let r = Completion::parse(body).unwrap();
