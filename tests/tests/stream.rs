@@ -877,8 +877,18 @@ async fn streamed_and_awaited(answer: &str) -> (Vec<Result<u32>>, Result<Vec<u32
 }
 
 #[tokio::test]
-async fn a_list_under_another_key_is_not_streamed_when_the_awaited_call_refuses_it() {
+async fn a_list_under_another_key_first_is_not_streamed_only_the_awaited_calls_list_is() {
+    // The wrapper comes second, after a list of its own: the scanner follows neither, and the
+    // complete answer gives what the awaited call reads (the wrapper's list), never `9`.
     let (streamed, awaited) = streamed_and_awaited(r#"{"notes": ["9"], "value": ["1","2"]}"#).await;
+    assert_eq!(awaited.unwrap(), [1, 2]);
+    let streamed: Vec<u32> = streamed.into_iter().map(Result::unwrap).collect();
+    assert_eq!(streamed, [1, 2]);
+}
+
+#[tokio::test]
+async fn a_list_under_another_key_alone_is_refused_streamed_and_awaited() {
+    let (streamed, awaited) = streamed_and_awaited(r#"{"notes": ["9"], "items": ["1"]}"#).await;
     assert!(matches!(awaited, Err(Error::Decode(_))), "{awaited:?}");
     assert_eq!(streamed.len(), 1, "{streamed:?}");
     assert!(matches!(streamed[0], Err(Error::Decode(_))), "{streamed:?}");

@@ -375,8 +375,14 @@ impl<'s> Coercer<'s> {
         }
     }
 
-    /// Fit `inner`, the only member (`key`) of an object standing in for its value, recording
-    /// the unwrapping unless it is the wrapper promptfn asked for: `{"value": …}` around a root
+    /// Whether `path` is where promptfn asked for its `{"value": …}` wrapper: the root of a
+    /// schema that travels wrapped.
+    fn asked_for_wrapper(&self, path: &JsonPath) -> bool {
+        path.len() == 0 && crate::schema::travels_wrapped(self.root)
+    }
+
+    /// Fit `inner`, the member (`key`) of an object standing in for its value, recording the
+    /// unwrapping unless it is the wrapper promptfn asked for: `{"value": …}` around a root
     /// that travels wrapped.
     fn unwrapped(
         &mut self,
@@ -386,9 +392,7 @@ impl<'s> Coercer<'s> {
         path: &mut JsonPath,
         depth: usize,
     ) -> Outcome {
-        let asked_for = path.len() == 0
-            && key == crate::schema::WRAPPED_VALUE_KEY
-            && crate::schema::travels_wrapped(self.root);
+        let asked_for = key == crate::schema::WRAPPED_VALUE_KEY && self.asked_for_wrapper(path);
         if !asked_for {
             self.repairs.push(Repair::UnwrappedSingleKeyObject {
                 path: path.render(),
@@ -421,6 +425,20 @@ impl<'s> Coercer<'s> {
                     return None;
                 }
                 Some(self.unwrapped(key, inner, node, path, depth))
+            }
+            // The wrapper promptfn asked for, with properties its schema forbids beside the
+            // value (`{"value": 4, "unit": "legs"}`): they are dropped, as from any object
+            // whose schema closes it, and the value is read where it was asked for.
+            Value::Object(map) if self.asked_for_wrapper(path) && !accepted.has(Types::OBJECT) => {
+                let inner = map.get(crate::schema::WRAPPED_VALUE_KEY)?;
+                for key in map.keys() {
+                    if key != crate::schema::WRAPPED_VALUE_KEY {
+                        self.repairs.push(Repair::DroppedUnknownProperty {
+                            path: path.render_with_key(key),
+                        });
+                    }
+                }
+                Some(self.unwrapped(crate::schema::WRAPPED_VALUE_KEY, inner, node, path, depth))
             }
             Value::Array(items) if items.len() == 1 && !accepted.has(Types::ARRAY) => {
                 self.repairs.push(Repair::SingleElementListToValue {

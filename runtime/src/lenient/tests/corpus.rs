@@ -862,6 +862,35 @@ fn cases() -> Vec<Case> {
             Sentiment::Negative,
             vec![],
         ),
+        // Properties beside the value, which the wrapper's schema forbids, are dropped as
+        // from any closed object; the value is read where promptfn asked for it.
+        ok(
+            "wrapper with properties beside the value",
+            r#"{"value": 4, "unit": "legs", "reason": "a dog has four"}"#,
+            4_u8,
+            vec![
+                Repair::DroppedUnknownProperty { path: at("$.unit") },
+                Repair::DroppedUnknownProperty {
+                    path: at("$.reason"),
+                },
+            ],
+        ),
+        ok(
+            "list wrapper with a count beside it",
+            r#"{"count": 2, "value": ["a", "b"]}"#,
+            vec!["a".to_owned(), "b".to_owned()],
+            vec![Repair::DroppedUnknownProperty {
+                path: at("$.count"),
+            }],
+        ),
+        // Without its `value`, such an object is no answer.
+        fails::<u8>(
+            "object of other properties where a number is asked",
+            r#"{"count": 4, "unit": "legs"}"#,
+            Mismatch,
+            Some("$"),
+            "found object with keys \"count\", \"unit\"",
+        ),
         ok(
             "wrapper misspelt by the model",
             r#"{"Value": 7}"#,
