@@ -58,6 +58,8 @@ struct State {
     requests: Vec<Recorded>,
     held: bool,
     next_id: u64,
+    /// Requests (`custom_id`) left out of the input files when they are read back.
+    hidden: Vec<String>,
 }
 
 /// The server. Dropping it stops it.
@@ -95,6 +97,12 @@ impl BatchServer {
     /// While held, batches stay `in_progress`.
     pub fn hold(&self, held: bool) {
         self.lock().held = held;
+    }
+
+    /// Input files read back leave out this request's line (`custom_id`), as if the file had
+    /// lost it: a re-ask cannot be written for that request.
+    pub fn hide_input_line(&self, custom_id: &str) {
+        self.lock().hidden.push(custom_id.to_owned());
     }
 
     /// Every request received, in order.
@@ -174,12 +182,29 @@ fn route(state: &mut State, request: &Recorded, answer: &Answer) -> (u16, Vec<u8
         ("GET", _) if path.starts_with("/v1/files/") && path.ends_with("/content") => {
             let id = &path["/v1/files/".len()..path.len() - "/content".len()];
             match state.files.get(id) {
+                Some((_, content)) if id.starts_with("file-in-") => {
+                    (200, without_lines(content, &state.hidden))
+                }
                 Some((_, content)) => (200, content.clone()),
                 None => not_found("file"),
             }
         }
         _ => not_found("route"),
     }
+}
+
+/// A JSONL file without the lines of these requests (`custom_id`).
+fn without_lines(content: &[u8], hidden: &[String]) -> Vec<u8> {
+    let mut kept = Vec::with_capacity(content.len());
+    for line in content.split_inclusive(|&b| b == b'\n') {
+        let id = serde_json::from_slice::<Value>(line.trim_ascii())
+            .ok()
+            .and_then(|v| v["custom_id"].as_str().map(str::to_owned));
+        if !id.is_some_and(|id| hidden.contains(&id)) {
+            kept.extend_from_slice(line);
+        }
+    }
+    kept
 }
 
 /// Read a multipart form's fields: `name → content`.

@@ -61,6 +61,39 @@ fn journal_lines(path: &std::path::Path) -> Vec<Value> {
 }
 
 #[tokio::test]
+async fn an_item_whose_request_cannot_be_read_back_keeps_its_decode_error() {
+    let server = BatchServer::start(|body| {
+        let (n, reask) = asked(body);
+        match n {
+            _ if n % 10 == 3 && !reask => ItemOutcome::Content("three-ish".into()),
+            _ => ItemOutcome::Content(format!("{{\"value\": {}}}", 2 * n)),
+        }
+    })
+    .await;
+    // Items 3 and 13 answer badly; item 13's request is gone from the input file read back,
+    // so only item 3 can be re-asked, and item 13 ends with its first answer's error.
+    server.hide_input_line("item-13");
+    let done = run(&server, 0..20).collect().await.unwrap();
+
+    assert_eq!(done.results.len(), 20);
+    for (index, result) in &done.results {
+        match (index, result) {
+            (13, Err(Error::Decode(e))) => assert_eq!(e.raw(), "three-ish"),
+            (n, Ok(value)) => assert_eq!(*value, 2 * *n as u64),
+            (n, other) => panic!("item {n}: {other:?}"),
+        }
+    }
+    assert_eq!((done.summary.succeeded, done.summary.failed), (19, 1));
+    let reasks: Vec<Value> = String::from_utf8(server.uploads()[1].1.clone())
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(reasks.len(), 1);
+    assert_eq!(reasks[0]["custom_id"], "item-3");
+}
+
+#[tokio::test]
 async fn a_completed_batch_decodes_by_custom_id_and_reasks_once() {
     let server = BatchServer::start(|body| {
         let (n, reask) = asked(body);

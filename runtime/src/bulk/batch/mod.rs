@@ -306,10 +306,6 @@ impl<T: Output> Engine<T> {
         entry: &BatchEntry,
         undecodable: Vec<(usize, DecodeError)>,
     ) -> Vec<Done<T>> {
-        let mut wanted = DoneSet::default();
-        for (index, _) in &undecodable {
-            wanted.insert(*index as u64);
-        }
         let by_index: std::collections::HashMap<usize, &DecodeError> =
             undecodable.iter().map(|(index, e)| (*index, e)).collect();
         let mut file = Vec::new();
@@ -360,7 +356,15 @@ impl<T: Output> Engine<T> {
                     failures: 0,
                 });
                 self.wait = self.settings.first_wait;
-                vec![Done::Note(note)]
+                // An item whose request was not in the input file read back is not in the
+                // follow-up: its decode error is its result.
+                let mut events: Vec<Done<T>> = undecodable
+                    .into_iter()
+                    .filter(|(index, _)| indices.binary_search(index).is_err())
+                    .map(|(index, decode)| Done::Answered(index, Err(decode.into())))
+                    .collect();
+                events.push(Done::Note(note));
+                events
             }
             Err(error) => {
                 tracing::debug!(batch = %entry.id, %error, "the re-asks could not be submitted");
