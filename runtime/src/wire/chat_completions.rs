@@ -234,7 +234,7 @@ impl<'a> ChatRequest<'a> {
 /// line, read back from its input file to re-ask). False, with the body unchanged, when the
 /// body has no `messages` list.
 pub(crate) fn append_turns(body: &mut Value, turns: &[Message]) -> bool {
-    let Some(messages) = body.get_mut("messages").and_then(Value::as_array_mut) else {
+    let Some(messages) = body.get_mut(symbol::MESSAGES).and_then(Value::as_array_mut) else {
         return false;
     };
     let written: serde_json::Result<Vec<Value>> = turns
