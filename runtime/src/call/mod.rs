@@ -334,13 +334,18 @@ async fn run<T: Output>(
     messages: Vec<Message>,
     transcript: bool,
 ) -> Result<Response<T>> {
-    // Nothing else holds the call until its exchange begins.
-    let Some(unshared) = Arc::get_mut(&mut call) else {
-        return Err(Error::Config(
-            "the call was shared before its media was prepared; this is a bug in promptfn".into(),
-        ));
-    };
-    unshared.prepare_media(&messages).await?;
+    if crate::media::has_media(&messages) {
+        // Nothing else holds the call until its exchange begins.
+        let Some(unshared) = Arc::get_mut(&mut call) else {
+            return Err(Error::Config(
+                "the call was shared before its media was prepared; this is a bug in promptfn"
+                    .into(),
+            ));
+        };
+        // Boxed: the downloads' state would otherwise sit in every call's future, media or
+        // not, and be copied with it.
+        Box::pin(unshared.prepare_media(&messages)).await?;
+    }
     let keep = call.keep.clone();
     let response = answer::run(call, messages, transcript).await?;
     // Only a call that succeeded as a whole (missing choices filled too) adds its turns.
