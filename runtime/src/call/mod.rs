@@ -308,7 +308,14 @@ impl<T: Output> Call<T> {
             let model = self.resolve_model(&client)?;
             Ok((client, model))
         });
-        let trace = CallTrace::start(self.origin.name(), &self.messages, &resolved);
+        let trace = CallTrace::start(
+            self.origin.name(),
+            &self.messages,
+            resolved
+                .as_ref()
+                .ok()
+                .map(|(client, model)| (client, &**model)),
+        );
         // Traced content is read from the transcript.
         let transcript = transcript || trace.content();
         let prepared = resolved.and_then(|(client, model)| {
