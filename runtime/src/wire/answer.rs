@@ -41,7 +41,7 @@ pub(crate) struct Choice {
 impl<'de> Deserialize<'de> for Completion {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let mut completion = Self::default();
-        d.deserialize_map(CompletionReader(&mut completion))?;
+        d.deserialize_any(CompletionReader(&mut completion))?;
         Ok(completion)
     }
 }
@@ -69,6 +69,14 @@ impl<'de> Visitor<'de> for CompletionReader<'_> {
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a chat completion object")
+    }
+
+    /// An array is no completion. It is read through first, each element as a value (which,
+    /// unlike `IgnoredAny`, counts depth), so that an array nested past the parser's recursion
+    /// limit (a JSON bomb) is named as such.
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while seq.next_element::<Value>()?.is_some() {}
+        Err(de::Error::invalid_type(de::Unexpected::Seq, &self))
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
