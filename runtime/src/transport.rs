@@ -41,10 +41,12 @@ use crate::redact::{BodyScrubber, shown_url};
 use crate::retry::{self, Hints, Verdict};
 use crate::wire::dialect::Dialect;
 
+mod sending;
 mod setup;
 #[cfg(test)]
 mod tests;
 
+use sending::Sending;
 use setup::Destination;
 pub(crate) use setup::{Link, RequestGate, Transport, TransportOverrides, TransportSettings};
 
@@ -286,20 +288,11 @@ impl HttpAnswer {
 /// Transient failures are retried, a body that breaks off midway included. An error status
 /// that is still transient when the attempts or the deadline run out comes back as
 /// [`Error::Api`] (with the server's `Retry-After`); any other status comes back as an answer.
-pub(crate) async fn send(link: Link<'_>, out: &Outgoing) -> Result<HttpAnswer> {
-    within_total(out.timeout, |deadline| {
-        retrying(link, out, deadline, |attempt| async move {
-            let mut opened = attempt_open(link, out, attempt).await?;
-            let body = read_all(link, &mut opened.body)
-                .await
-                .map_err(Failure::classified)?;
-            Ok(HttpAnswer {
-                status: opened.status,
-                body,
-            })
-        })
-    })
-    .await
+pub(crate) fn send<'a>(
+    link: Link<'a>,
+    out: &'a Outgoing,
+) -> Sending<'a, impl Future<Output = reqwest::Result<reqwest::Response>> + Send + Unpin> {
+    Sending::new(link, out, reqwest::RequestBuilder::send)
 }
 
 /// Send a request and wait for the status line and headers, retrying transient failures.
@@ -528,8 +521,9 @@ async fn attempt_open(link: Link<'_>, out: &Outgoing, attempt: u32) -> Result<Op
     .await
 }
 
-/// Send the request over HTTP and wait for the status line, within the first-byte deadline.
-async fn http_open(link: Link<'_>, out: &Outgoing) -> Result<(Opened, Hints)> {
+/// The HTTP request for `out`, once the gate (if any) has let it go to the network.
+#[inline]
+fn request_of(link: Link<'_>, out: &Outgoing) -> Result<reqwest::RequestBuilder> {
     let transport = &**link.transport;
     transport.admit(out)?;
     let request = match &out.route {
@@ -591,6 +585,13 @@ async fn http_open(link: Link<'_>, out: &Outgoing) -> Result<(Opened, Hints)> {
     {
         request = request.header(AUTHORIZATION, auth);
     }
+    Ok(request)
+}
+
+/// Send the request over HTTP and wait for the status line, within the first-byte deadline.
+async fn http_open(link: Link<'_>, out: &Outgoing) -> Result<(Opened, Hints)> {
+    let transport = &**link.transport;
+    let request = request_of(link, out)?;
     let sent = match link.first_byte_timeout() {
         Some(limit) => tokio::time::timeout(limit, request.send())
             .await

@@ -4,16 +4,16 @@ use std::collections::VecDeque;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
 use reqwest::header::HeaderMap;
 
 use super::{
-    Backend, Body, BodyKind, Link, Opened, Outgoing, RequestGate, Route, Transport,
-    TransportOverrides, TransportSettings, send,
+    Backend, Body, BodyKind, ERROR_BODY_LIMIT, Link, Opened, Outgoing, RequestGate, Route,
+    Transport, TransportOverrides, TransportSettings, send,
 };
 use crate::error::{Error, Result};
 use crate::limit::Admission;
@@ -51,24 +51,33 @@ impl Backend for Answering {
     }
 }
 
+/// A transport's settings: 5 s deadlines, no retries, a 1,024-byte body cap, no limits, no
+/// backend, no gate; a request that reached the network would fail to connect (nothing listens
+/// on the discard port).
+fn settings() -> TransportSettings {
+    TransportSettings {
+        base_url: "http://127.0.0.1:9/v1".to_owned(),
+        headers: HeaderMap::new(),
+        api_key: None,
+        timeout: Duration::from_secs(5),
+        connect_timeout: Duration::from_secs(5),
+        first_byte_timeout: None,
+        idle_timeout: Duration::from_secs(5),
+        retry_policy: RetryPolicy::none(),
+        max_body_bytes: 1024,
+        limits: Admission::default(),
+        backend: None,
+        gate: None,
+    }
+}
+
 fn transport(gate: &'static Refusing, backend: bool) -> Arc<Transport> {
     let backend: Option<super::SharedBackend> = backend.then(|| Arc::new(Answering) as _);
     Arc::new(
         Transport::new(TransportSettings {
-            // Nothing listens on the discard port: a request that got through would fail to
-            // connect, not with the gate's error.
-            base_url: "http://127.0.0.1:9/v1".to_owned(),
-            headers: HeaderMap::new(),
-            api_key: None,
-            timeout: Duration::from_secs(5),
-            connect_timeout: Duration::from_secs(5),
-            first_byte_timeout: None,
-            idle_timeout: Duration::from_secs(5),
-            retry_policy: RetryPolicy::none(),
-            max_body_bytes: 1024,
-            limits: Admission::default(),
             backend,
             gate: Some(gate),
+            ..settings()
         })
         .unwrap(),
     )
@@ -160,4 +169,214 @@ fn a_calls_overrides_win_over_the_transports_settings() {
     assert_eq!(call.idle_timeout(), Duration::from_secs(2));
     assert_eq!(call.first_byte_timeout(), Some(Duration::from_secs(1)));
     assert_eq!(call.retry_policy().attempts(), 4);
+}
+
+/// One answer of a [`Scripted`] backend: a status, then its body's chunks, then either its end
+/// or a stall that never ends.
+#[derive(Debug, Clone)]
+struct Reply {
+    status: u16,
+    chunks: Vec<Bytes>,
+    stalls: bool,
+}
+
+impl Reply {
+    fn new(status: u16, chunks: &[&'static [u8]]) -> Self {
+        Self {
+            status,
+            chunks: chunks.iter().map(|c| Bytes::from_static(c)).collect(),
+            stalls: false,
+        }
+    }
+
+    fn stalling(mut self) -> Self {
+        self.stalls = true;
+        self
+    }
+}
+
+/// Answers each request with the next of its replies, counting requests; once they run out,
+/// it never answers.
+#[derive(Debug)]
+struct Scripted {
+    replies: Mutex<VecDeque<Reply>>,
+    asked: AtomicUsize,
+}
+
+impl Scripted {
+    fn new(replies: impl IntoIterator<Item = Reply>) -> Arc<Self> {
+        Arc::new(Self {
+            replies: Mutex::new(replies.into_iter().collect()),
+            asked: AtomicUsize::new(0),
+        })
+    }
+
+    fn asked(&self) -> usize {
+        self.asked.load(Ordering::SeqCst)
+    }
+}
+
+impl Backend for Scripted {
+    fn open<'a>(
+        &'a self,
+        _out: &'a Outgoing,
+    ) -> Pin<Box<dyn Future<Output = Result<Opened>> + Send + 'a>> {
+        self.asked.fetch_add(1, Ordering::SeqCst);
+        let next = self.replies.lock().unwrap().pop_front();
+        Box::pin(async move {
+            let Some(reply) = next else {
+                return std::future::pending().await;
+            };
+            let chunks = futures_util::stream::iter(reply.chunks.into_iter().map(Ok));
+            let body: Body = if reply.stalls {
+                use futures_util::StreamExt;
+                Body::Stream(Box::pin(chunks.chain(futures_util::stream::pending())))
+            } else {
+                Body::Stream(Box::pin(chunks))
+            };
+            Ok(Opened {
+                status: reply.status,
+                body,
+            })
+        })
+    }
+}
+
+/// A transport answered by `backend`, with [`settings`] changed by `change`.
+fn scripted(
+    backend: &Arc<Scripted>,
+    change: impl FnOnce(&mut TransportSettings),
+) -> Arc<Transport> {
+    let mut all = TransportSettings {
+        backend: Some(Arc::clone(backend) as _),
+        ..settings()
+    };
+    change(&mut all);
+    Arc::new(Transport::new(all).unwrap())
+}
+
+fn retried(attempts: u32) -> RetryPolicy {
+    RetryPolicy::default()
+        .max_attempts(attempts)
+        .initial_backoff(Duration::from_secs(1))
+        .max_backoff(Duration::from_secs(1))
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_body_stalled_midway_hits_the_idle_deadline_and_is_retried() {
+    let backend = Scripted::new([
+        Reply::new(200, &[b"{\"ok\""]).stalling(),
+        Reply::new(200, &[b"{\"ok\"", b":true}"]),
+    ]);
+    let transport = scripted(&backend, |s| {
+        s.retry_policy = retried(2);
+        s.idle_timeout = Duration::from_secs(2);
+    });
+    let begin = tokio::time::Instant::now();
+    let answer = send(transport.link(None), &outgoing()).await.unwrap();
+    assert_eq!(&answer.body[..], b"{\"ok\":true}");
+    assert_eq!(backend.asked(), 2);
+    // The idle deadline (2 s), then a backoff of 0.5 to 1 s.
+    let took = begin.elapsed();
+    assert!(
+        took >= Duration::from_millis(2500) && took <= Duration::from_secs(3),
+        "{took:?}"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_stalled_body_with_no_retry_left_is_an_idle_timeout() {
+    let backend = Scripted::new([Reply::new(200, &[b"{"]).stalling()]);
+    let transport = scripted(&backend, |s| s.idle_timeout = Duration::from_secs(2));
+    let err = send(transport.link(None), &outgoing()).await.unwrap_err();
+    assert!(
+        matches!(err, Error::Timeout { phase: "idle", after, .. } if after == Duration::from_secs(2)),
+        "{err:?}"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_total_deadline_runs_on_through_a_backoff_wait_into_the_next_attempt() {
+    // The first attempt fails at once (503), the second never answers: the total deadline
+    // ends it, counted from the start and not from the retry.
+    let backend = Scripted::new([Reply::new(503, &[b"busy"])]);
+    let transport = scripted(&backend, |s| s.retry_policy = retried(3));
+    let begin = tokio::time::Instant::now();
+    let err = send(transport.link(None), &outgoing()).await.unwrap_err();
+    assert!(
+        matches!(err, Error::Timeout { phase: "total", .. }),
+        "{err:?}"
+    );
+    assert_eq!(begin.elapsed(), Duration::from_secs(5));
+    assert_eq!(backend.asked(), 2);
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_error_answer_is_read_up_to_its_limit_and_the_rest_dropped() {
+    static MIB: [u8; 1024 * 1024] = [b'x'; 1024 * 1024];
+    let backend = Scripted::new([Reply::new(400, &[&MIB, &MIB]).stalling()]);
+    let transport = scripted(&backend, |s| s.max_body_bytes = 4 * 1024 * 1024);
+    let answer = send(transport.link(None), &outgoing()).await.unwrap();
+    assert_eq!(answer.status, 400);
+    assert_eq!(answer.body.len(), ERROR_BODY_LIMIT);
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_error_answer_larger_than_the_body_cap_is_refused() {
+    let backend = Scripted::new([Reply::new(400, &[&[b'x'; 1000], &[b'y'; 1000]])]);
+    let transport = scripted(&backend, |_| {});
+    let err = send(transport.link(None), &outgoing()).await.unwrap_err();
+    assert!(
+        matches!(&err, Error::Protocol { reason, .. } if reason.contains("1024-byte limit")),
+        "{err:?}"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_success_larger_than_the_body_cap_is_refused_and_not_retried() {
+    let backend = Scripted::new([
+        Reply::new(200, &[&[b'x'; 1000], &[b'y'; 1000]]),
+        Reply::new(200, &[b"{}"]),
+    ]);
+    let transport = scripted(&backend, |s| s.retry_policy = retried(2));
+    let err = send(transport.link(None), &outgoing()).await.unwrap_err();
+    assert!(
+        matches!(&err, Error::Protocol { reason, .. } if reason.contains("1024-byte limit")),
+        "{err:?}"
+    );
+    assert_eq!(backend.asked(), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_limited_client_waits_its_turn_and_frees_its_slot_once_the_body_is_read() {
+    let backend = Scripted::new([
+        Reply::new(200, &[b"{\"n\":", b"1}"]),
+        Reply::new(200, &[b"{\"n\":2}"]),
+    ]);
+    // One request in flight at a time, one start every 100 ms.
+    let transport = scripted(&backend, |s| s.limits = Admission::new(Some(1), Some(600)));
+    let begin = tokio::time::Instant::now();
+    let first = send(transport.link(None), &outgoing()).await.unwrap();
+    let second = send(transport.link(None), &outgoing()).await.unwrap();
+    assert_eq!(&first.body[..], b"{\"n\":1}");
+    assert_eq!(&second.body[..], b"{\"n\":2}");
+    assert_eq!(begin.elapsed(), Duration::from_millis(100));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_retry_after_longer_than_the_time_left_ends_at_once_with_the_answer() {
+    let backend = Scripted::new([Reply::new(503, &[b"busy"]), Reply::new(200, &[b"{}"])]);
+    let transport = scripted(&backend, |s| {
+        s.retry_policy = retried(3)
+            .initial_backoff(Duration::from_secs(10))
+            .max_backoff(Duration::from_secs(10));
+    });
+    let begin = tokio::time::Instant::now();
+    let err = send(transport.link(None), &outgoing()).await.unwrap_err();
+    assert!(
+        matches!(&err, Error::Api(api) if api.status == 503),
+        "{err:?}"
+    );
+    assert_eq!(begin.elapsed(), Duration::ZERO);
+    assert_eq!(backend.asked(), 1);
 }
