@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, de};
 
 use crate::lenient::Repair;
 use crate::message::Message;
@@ -231,8 +231,43 @@ impl fmt::Display for FinishReason {
 pub(crate) fn finish_reason<'de, D: Deserializer<'de>>(
     d: D,
 ) -> Result<Option<FinishReason>, D::Error> {
-    let raw = Option::<String>::deserialize(d)?;
-    Ok(raw.as_deref().and_then(FinishReason::parse))
+    de::DeserializeSeed::deserialize(FinishReasonSeed, d)
+}
+
+/// Reads a `finish_reason` (a string or null) from the parser's text, without first copying
+/// it into a `String` of its own: every answer has one.
+pub(crate) struct FinishReasonSeed;
+
+impl<'de> de::DeserializeSeed<'de> for FinishReasonSeed {
+    type Value = Option<FinishReason>;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_option(self)
+    }
+}
+
+impl<'de> de::Visitor<'de> for FinishReasonSeed {
+    type Value = Option<FinishReason>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a finish reason string or null")
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_str(self)
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(FinishReason::parse(v))
+    }
 }
 
 #[cfg(test)]

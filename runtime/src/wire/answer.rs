@@ -19,34 +19,187 @@ use crate::sources::{self, Source};
 
 use super::dialect::Dialect;
 
-/// A chat-completions answer, read leniently.
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
+/// A chat-completions answer, read leniently ([`CompletionReader`]).
+#[derive(Debug, Default)]
 pub(crate) struct Completion {
-    #[serde(deserialize_with = "lenient_string")]
     pub(crate) id: Option<String>,
-    #[serde(deserialize_with = "lenient_string")]
     pub(crate) model: Option<String>,
-    #[serde(deserialize_with = "choices")]
     pub(crate) choices: Vec<Choice>,
     pub(crate) usage: Option<Usage>,
     /// Some servers answer HTTP 200 with an error object.
-    #[serde(deserialize_with = "error_field")]
     pub(crate) error: Option<Value>,
 }
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Default)]
 pub(crate) struct Choice {
     pub(crate) index: Option<u32>,
-    /// A `null` message is an empty one: [`MessageVisitor`] reads it so, without the
-    /// `Option` wrapper `null_as_default` would move the whole message through.
+    /// A `null` message is an empty one.
     pub(crate) message: AssistantMessage,
-    #[serde(deserialize_with = "crate::response::finish_reason")]
     pub(crate) finish_reason: Option<FinishReason>,
 }
 
-/// An answer's assistant message, read field by field ([`MessageVisitor`]).
+impl<'de> Deserialize<'de> for Completion {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut completion = Self::default();
+        d.deserialize_any(CompletionReader(&mut completion))?;
+        Ok(completion)
+    }
+}
+
+/// The fields of a completion that promptfn reads.
+#[derive(Deserialize)]
+#[serde(field_identifier, rename_all = "snake_case")]
+enum CompletionField {
+    Id,
+    Model,
+    Choices,
+    Usage,
+    Error,
+    #[serde(other)]
+    Other,
+}
+
+/// Reads a completion into its place, and each of its choices into the list's own slot: a
+/// `Choice` is a few hundred bytes, and reading each level into a value returned to the level
+/// above (as serde's derived readers do) copied every choice about five times per answer.
+struct CompletionReader<'a>(&'a mut Completion);
+
+impl<'de> Visitor<'de> for CompletionReader<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a chat completion object")
+    }
+
+    /// An array is no completion. It is read through first, each element as a value (which,
+    /// unlike `IgnoredAny`, counts depth), so that an array nested past the parser's recursion
+    /// limit (a JSON bomb) is named as such.
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while seq.next_element::<Value>()?.is_some() {}
+        Err(de::Error::invalid_type(de::Unexpected::Seq, &self))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let completion = self.0;
+        while let Some(field) = map.next_key::<CompletionField>()? {
+            match field {
+                CompletionField::Id => completion.id = map.next_value_seed(LenientString)?,
+                CompletionField::Model => completion.model = map.next_value_seed(LenientString)?,
+                CompletionField::Choices => {
+                    // A repeated key replaces the list, as it replaces any other field.
+                    completion.choices.clear();
+                    map.next_value_seed(ChoicesReader(&mut completion.choices))?;
+                }
+                CompletionField::Usage => completion.usage = map.next_value()?,
+                CompletionField::Error => {
+                    completion.error = map.next_value_seed(ErrorField)?;
+                }
+                CompletionField::Other => {
+                    map.next_value::<de::IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `choices`, `null` read as none, each choice read in place. Nearly every completion has one
+/// choice, so the list starts with room for one: serde's own first growth makes room for four,
+/// and four `Choice`s are too large for glibc's per-thread cache, so that allocation took
+/// 730–800 instructions on every awaited call, against about 50 for room for one (callgrind).
+struct ChoicesReader<'a>(&'a mut Vec<Choice>);
+
+impl<'de> de::DeserializeSeed<'de> for ChoicesReader<'_> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_option(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ChoicesReader<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a sequence")
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let choices = self.0;
+        choices.reserve_exact(1);
+        while seq.next_element_seed(NextChoice(choices))?.is_some() {}
+        Ok(())
+    }
+}
+
+/// Reads the next choice into a new slot at the end of the list (made only when there is one).
+struct NextChoice<'a>(&'a mut Vec<Choice>);
+
+impl<'de> de::DeserializeSeed<'de> for NextChoice<'_> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        self.0.push(Choice::default());
+        match self.0.last_mut() {
+            Some(slot) => d.deserialize_map(ChoiceReader(slot)),
+            None => Ok(()),
+        }
+    }
+}
+
+/// The fields of a choice that promptfn reads.
+#[derive(Deserialize)]
+#[serde(field_identifier, rename_all = "snake_case")]
+enum ChoiceField {
+    Index,
+    Message,
+    FinishReason,
+    #[serde(other)]
+    Other,
+}
+
+/// Reads one choice into its slot.
+struct ChoiceReader<'a>(&'a mut Choice);
+
+impl<'de> Visitor<'de> for ChoiceReader<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a choice object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let choice = self.0;
+        while let Some(field) = map.next_key::<ChoiceField>()? {
+            match field {
+                ChoiceField::Index => choice.index = map.next_value()?,
+                ChoiceField::Message => map.next_value_seed(MessageReader(&mut choice.message))?,
+                ChoiceField::FinishReason => {
+                    choice.finish_reason =
+                        map.next_value_seed(crate::response::FinishReasonSeed)?;
+                }
+                ChoiceField::Other => {
+                    map.next_value::<de::IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// An answer's assistant message, read field by field ([`MessageReader`]).
 #[derive(Debug, Default)]
 pub(crate) struct AssistantMessage {
     pub(crate) content: Option<String>,
@@ -71,7 +224,9 @@ pub(crate) struct AssistantMessage {
 
 impl<'de> Deserialize<'de> for AssistantMessage {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(MessageVisitor)
+        let mut message = Self::default();
+        de::DeserializeSeed::deserialize(MessageReader(&mut message), d)?;
+        Ok(message)
     }
 }
 
@@ -91,28 +246,36 @@ enum MessageField {
     Other,
 }
 
-/// Reads an assistant message field by field, so that one field can fill two: the refusal
-/// parts of a `content` array (`{"type": "refusal", "refusal": …}`) are the message's refusal,
-/// not dropped text.
-struct MessageVisitor;
+/// Reads an assistant message into its place, field by field, so that one field can fill two:
+/// the refusal parts of a `content` array (`{"type": "refusal", "refusal": …}`) are the
+/// message's refusal, not dropped text. `null` is an empty message.
+struct MessageReader<'a>(&'a mut AssistantMessage);
 
-impl<'de> Visitor<'de> for MessageVisitor {
-    type Value = AssistantMessage;
+impl<'de> de::DeserializeSeed<'de> for MessageReader<'_> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for MessageReader<'_> {
+    type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("an assistant message object")
     }
 
-    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(AssistantMessage::default())
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        Ok(())
     }
 
-    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(AssistantMessage::default())
+    fn visit_none<E: de::Error>(self) -> Result<(), E> {
+        Ok(())
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let mut m = AssistantMessage::default();
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let m = self.0;
         let mut refused_in_parts = None;
         while let Some(field) = map.next_key::<MessageField>()? {
             match field {
@@ -139,10 +302,10 @@ impl<'de> Visitor<'de> for MessageVisitor {
                 }
             }
         }
-        if m.refusal.as_deref().is_none_or(str::is_empty) {
-            m.refusal = refused_in_parts.or(m.refusal);
+        if m.refusal.as_deref().is_none_or(str::is_empty) && refused_in_parts.is_some() {
+            m.refusal = refused_in_parts;
         }
-        Ok(m)
+        Ok(())
     }
 }
 
@@ -447,50 +610,23 @@ impl AssistantMessage {
     }
 }
 
-/// `choices`, `null` read as none. Nearly every completion has one choice, so the list starts
-/// with room for one: serde's own first growth makes room for four, and four `Choice`s (a few
-/// hundred bytes each) are too large for glibc's per-thread cache, so that allocation took
-/// 730–800 instructions on every awaited call, against about 50 for room for one (callgrind).
-fn choices<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Choice>, D::Error> {
-    struct Choices;
-
-    impl<'de> Visitor<'de> for Choices {
-        type Value = Vec<Choice>;
-
-        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("a sequence")
-        }
-
-        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-            Ok(Vec::new())
-        }
-
-        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-            Ok(Vec::new())
-        }
-
-        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-            d.deserialize_seq(self)
-        }
-
-        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-            let mut choices = Vec::with_capacity(1);
-            while let Some(choice) = seq.next_element()? {
-                choices.push(choice);
-            }
-            Ok(choices)
-        }
-    }
-
-    d.deserialize_option(Choices)
-}
-
 fn null_as_default<'de, D, T>(d: D) -> Result<T, D::Error>
 where
     D: Deserializer<'de>,
     T: Default + Deserialize<'de>,
 {
     Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
+}
+
+/// [`error_field`] as a seed, for visitors that read field by field.
+struct ErrorField;
+
+impl<'de> de::DeserializeSeed<'de> for ErrorField {
+    type Value = Option<Value>;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        error_field(d)
+    }
 }
 
 /// An `error` field, `None` unless it says something: servers that always write the field

@@ -630,6 +630,32 @@ mod tests {
     }
 
     #[test]
+    fn choices_are_read_in_place_and_a_repeated_key_replaces_them() {
+        let body = br#"{"choices":[{"message":{"content":"old"}}],"id":"c","choices":[{"index":1,"message":null,"finish_reason":"length"},{"finish_reason":null,"message":{"content":"new"},"logprobs":{"content":[]}}],"model":"m"}"#;
+        let r = Completion::parse(body).unwrap();
+        assert_eq!(r.choices.len(), 2);
+        assert_eq!(r.choices[0].index, Some(1));
+        assert_eq!(r.choices[0].message.content, None);
+        assert_eq!(r.choices[0].finish_reason, Some(FinishReason::Length));
+        assert_eq!(r.choices[1].message.content.as_deref(), Some("new"));
+        assert_eq!(r.choices[1].finish_reason, None);
+        assert_eq!(
+            (r.id.as_deref(), r.model.as_deref()),
+            (Some("c"), Some("m"))
+        );
+        assert!(
+            Completion::parse(br#"{"choices":[]}"#)
+                .unwrap()
+                .choices
+                .is_empty()
+        );
+        let odd = Completion::parse(br#"{"choices":[{"finish_reason":3}]}"#).unwrap_err();
+        assert!(odd.contains("finish reason"), "{odd}");
+        let not_an_object = Completion::parse(b"[1]").unwrap_err();
+        assert!(not_an_object.contains("chat completion"), "{not_an_object}");
+    }
+
+    #[test]
     fn reads_tool_calls_and_legacy_function_calls() {
         let body = br#"{"choices":[{"message":{"content":null,"tool_calls":[{"id":"c1","type":"function","function":{"name":"answer","arguments":"{\"a\":1}"}}],"function_call":{"name":"answer","arguments":"{\"a\":1}"}},"finish_reason":"tool_calls"}]}"#;
         let r = Completion::parse(body).unwrap();
