@@ -65,7 +65,7 @@ pub(crate) fn encode(request: &Request<'_>) -> Result<Vec<u8>> {
         .map_or(0, |m| m.body_capacity(messages))
         .max(REQUEST_FRAME_BYTES + text + added.len());
     let mut body = Vec::with_capacity(capacity);
-    let written = serde_json::to_writer(&mut body, &req);
+    let written = req.write(&mut body);
     if let Some(failure) = request.media.and_then(ResolvedMedia::take_failure) {
         return Err(failure.into());
     }
@@ -151,50 +151,54 @@ struct WebSearchOptions {
     search_context_size: Option<&'static str>,
 }
 
-/// Written by hand so that every key is the one constant in [`symbol`]; an absent setting is
-/// left out.
-impl Serialize for ChatRequest<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry(symbol::MODEL, self.model)?;
-        map.serialize_entry(symbol::MESSAGES, &self.messages)?;
-        present(&mut map, symbol::TEMPERATURE, &self.temperature)?;
-        present(&mut map, symbol::TOP_P, &self.top_p)?;
-        present(&mut map, symbol::MAX_TOKENS, &self.max_tokens)?;
+impl ChatRequest<'_> {
+    /// Writes the body by hand: every key is the one constant in [`symbol`], written as it is
+    /// (none needs escaping), and each value through serde_json's writer; an absent setting is
+    /// left out. serde's map writer escaped every key again on every request.
+    fn write(&self, body: &mut Vec<u8>) -> serde_json::Result<()> {
+        body.extend_from_slice(b"{\"");
+        body.extend_from_slice(symbol::MODEL.as_bytes());
+        body.extend_from_slice(b"\":");
+        serde_json::to_writer(&mut *body, self.model)?;
+        symbol::write_key(body, symbol::MESSAGES);
+        self.messages.write(body)?;
+        present(body, symbol::TEMPERATURE, &self.temperature)?;
+        present(body, symbol::TOP_P, &self.top_p)?;
+        present(body, symbol::MAX_TOKENS, &self.max_tokens)?;
         present(
-            &mut map,
+            body,
             symbol::MAX_COMPLETION_TOKENS,
             &self.max_completion_tokens,
         )?;
-        present(&mut map, symbol::STOP, &self.stop)?;
-        present(&mut map, symbol::PRESENCE_PENALTY, &self.presence_penalty)?;
-        present(&mut map, symbol::FREQUENCY_PENALTY, &self.frequency_penalty)?;
-        present(&mut map, symbol::LOGIT_BIAS, &self.logit_bias)?;
-        present(&mut map, symbol::SEED, &self.seed)?;
-        present(&mut map, symbol::USER, &self.user)?;
-        present(&mut map, symbol::N, &self.n)?;
-        present(&mut map, symbol::RESPONSE_FORMAT, &self.response_format)?;
-        present(&mut map, symbol::TOOLS, &self.tools)?;
-        present(&mut map, symbol::TOOL_CHOICE, &self.tool_choice)?;
-        present(&mut map, symbol::PROMPT_CACHE_KEY, &self.prompt_cache_key)?;
-        present(&mut map, symbol::REASONING_EFFORT, &self.reasoning_effort)?;
-        present(
-            &mut map,
-            symbol::WEB_SEARCH_OPTIONS,
-            &self.web_search_options,
-        )?;
-        map.end()
+        present(body, symbol::STOP, &self.stop)?;
+        present(body, symbol::PRESENCE_PENALTY, &self.presence_penalty)?;
+        present(body, symbol::FREQUENCY_PENALTY, &self.frequency_penalty)?;
+        present(body, symbol::LOGIT_BIAS, &self.logit_bias)?;
+        present(body, symbol::SEED, &self.seed)?;
+        present(body, symbol::USER, &self.user)?;
+        present(body, symbol::N, &self.n)?;
+        present(body, symbol::RESPONSE_FORMAT, &self.response_format)?;
+        present(body, symbol::TOOLS, &self.tools)?;
+        present(body, symbol::TOOL_CHOICE, &self.tool_choice)?;
+        present(body, symbol::PROMPT_CACHE_KEY, &self.prompt_cache_key)?;
+        present(body, symbol::REASONING_EFFORT, &self.reasoning_effort)?;
+        present(body, symbol::WEB_SEARCH_OPTIONS, &self.web_search_options)?;
+        body.push(b'}');
+        Ok(())
     }
 }
 
-/// Writes `key: value` when the value is set.
-fn present<M: SerializeMap, T: Serialize>(
-    map: &mut M,
+/// Writes `,"key":value` when the value is set.
+fn present<T: Serialize>(
+    body: &mut Vec<u8>,
     key: &'static str,
     value: &Option<T>,
-) -> Result<(), M::Error> {
+) -> serde_json::Result<()> {
     match value {
-        Some(value) => map.serialize_entry(key, value),
+        Some(value) => {
+            symbol::write_key(body, key);
+            serde_json::to_writer(&mut *body, value)
+        }
         None => Ok(()),
     }
 }
@@ -269,16 +273,62 @@ pub(crate) struct WireMessages<'a> {
     pub(crate) media: Option<&'a ResolvedMedia>,
 }
 
-impl Serialize for WireMessages<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq(self.messages.iter().enumerate().map(|(i, m)| WireMessage {
+impl<'a> WireMessages<'a> {
+    /// The `i`-th message, `m`, as it goes on the wire.
+    fn message(&self, i: usize, m: &'a Message) -> WireMessage<'a> {
+        WireMessage {
             message: m,
             suffix: self.suffix.filter(|(at, _)| *at == i).map(|(_, text)| text),
             null_tool_content: self.null_tool_content,
             media: self.media.map(|media| (media, i)),
-        }))
+        }
+    }
+
+    /// Writes the list into a body being written by hand ([`ChatRequest::write`]): a message
+    /// of plain text as `{"role":…,"content":…}` directly, any other through its `Serialize`,
+    /// which writes a plain one the same way.
+    fn write(&self, body: &mut Vec<u8>) -> serde_json::Result<()> {
+        body.push(b'[');
+        for (i, m) in self.messages.iter().enumerate() {
+            if i > 0 {
+                body.push(b',');
+            }
+            let message = self.message(i, m);
+            match message.plain_text() {
+                Some(text) => {
+                    body.extend_from_slice(b"{\"");
+                    body.extend_from_slice(ROLE.as_bytes());
+                    body.extend_from_slice(b"\":\"");
+                    // A role's name is a plain ASCII word: nothing in it needs escaping.
+                    body.extend_from_slice(m.role.as_str().as_bytes());
+                    body.extend_from_slice(b"\",\"");
+                    body.extend_from_slice(CONTENT.as_bytes());
+                    body.extend_from_slice(b"\":");
+                    serde_json::to_writer(&mut *body, text)?;
+                    body.push(b'}');
+                }
+                None => serde_json::to_writer(&mut *body, &message)?,
+            }
+        }
+        body.push(b']');
+        Ok(())
     }
 }
+
+impl Serialize for WireMessages<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(
+            self.messages
+                .iter()
+                .enumerate()
+                .map(|(i, m)| self.message(i, m)),
+        )
+    }
+}
+
+/// A message's keys besides its tool calls, tool call id and provider state.
+const ROLE: &str = "role";
+const CONTENT: &str = "content";
 
 struct WireMessage<'a> {
     message: &'a Message,
@@ -288,22 +338,38 @@ struct WireMessage<'a> {
     media: Option<(&'a ResolvedMedia, usize)>,
 }
 
+impl<'a> WireMessage<'a> {
+    /// The text of a message that is text alone (no suffix, tool calls, tool call id or
+    /// provider state), which is written as `{"role":…,"content":…}`.
+    fn plain_text(&self) -> Option<&'a str> {
+        let m = self.message;
+        if self.suffix.is_some()
+            || !m.tool_calls.is_empty()
+            || m.tool_call_id.is_some()
+            || m.state.fields_for(Dialect::ChatCompletions).is_some()
+        {
+            return None;
+        }
+        m.as_text()
+    }
+}
+
 impl Serialize for WireMessage<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let m = self.message;
         let mut map = s.serialize_map(None)?;
-        map.serialize_entry("role", m.role.as_str())?;
+        map.serialize_entry(ROLE, m.role.as_str())?;
         match (m.as_text(), self.suffix) {
             // An assistant turn that only calls tools has `content: null`, as the spec shows.
             (Some(""), None) if !m.tool_calls.is_empty() && self.null_tool_content => {
-                map.serialize_entry("content", &())?;
+                map.serialize_entry(CONTENT, &())?;
             }
             // Text-only content is always a plain string: some servers (llama-cpp-python)
             // reject arrays of parts even when they hold only text.
-            (Some(text), None) => map.serialize_entry("content", text)?,
-            (Some(text), Some(suffix)) => map.serialize_entry("content", &Concat(text, suffix))?,
+            (Some(text), None) => map.serialize_entry(CONTENT, text)?,
+            (Some(text), Some(suffix)) => map.serialize_entry(CONTENT, &Concat(text, suffix))?,
             (None, suffix) => map.serialize_entry(
-                "content",
+                CONTENT,
                 &Parts {
                     parts: &m.parts,
                     suffix,
@@ -509,6 +575,7 @@ struct NameOnly<'a> {
 mod tests {
     use super::*;
     use crate::message::Role;
+    use crate::provider_state::ProviderState;
     use crate::response::{FinishReason, Usage};
     use crate::wire::answer::Delta;
     use crate::wire::dialect::{Quirks, StreamRequest};
@@ -707,6 +774,41 @@ mod tests {
     }
 
     #[test]
+    fn messages_written_by_hand_are_the_ones_serde_writes() {
+        let mut kept = serde_json::Map::new();
+        kept.insert("reasoning_content".into(), Value::from("r"));
+        let mut with_state = Message::text(Role::Assistant, "thought");
+        with_state.state = ProviderState::kept(Dialect::ChatCompletions, kept);
+        let mut calling = Message::text(Role::Assistant, "");
+        calling.tool_calls = vec![ToolCall::new("c1", "f", "{}")];
+        let messages = [
+            Message::text(Role::System, "Be \"brief\".\n\tOK\u{1}"),
+            Message::text(Role::User, "é 😀 </script> \\"),
+            Message::new(Role::User),
+            with_state,
+            calling,
+            Message::tool_result("c1", "42"),
+            Message::text(Role::User, "last"),
+        ];
+        for suffix in [None, Some((1, " and the schema")), Some((6, "!"))] {
+            for null_tool_content in [true, false] {
+                let wire = WireMessages {
+                    messages: &messages,
+                    suffix,
+                    null_tool_content,
+                    media: None,
+                };
+                let mut by_hand = Vec::new();
+                wire.write(&mut by_hand).unwrap();
+                assert_eq!(
+                    String::from_utf8(by_hand).unwrap(),
+                    serde_json::to_string(&wire).unwrap()
+                );
+            }
+        }
+    }
+
+    #[test]
     fn html_and_empty_bodies_are_named() {
         assert!(
             Completion::parse(b"<html>oops</html>")
@@ -770,7 +872,9 @@ mod tests {
             Message::tool_result("c1", "ok"),
         ];
         let req = ChatRequest::new("m", &msgs, Sampling::default());
-        let json = serde_json::to_value(&req).unwrap();
+        let mut body = Vec::new();
+        req.write(&mut body).unwrap();
+        let json: Value = serde_json::from_slice(&body).unwrap();
         assert_eq!(
             json,
             serde_json::json!({"model":"m","messages":[
