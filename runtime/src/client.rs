@@ -3,6 +3,7 @@
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::Duration;
 
@@ -51,6 +52,10 @@ struct Inner {
     rerank_format: RerankFormat,
     /// Structured-output modes learnt by stepping down the ladder, per model.
     learned_modes: Mutex<HashMap<String, Mode>>,
+    /// Whether `learned_modes` holds anything: until it does (the usual case), a call reads
+    /// this flag instead of taking the lock that every concurrent call would contend for and
+    /// hashing its model name.
+    any_learned_mode: AtomicBool,
     /// Whether call spans record prompt and answer text.
     trace_content: bool,
     /// How media arguments are sent (unset fields: per model family).
@@ -216,6 +221,9 @@ impl Client {
     }
 
     pub(crate) fn learned_mode(&self, model: &str) -> Option<Mode> {
+        if !self.inner.any_learned_mode.load(Ordering::Acquire) {
+            return None;
+        }
         let modes = self
             .inner
             .learned_modes
@@ -231,6 +239,7 @@ impl Client {
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
         modes.insert(model.to_owned(), mode);
+        self.inner.any_learned_mode.store(true, Ordering::Release);
     }
 
     /// The client a call uses when it names none.
@@ -555,6 +564,7 @@ impl ClientBuilder {
                     .unwrap_or(crate::tool::DEFAULT_MAX_TOOL_CALLS),
                 rerank_format: self.rerank_format,
                 // The profile's modes are where each model starts; a rejection still steps down.
+                any_learned_mode: AtomicBool::new(!profile.modes.is_empty()),
                 learned_modes: Mutex::new(profile.modes),
                 trace_content: self.trace_content,
                 media_policy: self.media_policy,
