@@ -175,12 +175,12 @@ impl Client {
 
     /// This client with one call's transport settings laid over its own; connection pool,
     /// limits and learnt modes stay shared.
-    pub(crate) fn with_overrides(&self, overrides: &TransportOverrides) -> Self {
+    pub(crate) fn with_overrides(self, overrides: &TransportOverrides) -> Self {
         if overrides.is_empty() {
-            return self.clone();
+            return self;
         }
         Self {
-            inner: Arc::clone(&self.inner),
+            inner: self.inner,
             overrides: Some(Arc::new(overrides.clone())),
         }
     }
@@ -995,14 +995,14 @@ mod tests {
         assert_eq!(client.link().retry_policy().attempts(), 5);
         assert_eq!(client.link().first_byte_timeout(), None);
         assert_eq!(client.link().idle_timeout(), Duration::from_secs(7));
-        let call = client.with_overrides(&TransportOverrides {
+        let call = client.clone().with_overrides(&TransportOverrides {
             retry_policy: Some(RetryPolicy::none()),
             max_attempts: None,
             first_byte_timeout: Some(Duration::from_secs(2)),
             idle_timeout: None,
         });
         assert_eq!(call.link().retry_policy().attempts(), 1);
-        let more = client.with_overrides(&TransportOverrides {
+        let more = client.clone().with_overrides(&TransportOverrides {
             max_attempts: Some(9),
             ..TransportOverrides::default()
         });
