@@ -3,6 +3,7 @@
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::Duration;
 
@@ -51,6 +52,10 @@ struct Inner {
     rerank_format: RerankFormat,
     /// Structured-output modes learnt by stepping down the ladder, per model.
     learned_modes: Mutex<HashMap<String, Mode>>,
+    /// Whether `learned_modes` holds anything: until it does (the usual case), a call reads
+    /// this flag instead of taking the lock that every concurrent call would contend for and
+    /// hashing its model name.
+    any_learned_mode: AtomicBool,
     /// Whether call spans record prompt and answer text.
     trace_content: bool,
     /// How media arguments are sent (unset fields: per model family).
@@ -170,12 +175,12 @@ impl Client {
 
     /// This client with one call's transport settings laid over its own; connection pool,
     /// limits and learnt modes stay shared.
-    pub(crate) fn with_overrides(&self, overrides: &TransportOverrides) -> Self {
+    pub(crate) fn with_overrides(self, overrides: &TransportOverrides) -> Self {
         if overrides.is_empty() {
-            return self.clone();
+            return self;
         }
         Self {
-            inner: Arc::clone(&self.inner),
+            inner: self.inner,
             overrides: Some(Arc::new(overrides.clone())),
         }
     }
@@ -216,6 +221,9 @@ impl Client {
     }
 
     pub(crate) fn learned_mode(&self, model: &str) -> Option<Mode> {
+        if !self.inner.any_learned_mode.load(Ordering::Acquire) {
+            return None;
+        }
         let modes = self
             .inner
             .learned_modes
@@ -231,6 +239,7 @@ impl Client {
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
         modes.insert(model.to_owned(), mode);
+        self.inner.any_learned_mode.store(true, Ordering::Release);
     }
 
     /// The client a call uses when it names none.
@@ -555,6 +564,7 @@ impl ClientBuilder {
                     .unwrap_or(crate::tool::DEFAULT_MAX_TOOL_CALLS),
                 rerank_format: self.rerank_format,
                 // The profile's modes are where each model starts; a rejection still steps down.
+                any_learned_mode: AtomicBool::new(!profile.modes.is_empty()),
                 learned_modes: Mutex::new(profile.modes),
                 trace_content: self.trace_content,
                 media_policy: self.media_policy,
@@ -985,14 +995,14 @@ mod tests {
         assert_eq!(client.link().retry_policy().attempts(), 5);
         assert_eq!(client.link().first_byte_timeout(), None);
         assert_eq!(client.link().idle_timeout(), Duration::from_secs(7));
-        let call = client.with_overrides(&TransportOverrides {
+        let call = client.clone().with_overrides(&TransportOverrides {
             retry_policy: Some(RetryPolicy::none()),
             max_attempts: None,
             first_byte_timeout: Some(Duration::from_secs(2)),
             idle_timeout: None,
         });
         assert_eq!(call.link().retry_policy().attempts(), 1);
-        let more = client.with_overrides(&TransportOverrides {
+        let more = client.clone().with_overrides(&TransportOverrides {
             max_attempts: Some(9),
             ..TransportOverrides::default()
         });

@@ -72,6 +72,12 @@ pub trait Output: Sized + Send + 'static {
     #[doc(hidden)]
     fn from_items(items: Vec<Self::Item>) -> Option<Self>;
 
+    /// Build the value from the one decoded answer of a call that wants one.
+    #[doc(hidden)]
+    fn from_item(item: Self::Item) -> Option<Self> {
+        Self::from_items(vec![item])
+    }
+
     /// Whether the type takes the model's tool calls instead of running them
     /// ([`ToolCalls`](crate::ToolCalls)).
     #[doc(hidden)]
@@ -94,6 +100,10 @@ impl<T: DeserializeOwned + JsonSchema + Send + 'static> Output for T {
 
     fn from_items(items: Vec<T>) -> Option<T> {
         items.into_iter().next()
+    }
+
+    fn from_item(item: T) -> Option<T> {
+        Some(item)
     }
 }
 

@@ -189,6 +189,8 @@ async fn answer<T: Output>(
         // model never saw the schema, so the request is sent again in the best JSON mode left
         // (see `Exchange::step_down_from_unused_tool`), not re-asked.
         let unused_tool = ex.mode == Some(Mode::Tool) && calls == 0;
+        // A call that wants one answer (most) takes it without a list around it.
+        let mut single = None;
         let mut items = Vec::new();
         let mut repairs = Vec::new();
         let mut first_rejection: Option<(usize, Rejection)> = None;
@@ -198,7 +200,11 @@ async fn answer<T: Output>(
         for (i, choice) in parsed.choices.iter().take(want).enumerate() {
             match judge::<T>(&call, &req, plan, choice, answer_usage) {
                 Ok(Judgement::Value(item, fixed)) => {
-                    items.push(item);
+                    if want == 1 {
+                        single = Some(item);
+                    } else {
+                        items.push(item);
+                    }
                     repairs.extend(fixed);
                 }
                 Ok(Judgement::Reask(rejection)) => {
@@ -209,14 +215,23 @@ async fn answer<T: Output>(
                 }
             }
         }
-        if !items.is_empty() {
+        let gathered = match single {
+            Some(item) => Some(Gathered::Whole(T::from_item(item).ok_or_else(|| {
+                Error::Protocol {
+                    reason: "the completion has no usable choice".into(),
+                    raw: excerpt(&raw),
+                }
+            })?)),
+            None => (!items.is_empty()).then_some(Gathered::Items(items)),
+        };
+        if let Some(gathered) = gathered {
             let asked_in = ex.mode;
             if unused_tool {
                 // Later calls to this model may start in another mode.
                 ex.step_down_from_unused_tool();
             }
             let reply = Reply { id, model, first };
-            let mut response = reply.response(ex, Gathered::Items(items), raw, repairs, transcript);
+            let mut response = reply.response(ex, gathered, raw, repairs, transcript);
             response.mode = asked_in;
             return Ok(response);
         }
@@ -402,7 +417,8 @@ fn fatal_finish(choice: &Choice, answer_text: Option<&str>) -> Option<Error> {
     })
 }
 
-/// What [`answer`] gathered: decoded choices, or (manual tool mode) the whole value.
+/// What [`answer`] gathered: decoded choices, or the whole value (manual tool mode, and a call
+/// that wants one answer).
 enum Gathered<T: Output> {
     Items(Vec<T::Item>),
     Whole(T),

@@ -305,7 +305,7 @@ impl<T: Output> Call<T> {
         read: fn(Response<T>) -> R,
     ) -> Running<R> {
         // Client and model are resolved once: the span names the model, the request uses both.
-        let resolved = self.resolve_client().and_then(|client| {
+        let resolved = self.take_client().and_then(|client| {
             let model = self.resolve_model(&client)?;
             Ok((client, model))
         });

@@ -115,8 +115,8 @@ impl Resolved {
 impl<T: Output> Call<T> {
     /// Resolves the call's settings (media is left for [`Resolved::prepare_media`]) and hands
     /// over its messages.
-    pub(crate) fn resolve(self) -> Result<(Resolved, Vec<Message>)> {
-        let client = self.resolve_client()?;
+    pub(crate) fn resolve(mut self) -> Result<(Resolved, Vec<Message>)> {
+        let client = self.take_client()?;
         let model = self.resolve_model(&client)?;
         let resolved = self.resolve_with(client, model)?;
         Ok((resolved, self.messages))
@@ -179,11 +179,22 @@ impl<T: Output> Call<T> {
     /// The call's client (the default one unless `.client()` named one), with this call's
     /// transport settings laid over it.
     pub(crate) fn resolve_client(&self) -> Result<Client> {
-        match &self.client {
-            Some(c) => Ok(c.clone()),
-            None => Client::default_client(),
-        }
-        .map(|c| c.with_overrides(&self.transport))
+        let client = match &self.client {
+            Some(c) => c.clone(),
+            None => Client::default_client()?,
+        };
+        Ok(client.with_overrides(&self.transport))
+    }
+
+    /// [`resolve_client`](Self::resolve_client) for a call about to run: its client is taken
+    /// out of it rather than copied (each copy of a client, shared by every call, is an atomic
+    /// update that concurrent calls contend for).
+    pub(crate) fn take_client(&mut self) -> Result<Client> {
+        let client = match self.client.take() {
+            Some(c) => c,
+            None => Client::default_client()?,
+        };
+        Ok(client.with_overrides(&self.transport))
     }
 
     /// Per call > declared > the client's default.
