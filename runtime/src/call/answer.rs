@@ -189,7 +189,8 @@ async fn answer<T: Output>(
         // model never saw the schema, so the request is sent again in the best JSON mode left
         // (see `Exchange::step_down_from_unused_tool`), not re-asked.
         let unused_tool = ex.mode == Some(Mode::Tool) && calls == 0;
-        // A call that wants one answer (most) takes it without a list around it.
+        // A call whose type is one answer (not `Choices`, whose refills gather items) takes it
+        // without a list around it.
         let mut single = None;
         let mut items = Vec::new();
         let mut repairs = Vec::new();
@@ -200,7 +201,7 @@ async fn answer<T: Output>(
         for (i, choice) in parsed.choices.iter().take(want).enumerate() {
             match judge::<T>(&call, &req, plan, choice, answer_usage) {
                 Ok(Judgement::Value(item, fixed)) => {
-                    if want == 1 {
+                    if !T::CHOICES {
                         single = Some(item);
                     } else {
                         items.push(item);
