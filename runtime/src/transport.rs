@@ -32,13 +32,11 @@ use bytes::{Bytes, BytesMut};
 use futures_core::Stream;
 use futures_util::StreamExt;
 use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderValue};
-use tokio::time::Instant;
-use tracing::Instrument;
 
-use crate::error::{ApiError, Error, Result};
+use crate::error::{Error, Result};
 use crate::limit::Permit;
 use crate::redact::{BodyScrubber, shown_url};
-use crate::retry::{self, Hints, Verdict};
+use crate::retry::{self, Verdict};
 use crate::wire::dialect::Dialect;
 
 mod sending;
@@ -46,8 +44,7 @@ mod setup;
 #[cfg(test)]
 mod tests;
 
-use sending::Sending;
-use setup::Destination;
+use sending::{Headers, Sending, Whole};
 pub(crate) use setup::{Link, RequestGate, Transport, TransportOverrides, TransportSettings};
 
 /// The default cap on a response body read into memory; a misbehaving server cannot exhaust
@@ -240,10 +237,10 @@ impl Body {
     }
 
     /// This body as a stream that keeps `permit` until it ends or is dropped.
-    fn holding(self, transport: &Arc<Transport>, permit: Permit) -> Self {
-        if !permit.is_held() {
+    fn holding(self, transport: &Arc<Transport>, permit: Option<Permit>) -> Self {
+        let Some(permit) = permit.filter(Permit::is_held) else {
             return self;
-        }
+        };
         let state = Some((self, Arc::clone(transport), permit));
         Self::Stream(Box::pin(futures_util::stream::unfold(
             state,
@@ -291,7 +288,7 @@ impl HttpAnswer {
 pub(crate) fn send<'a>(
     link: Link<'a>,
     out: &'a Outgoing,
-) -> Sending<'a, impl Future<Output = reqwest::Result<reqwest::Response>> + Send + Unpin> {
+) -> Sending<'a, impl Future<Output = reqwest::Result<reqwest::Response>> + Send + Unpin, Whole> {
     Sending::new(link, out, reqwest::RequestBuilder::send)
 }
 
@@ -300,13 +297,11 @@ pub(crate) fn send<'a>(
 /// A 2xx answer comes back with its body unread. An error status comes back read (at most
 /// 1 MiB of it) as `Body::Chunks`, unless it is transient and the attempts or the deadline ran
 /// out: then it is an [`Error::Api`]. Nothing is retried once a 2xx body has been handed over.
-pub(crate) async fn open(link: Link<'_>, out: &Outgoing) -> Result<Opened> {
-    within_total(out.timeout, |deadline| {
-        retrying(link, out, deadline, |attempt| {
-            attempt_open(link, out, attempt)
-        })
-    })
-    .await
+pub(crate) fn open<'a>(
+    link: Link<'a>,
+    out: &'a Outgoing,
+) -> Sending<'a, impl Future<Output = reqwest::Result<reqwest::Response>> + Send + Unpin, Headers> {
+    Sending::new(link, out, reqwest::RequestBuilder::send)
 }
 
 /// The error of an answer larger than the client's `max_body_bytes` (`cap`), awaited or
@@ -356,19 +351,6 @@ pub(crate) async fn read_all(link: Link<'_>, body: &mut Body) -> Result<Bytes> {
     Ok(buf.freeze())
 }
 
-/// Read at most `limit` bytes of a body and drop the rest (for error answers).
-async fn read_prefix(link: Link<'_>, mut body: Body, limit: usize) -> Result<Bytes> {
-    let mut buf = BytesMut::new();
-    while let Some(chunk) = body.chunk(link).await? {
-        let room = limit - buf.len();
-        buf.extend_from_slice(&chunk[..chunk.len().min(room)]);
-        if buf.len() == limit {
-            break;
-        }
-    }
-    Ok(buf.freeze())
-}
-
 /// A failed attempt and whether it may be tried again.
 struct Failure {
     error: Error,
@@ -390,60 +372,6 @@ impl From<Error> for Failure {
     }
 }
 
-/// Run `exchange` under the total deadline `total`, handing it the instant the deadline ends.
-async fn within_total<T, F, Fut>(total: Duration, exchange: F) -> Result<T>
-where
-    F: FnOnce(Instant) -> Fut,
-    Fut: Future<Output = Result<T>>,
-{
-    let now = Instant::now();
-    // A deadline too far to represent is no deadline (a year is far enough for any call).
-    let deadline = now
-        .checked_add(total)
-        .unwrap_or(now + Duration::from_secs(365 * 24 * 3600));
-    match tokio::time::timeout_at(deadline, exchange(deadline)).await {
-        Ok(result) => result,
-        Err(_) => Err(Error::timeout("total", total)),
-    }
-}
-
-/// Make attempts until one succeeds, one fails for good, or the policy or deadline says stop.
-async fn retrying<T, F, Fut>(
-    link: Link<'_>,
-    out: &Outgoing,
-    deadline: Instant,
-    mut attempt: F,
-) -> Result<T>
-where
-    F: FnMut(u32) -> Fut,
-    Fut: Future<Output = Result<T, Failure>>,
-{
-    let policy = link.retry_policy();
-    let mut number = 1;
-    loop {
-        let failure = match attempt(number).await {
-            Ok(done) => return Ok(done),
-            Err(failure) => failure,
-        };
-        let Verdict::Retry { after } = failure.verdict else {
-            return Err(failure.error);
-        };
-        let left = deadline.saturating_duration_since(Instant::now());
-        let Some(wait) = policy.next_wait(number, after, left) else {
-            return Err(gave_up(failure.error, number));
-        };
-        tracing::info!(
-            function = out.function,
-            attempt = number,
-            wait_ms = crate::telemetry::millis(wait),
-            error = %failure.error,
-            "transient failure; retrying"
-        );
-        tokio::time::sleep(wait).await;
-        number += 1;
-    }
-}
-
 /// The last error of a retried request, saying how many attempts it took.
 fn gave_up(error: Error, attempts: u32) -> Error {
     match error {
@@ -453,72 +381,6 @@ fn gave_up(error: Error, attempts: u32) -> Error {
         }
         other => other,
     }
-}
-
-/// One attempt: admission, the request, and for an error status the decision to retry.
-async fn attempt_open(link: Link<'_>, out: &Outgoing, attempt: u32) -> Result<Opened, Failure> {
-    let transport = link.transport;
-    let span = tracing::debug_span!(
-        "promptfn.attempt",
-        function = out.function,
-        attempt,
-        status = tracing::field::Empty,
-        latency_ms = tracing::field::Empty,
-    );
-    // Recorded on this span itself: `Span::current()` would be the call's span whenever the
-    // attempt span is disabled (debug level off), and would overwrite the call's own fields.
-    let attempt_span = span.clone();
-    async {
-        let permit = transport.limits().admit().await;
-        let started = crate::telemetry::start_timing(&attempt_span);
-        tracing::trace!(
-            bytes = out.body.len(),
-            stream = out.stream,
-            "sending a chat completion"
-        );
-        let (opened, hints) = match transport.backend() {
-            Some(backend) => (backend.open(out).await?, Hints::default()),
-            None => http_open(link, out).await?,
-        };
-        attempt_span.record("status", opened.status);
-        // The one place every answer body enters, from the network or a test double: from
-        // here on, nothing read from it can hold the API key (see `crate::redact`).
-        let opened = Opened {
-            status: opened.status,
-            body: opened.body.scrubbed(transport),
-        };
-        if let Some(started) = started {
-            attempt_span.record("latency_ms", crate::telemetry::millis(started.elapsed()));
-        }
-        let status = opened.status;
-        if status < 400 {
-            return Ok(Opened {
-                status,
-                body: opened.body.holding(transport, permit),
-            });
-        }
-        // Boxed: an error answer is the rare path, and its reader's state (a body and a chunk
-        // read in flight) would otherwise make every attempt's future, and each async layer
-        // above it that copies that future, larger (1,400 bytes instead of 656).
-        let body = Box::pin(read_prefix(link, opened.body, ERROR_BODY_LIMIT)).await?;
-        drop(permit);
-        match retry::classify_status(status, hints, &body, out.structured) {
-            Verdict::Final => Ok(Opened {
-                status,
-                body: Body::Chunks(VecDeque::from([body])),
-            }),
-            verdict => {
-                let mut error = ApiError::from_body(status, &body);
-                error.retry_after = hints.retry_after;
-                Err(Failure {
-                    error: error.into(),
-                    verdict,
-                })
-            }
-        }
-    }
-    .instrument(span)
-    .await
 }
 
 /// The HTTP request for `out`, once the gate (if any) has let it go to the network.
@@ -586,38 +448,6 @@ fn request_of(link: Link<'_>, out: &Outgoing) -> Result<reqwest::RequestBuilder>
         request = request.header(AUTHORIZATION, auth);
     }
     Ok(request)
-}
-
-/// Send the request over HTTP and wait for the status line, within the first-byte deadline.
-async fn http_open(link: Link<'_>, out: &Outgoing) -> Result<(Opened, Hints)> {
-    let transport = &**link.transport;
-    let request = request_of(link, out)?;
-    let sent = match link.first_byte_timeout() {
-        Some(limit) => tokio::time::timeout(limit, request.send())
-            .await
-            .map_err(|_| Error::timeout("first byte", limit))?,
-        None => request.send().await,
-    };
-    let response = sent.map_err(|e| {
-        let destination = Destination {
-            transport,
-            route: &out.route,
-        };
-        transport_error(transport, &destination, &e)
-    })?;
-    let status = response.status().as_u16();
-    let hints = if status >= 400 {
-        Hints::from_headers(response.headers())
-    } else {
-        Hints::default()
-    };
-    Ok((
-        Opened {
-            status,
-            body: Body::Http(response),
-        },
-        hints,
-    ))
 }
 
 /// The error of a request to `destination` (shown without credentials) that got no usable

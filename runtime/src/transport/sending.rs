@@ -1,6 +1,7 @@
-//! [`send`](super::send)'s future: one request's whole life (every attempt, the waits between
-//! them, the total deadline, admission, the status and the whole body) in one hand-written
-//! state machine.
+//! The future of [`send`](super::send) and [`open`](super::open): one request's whole life
+//! (every attempt, the waits between them, the total deadline, admission, the status, and the
+//! whole body or, for `open`, a success's body handed over unread) in one hand-written state
+//! machine.
 //!
 //! Written by hand rather than as nested `async fn`s: each async layer is a state machine of
 //! its own, polled on every wakeup, and each `.await` of a freshly made inner future copies
@@ -23,7 +24,7 @@ use tracing::Span;
 
 use super::setup::Destination;
 use super::{
-    Body, ERROR_BODY_LIMIT, Failure, HttpAnswer, Link, Outgoing, body_too_large, gave_up,
+    Body, ERROR_BODY_LIMIT, Failure, HttpAnswer, Link, Opened, Outgoing, body_too_large, gave_up,
     request_of, transport_error,
 };
 use crate::error::{ApiError, Error, Result};
@@ -32,9 +33,10 @@ use crate::redact::BodyScrubber;
 use crate::retry::{self, Hints, Verdict};
 
 pin_project_lite::pin_project! {
-    /// Sends one request and reads its whole answer: see [`send`](super::send).
+    /// Sends one request and reads its answer as far as `G` says: see [`send`](super::send)
+    /// and [`open`](super::open).
     #[must_use = "a request is sent only when its future is awaited"]
-    pub(crate) struct Sending<'a, P> {
+    pub(crate) struct Sending<'a, P, G> {
         link: Link<'a>,
         // `RequestBuilder::send`, whose future's type has no name: this names it `P`.
         start_http: fn(reqwest::RequestBuilder) -> P,
@@ -55,6 +57,80 @@ pin_project_lite::pin_project! {
         // Made at the first wait, then reset: one timer entry per request.
         #[pin]
         timer: Option<Sleep>,
+        goal: std::marker::PhantomData<fn() -> G>,
+    }
+}
+
+/// What a request is done at, and what it then gives.
+pub(crate) trait Goal {
+    type Output;
+
+    /// A success whose status has arrived, its body scrubbed: `None` leaves the body to be
+    /// read whole first; `Some` has taken it to hand it over unread, holding the client's
+    /// in-flight slot.
+    fn at_status(
+        status: u16,
+        body: &mut Option<Body>,
+        permit: &mut Option<Permit>,
+        link: Link<'_>,
+    ) -> Option<Self::Output>;
+
+    /// An answer read whole (a success, or an error answer that is final): the output, or why
+    /// the attempt failed.
+    fn read(status: u16, body: Bytes, link: Link<'_>) -> Result<Self::Output>;
+}
+
+/// [`send`](super::send)'s goal: the whole answer.
+#[derive(Debug)]
+pub(crate) struct Whole;
+
+impl Goal for Whole {
+    type Output = HttpAnswer;
+
+    fn at_status(
+        _status: u16,
+        _body: &mut Option<Body>,
+        _permit: &mut Option<Permit>,
+        _link: Link<'_>,
+    ) -> Option<HttpAnswer> {
+        None
+    }
+
+    fn read(status: u16, body: Bytes, link: Link<'_>) -> Result<HttpAnswer> {
+        // A success was held to the cap while it was read; an error answer, read up to its own
+        // limit, is held to it here.
+        let cap = link.transport.max_body_bytes();
+        if body.len() > cap {
+            return Err(body_too_large(cap, &body));
+        }
+        Ok(HttpAnswer { status, body })
+    }
+}
+
+/// [`open`](super::open)'s goal: a success's status, its body unread; an error answer read.
+#[derive(Debug)]
+pub(crate) struct Headers;
+
+impl Goal for Headers {
+    type Output = Opened;
+
+    fn at_status(
+        status: u16,
+        body: &mut Option<Body>,
+        permit: &mut Option<Permit>,
+        link: Link<'_>,
+    ) -> Option<Opened> {
+        Some(Opened {
+            status,
+            body: body.take()?.holding(link.transport, permit.take()),
+        })
+    }
+
+    fn read(status: u16, body: Bytes, _link: Link<'_>) -> Result<Opened> {
+        Ok(Opened {
+            status,
+            body: Body::Chunks(VecDeque::from([body])),
+        })
     }
 }
 
@@ -108,14 +184,14 @@ enum Kept {
 }
 
 /// What polling the attempt in progress came to.
-enum Attempt {
-    /// The whole answer.
-    Answered(HttpAnswer),
+enum Attempt<T> {
+    /// What the request was for.
+    Answered(T),
     /// Failed; retried if the verdict and the policy allow.
     Failed(Failure),
 }
 
-impl<'a, P> Sending<'a, P> {
+impl<'a, P, G> Sending<'a, P, G> {
     pub(super) fn new(
         link: Link<'a>,
         out: &'a Outgoing,
@@ -138,15 +214,16 @@ impl<'a, P> Sending<'a, P> {
                 kept: Kept::Nothing,
             },
             timer: None,
+            goal: std::marker::PhantomData,
         }
     }
 }
 
-impl<P> Future for Sending<'_, P>
+impl<P, G: Goal> Future for Sending<'_, P, G>
 where
     P: Future<Output = reqwest::Result<reqwest::Response>> + Unpin,
 {
-    type Output = Result<HttpAnswer>;
+    type Output = Result<G::Output>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let mut this = self.project();
@@ -171,7 +248,7 @@ where
             };
             let outcome = match expired.take() {
                 Some(failure) => Poll::Ready(Attempt::Failed(failure)),
-                None => this.step.advance(cx, &mut around),
+                None => this.step.advance::<G>(cx, &mut around),
             };
             match outcome {
                 Poll::Ready(Attempt::Answered(answer)) => {
@@ -238,7 +315,11 @@ where
     P: Future<Output = reqwest::Result<reqwest::Response>> + Unpin,
 {
     /// Drives the attempt in progress as far as it goes without waiting.
-    fn advance(&mut self, cx: &mut Context<'_>, around: &mut Around<'_, 'a, P>) -> Poll<Attempt> {
+    fn advance<G: Goal>(
+        &mut self,
+        cx: &mut Context<'_>,
+        around: &mut Around<'_, 'a, P>,
+    ) -> Poll<Attempt<G::Output>> {
         loop {
             match self {
                 Self::Start => {
@@ -295,13 +376,16 @@ where
                         Ok(opened) => opened,
                         Err(error) => return Poll::Ready(Attempt::Failed(error.into())),
                     };
-                    match around.opened(status, hints, body) {
-                        Ok(source) => *self = Self::Reading(source),
+                    match around.opened::<G>(status, hints, body) {
+                        Ok(Ok(source)) => *self = Self::Reading(source),
+                        Ok(Err(done)) => {
+                            *self = Self::Done;
+                            return Poll::Ready(Attempt::Answered(done));
+                        }
                         Err(failure) => return Poll::Ready(Attempt::Failed(failure)),
                     }
                 }
                 Self::Reading(source) => {
-                    let cap = around.link.transport.max_body_bytes();
                     let error_answer = around.answer.status >= 400;
                     // An error answer's body is read within its attempt's span.
                     let span = if error_answer {
@@ -310,12 +394,16 @@ where
                         Span::none()
                     };
                     let _entered = span.enter();
-                    let limit = if error_answer { ERROR_BODY_LIMIT } else { cap };
+                    let limit = if error_answer {
+                        ERROR_BODY_LIMIT
+                    } else {
+                        around.link.transport.max_body_bytes()
+                    };
                     let read = ready!(around.read(cx, source, limit));
                     *self = Self::Done;
                     around.answer.permit = None;
                     return Poll::Ready(match read {
-                        Ok(body) => around.answered(body, cap),
+                        Ok(body) => around.answered::<G>(body),
                         Err(error) => Attempt::Failed(Failure::classified(error)),
                     });
                 }
@@ -381,31 +469,36 @@ impl<'a, P> Around<'_, 'a, P> {
         transport_error(transport, &destination, e)
     }
 
-    /// The status has arrived: records it, and starts reading the body.
-    fn opened(&mut self, status: u16, hints: Hints, body: Body) -> Result<Source, Failure> {
+    /// The status has arrived: records it, then either starts reading the body (`Ok(Ok)`) or,
+    /// for a success that `G` hands over unread, is done (`Ok(Err)`).
+    fn opened<G: Goal>(
+        &mut self,
+        status: u16,
+        hints: Hints,
+        body: Body,
+    ) -> Result<Result<Source, G::Output>, Failure> {
         self.span.record("status", status);
-        let announced = match &body {
-            Body::Http(response) if status < 400 => response.content_length().unwrap_or(0),
-            _ => 0,
-        };
         // The one place every answer body enters, from the network or a test double: from
         // here on, nothing read from it can hold the API key (see `crate::redact`).
-        let source = match body.scrubbed(self.link.transport) {
-            Body::Http(response) => Source::Network(response.into(), None),
-            Body::ScrubbedHttp(response, scrubber) => {
-                Source::Network(response.into(), Some(scrubber))
-            }
-            Body::Chunks(chunks) => Source::Chunks(chunks),
-            Body::Stream(stream) => Source::Stream(stream),
-        };
+        let mut body = Some(body.scrubbed(self.link.transport));
         if let Some(started) = self.started.take() {
             self.span
                 .record("latency_ms", crate::telemetry::millis(started.elapsed()));
         }
         if status < 400 {
+            if let Some(done) = G::at_status(status, &mut body, &mut self.answer.permit, self.link)
+            {
+                return Ok(Err(done));
+            }
             // The attempt is over: the body is read outside its span.
             *self.span = Span::none();
             let cap = self.link.transport.max_body_bytes();
+            let announced = match &body {
+                Some(Body::Http(response) | Body::ScrubbedHttp(response, _)) => {
+                    response.content_length().unwrap_or(0)
+                }
+                _ => 0,
+            };
             if announced > cap as u64 {
                 return Err(Failure::classified(body_too_large(cap, &[])));
             }
@@ -413,7 +506,16 @@ impl<'a, P> Around<'_, 'a, P> {
         self.answer.status = status;
         self.answer.hints = hints;
         self.answer.kept = Kept::Nothing;
-        Ok(source)
+        Ok(Ok(match body {
+            Some(Body::Http(response)) => Source::Network(response.into(), None),
+            Some(Body::ScrubbedHttp(response, scrubber)) => {
+                Source::Network(response.into(), Some(scrubber))
+            }
+            Some(Body::Chunks(chunks)) => Source::Chunks(chunks),
+            Some(Body::Stream(stream)) => Source::Stream(stream),
+            // Taken only by a goal that was then done.
+            None => Source::Chunks(VecDeque::new()),
+        }))
     }
 
     /// Reads the rest of the body: at most `limit` bytes, more being an error for a success
@@ -472,16 +574,18 @@ impl<'a, P> Around<'_, 'a, P> {
     }
 
     /// The whole answer of an attempt, or why it failed.
-    fn answered(&mut self, body: Bytes, cap: usize) -> Attempt {
+    fn answered<G: Goal>(&mut self, body: Bytes) -> Attempt<G::Output> {
         let Answer { status, hints, .. } = *self.answer;
-        if status < 400 {
-            return Attempt::Answered(HttpAnswer { status, body });
-        }
-        match retry::classify_status(status, hints, &body, self.out.structured) {
-            Verdict::Final if body.len() > cap => {
-                Attempt::Failed(Failure::classified(body_too_large(cap, &body)))
-            }
-            Verdict::Final => Attempt::Answered(HttpAnswer { status, body }),
+        let verdict = if status < 400 {
+            Verdict::Final
+        } else {
+            retry::classify_status(status, hints, &body, self.out.structured)
+        };
+        match verdict {
+            Verdict::Final => match G::read(status, body, self.link) {
+                Ok(done) => Attempt::Answered(done),
+                Err(error) => Attempt::Failed(Failure::classified(error)),
+            },
             verdict => {
                 let mut error = ApiError::from_body(status, &body);
                 error.retry_after = hints.retry_after;

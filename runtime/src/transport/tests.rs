@@ -13,7 +13,7 @@ use reqwest::header::HeaderMap;
 
 use super::{
     Backend, Body, BodyKind, ERROR_BODY_LIMIT, Link, Opened, Outgoing, RequestGate, Route,
-    Transport, TransportOverrides, TransportSettings, send,
+    Transport, TransportOverrides, TransportSettings, open, send,
 };
 use crate::error::{Error, Result};
 use crate::limit::Admission;
@@ -379,4 +379,55 @@ async fn a_retry_after_longer_than_the_time_left_ends_at_once_with_the_answer() 
     );
     assert_eq!(begin.elapsed(), Duration::ZERO);
     assert_eq!(backend.asked(), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn open_retries_a_transient_error_and_hands_a_success_over_unread() {
+    let backend = Scripted::new([
+        Reply::new(503, &[b"busy"]),
+        Reply::new(200, &[b"data: 1\n\n"]).stalling(),
+    ]);
+    let transport = scripted(&backend, |s| s.retry_policy = retried(2));
+    // The body stalls after its first chunk: `open` is done at the status all the same.
+    let mut opened = open(transport.link(None), &outgoing()).await.unwrap();
+    assert_eq!(opened.status, 200);
+    assert_eq!(backend.asked(), 2);
+    let first = opened.body.chunk(transport.link(None)).await.unwrap();
+    assert_eq!(first.as_deref(), Some(&b"data: 1\n\n"[..]));
+}
+
+#[tokio::test(start_paused = true)]
+async fn open_hands_a_final_error_answer_over_read() {
+    let backend = Scripted::new([Reply::new(400, &[b"{\"error\":", b"\"bad\"}"])]);
+    let transport = scripted(&backend, |_| {});
+    let mut opened = open(transport.link(None), &outgoing()).await.unwrap();
+    assert_eq!(opened.status, 400);
+    let Body::Chunks(chunks) = &mut opened.body else {
+        panic!("an error answer comes read");
+    };
+    assert_eq!(
+        chunks.pop_front().as_deref(),
+        Some(&b"{\"error\":\"bad\"}"[..])
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_opened_body_holds_the_clients_slot_until_it_is_dropped() {
+    let backend = Scripted::new([
+        Reply::new(200, &[b"one"]).stalling(),
+        Reply::new(200, &[b"two"]),
+    ]);
+    let transport = scripted(&backend, |s| s.limits = Admission::new(Some(1), None));
+    let first = open(transport.link(None), &outgoing()).await.unwrap();
+    let out = outgoing();
+    let mut second = std::pin::pin!(open(transport.link(None), &out));
+    let waited = tokio::time::timeout(Duration::from_secs(1), second.as_mut()).await;
+    assert!(
+        waited.is_err(),
+        "the second request must wait for the first body"
+    );
+    drop(first);
+    let second = second.await.unwrap();
+    assert_eq!(second.status, 200);
+    assert_eq!(backend.asked(), 2);
 }
