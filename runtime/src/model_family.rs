@@ -17,7 +17,12 @@ pub(crate) enum ModelFamily {
 impl ModelFamily {
     pub(crate) fn of(model: &str) -> Self {
         // Aggregators prefix vendors ("openai/gpt-4o", "google/gemini-2.0-flash"): look at the last segment.
-        let name = model.rsplit('/').next().unwrap_or(model);
+        // A byte search: `/` is ASCII, so the position is a char boundary (`rsplit` with a char
+        // pattern costs several times as much on every call).
+        let name = match model.bytes().rposition(|b| b == b'/') {
+            Some(slash) => &model[slash + 1..],
+            None => model,
+        };
         // Compared in place, case-insensitively: this runs on every call and allocates nothing.
         let starts = |prefix: &str| {
             name.get(..prefix.len())

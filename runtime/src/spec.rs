@@ -5,7 +5,7 @@
 use std::fmt;
 
 use crate::cache::StablePrefix;
-use crate::call::{Call, Validator};
+use crate::call::{Call, Declared, Validator};
 use crate::history::History;
 use crate::message::{Message, Part, Role};
 use crate::output::{Output, OutputCache};
@@ -199,10 +199,7 @@ impl PromptBuilder {
 
     /// The rendered prompt as a call returning `T`.
     pub fn finish<T: Output>(self) -> Call<T> {
-        Call::new(self.spec, self.messages)
-            .with_declared_tools(self.tools)
-            .with_stable_prefix(self.stable_prefix)
-            .with_declared_history(self.history_end)
+        self.finish_checked(None)
     }
 
     /// The declaration and the rendered messages, for a call to another endpoint.
@@ -212,7 +209,16 @@ impl PromptBuilder {
 
     /// [`finish`](Self::finish) with the return type's [`Validate`] check, when it has one.
     pub fn finish_checked<T: Output>(self, validator: Option<Validator>) -> Call<T> {
-        self.finish::<T>().with_validator(validator)
+        Call::new(
+            self.spec,
+            Declared {
+                messages: self.messages,
+                tools: self.tools,
+                stable_prefix: self.stable_prefix,
+                history_end: self.history_end,
+                validator,
+            },
+        )
     }
 }
 

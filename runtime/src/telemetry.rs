@@ -36,10 +36,9 @@ impl CallTrace {
     pub(crate) fn start(
         function: &'static str,
         messages: &[Message],
-        resolved: &Result<(Client, String)>,
+        resolved: Option<(&Client, &str)>,
     ) -> Self {
-        let resolved = resolved.as_ref().ok();
-        let span = call_span(function, resolved.map(|(_, model)| model.as_str()));
+        let span = call_span(function, resolved.map(|(_, model)| model));
         let content = resolved.is_some_and(|(client, _)| client.trace_content());
         if content {
             record_prompt(&span, messages);

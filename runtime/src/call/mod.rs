@@ -106,6 +106,16 @@ impl<T> std::fmt::Debug for Call<T> {
     }
 }
 
+/// What a declared function's rendering gives its call besides the declaration.
+pub(crate) struct Declared {
+    pub(crate) messages: Vec<Message>,
+    pub(crate) tools: Vec<Tool>,
+    pub(crate) stable_prefix: Option<StablePrefix>,
+    pub(crate) history_end: Option<usize>,
+    /// The return type's [`Validate`](crate::Validate) check, when it has one.
+    pub(crate) validator: Option<Validator>,
+}
+
 macro_rules! overrides {
     ($($(#[$doc:meta])* $name:ident: $ty:ty => $conv:expr;)*) => {$(
         $(#[$doc])*
@@ -123,8 +133,17 @@ impl<T: Output> Call<T> {
         self
     }
 
-    pub(crate) fn new(spec: &'static PromptSpec, messages: Vec<Message>) -> Self {
-        Self::with_origin(Origin::Declared(spec), messages)
+    /// The call of a declared function: its rendered `messages`, where a declared `history`
+    /// parameter's turns end in them, the declared tools, where the template's first parameter
+    /// is (for prompt caching) and the return type's check. Built in one go: a call is hundreds of bytes, and
+    /// each builder step would move it.
+    pub(crate) fn new(spec: &'static PromptSpec, declared: Declared) -> Self {
+        let mut call = Self::with_origin(Origin::Declared(spec), declared.messages);
+        call.declared_history = declared.history_end;
+        call.tools = declared.tools;
+        call.stable_prefix = declared.stable_prefix;
+        call.validator = declared.validator;
+        call
     }
 
     fn with_origin(origin: Origin, messages: Vec<Message>) -> Self {
@@ -152,24 +171,6 @@ impl<T: Output> Call<T> {
             },
             _output: PhantomData,
         }
-    }
-
-    /// Where the declared `history = …` turns end.
-    pub(crate) fn with_declared_history(mut self, end: Option<usize>) -> Self {
-        self.declared_history = end;
-        self
-    }
-
-    /// The tools listed in `#[prompt(tools = [...])]`.
-    pub(crate) fn with_declared_tools(mut self, tools: Vec<Tool>) -> Self {
-        self.tools = tools;
-        self
-    }
-
-    /// Where the rendered template's first parameter is.
-    pub(crate) fn with_stable_prefix(mut self, prefix: Option<StablePrefix>) -> Self {
-        self.stable_prefix = prefix;
-        self
     }
 }
 
@@ -308,7 +309,14 @@ impl<T: Output> Call<T> {
             let model = self.resolve_model(&client)?;
             Ok((client, model))
         });
-        let trace = CallTrace::start(self.origin.name(), &self.messages, &resolved);
+        let trace = CallTrace::start(
+            self.origin.name(),
+            &self.messages,
+            resolved
+                .as_ref()
+                .ok()
+                .map(|(client, model)| (client, &**model)),
+        );
         // Traced content is read from the transcript.
         let transcript = transcript || trace.content();
         let prepared = resolved.and_then(|(client, model)| {
@@ -334,13 +342,18 @@ async fn run<T: Output>(
     messages: Vec<Message>,
     transcript: bool,
 ) -> Result<Response<T>> {
-    // Nothing else holds the call until its exchange begins.
-    let Some(unshared) = Arc::get_mut(&mut call) else {
-        return Err(Error::Config(
-            "the call was shared before its media was prepared; this is a bug in promptfn".into(),
-        ));
-    };
-    unshared.prepare_media(&messages).await?;
+    if crate::media::has_media(&messages) {
+        // Nothing else holds the call until its exchange begins.
+        let Some(unshared) = Arc::get_mut(&mut call) else {
+            return Err(Error::Config(
+                "the call was shared before its media was prepared; this is a bug in promptfn"
+                    .into(),
+            ));
+        };
+        // Boxed: the downloads' state would otherwise sit in every call's future, media or
+        // not, and be copied with it.
+        Box::pin(unshared.prepare_media(&messages)).await?;
+    }
     let keep = call.keep.clone();
     let response = answer::run(call, messages, transcript).await?;
     // Only a call that succeeded as a whole (missing choices filled too) adds its turns.

@@ -1,6 +1,7 @@
 //! Resolving a call once: every setting taken from the call, the declaration, the client or the
 //! model family, in that order, into the one value the exchange reads.
 
+use std::borrow::Cow;
 use std::time::Duration;
 
 use crate::cache::{CacheRequest, StablePrefix};
@@ -28,7 +29,9 @@ pub(crate) struct Resolved {
     /// The function's path (`app::Planner::run`), for test doubles.
     pub(crate) function_path: &'static str,
     pub(crate) client: Client,
-    pub(crate) model: String,
+    /// Borrowed when it is the declared one (most calls), so that resolving allocates nothing
+    /// for it.
+    pub(crate) model: Cow<'static, str>,
     pub(crate) family: ModelFamily,
     /// The wire dialect the model is spoken to in.
     pub(crate) dialect: Dialect,
@@ -120,7 +123,11 @@ impl<T: Output> Call<T> {
     }
 
     /// [`resolve`](Self::resolve) with client and model already known.
-    pub(crate) fn resolve_with(&self, client: Client, model: String) -> Result<Resolved> {
+    pub(crate) fn resolve_with(
+        &self,
+        client: Client,
+        model: Cow<'static, str>,
+    ) -> Result<Resolved> {
         let (name, decl) = (self.origin.name(), self.origin.decl());
         let plan = self.origin.plan::<T>();
         let family = ModelFamily::of(&model);
@@ -180,13 +187,12 @@ impl<T: Output> Call<T> {
     }
 
     /// Per call > declared > the client's default.
-    pub(crate) fn resolve_model(&self, client: &Client) -> Result<String> {
-        self.overrides
-            .as_ref()
-            .and_then(|o| o.model.as_deref())
-            .or(self.origin.decl().model)
-            .or(client.model())
-            .map(str::to_owned)
+    pub(crate) fn resolve_model(&self, client: &Client) -> Result<Cow<'static, str>> {
+        let per_call = self.overrides.as_ref().and_then(|o| o.model.as_deref());
+        per_call
+            .map(|model| Cow::Owned(model.to_owned()))
+            .or_else(|| self.origin.decl().model.map(Cow::Borrowed))
+            .or_else(|| client.model().map(|model| Cow::Owned(model.to_owned())))
             .ok_or_else(|| {
                 Error::Config(format!(
                     "no model for `{}`: write `model = \"…\"` in its #[prompt], call `.model(…)`, \

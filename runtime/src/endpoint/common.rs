@@ -130,7 +130,14 @@ impl Common {
             let model = self.resolve_model(&client)?;
             Ok((client, model))
         });
-        let trace = CallTrace::start(self.spec.name, &self.messages, &resolved);
+        let trace = CallTrace::start(
+            self.spec.name,
+            &self.messages,
+            resolved
+                .as_ref()
+                .ok()
+                .map(|(client, model)| (client, &**model)),
+        );
         let result = match resolved {
             Ok((client, model)) => work(client, model).instrument(trace.span()).await,
             Err(error) => Err(error),
