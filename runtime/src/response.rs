@@ -242,7 +242,7 @@ impl<'de> de::DeserializeSeed<'de> for FinishReasonSeed {
     type Value = Option<FinishReason>;
 
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_option(self)
+        d.deserialize_any(self)
     }
 }
 
@@ -262,7 +262,7 @@ impl<'de> de::Visitor<'de> for FinishReasonSeed {
     }
 
     fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_str(self)
+        d.deserialize_any(self)
     }
 
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
@@ -294,6 +294,20 @@ mod tests {
 
     #[test]
     fn usage_tolerates_nulls_and_floats() {
+        let odd: Usage = serde_json::from_str(
+            r#"{"prompt_tokens":-4,"completion_tokens":2.9,"total_tokens":1e30,"reasoning_tokens":18446744073709551615}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            (
+                odd.prompt_tokens,
+                odd.completion_tokens,
+                odd.total_tokens,
+                odd.reasoning_tokens
+            ),
+            (0, 2, u64::MAX, u64::MAX)
+        );
+        assert!(serde_json::from_str::<Usage>(r#"{"prompt_tokens":"12"}"#).is_err());
         let u: Usage = serde_json::from_str(
             r#"{"prompt_tokens":null,"completion_tokens":3.0,"total_tokens":3}"#,
         )

@@ -504,8 +504,27 @@ impl Completion {
     /// [`parse`](Self::parse) for a body already known to be UTF-8: the parser then skips
     /// validating every string again.
     pub(crate) fn parse_text(body: &str) -> Result<Self, String> {
+        let mut completion = Self::default();
+        completion.read_text(body)?;
+        Ok(completion)
+    }
+
+    /// Reads a UTF-8 body into this (empty) completion, in place: a completion is 200 bytes,
+    /// and returning it from each of the parser's layers copied it three times per answer.
+    fn read_text(&mut self, body: &str) -> Result<(), String> {
         let start = body.len() - json_start(body.as_bytes())?.len();
-        super::surrogates::from_json(&body[start..]).map_err(not_a_completion)
+        let mut tries = 0;
+        super::surrogates::read_json(&body[start..], |json| {
+            if tries > 0 {
+                // What the failed first reading filled in is not kept.
+                *self = Self::default();
+            }
+            tries += 1;
+            let mut parser = serde_json::Deserializer::from_str(json);
+            parser.deserialize_any(CompletionReader(self))?;
+            parser.end()
+        })
+        .map_err(not_a_completion)
     }
 
     /// Parse a whole body that the caller also keeps as text (`Response::raw`, error
@@ -516,8 +535,14 @@ impl Completion {
     pub(crate) fn parse_body(body: Vec<u8>) -> (String, Result<Self, String>) {
         match String::from_utf8(body) {
             Ok(text) => {
-                let parsed = Self::parse_text(&text);
-                (text, parsed)
+                // Built where it is returned, and filled there.
+                let mut read = (text, Ok(Self::default()));
+                if let (text, Ok(completion)) = &mut read
+                    && let Err(reason) = completion.read_text(text)
+                {
+                    read.1 = Err(reason);
+                }
+                read
             }
             Err(e) => {
                 let parsed = Self::parse(e.as_bytes());

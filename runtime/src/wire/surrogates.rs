@@ -13,11 +13,21 @@ use serde::de::DeserializeOwned;
 /// Parses `json`; if it does not parse as it is, parses it again with every lone surrogate
 /// escape replaced by `\ufffd`.
 pub(crate) fn from_json<T: DeserializeOwned>(json: &str) -> serde_json::Result<T> {
-    serde_json::from_str(json).or_else(|error| {
+    read_json(json, |text| serde_json::from_str(text))
+}
+
+/// [`from_json`] for any reading of the text (one that fills a value in place): `read` is run
+/// on `json`, and if that fails, once more on the text with every lone surrogate escape
+/// replaced.
+pub(crate) fn read_json<T>(
+    json: &str,
+    mut read: impl FnMut(&str) -> serde_json::Result<T>,
+) -> serde_json::Result<T> {
+    read(json).or_else(|error| {
         let Some((fixed, replaced)) = replace_lone_surrogates(json) else {
             return Err(error);
         };
-        let parsed = serde_json::from_str(&fixed)?;
+        let parsed = read(&fixed)?;
         tracing::warn!(
             replaced,
             "the server sent JSON with lone UTF-16 surrogate escapes (half of an emoji, \
@@ -138,6 +148,21 @@ mod tests {
             }
             let _ = from_json::<Value>(&format!("\"{text}\""));
         }
+    }
+
+    #[test]
+    fn a_completion_read_again_keeps_nothing_of_the_first_reading() {
+        let body = r#"{"id":"a","choices":[{"message":{"content":"whole"}},{"message":{"content":"cut \ud83d"}}],"usage":{"prompt_tokens":2}}"#;
+        let (_, parsed) = Completion::parse_body(body.as_bytes().to_vec());
+        let parsed = parsed.unwrap();
+        let contents: Vec<_> = parsed
+            .choices
+            .iter()
+            .map(|c| c.message.content.as_deref())
+            .collect();
+        assert_eq!(contents, [Some("whole"), Some("cut \u{fffd}")]);
+        assert_eq!(parsed.id.as_deref(), Some("a"));
+        assert_eq!(parsed.usage.map(|u| u.prompt_tokens), Some(2));
     }
 
     #[test]
