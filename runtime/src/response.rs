@@ -80,41 +80,176 @@ impl<T> Response<T> {
 
 /// Token counts reported by the server.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "UsageFields")]
 #[non_exhaustive]
 pub struct Usage {
     /// Tokens in the prompt.
-    #[serde(default, deserialize_with = "null_as_zero")]
     pub prompt_tokens: u64,
     /// Tokens in the answer.
-    #[serde(default, deserialize_with = "null_as_zero")]
     pub completion_tokens: u64,
     /// Both together.
-    #[serde(default, deserialize_with = "null_as_zero")]
     pub total_tokens: u64,
     /// Prompt tokens read from the provider's prompt cache (Anthropic
-    /// `cache_read_input_tokens`); counted in `prompt_tokens`.
-    #[serde(
-        default,
-        deserialize_with = "null_as_zero",
-        skip_serializing_if = "is_zero"
-    )]
+    /// `cache_read_input_tokens`, OpenAI `prompt_tokens_details.cached_tokens`); counted in
+    /// `prompt_tokens`.
+    #[serde(skip_serializing_if = "is_zero")]
     pub cache_read_tokens: u64,
     /// Prompt tokens written to the provider's prompt cache (Anthropic
     /// `cache_creation_input_tokens`); counted in `prompt_tokens`.
-    #[serde(
-        default,
-        deserialize_with = "null_as_zero",
-        skip_serializing_if = "is_zero"
-    )]
+    #[serde(skip_serializing_if = "is_zero")]
     pub cache_write_tokens: u64,
-    /// Answer tokens spent reasoning, where the provider counts them apart; counted in
-    /// `completion_tokens`.
-    #[serde(
-        default,
-        deserialize_with = "null_as_zero",
-        skip_serializing_if = "is_zero"
-    )]
+    /// Answer tokens spent reasoning, where the provider counts them apart (OpenAI
+    /// `completion_tokens_details.reasoning_tokens`); counted in `completion_tokens`.
+    #[serde(skip_serializing_if = "is_zero")]
     pub reasoning_tokens: u64,
+}
+
+/// [`Usage`] as it is read: its own field names (a saved transcript or journal read back), and
+/// OpenAI's counts nested in `prompt_tokens_details` and `completion_tokens_details`
+/// (<https://platform.openai.com/docs/api-reference/chat/object>).
+#[derive(Deserialize)]
+struct UsageFields {
+    #[serde(default, deserialize_with = "null_as_zero")]
+    prompt_tokens: u64,
+    #[serde(default, deserialize_with = "null_as_zero")]
+    completion_tokens: u64,
+    #[serde(default, deserialize_with = "null_as_zero")]
+    total_tokens: u64,
+    #[serde(default, deserialize_with = "null_as_zero")]
+    cache_read_tokens: u64,
+    #[serde(default, deserialize_with = "null_as_zero")]
+    cache_write_tokens: u64,
+    #[serde(default, deserialize_with = "null_as_zero")]
+    reasoning_tokens: u64,
+    #[serde(default)]
+    prompt_tokens_details: Details,
+    #[serde(default)]
+    completion_tokens_details: Details,
+}
+
+impl From<UsageFields> for Usage {
+    fn from(fields: UsageFields) -> Self {
+        Self {
+            prompt_tokens: fields.prompt_tokens,
+            completion_tokens: fields.completion_tokens,
+            total_tokens: fields.total_tokens,
+            // A server that sends a count both ways counts the same tokens twice over.
+            cache_read_tokens: fields
+                .cache_read_tokens
+                .max(fields.prompt_tokens_details.cached_tokens),
+            cache_write_tokens: fields.cache_write_tokens,
+            reasoning_tokens: fields
+                .reasoning_tokens
+                .max(fields.completion_tokens_details.reasoning_tokens),
+        }
+    }
+}
+
+/// The counts read from a `*_tokens_details` object. Anything else there (`null`, a number,
+/// a list) counts nothing: a count is never worth failing a call.
+#[derive(Default)]
+struct Details {
+    cached_tokens: u64,
+    reasoning_tokens: u64,
+}
+
+impl<'de> Deserialize<'de> for Details {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(DetailsVisitor)
+    }
+}
+
+struct DetailsVisitor;
+
+/// The one count read from each key of a details object.
+struct Count(u64);
+
+impl<'de> Deserialize<'de> for Count {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        null_as_zero(d).map(Count)
+    }
+}
+
+impl<'de> de::Visitor<'de> for DetailsVisitor {
+    type Value = Details;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a token-count details object")
+    }
+
+    fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<Details, A::Error> {
+        let mut details = Details::default();
+        while let Some(key) = map.next_key::<DetailsKey>()? {
+            match key {
+                DetailsKey::Cached => details.cached_tokens = map.next_value::<Count>()?.0,
+                DetailsKey::Reasoning => details.reasoning_tokens = map.next_value::<Count>()?.0,
+                DetailsKey::Other => {
+                    map.next_value::<de::IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(details)
+    }
+
+    fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Details, A::Error> {
+        while seq.next_element::<de::IgnoredAny>()?.is_some() {}
+        Ok(Details::default())
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Details, E> {
+        Ok(Details::default())
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Details, E> {
+        Ok(Details::default())
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Details, E> {
+        Ok(Details::default())
+    }
+
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Details, E> {
+        Ok(Details::default())
+    }
+
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Details, E> {
+        Ok(Details::default())
+    }
+
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Details, E> {
+        Ok(Details::default())
+    }
+
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<Details, E> {
+        Ok(Details::default())
+    }
+}
+
+/// The keys of a details object that promptfn reads.
+enum DetailsKey {
+    Cached,
+    Reasoning,
+    Other,
+}
+
+impl<'de> Deserialize<'de> for DetailsKey {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl de::Visitor<'_> for KeyVisitor {
+            type Value = DetailsKey;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a key")
+            }
+            fn visit_str<E: de::Error>(self, key: &str) -> Result<DetailsKey, E> {
+                Ok(match key {
+                    "cached_tokens" => DetailsKey::Cached,
+                    "reasoning_tokens" => DetailsKey::Reasoning,
+                    _ => DetailsKey::Other,
+                })
+            }
+        }
+        d.deserialize_identifier(KeyVisitor)
+    }
 }
 
 impl Usage {
@@ -290,6 +425,55 @@ mod tests {
             FinishReason::parse("error"),
             Some(FinishReason::Other("error".into()))
         );
+    }
+
+    #[test]
+    fn usage_reads_openais_cached_and_reasoning_counts_from_their_details() {
+        let usage: Usage = serde_json::from_str(
+            r#"{"prompt_tokens":1200,"completion_tokens":300,"total_tokens":1500,
+                "prompt_tokens_details":{"cached_tokens":1024,"audio_tokens":0},
+                "completion_tokens_details":{"reasoning_tokens":256,"audio_tokens":0,
+                    "accepted_prediction_tokens":0,"rejected_prediction_tokens":0}}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            (usage.cache_read_tokens, usage.reasoning_tokens),
+            (1024, 256)
+        );
+        assert_eq!(usage.cache_write_tokens, 0);
+        // Read back from promptfn's own form (a saved transcript or journal), unchanged.
+        let again: Usage = serde_json::from_str(&serde_json::to_string(&usage).unwrap()).unwrap();
+        assert_eq!(again, usage);
+    }
+
+    #[test]
+    fn usage_details_that_are_not_objects_count_nothing_and_fail_nothing() {
+        for details in [
+            "null",
+            "7",
+            "-1.5",
+            "true",
+            "\"x\"",
+            "[1,{\"cached_tokens\":9}]",
+            "{}",
+        ] {
+            let body = format!(
+                r#"{{"prompt_tokens":5,"prompt_tokens_details":{details},"completion_tokens_details":{details}}}"#
+            );
+            let usage: Usage = serde_json::from_str(&body).unwrap();
+            assert_eq!(usage.prompt_tokens, 5, "{body}");
+            assert_eq!(
+                (usage.cache_read_tokens, usage.reasoning_tokens),
+                (0, 0),
+                "{body}"
+            );
+        }
+        // Counts inside are as tolerant as the top-level ones.
+        let odd: Usage = serde_json::from_str(
+            r#"{"prompt_tokens_details":{"cached_tokens":null},"completion_tokens_details":{"reasoning_tokens":2.7}}"#,
+        )
+        .unwrap();
+        assert_eq!((odd.cache_read_tokens, odd.reasoning_tokens), (0, 2));
     }
 
     #[test]

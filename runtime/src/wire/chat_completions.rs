@@ -697,6 +697,24 @@ mod tests {
     }
 
     #[test]
+    fn openais_cached_and_reasoning_counts_are_read_awaited_and_streamed() {
+        let usage = r#"{"prompt_tokens":2006,"completion_tokens":300,"total_tokens":2306,"prompt_tokens_details":{"cached_tokens":1920,"audio_tokens":0},"completion_tokens_details":{"reasoning_tokens":192,"audio_tokens":0,"accepted_prediction_tokens":0,"rejected_prediction_tokens":0}}"#;
+        let body = format!(
+            r#"{{"id":"c","choices":[{{"index":0,"message":{{"role":"assistant","content":"hi"}},"finish_reason":"stop"}}],"usage":{usage}}}"#
+        );
+        let awaited = Completion::parse(body.as_bytes()).unwrap().usage.unwrap();
+        let chunk: CompletionChunk =
+            serde_json::from_str(&format!(r#"{{"choices":[],"usage":{usage}}}"#)).unwrap();
+        for usage in [awaited, chunk.usage.unwrap()] {
+            assert_eq!((usage.prompt_tokens, usage.completion_tokens), (2006, 300));
+            assert_eq!(
+                (usage.cache_read_tokens, usage.reasoning_tokens),
+                (1920, 192)
+            );
+        }
+    }
+
+    #[test]
     fn choices_are_read_in_place_and_a_repeated_key_replaces_them() {
         let body = br#"{"choices":[{"message":{"content":"old"}}],"id":"c","choices":[{"index":1,"message":null,"finish_reason":"length"},{"finish_reason":null,"message":{"content":"new"},"logprobs":{"content":[]}}],"model":"m"}"#;
         let r = Completion::parse(body).unwrap();
