@@ -418,8 +418,8 @@ fn fatal_finish(choice: &Choice, answer_text: Option<&str>) -> Option<Error> {
     })
 }
 
-/// What [`answer`] gathered: decoded choices, or the whole value (manual tool mode, and a call
-/// that wants one answer).
+/// What [`answer`] gathered: decoded choices, or the whole value (manual tool mode, and a type
+/// that is one answer).
 enum Gathered<T: Output> {
     Items(Vec<T::Item>),
     Whole(T),

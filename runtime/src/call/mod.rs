@@ -135,8 +135,8 @@ impl<T: Output> Call<T> {
 
     /// The call of a declared function: its rendered `messages`, where a declared `history`
     /// parameter's turns end in them, the declared tools, where the template's first parameter
-    /// is (for prompt caching) and the return type's check. Built in one go: a call is hundreds of bytes, and
-    /// each builder step would move it.
+    /// is (for prompt caching) and the return type's check. Built in one go: a call is
+    /// hundreds of bytes, and each builder step would move it.
     pub(crate) fn new(spec: &'static PromptSpec, declared: Declared) -> Self {
         let mut call = Self::with_origin(Origin::Declared(spec), declared.messages);
         call.declared_history = declared.history_end;
