@@ -5,9 +5,9 @@
 //! values and cassettes keep what the server said, and a careless server, a proxy or a
 //! prompt-injected model may quote the key it was sent: whole, JSON-escaped (`sk-proj\/…`,
 //! `\u0073k-…`), escaped twice (`\\\/`), or percent-encoded. Every answer body is scrubbed
-//! once, as it enters the transport ([`BodyScrubber`], installed by `transport::attempt_open`),
-//! so that nothing read from it can hold the key, whichever path reads it: awaited, streamed,
-//! cut into an excerpt or recorded.
+//! once, as it enters the transport ([`BodyScrubber`], installed by the transport's `Sending`
+//! future as the status arrives), so that nothing read from it can hold the key, whichever
+//! path reads it: awaited, streamed, cut into an excerpt or recorded.
 
 use std::sync::Arc;
 
