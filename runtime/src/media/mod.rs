@@ -88,7 +88,6 @@ impl<M: MediaArg> MediaArg for Option<M> {
 }
 
 /// Whether any message holds media (most calls hold none, and skip resolution entirely).
-/// Whether any of `messages` carries media (which the call must then prepare).
 pub(crate) fn has_media(messages: &[Message]) -> bool {
     messages
         .iter()

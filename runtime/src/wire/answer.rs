@@ -222,14 +222,6 @@ pub(crate) struct AssistantMessage {
     pub(crate) sources: Vec<Source>,
 }
 
-impl<'de> Deserialize<'de> for AssistantMessage {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let mut message = Self::default();
-        de::DeserializeSeed::deserialize(MessageReader(&mut message), d)?;
-        Ok(message)
-    }
-}
-
 /// The fields of an assistant message that promptfn reads.
 #[derive(Deserialize)]
 #[serde(field_identifier, rename_all = "snake_case")]
