@@ -32,7 +32,6 @@ pub(crate) struct Completion {
 
 #[derive(Debug, Default)]
 pub(crate) struct Choice {
-    pub(crate) index: Option<u32>,
     /// A `null` message is an empty one.
     pub(crate) message: AssistantMessage,
     pub(crate) finish_reason: Option<FinishReason>,
@@ -159,11 +158,11 @@ impl<'de> de::DeserializeSeed<'de> for NextChoice<'_> {
     }
 }
 
-/// The fields of a choice that promptfn reads.
+/// The fields of a choice that promptfn reads. Its `index` is not among them: choices are
+/// taken in the order they come, and nothing reads their numbers.
 #[derive(Deserialize)]
 #[serde(field_identifier, rename_all = "snake_case")]
 enum ChoiceField {
-    Index,
     Message,
     FinishReason,
     #[serde(other)]
@@ -184,7 +183,6 @@ impl<'de> Visitor<'de> for ChoiceReader<'_> {
         let choice = self.0;
         while let Some(field) = map.next_key::<ChoiceField>()? {
             match field {
-                ChoiceField::Index => choice.index = map.next_value()?,
                 ChoiceField::Message => map.next_value_seed(MessageReader(&mut choice.message))?,
                 ChoiceField::FinishReason => {
                     choice.finish_reason =
