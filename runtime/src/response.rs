@@ -107,7 +107,7 @@ pub struct Usage {
 /// from OpenAI's, whose cached and reasoning counts are nested in `prompt_tokens_details` and
 /// `completion_tokens_details` (<https://platform.openai.com/docs/api-reference/chat/object>).
 /// Every awaited answer carries a usage object, so it is read by hand, each count straight
-/// from the parser ([`Count`]), each key matched once ([`UsageKey`]): serde's derived reader
+/// from the parser (`Count`), each key matched once (`UsageKey`): serde's derived reader
 /// took each count through an `Option<Number>` and the details through a struct of their own.
 impl<'de> Deserialize<'de> for Usage {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {

@@ -501,10 +501,20 @@ impl Completion {
 
     /// Reads a UTF-8 body into this (empty) completion, in place: a completion is 200 bytes,
     /// and returning it from each of the parser's layers copied it three times per answer.
+    /// The common shape (choices of text, usage) is read by hand ([`completion_scan`]); any
+    /// other, and any body that is not JSON, by serde.
+    ///
+    /// [`completion_scan`]: super::completion_scan
     fn read_text(&mut self, body: &str) -> Result<(), String> {
         let start = body.len() - json_start(body.as_bytes())?.len();
+        let json = &body[start..];
+        if super::completion_scan::read(json, self) {
+            return Ok(());
+        }
+        // What the scan read before it gave up is not kept.
+        *self = Self::default();
         let mut tries = 0;
-        super::surrogates::read_json(&body[start..], |json| {
+        super::surrogates::read_json(json, |json| {
             if tries > 0 {
                 // What the failed first reading filled in is not kept.
                 *self = Self::default();
