@@ -79,8 +79,7 @@ impl<T> Response<T> {
 }
 
 /// Token counts reported by the server.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(from = "UsageFields")]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub struct Usage {
     /// Tokens in the prompt.
@@ -104,44 +103,105 @@ pub struct Usage {
     pub reasoning_tokens: u64,
 }
 
-/// [`Usage`] as it is read: its own field names (a saved transcript or journal read back), and
-/// OpenAI's counts nested in `prompt_tokens_details` and `completion_tokens_details`
-/// (<https://platform.openai.com/docs/api-reference/chat/object>).
-#[derive(Deserialize)]
-struct UsageFields {
-    #[serde(default, deserialize_with = "null_as_zero")]
-    prompt_tokens: u64,
-    #[serde(default, deserialize_with = "null_as_zero")]
-    completion_tokens: u64,
-    #[serde(default, deserialize_with = "null_as_zero")]
-    total_tokens: u64,
-    #[serde(default, deserialize_with = "null_as_zero")]
-    cache_read_tokens: u64,
-    #[serde(default, deserialize_with = "null_as_zero")]
-    cache_write_tokens: u64,
-    #[serde(default, deserialize_with = "null_as_zero")]
-    reasoning_tokens: u64,
-    #[serde(default)]
-    prompt_tokens_details: Details,
-    #[serde(default)]
-    completion_tokens_details: Details,
+/// [`Usage`] is read from its own field names (a saved transcript or journal read back) and
+/// from OpenAI's, whose cached and reasoning counts are nested in `prompt_tokens_details` and
+/// `completion_tokens_details` (<https://platform.openai.com/docs/api-reference/chat/object>).
+/// Every awaited answer carries a usage object, so it is read by hand, each count straight
+/// from the parser (`Count`), each key matched once (`UsageKey`): serde's derived reader
+/// took each count through an `Option<Number>` and the details through a struct of their own.
+impl<'de> Deserialize<'de> for Usage {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_map(UsageVisitor)
+    }
 }
 
-impl From<UsageFields> for Usage {
-    fn from(fields: UsageFields) -> Self {
-        Self {
-            prompt_tokens: fields.prompt_tokens,
-            completion_tokens: fields.completion_tokens,
-            total_tokens: fields.total_tokens,
-            // A server that sends a count both ways counts the same tokens twice over.
-            cache_read_tokens: fields
-                .cache_read_tokens
-                .max(fields.prompt_tokens_details.cached_tokens),
-            cache_write_tokens: fields.cache_write_tokens,
-            reasoning_tokens: fields
-                .reasoning_tokens
-                .max(fields.completion_tokens_details.reasoning_tokens),
+struct UsageVisitor;
+
+impl<'de> de::Visitor<'de> for UsageVisitor {
+    type Value = Usage;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a token usage object")
+    }
+
+    fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<Usage, A::Error> {
+        let mut usage = Usage::default();
+        let (mut cached_in_details, mut reasoning_in_details) = (0, 0);
+        while let Some(key) = map.next_key::<UsageKey>()? {
+            match key {
+                UsageKey::PromptTokens => usage.prompt_tokens = map.next_value::<Count>()?.0,
+                UsageKey::CompletionTokens => {
+                    usage.completion_tokens = map.next_value::<Count>()?.0;
+                }
+                UsageKey::TotalTokens => usage.total_tokens = map.next_value::<Count>()?.0,
+                UsageKey::PromptTokensDetails => {
+                    cached_in_details = map.next_value::<Details>()?.cached_tokens;
+                }
+                UsageKey::CompletionTokensDetails => {
+                    reasoning_in_details = map.next_value::<Details>()?.reasoning_tokens;
+                }
+                UsageKey::CacheReadTokens => {
+                    usage.cache_read_tokens = map.next_value::<Count>()?.0;
+                }
+                UsageKey::CacheWriteTokens => {
+                    usage.cache_write_tokens = map.next_value::<Count>()?.0;
+                }
+                UsageKey::ReasoningTokens => usage.reasoning_tokens = map.next_value::<Count>()?.0,
+                // Only a details object's own.
+                UsageKey::CachedTokens | UsageKey::Other => {
+                    map.next_value::<de::IgnoredAny>()?;
+                }
+            }
         }
+        // A server that sends a count both ways counts the same tokens twice over.
+        usage.cache_read_tokens = usage.cache_read_tokens.max(cached_in_details);
+        usage.reasoning_tokens = usage.reasoning_tokens.max(reasoning_in_details);
+        Ok(usage)
+    }
+}
+
+/// The keys of a usage object and of its details objects that promptfn reads.
+enum UsageKey {
+    PromptTokens,
+    CompletionTokens,
+    TotalTokens,
+    PromptTokensDetails,
+    CompletionTokensDetails,
+    CacheReadTokens,
+    CacheWriteTokens,
+    ReasoningTokens,
+    CachedTokens,
+    Other,
+}
+
+impl<'de> Deserialize<'de> for UsageKey {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_identifier(UsageKeyVisitor)
+    }
+}
+
+struct UsageKeyVisitor;
+
+impl de::Visitor<'_> for UsageKeyVisitor {
+    type Value = UsageKey;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a token usage key")
+    }
+
+    fn visit_str<E: de::Error>(self, key: &str) -> Result<UsageKey, E> {
+        Ok(match key {
+            "prompt_tokens" => UsageKey::PromptTokens,
+            "completion_tokens" => UsageKey::CompletionTokens,
+            "total_tokens" => UsageKey::TotalTokens,
+            "prompt_tokens_details" => UsageKey::PromptTokensDetails,
+            "completion_tokens_details" => UsageKey::CompletionTokensDetails,
+            "cached_tokens" => UsageKey::CachedTokens,
+            "reasoning_tokens" => UsageKey::ReasoningTokens,
+            "cache_read_tokens" => UsageKey::CacheReadTokens,
+            "cache_write_tokens" => UsageKey::CacheWriteTokens,
+            _ => UsageKey::Other,
+        })
     }
 }
 
@@ -161,15 +221,6 @@ impl<'de> Deserialize<'de> for Details {
 
 struct DetailsVisitor;
 
-/// The one count read from each key of a details object.
-struct Count(u64);
-
-impl<'de> Deserialize<'de> for Count {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        null_as_zero(d).map(Count)
-    }
-}
-
 impl<'de> de::Visitor<'de> for DetailsVisitor {
     type Value = Details;
 
@@ -179,11 +230,13 @@ impl<'de> de::Visitor<'de> for DetailsVisitor {
 
     fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<Details, A::Error> {
         let mut details = Details::default();
-        while let Some(key) = map.next_key::<DetailsKey>()? {
+        while let Some(key) = map.next_key::<UsageKey>()? {
             match key {
-                DetailsKey::Cached => details.cached_tokens = map.next_value::<Count>()?.0,
-                DetailsKey::Reasoning => details.reasoning_tokens = map.next_value::<Count>()?.0,
-                DetailsKey::Other => {
+                UsageKey::CachedTokens => details.cached_tokens = map.next_value::<Count>()?.0,
+                UsageKey::ReasoningTokens => {
+                    details.reasoning_tokens = map.next_value::<Count>()?.0;
+                }
+                _ => {
                     map.next_value::<de::IgnoredAny>()?;
                 }
             }
@@ -225,30 +278,50 @@ impl<'de> de::Visitor<'de> for DetailsVisitor {
     }
 }
 
-/// The keys of a details object that promptfn reads.
-enum DetailsKey {
-    Cached,
-    Reasoning,
-    Other,
+/// One token count, read straight from the parser. Some servers send floats or nulls for
+/// token counts, and a count is never worth failing a call: `null` is 0, a negative count is
+/// 0, a fraction is cut, a float past `u64::MAX` is `u64::MAX`. Any other value (a string) is
+/// no count and fails the read.
+struct Count(u64);
+
+impl<'de> Deserialize<'de> for Count {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(CountVisitor).map(Count)
+    }
 }
 
-impl<'de> Deserialize<'de> for DetailsKey {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct KeyVisitor;
-        impl de::Visitor<'_> for KeyVisitor {
-            type Value = DetailsKey;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a key")
-            }
-            fn visit_str<E: de::Error>(self, key: &str) -> Result<DetailsKey, E> {
-                Ok(match key {
-                    "cached_tokens" => DetailsKey::Cached,
-                    "reasoning_tokens" => DetailsKey::Reasoning,
-                    _ => DetailsKey::Other,
-                })
-            }
-        }
-        d.deserialize_identifier(KeyVisitor)
+struct CountVisitor;
+
+impl<'de> de::Visitor<'de> for CountVisitor {
+    type Value = u64;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a token count (a number or null)")
+    }
+
+    fn visit_u64<E: de::Error>(self, count: u64) -> Result<u64, E> {
+        Ok(count)
+    }
+
+    fn visit_i64<E: de::Error>(self, count: i64) -> Result<u64, E> {
+        Ok(u64::try_from(count).unwrap_or(0))
+    }
+
+    fn visit_f64<E: de::Error>(self, count: f64) -> Result<u64, E> {
+        // `as` saturates: past u64::MAX is u64::MAX, NaN is 0.
+        Ok(count.max(0.0) as u64)
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<u64, E> {
+        Ok(0)
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<u64, E> {
+        Ok(0)
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<u64, D::Error> {
+        d.deserialize_any(self)
     }
 }
 
@@ -299,15 +372,6 @@ impl Usage {
 
 fn is_zero(n: &u64) -> bool {
     *n == 0
-}
-
-fn null_as_zero<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
-    // Some servers send floats or nulls for token counts; a count is never worth failing a call.
-    let v = Option::<serde_json::Number>::deserialize(d)?;
-    Ok(
-        v.and_then(|n| n.as_u64().or_else(|| n.as_f64().map(|f| f.max(0.0) as u64)))
-            .unwrap_or(0),
-    )
 }
 
 /// Why the model stopped. Servers invent their own values, so this enum is open.

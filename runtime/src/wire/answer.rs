@@ -32,7 +32,6 @@ pub(crate) struct Completion {
 
 #[derive(Debug, Default)]
 pub(crate) struct Choice {
-    pub(crate) index: Option<u32>,
     /// A `null` message is an empty one.
     pub(crate) message: AssistantMessage,
     pub(crate) finish_reason: Option<FinishReason>,
@@ -159,11 +158,11 @@ impl<'de> de::DeserializeSeed<'de> for NextChoice<'_> {
     }
 }
 
-/// The fields of a choice that promptfn reads.
+/// The fields of a choice that promptfn reads. Its `index` is not among them: choices are
+/// taken in the order they come, and nothing reads their numbers.
 #[derive(Deserialize)]
 #[serde(field_identifier, rename_all = "snake_case")]
 enum ChoiceField {
-    Index,
     Message,
     FinishReason,
     #[serde(other)]
@@ -184,7 +183,6 @@ impl<'de> Visitor<'de> for ChoiceReader<'_> {
         let choice = self.0;
         while let Some(field) = map.next_key::<ChoiceField>()? {
             match field {
-                ChoiceField::Index => choice.index = map.next_value()?,
                 ChoiceField::Message => map.next_value_seed(MessageReader(&mut choice.message))?,
                 ChoiceField::FinishReason => {
                     choice.finish_reason =
@@ -503,10 +501,20 @@ impl Completion {
 
     /// Reads a UTF-8 body into this (empty) completion, in place: a completion is 200 bytes,
     /// and returning it from each of the parser's layers copied it three times per answer.
+    /// The common shape (choices of text, usage) is read by hand ([`completion_scan`]); any
+    /// other, and any body that is not JSON, by serde.
+    ///
+    /// [`completion_scan`]: super::completion_scan
     fn read_text(&mut self, body: &str) -> Result<(), String> {
         let start = body.len() - json_start(body.as_bytes())?.len();
+        let json = &body[start..];
+        if super::completion_scan::read(json, self) {
+            return Ok(());
+        }
+        // What the scan read before it gave up is not kept.
+        *self = Self::default();
         let mut tries = 0;
-        super::surrogates::read_json(&body[start..], |json| {
+        super::surrogates::read_json(json, |json| {
             if tries > 0 {
                 // What the failed first reading filled in is not kept.
                 *self = Self::default();

@@ -719,7 +719,6 @@ mod tests {
         let body = br#"{"choices":[{"message":{"content":"old"}}],"id":"c","choices":[{"index":1,"message":null,"finish_reason":"length"},{"finish_reason":null,"message":{"content":"new"},"logprobs":{"content":[]}}],"model":"m"}"#;
         let r = Completion::parse(body).unwrap();
         assert_eq!(r.choices.len(), 2);
-        assert_eq!(r.choices[0].index, Some(1));
         assert_eq!(r.choices[0].message.content, None);
         assert_eq!(r.choices[0].finish_reason, Some(FinishReason::Length));
         assert_eq!(r.choices[1].message.content.as_deref(), Some("new"));

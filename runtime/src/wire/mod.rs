@@ -7,6 +7,7 @@ pub(crate) mod answer;
 pub(crate) mod anthropic;
 pub(crate) mod chat_audio;
 pub(crate) mod chat_completions;
+mod completion_scan;
 pub(crate) mod dialect;
 pub(crate) mod gemini_content;
 pub(crate) mod mode;

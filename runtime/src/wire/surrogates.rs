@@ -87,7 +87,7 @@ fn replace_lone_surrogates(json: &str) -> Option<(String, usize)> {
 }
 
 /// The four hex digits at `at`, as a number.
-fn hex4(bytes: &[u8], at: usize) -> Option<u32> {
+pub(super) fn hex4(bytes: &[u8], at: usize) -> Option<u32> {
     let digits = bytes.get(at..at + 4)?;
     digits.iter().try_fold(0, |value, &digit| {
         let nibble = char::from(digit).to_digit(16)?;

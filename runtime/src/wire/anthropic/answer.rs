@@ -111,7 +111,6 @@ impl WireMessage {
             id: self.id,
             model: self.model,
             choices: vec![Choice {
-                index: Some(0),
                 message,
                 finish_reason: self.stop_reason.as_deref().and_then(finish_reason),
             }],

@@ -45,7 +45,6 @@ pub(super) fn completion(response: &Value) -> Completion {
         .map(|candidate| {
             let read = Candidate::read(candidate, 0);
             Choice {
-                index: read.index,
                 finish_reason: read.finish_reason.clone(),
                 message: read.into_message(),
             }
@@ -53,7 +52,6 @@ pub(super) fn completion(response: &Value) -> Completion {
         .collect();
     if choices.is_empty() && block_reason(response).is_some() {
         choices.push(Choice {
-            index: Some(0),
             message: AssistantMessage::default(),
             finish_reason: Some(FinishReason::ContentFilter),
         });
@@ -149,7 +147,6 @@ pub(super) fn finish_reason(reason: &str, calls: bool) -> Option<FinishReason> {
 /// What one candidate (or one stream chunk of it) says.
 #[derive(Debug, Default)]
 pub(super) struct Candidate {
-    pub(super) index: Option<u32>,
     /// The answer text: every text part that is not a thought, joined.
     pub(super) text: Option<String>,
     /// Thought summaries (parts with `thought: true`), joined.
@@ -167,13 +164,7 @@ impl Candidate {
     /// Reads `candidate`; its function calls are numbered from `calls_before` (the calls an
     /// earlier chunk of the same stream made).
     pub(super) fn read(candidate: &Value, calls_before: usize) -> Self {
-        let mut read = Self {
-            index: candidate
-                .get("index")
-                .and_then(Value::as_u64)
-                .and_then(|i| u32::try_from(i).ok()),
-            ..Self::default()
-        };
+        let mut read = Self::default();
         let parts = candidate
             .get("content")
             .and_then(|c| c.get("parts"))

@@ -62,7 +62,6 @@ pub(super) fn completion_of(response: &Value) -> Completion {
         id: string(response.get("id")),
         model: string(response.get("model")),
         choices: vec![Choice {
-            index: Some(0),
             message,
             finish_reason,
         }],
