@@ -241,8 +241,9 @@ struct Escapes<'t> {
     text: &'t [u8],
     /// Where the next word starts.
     from: usize,
-    /// Where the word being read starts, and the high bit of each of its bytes still to yield.
+    /// Where the word being read starts.
     word_at: usize,
+    /// The high bit of each of that word's bytes that is an escape still to yield.
     pending: u64,
     /// Zero when escapes before a `"` are left out, else every byte's high bit.
     keep_quoted: u64,
@@ -256,6 +257,45 @@ impl<'t> Escapes<'t> {
             word_at: 0,
             pending: 0,
             keep_quoted: if skip_quoted { 0 } else { splat(0x80) },
+        }
+    }
+
+    /// The next word with escapes to yield: where it starts, and the high bit of each of its
+    /// bytes that is one of them. Words are read while they hold escapes (quoted or not), then
+    /// a search finds the next.
+    fn next_word(&mut self) -> Option<(usize, u64)> {
+        let text = self.text;
+        let mut from = self.from;
+        loop {
+            // Byte `i` of `following` is the text's byte after byte `i` of `word`.
+            let words = text.get(from..).and_then(|rest| {
+                let word = rest.first_chunk::<8>()?;
+                let following = rest.get(1..)?.first_chunk::<8>()?;
+                Some((u64::from_le_bytes(*word), u64::from_le_bytes(*following)))
+            });
+            let Some((word, following)) = words else {
+                // Fewer than nine bytes left: one escape at a time.
+                let at = self.search(from)?;
+                from = at + 1;
+                if self.keep_quoted == 0 && text.get(from) == Some(&b'"') {
+                    continue;
+                }
+                self.from = from;
+                return Some((at, 0x80));
+            };
+            let escapes = !(nonzero_bytes(word ^ splat(b'%')) & nonzero_bytes(word ^ splat(b'\\')))
+                & splat(0x80);
+            if escapes == 0 {
+                // Past the run: the next escape may be far.
+                from = self.search(from + 8)?;
+                continue;
+            }
+            let pending = escapes & (nonzero_bytes(following ^ splat(b'"')) | self.keep_quoted);
+            if pending != 0 {
+                self.from = from + 8;
+                return Some((from, pending));
+            }
+            from += 8;
         }
     }
 
@@ -290,39 +330,13 @@ impl Iterator for Escapes<'_> {
     type Item = usize;
 
     fn next(&mut self) -> Option<usize> {
-        loop {
-            if self.pending != 0 {
-                // The byte's index in the word: at most 7, so the cast is exact.
-                let at = self.word_at + (self.pending.trailing_zeros() / 8) as usize;
-                self.pending &= self.pending - 1;
-                return Some(at);
-            }
-            let from = self.from;
-            let rest = self.text.get(from..).unwrap_or_default();
-            // Byte `i` of `following` is the text's byte after byte `i` of `word`.
-            let word = rest.first_chunk::<8>().copied().map(u64::from_le_bytes);
-            let following = rest.get(1..).and_then(<[u8]>::first_chunk::<8>);
-            let (Some(word), Some(following)) = (word, following.copied().map(u64::from_le_bytes))
-            else {
-                // Fewer than nine bytes left: one escape at a time.
-                let at = self.search(from)?;
-                self.from = at + 1;
-                if self.keep_quoted == 0 && self.text.get(at + 1) == Some(&b'"') {
-                    continue;
-                }
-                return Some(at);
-            };
-            let escapes = !(nonzero_bytes(word ^ splat(b'%')) & nonzero_bytes(word ^ splat(b'\\')))
-                & splat(0x80);
-            if escapes == 0 {
-                // Past the run: the next escape may be far.
-                self.from = self.search(from + 8)?;
-                continue;
-            }
-            self.word_at = from;
-            self.from = from + 8;
-            self.pending = escapes & (nonzero_bytes(following ^ splat(b'"')) | self.keep_quoted);
+        if self.pending == 0 {
+            (self.word_at, self.pending) = self.next_word()?;
         }
+        // The byte's index in the word: at most 7, so the cast is exact.
+        let at = self.word_at + (self.pending.trailing_zeros() / 8) as usize;
+        self.pending &= self.pending - 1;
+        Some(at)
     }
 }
 
