@@ -140,6 +140,9 @@ pub(crate) struct ScrubKey {
     literal: memchr::memmem::Finder<'static>,
     /// Which byte values the key holds.
     holds: [bool; 256],
+    /// Whether the key holds `%` or `\\`: then any escape may be the key's own byte, spelt
+    /// literally.
+    holds_escape_byte: bool,
 }
 
 impl std::fmt::Debug for ScrubKey {
@@ -163,6 +166,7 @@ impl ScrubKey {
             secret: secret.clone(),
             literal: memchr::memmem::Finder::new(key).into_owned(),
             holds,
+            holds_escape_byte: holds[usize::from(b'%')] || holds[usize::from(b'\\')],
         })
     }
 
@@ -174,24 +178,29 @@ impl ScrubKey {
     /// byte it escapes is one the key holds (or the text ends before saying which). Most
     /// escapes in an answer are `\\"`, which no key holds.
     fn escape_may_spell_key(&self, text: &[u8], at: usize) -> bool {
-        if self.holds[usize::from(b'%')] || self.holds[usize::from(b'\\')] {
-            // Then the escape may be the key's own byte, spelt literally.
+        if self.holds_escape_byte {
             return true;
         }
         let rest = &text[at..];
-        let spelt = if rest.first() == Some(&b'%') {
-            rest.get(1..3).map(hex)
-        } else {
-            let slashes = rest
-                .iter()
-                .take(MAX_BACKSLASHES + 1)
-                .take_while(|&&b| b == b'\\')
-                .count();
-            match rest.get(slashes) {
-                _ if slashes > MAX_BACKSLASHES => return false,
-                Some(b'u') => rest.get(slashes + 1..slashes + 5).map(hex),
-                Some(&b) => Some(Some(u32::from(b))),
-                None => None,
+        let spelt = match rest {
+            // One backslash before a plain byte (`\\"`, `\\n`): nearly every escape of a body,
+            // decided without counting backslashes.
+            [b'\\', escaped, ..] if !matches!(escaped, b'\\' | b'u') => {
+                return self.holds[usize::from(*escaped)];
+            }
+            [b'%', ..] => rest.get(1..3).map(hex),
+            _ => {
+                let slashes = rest
+                    .iter()
+                    .take(MAX_BACKSLASHES + 1)
+                    .take_while(|&&b| b == b'\\')
+                    .count();
+                match rest.get(slashes) {
+                    _ if slashes > MAX_BACKSLASHES => return false,
+                    Some(b'u') => rest.get(slashes + 1..slashes + 5).map(hex),
+                    Some(&b) => Some(Some(u32::from(b))),
+                    None => None,
+                }
             }
         };
         match spelt {
@@ -201,6 +210,118 @@ impl ScrubKey {
                 .and_then(|v| usize::try_from(v).ok())
                 .and_then(|v| self.holds.get(v).copied())
                 .unwrap_or(false),
+        }
+    }
+
+    /// Whether the text's end may be the start of the key spelt literally (`sk-pr`, or an `s`
+    /// ending a word).
+    fn may_end_in_key(&self, text: &[u8]) -> bool {
+        let key = self.key();
+        let Some((&first, &last)) = key.first().zip(text.last()) else {
+            return false;
+        };
+        if !self.holds[usize::from(last)] {
+            // The common case (a body ends in `}` or a line break), without a search.
+            return false;
+        }
+        let tail = text.len().saturating_sub(key.len());
+        memchr::memchr_iter(first, &text[tail..]).any(|at| key.starts_with(&text[tail + at..]))
+    }
+}
+
+/// The escapes of a text that may spell a byte of the key, in order: every `%` and `\\` (what
+/// [`memchr::memchr2_iter`] finds), but those before a `"` when `skip_quoted` (the key holds
+/// no `"`: then `\\"` and `%"` spell nothing of it).
+///
+/// An answer's escapes come in runs a few bytes apart (the `\\"` of a JSON answer quoted in the
+/// content string): restarting a SIMD search for each costs more than testing eight bytes at
+/// once, so after a search finds an escape, the text is read a word at a time until a word
+/// holds none, and the `\\"` of a run never surface one by one.
+struct Escapes<'t> {
+    text: &'t [u8],
+    /// Where the next word starts.
+    from: usize,
+    /// Where the word being read starts, and the high bit of each of its bytes still to yield.
+    word_at: usize,
+    pending: u64,
+    /// Zero when escapes before a `"` are left out, else every byte's high bit.
+    keep_quoted: u64,
+}
+
+impl<'t> Escapes<'t> {
+    fn new(text: &'t [u8], skip_quoted: bool) -> Self {
+        Self {
+            text,
+            from: 0,
+            word_at: 0,
+            pending: 0,
+            keep_quoted: if skip_quoted { 0 } else { splat(0x80) },
+        }
+    }
+
+    /// The next escape at or after `from` by a SIMD search: ends the iteration when none.
+    fn search(&mut self, from: usize) -> Option<usize> {
+        let found = self
+            .text
+            .get(from..)
+            .and_then(|rest| memchr::memchr2(b'%', b'\\', rest));
+        if found.is_none() {
+            self.from = self.text.len();
+        }
+        Some(from + found?)
+    }
+}
+
+/// `byte` in every byte of a word.
+const fn splat(byte: u8) -> u64 {
+    u64::from_le_bytes([byte; 8])
+}
+
+/// A word whose bytes have their high bit set where `word`'s bytes are not zero (the low bits
+/// are noise). The sum sets it when a byte's low seven bits are not all zero, the `| word` when
+/// its own high bit is set, and it never carries into the next byte, so every byte is exact
+/// (the shorter `(w - 0x01…) & !w` may take a `0x01` after a zero byte for a zero).
+const fn nonzero_bytes(word: u64) -> u64 {
+    let low = splat(0x7f);
+    ((word & low) + low) | word
+}
+
+impl Iterator for Escapes<'_> {
+    type Item = usize;
+
+    fn next(&mut self) -> Option<usize> {
+        loop {
+            if self.pending != 0 {
+                // The byte's index in the word: at most 7, so the cast is exact.
+                let at = self.word_at + (self.pending.trailing_zeros() / 8) as usize;
+                self.pending &= self.pending - 1;
+                return Some(at);
+            }
+            let from = self.from;
+            let rest = self.text.get(from..).unwrap_or_default();
+            // Byte `i` of `following` is the text's byte after byte `i` of `word`.
+            let word = rest.first_chunk::<8>().copied().map(u64::from_le_bytes);
+            let following = rest.get(1..).and_then(<[u8]>::first_chunk::<8>);
+            let (Some(word), Some(following)) = (word, following.copied().map(u64::from_le_bytes))
+            else {
+                // Fewer than nine bytes left: one escape at a time.
+                let at = self.search(from)?;
+                self.from = at + 1;
+                if self.keep_quoted == 0 && self.text.get(at + 1) == Some(&b'"') {
+                    continue;
+                }
+                return Some(at);
+            };
+            let escapes = !(nonzero_bytes(word ^ splat(b'%')) & nonzero_bytes(word ^ splat(b'\\')))
+                & splat(0x80);
+            if escapes == 0 {
+                // Past the run: the next escape may be far.
+                self.from = self.search(from + 8)?;
+                continue;
+            }
+            self.word_at = from;
+            self.from = from + 8;
+            self.pending = escapes & (nonzero_bytes(following ^ splat(b'"')) | self.keep_quoted);
         }
     }
 }
@@ -216,18 +337,12 @@ impl ScrubKey {
 ///   the key that ends just before it.
 fn is_clean(text: &[u8], scrub: &ScrubKey) -> bool {
     let key = scrub.key();
-    let Some((&first, _)) = key.split_first() else {
-        return true;
-    };
-    if scrub.literal.find(text).is_some() {
-        return false;
-    }
-    let tail = text.len().saturating_sub(key.len());
-    if memchr::memchr_iter(first, &text[tail..]).any(|at| key.starts_with(&text[tail + at..])) {
+    if scrub.literal.find(text).is_some() || scrub.may_end_in_key(text) {
         return false;
     }
     let tried = |start: usize| match_at(text, start, key) != Match::No;
-    memchr::memchr2_iter(b'%', b'\\', text).all(|escape| {
+    let skip_quoted = !scrub.holds_escape_byte && !scrub.holds[usize::from(b'"')];
+    Escapes::new(text, skip_quoted).all(|escape| {
         if !scrub.escape_may_spell_key(text, escape) {
             return true;
         }
@@ -411,7 +526,38 @@ mod tests {
             }),
             proptest::sample::select(vec!["s", "k", "\\", "%", "\\\"", "%7", "\\u00", " ", "x"])
                 .prop_map(str::to_owned),
+            // Ordinary text longer than a word, so that escapes far apart are searched for.
+            proptest::sample::select(vec!["no escape in these words", "\\n\\n", "a\\\"b"])
+                .prop_map(str::to_owned),
         ]
+    }
+
+    proptest::proptest! {
+        /// The word-wide test finds every escape that a byte-by-byte search finds (but those
+        /// before a `"` when told to skip them), wherever the escapes are and however long the
+        /// text is.
+        #[test]
+        fn escapes_are_found_as_a_byte_search_finds_them(
+            // The escape bytes, bytes next to them or differing in the high bit only (which a
+            // wrong word test would take for them), and ordinary text.
+            text in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    b'%', b'\\', b'"', b'$', b'&', b'[', b']', b'!', b'#', 0x00, 0x01, 0x80, 0xa2,
+                    0xa5, 0xdc, 0xff, b'a',
+                ]),
+                0..80,
+            )
+        ) {
+            let found: Vec<usize> = Escapes::new(&text, false).collect();
+            let every: Vec<usize> = memchr::memchr2_iter(b'%', b'\\', &text).collect();
+            proptest::prop_assert_eq!(&found, &every, "{:?}", text);
+            let found: Vec<usize> = Escapes::new(&text, true).collect();
+            let every: Vec<usize> = every
+                .into_iter()
+                .filter(|&at| text.get(at + 1) != Some(&b'"'))
+                .collect();
+            proptest::prop_assert_eq!(found, every, "{:?}", text);
+        }
     }
 
     proptest::proptest! {

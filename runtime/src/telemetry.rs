@@ -61,6 +61,11 @@ impl CallTrace {
         self.span.clone()
     }
 
+    /// Enters the span until the guard drops: for one poll of the call's work.
+    pub(crate) fn enter(&self) -> tracing::span::Entered<'_> {
+        self.span.enter()
+    }
+
     /// Record how the call ended; `answer_text` says whether its answer is text that may be
     /// recorded (not so for vectors, images or audio).
     pub(crate) fn finish<T>(self, result: &Result<Response<T>>, answer_text: bool) {

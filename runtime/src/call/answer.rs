@@ -2,6 +2,7 @@
 //! between them, unusable answers asked for again; and the choices a server did not give,
 //! filled by concurrent exchanges.
 
+use std::future::Future;
 use std::sync::Arc;
 
 use crate::error::{DecodeError, Error, RejectedAnswer, Result, excerpt};
@@ -17,259 +18,309 @@ use crate::wire::answer::{AssistantMessage, Choice};
 use super::exchange::{Exchange, plan_of};
 use super::resolve::Resolved;
 
-/// The whole value of an awaited call: `want` answers (one unless `T` is `Choices`), from the
-/// exchange and, when the server gave fewer choices than asked, from concurrent refills.
-pub(crate) async fn run<T: Output>(
-    call: Arc<Resolved>,
+/// The whole value of an awaited call: its media prepared, then `want` answers (one unless
+/// `T` is `Choices`), from the exchange and, when the server gave fewer choices than asked,
+/// from concurrent refills.
+///
+/// This and [`answer`] are `async` blocks rather than `async fn`s: an `async fn` keeps its
+/// arguments twice in its state (as passed, and moved into its body), and their states are
+/// part of every boxed call. Likewise, no value lives across an `.await` that does not have to
+/// (a response waiting for refills, media being downloaded): what does is boxed.
+#[expect(clippy::manual_async_fn, reason = "see the doc: smaller state")]
+pub(crate) fn run<T: Output>(
+    mut call: Arc<Resolved>,
     messages: Vec<Message>,
     transcript: bool,
-) -> Result<Response<T>> {
-    let declared_n = call.n();
-    // `Choices<T>` wants `n` answers; anything else wants one, whatever `n` says.
-    let want = if T::CHOICES {
-        declared_n.unwrap_or(1).max(1) as usize
-    } else {
-        1
-    };
-    // Refills start from the prompt: it is copied only when one may be needed.
-    let prompt = (want > 1).then(|| messages.clone());
-    let exchange = Exchange::new(Arc::clone(&call), messages);
-    let mut response = answer::<T>(exchange, want, transcript).await?;
-    if response.value.len() < want {
-        // The server gave fewer choices than asked (llama.cpp ignores `n`): fill the rest
-        // with single-answer requests, concurrently. Each is judged, re-asked and replaced
-        // exactly as one of several choices would be.
-        let missing = want - response.value.len();
-        let prompt = prompt.unwrap_or_default();
-        let fills = futures_util::future::join_all((0..missing).map(|_| {
-            let refill = Exchange::new(Arc::clone(&call), prompt.clone()).with_n(None);
-            answer::<T>(refill, 1, false)
-        }))
-        .await;
-        for fill in fills {
-            let fill = fill?;
-            response.usage = Usage::sum(response.usage, fill.usage);
-            response.requests += fill.requests;
-            response.repairs.extend(fill.repairs);
-            if let (Gathered::Items(items), Gathered::Items(more)) =
-                (&mut response.value, fill.value)
-            {
-                items.extend(more);
+) -> impl Future<Output = Result<Response<T>>> + Send {
+    async move {
+        if crate::media::has_media(&messages) {
+            // Nothing else holds the call until its exchange begins.
+            let Some(unshared) = Arc::get_mut(&mut call) else {
+                return Err(Error::Config(
+                    "the call was shared before its media was prepared; this is a bug in promptfn"
+                        .into(),
+                ));
+            };
+            Box::pin(unshared.prepare_media(&messages)).await?;
+        }
+        let declared_n = call.n();
+        // `Choices<T>` wants `n` answers; anything else wants one, whatever `n` says.
+        let want = if T::CHOICES {
+            declared_n.unwrap_or(1).max(1) as usize
+        } else {
+            1
+        };
+        // Refills start from the prompt: it is copied only when one may be needed.
+        let prompt = (want > 1).then(|| messages.clone());
+        let exchange = Exchange::new(Arc::clone(&call), messages);
+        // The answer is handed to the refills, boxed, in a scope of its own: a value borrowed
+        // in a scope that spans an `.await` is kept in the future's state.
+        let refilled = {
+            let response = answer::<T>(exchange, want, transcript).await?;
+            if response.value.len() < want {
+                Err(Box::pin(refill(
+                    &call,
+                    prompt.unwrap_or_default(),
+                    want,
+                    response,
+                )))
+            } else {
+                Ok(response)
             }
+        };
+        let mut response = match refilled {
+            Ok(response) => response,
+            Err(refilling) => refilling.await?,
+        };
+        let value = match std::mem::replace(&mut response.value, Gathered::Items(Vec::new())) {
+            Gathered::Whole(whole) => Some(whole),
+            Gathered::Items(items) => T::from_items(items),
+        };
+        let Some(value) = value else {
+            return Err(Error::Protocol {
+                reason: "the completion has no usable choice".into(),
+                raw: excerpt(&response.raw),
+            });
+        };
+        // Only a call that succeeded as a whole (missing choices filled too) adds its turns.
+        if let Some(keep) = &call.keep {
+            keep.commit();
+        }
+        Ok(response.map(|_| value))
+    }
+}
+
+/// The server gave fewer choices than asked (llama.cpp ignores `n`): fills the rest of `want`
+/// with single-answer requests for `prompt`, concurrently, added to `response`. Each is
+/// judged, re-asked and replaced exactly as one of several choices would be.
+async fn refill<T: Output>(
+    call: &Arc<Resolved>,
+    prompt: Vec<Message>,
+    want: usize,
+    mut response: Response<Gathered<T>>,
+) -> Result<Response<Gathered<T>>> {
+    let missing = want.saturating_sub(response.value.len());
+    let fills = futures_util::future::join_all((0..missing).map(|_| {
+        let refill = Exchange::new(Arc::clone(call), prompt.clone()).with_n(None);
+        answer::<T>(refill, 1, false)
+    }))
+    .await;
+    for fill in fills {
+        let fill = fill?;
+        response.usage = Usage::sum(response.usage, fill.usage);
+        response.requests += fill.requests;
+        response.repairs.extend(fill.repairs);
+        if let (Gathered::Items(items), Gathered::Items(more)) = (&mut response.value, fill.value) {
+            items.extend(more);
         }
     }
-    let value = match std::mem::replace(&mut response.value, Gathered::Items(Vec::new())) {
-        Gathered::Whole(whole) => Some(whole),
-        Gathered::Items(items) => T::from_items(items),
-    };
-    let Some(value) = value else {
-        return Err(Error::Protocol {
-            reason: "the completion has no usable choice".into(),
-            raw: excerpt(&response.raw),
-        });
-    };
-    Ok(response.map(|_| value))
+    Ok(response)
 }
 
 /// One answer (or, for `want > 1`, up to `want` answers from the choices of one completion),
 /// re-asking the model while its output cannot be used, running tool rounds on the way.
-async fn answer<T: Output>(
+#[expect(clippy::manual_async_fn, reason = "see the doc: smaller state")]
+fn answer<T: Output>(
     mut ex: Exchange,
     want: usize,
     transcript: bool,
-) -> Result<Response<Gathered<T>>> {
-    let call = Arc::clone(&ex.call);
-    let plan = call.plan;
-    let mut rejected: Vec<RejectedAnswer> = Vec::new();
-    loop {
-        let body = ex.send().await?;
-        let (raw, parsed) = call.dialect.decode(body.into());
-        let mut parsed = parsed.map_err(|reason| Error::Protocol {
-            reason,
-            raw: excerpt(&raw),
-        })?;
-        // Moved into the response, not copied.
-        let (id, model) = (parsed.id.take(), parsed.model.take());
-        if let Some(error) = &parsed.error {
-            return Err(
-                crate::error::ApiError::from_body(200, error.to_string().as_bytes()).into(),
-            );
-        }
-        ex.add_usage(parsed.usage);
-        let usage = ex.usage;
-        if parsed.choices.is_empty() {
-            return Err(Error::Protocol {
-                reason: "the completion has no choices".into(),
-                raw: excerpt(&raw),
-            });
-        }
-        let req = plan_of(&call, ex.mode, ex.steps)?;
-
-        let first = &parsed.choices[0];
-        let answer_text = req.answer_text(&first.message);
-        if let Some(fatal) = fatal_finish(first, answer_text) {
-            return Err(fatal);
-        }
-        if first
-            .finish_reason
-            .as_ref()
-            .is_some_and(FinishReason::is_paused)
-        {
-            ex.continue_paused(first.message.to_message())?;
-            continue;
-        }
-        // Cut tool calls cannot be run or handed over.
-        if first.finish_reason == Some(FinishReason::Length)
-            && (T::TOOL_CALLS || (call.toolbox.is_some() && !first.message.tool_calls.is_empty()))
-        {
-            return Err(Error::Incomplete {
-                partial: answer_text.unwrap_or_default().to_owned(),
-                usage,
-            });
-        }
-
-        let calls =
-            first.message.tool_calls.len() + usize::from(first.message.function_call.is_some());
-        tool::check_call_count(calls, call.client.max_tool_calls()).map_err(|reason| {
-            Error::Protocol {
+) -> impl Future<Output = Result<Response<Gathered<T>>>> + Send {
+    async move {
+        let call = Arc::clone(&ex.call);
+        let plan = call.plan;
+        let mut rejected: Vec<RejectedAnswer> = Vec::new();
+        loop {
+            let body = ex.send().await?;
+            let (raw, parsed) = call.dialect.decode(body.into());
+            let mut parsed = parsed.map_err(|reason| Error::Protocol {
                 reason,
                 raw: excerpt(&raw),
+            })?;
+            // Moved into the response, not copied.
+            let (id, model) = (parsed.id.take(), parsed.model.take());
+            if let Some(error) = &parsed.error {
+                return Err(
+                    crate::error::ApiError::from_body(200, error.to_string().as_bytes()).into(),
+                );
             }
-        })?;
-        // A round of tool calls: run them, hand the results back, ask again.
-        if !T::TOOL_CALLS
-            && call.toolbox.is_some()
-            && let Some(turn) = tool::calls_to_run(&first.message, ex.mode)
-        {
-            ex.run_tools(turn).await?;
-            continue;
-        }
-
-        // Manual mode: the requested calls are the answer.
-        if T::TOOL_CALLS {
-            let deadline = CallDeadline::from_now(call.timeout);
-            match tool::take_calls::<T>(call.toolbox.as_ref(), &first.message, deadline) {
-                Ok((whole, repairs)) => {
-                    let whole = whole.ok_or_else(|| Error::Protocol {
-                        reason: "the completion has no usable choice".into(),
-                        raw: excerpt(&raw),
-                    })?;
-                    let reply = Reply { id, model, first };
-                    return Ok(reply.response(
-                        ex,
-                        Gathered::Whole(whole),
-                        raw,
-                        repairs,
-                        transcript,
-                    ));
-                }
-                Err(reason) => {
-                    tracing::debug!(function = call.function, %reason, "unusable tool calls");
-                    rejected.push(RejectedAnswer {
-                        raw: excerpt(&tool::calls_text(&first.message)),
-                        reason: reason.clone(),
-                    });
-                    if rejected.len() > call.retries as usize {
-                        return Err(DecodeError {
-                            type_name: plan.type_name,
-                            attempts: rejected,
-                        }
-                        .into());
-                    }
-                    let from = ex.conversation.len();
-                    tool::reask_calls(&mut ex.conversation, &first.message, &reason);
-                    ex.mark_reask(from);
-                    continue;
-                }
-            }
-        }
-
-        // Tool mode forced the answer tool, and no tool was called: the server does not honour
-        // the mode. The content is still read (it may hold the value); if it holds none, the
-        // model never saw the schema, so the request is sent again in the best JSON mode left
-        // (see `Exchange::step_down_from_unused_tool`), not re-asked.
-        let unused_tool = ex.mode == Some(Mode::Tool) && calls == 0;
-        // A call whose type is one answer (not `Choices`, whose refills gather items) takes it
-        // without a list around it.
-        let mut single = None;
-        let mut items = Vec::new();
-        let mut repairs = Vec::new();
-        let mut first_rejection: Option<(usize, Rejection)> = None;
-        let mut first_fatal: Option<Error> = None;
-        // This completion's own token count, when it is one answer's.
-        let answer_usage = parsed.usage.filter(|_| parsed.choices.len() == 1);
-        for (i, choice) in parsed.choices.iter().take(want).enumerate() {
-            match judge::<T>(&call, &req, plan, choice, answer_usage) {
-                Ok(Judgement::Value(item, fixed)) => {
-                    if !T::CHOICES {
-                        single = Some(item);
-                    } else {
-                        items.push(item);
-                    }
-                    repairs.extend(fixed);
-                }
-                Ok(Judgement::Reask(rejection)) => {
-                    first_rejection.get_or_insert((i, rejection));
-                }
-                Err(fatal) => {
-                    first_fatal.get_or_insert(fatal);
-                }
-            }
-        }
-        let gathered = match single {
-            Some(item) => Some(Gathered::Whole(T::from_item(item).ok_or_else(|| {
-                Error::Protocol {
-                    reason: "the completion has no usable choice".into(),
+            ex.add_usage(parsed.usage);
+            let usage = ex.usage;
+            if parsed.choices.is_empty() {
+                return Err(Error::Protocol {
+                    reason: "the completion has no choices".into(),
                     raw: excerpt(&raw),
-                }
-            })?)),
-            None => (!items.is_empty()).then_some(Gathered::Items(items)),
-        };
-        if let Some(gathered) = gathered {
-            let asked_in = ex.mode;
-            if unused_tool {
-                // Later calls to this model may start in another mode.
-                ex.step_down_from_unused_tool();
+                });
             }
-            let reply = Reply { id, model, first };
-            let mut response = reply.response(ex, gathered, raw, repairs, transcript);
-            response.mode = asked_in;
-            return Ok(response);
-        }
-        if let Some(fatal) = first_fatal {
-            return Err(fatal);
-        }
-        if unused_tool && ex.step_down_from_unused_tool() {
-            continue;
-        }
-        let Some((index, rejection)) = first_rejection else {
-            continue;
-        };
-        let message = &parsed.choices[index].message;
-        let answer = req.answer_text(message).unwrap_or_default();
-        let reason = rejection.reason;
-        tracing::debug!(function = call.function, %reason, "unusable answer");
-        rejected.push(RejectedAnswer {
-            raw: excerpt(answer),
-            reason: reason.clone(),
-        });
-        if rejected.len() > call.retries as usize {
-            // The last answer was cut short: the token limit, not the model, is the problem.
-            if rejection.cut {
+            let req = plan_of(&call, ex.mode, ex.steps)?;
+
+            let first = &parsed.choices[0];
+            let answer_text = req.answer_text(&first.message);
+            if let Some(fatal) = fatal_finish(first, answer_text) {
+                return Err(fatal);
+            }
+            if first
+                .finish_reason
+                .as_ref()
+                .is_some_and(FinishReason::is_paused)
+            {
+                ex.continue_paused(first.message.to_message())?;
+                continue;
+            }
+            // Cut tool calls cannot be run or handed over.
+            if first.finish_reason == Some(FinishReason::Length)
+                && (T::TOOL_CALLS
+                    || (call.toolbox.is_some() && !first.message.tool_calls.is_empty()))
+            {
                 return Err(Error::Incomplete {
-                    partial: answer.to_owned(),
+                    partial: answer_text.unwrap_or_default().to_owned(),
                     usage,
                 });
             }
-            return Err(DecodeError {
-                type_name: plan.type_name,
-                attempts: rejected,
+
+            let calls =
+                first.message.tool_calls.len() + usize::from(first.message.function_call.is_some());
+            tool::check_call_count(calls, call.client.max_tool_calls()).map_err(|reason| {
+                Error::Protocol {
+                    reason,
+                    raw: excerpt(&raw),
+                }
+            })?;
+            // A round of tool calls: run them, hand the results back, ask again.
+            if !T::TOOL_CALLS
+                && call.toolbox.is_some()
+                && let Some(turn) = tool::calls_to_run(&first.message, ex.mode)
+            {
+                // Boxed: a tool round's state would otherwise sit in every call's.
+                Box::pin(ex.run_tools(turn)).await?;
+                continue;
             }
-            .into());
+
+            // Manual mode: the requested calls are the answer.
+            if T::TOOL_CALLS {
+                let deadline = CallDeadline::from_now(call.timeout);
+                match tool::take_calls::<T>(call.toolbox.as_ref(), &first.message, deadline) {
+                    Ok((whole, repairs)) => {
+                        let whole = whole.ok_or_else(|| Error::Protocol {
+                            reason: "the completion has no usable choice".into(),
+                            raw: excerpt(&raw),
+                        })?;
+                        let reply = Reply { id, model, first };
+                        return Ok(reply.response(
+                            ex,
+                            Gathered::Whole(whole),
+                            raw,
+                            repairs,
+                            transcript,
+                        ));
+                    }
+                    Err(reason) => {
+                        tracing::debug!(function = call.function, %reason, "unusable tool calls");
+                        rejected.push(RejectedAnswer {
+                            raw: excerpt(&tool::calls_text(&first.message)),
+                            reason: reason.clone(),
+                        });
+                        if rejected.len() > call.retries as usize {
+                            return Err(DecodeError {
+                                type_name: plan.type_name,
+                                attempts: rejected,
+                            }
+                            .into());
+                        }
+                        let from = ex.conversation.len();
+                        tool::reask_calls(&mut ex.conversation, &first.message, &reason);
+                        ex.mark_reask(from);
+                        continue;
+                    }
+                }
+            }
+
+            // Tool mode forced the answer tool, and no tool was called: the server does not honour
+            // the mode. The content is still read (it may hold the value); if it holds none, the
+            // model never saw the schema, so the request is sent again in the best JSON mode left
+            // (see `Exchange::step_down_from_unused_tool`), not re-asked.
+            let unused_tool = ex.mode == Some(Mode::Tool) && calls == 0;
+            // A call whose type is one answer (not `Choices`, whose refills gather items) takes it
+            // without a list around it.
+            let mut single = None;
+            let mut items = Vec::new();
+            let mut repairs = Vec::new();
+            let mut first_rejection: Option<(usize, Rejection)> = None;
+            let mut first_fatal: Option<Error> = None;
+            // This completion's own token count, when it is one answer's.
+            let answer_usage = parsed.usage.filter(|_| parsed.choices.len() == 1);
+            for (i, choice) in parsed.choices.iter().take(want).enumerate() {
+                match judge::<T>(&call, &req, plan, choice, answer_usage) {
+                    Ok(Judgement::Value(item, fixed)) => {
+                        if !T::CHOICES {
+                            single = Some(item);
+                        } else {
+                            items.push(item);
+                        }
+                        repairs.extend(fixed);
+                    }
+                    Ok(Judgement::Reask(rejection)) => {
+                        first_rejection.get_or_insert((i, rejection));
+                    }
+                    Err(fatal) => {
+                        first_fatal.get_or_insert(fatal);
+                    }
+                }
+            }
+            let gathered = match single {
+                Some(item) => Some(Gathered::Whole(T::from_item(item).ok_or_else(|| {
+                    Error::Protocol {
+                        reason: "the completion has no usable choice".into(),
+                        raw: excerpt(&raw),
+                    }
+                })?)),
+                None => (!items.is_empty()).then_some(Gathered::Items(items)),
+            };
+            if let Some(gathered) = gathered {
+                let asked_in = ex.mode;
+                if unused_tool {
+                    // Later calls to this model may start in another mode.
+                    ex.step_down_from_unused_tool();
+                }
+                let reply = Reply { id, model, first };
+                let mut response = reply.response(ex, gathered, raw, repairs, transcript);
+                response.mode = asked_in;
+                return Ok(response);
+            }
+            if let Some(fatal) = first_fatal {
+                return Err(fatal);
+            }
+            if unused_tool && ex.step_down_from_unused_tool() {
+                continue;
+            }
+            let Some((index, rejection)) = first_rejection else {
+                continue;
+            };
+            let message = &parsed.choices[index].message;
+            let answer = req.answer_text(message).unwrap_or_default();
+            let reason = rejection.reason;
+            tracing::debug!(function = call.function, %reason, "unusable answer");
+            rejected.push(RejectedAnswer {
+                raw: excerpt(answer),
+                reason: reason.clone(),
+            });
+            if rejected.len() > call.retries as usize {
+                // The last answer was cut short: the token limit, not the model, is the problem.
+                if rejection.cut {
+                    return Err(Error::Incomplete {
+                        partial: answer.to_owned(),
+                        usage,
+                    });
+                }
+                return Err(DecodeError {
+                    type_name: plan.type_name,
+                    attempts: rejected,
+                }
+                .into());
+            }
+            let from = ex.conversation.len();
+            req.append_reask(&mut ex.conversation, message, &reason);
+            ex.mark_reask(from);
         }
-        let from = ex.conversation.len();
-        req.append_reask(&mut ex.conversation, message, &reason);
-        ex.mark_reask(from);
     }
 }
 

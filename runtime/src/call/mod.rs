@@ -9,6 +9,7 @@ mod assembled;
 mod exchange;
 mod origin;
 mod resolve;
+mod traced;
 
 pub(crate) use exchange::Exchange;
 pub(crate) use resolve::Resolved;
@@ -18,8 +19,6 @@ use std::marker::PhantomData;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
-
-use tracing::Instrument;
 
 use crate::cache::StablePrefix;
 use crate::client::Client;
@@ -38,6 +37,7 @@ use crate::tool::{Tool, ToolChoice};
 use crate::transport::TransportOverrides;
 use crate::web_search::WebSearch;
 use origin::Origin;
+use traced::Traced;
 
 /// A rendered prompt, ready to send. Await it for `Result<T>`.
 ///
@@ -324,43 +324,20 @@ impl<T: Output> Call<T> {
             // Shared from here on: the future holds a pointer, not the resolved call.
             Ok((Arc::new(call), self.take_messages()))
         });
-        let span = trace.span();
-        Box::pin(async move {
-            let result = match prepared {
-                Ok((call, messages)) => run(call, messages, transcript).instrument(span).await,
-                Err(error) => Err(error),
-            };
-            trace.finish(&result, true);
-            result.map(read)
-        })
+        match prepared {
+            Ok((call, messages)) => Box::pin(Traced::new(
+                answer::run(call, messages, transcript),
+                trace,
+                read,
+            )),
+            Err(error) => {
+                // Nothing ran: the outcome is known before the future is polled.
+                let result = Err(error);
+                trace.finish::<T>(&result, true);
+                Box::pin(std::future::ready(result.map(read)))
+            }
+        }
     }
-}
-
-/// Prepares the call's media and runs its exchange to the value.
-async fn run<T: Output>(
-    mut call: Arc<Resolved>,
-    messages: Vec<Message>,
-    transcript: bool,
-) -> Result<Response<T>> {
-    if crate::media::has_media(&messages) {
-        // Nothing else holds the call until its exchange begins.
-        let Some(unshared) = Arc::get_mut(&mut call) else {
-            return Err(Error::Config(
-                "the call was shared before its media was prepared; this is a bug in promptfn"
-                    .into(),
-            ));
-        };
-        // Boxed: the downloads' state would otherwise sit in every call's future, media or
-        // not, and be copied with it.
-        Box::pin(unshared.prepare_media(&messages)).await?;
-    }
-    let keep = call.keep.clone();
-    let response = answer::run(call, messages, transcript).await?;
-    // Only a call that succeeded as a whole (missing choices filled too) adds its turns.
-    if let Some(keep) = keep {
-        keep.commit();
-    }
-    Ok(response)
 }
 
 impl<T: 'static> IntoFuture for Call<T> {
