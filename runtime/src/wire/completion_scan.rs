@@ -141,30 +141,26 @@ impl<'a> Scanner<'a> {
     fn plain_end(&self, from: usize) -> usize {
         const ONES: u64 = u64::MAX / 255;
         const HIGHS: u64 = ONES << 7;
-        let rest = self.bytes().get(from..).unwrap_or_default();
-        let mut words = rest.chunks_exact(8);
-        let mut done = from;
+        let bytes = self.bytes();
+        let mut at = from;
         // Eight bytes at a time, as serde_json's `skip_to_escape` does: a byte's high bit is
         // set in `ends` when it is a zero of `word ^ quote` or `word ^ backslash`, or below
         // 0x20 (the has-zero-byte and has-less-than tests); a false hit only ever follows a
         // true one, so the lowest is the run's end.
-        for chunk in &mut words {
-            let Ok(bytes) = <[u8; 8]>::try_from(chunk) else {
-                break;
-            };
-            let word = u64::from_le_bytes(bytes);
+        while let Some(Ok(eight)) = bytes.get(at..at + 8).map(<[u8; 8]>::try_from) {
+            let word = u64::from_le_bytes(eight);
             let quote = word ^ (ONES * u64::from(b'"'));
             let backslash = word ^ (ONES * u64::from(b'\\'));
             let ends = (quote.wrapping_sub(ONES) & !quote)
                 | (backslash.wrapping_sub(ONES) & !backslash)
                 | (word.wrapping_sub(ONES * 0x20) & !word);
             if ends & HIGHS != 0 {
-                return done + (ends & HIGHS).trailing_zeros() as usize / 8;
+                return at + (ends & HIGHS).trailing_zeros() as usize / 8;
             }
-            done += 8;
+            at += 8;
         }
-        let tail = words.remainder();
-        done + tail
+        let tail = bytes.get(at..).unwrap_or_default();
+        at + tail
             .iter()
             .position(|&b| ends_a_run(b))
             .unwrap_or(tail.len())
