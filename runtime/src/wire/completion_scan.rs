@@ -143,6 +143,10 @@ impl<'a> Scanner<'a> {
     }
 
     /// Any other key (an escaped spelling of a known key gives up), and its value skipped.
+    /// The fields OpenAI always sends and promptfn does not read (`object`, `created`,
+    /// `system_fingerprint`, `index`, `logprobs`, `role`, the details' `audio_tokens` and
+    /// prediction counts: <https://platform.openai.com/docs/api-reference/chat/object>) are
+    /// named instead, so that their keys are compared rather than searched.
     fn other_field(&mut self) -> Read<()> {
         self.key()?;
         self.expect(b':')?;
@@ -434,6 +438,12 @@ impl<'a> Scanner<'a> {
                     return Err(GiveUp);
                 }
                 completion.error = None;
+            } else if scan.known_key(b"\"object\"")?
+                || scan.known_key(b"\"created\"")?
+                || scan.known_key(b"\"system_fingerprint\"")?
+                || scan.known_key(b"\"service_tier\"")?
+            {
+                scan.skip(MAX_SKIP_DEPTH)?;
             } else {
                 scan.other_field()?;
             }
@@ -455,6 +465,8 @@ impl<'a> Scanner<'a> {
                 } else {
                     FinishReason::parse(&scan.string()?)
                 };
+            } else if scan.known_key(b"\"index\"")? || scan.known_key(b"\"logprobs\"")? {
+                scan.skip(MAX_SKIP_DEPTH)?;
             } else {
                 scan.other_field()?;
             }
@@ -490,6 +502,8 @@ impl<'a> Scanner<'a> {
                     return Err(GiveUp);
                 }
                 message.reasoning_details = None;
+            } else if scan.known_key(b"\"role\"")? {
+                scan.skip(MAX_SKIP_DEPTH)?;
             } else {
                 scan.other_field()?;
             }
@@ -547,6 +561,11 @@ impl<'a> Scanner<'a> {
                 cached = scan.count()?;
             } else if scan.known_key(b"\"reasoning_tokens\"")? {
                 reasoning = scan.count()?;
+            } else if scan.known_key(b"\"audio_tokens\"")?
+                || scan.known_key(b"\"accepted_prediction_tokens\"")?
+                || scan.known_key(b"\"rejected_prediction_tokens\"")?
+            {
+                scan.skip(MAX_SKIP_DEPTH)?;
             } else {
                 scan.other_field()?;
             }
@@ -746,6 +765,7 @@ mod tests {
                     member("cached_tokens", count()),
                     member("reasoning_tokens", count()),
                     member("audio_tokens", anything()),
+                    member("rejected_prediction_tokens", count()),
                 ]
                 .boxed(),
                 4,
@@ -845,6 +865,7 @@ mod tests {
                     2 => member("usage", usage()),
                     1 => member("error", one_of(&["null", "{}", r#"{"message":"x"}"#, r#""""#, "0"])),
                     1 => member("system_fingerprint", text()),
+                    1 => member("service_tier", anything()),
                     1 => member("extra", anything()),
                 ]
                 .boxed(),
