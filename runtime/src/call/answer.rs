@@ -2,6 +2,7 @@
 //! between them, unusable answers asked for again; and the choices a server did not give,
 //! filled by concurrent exchanges.
 
+use std::borrow::Cow;
 use std::future::Future;
 use std::sync::Arc;
 
@@ -30,7 +31,7 @@ use super::resolve::Resolved;
 pub(crate) fn run<T: Output>(
     mut call: Arc<Resolved>,
     messages: Vec<Message>,
-    transcript: bool,
+    reads: Reads,
 ) -> impl Future<Output = Result<Response<T>>> + Send {
     async move {
         if crate::media::has_media(&messages) {
@@ -56,7 +57,12 @@ pub(crate) fn run<T: Output>(
         // The answer is handed to the refills, boxed, in a scope of its own: a value borrowed
         // in a scope that spans an `.await` is kept in the future's state.
         let refilled = {
-            let response = answer::<T>(exchange, want, transcript).await?;
+            // A list of choices that cannot be made is reported with the body.
+            let reads = Reads {
+                raw: reads.raw || T::CHOICES,
+                ..reads
+            };
+            let response = answer::<T>(exchange, want, reads).await?;
             if response.value.len() < want {
                 Err(Box::pin(refill(
                     &call,
@@ -102,7 +108,7 @@ async fn refill<T: Output>(
     let missing = want.saturating_sub(response.value.len());
     let fills = futures_util::future::join_all((0..missing).map(|_| {
         let refill = Exchange::new(Arc::clone(call), prompt.clone()).with_n(None);
-        answer::<T>(refill, 1, false)
+        answer::<T>(refill, 1, Reads::VALUE)
     }))
     .await;
     for fill in fills {
@@ -123,7 +129,7 @@ async fn refill<T: Output>(
 fn answer<T: Output>(
     mut ex: Exchange,
     want: usize,
-    transcript: bool,
+    reads: Reads,
 ) -> impl Future<Output = Result<Response<Gathered<T>>>> + Send {
     async move {
         let call = Arc::clone(&ex.call);
@@ -131,7 +137,7 @@ fn answer<T: Output>(
         let mut rejected: Vec<RejectedAnswer> = Vec::new();
         loop {
             let body = ex.send().await?;
-            let (raw, parsed) = call.dialect.decode(body.into());
+            let (raw, parsed) = call.dialect.decode(&body);
             let mut parsed = parsed.map_err(|reason| Error::Protocol {
                 reason,
                 raw: excerpt(&raw),
@@ -205,13 +211,7 @@ fn answer<T: Output>(
                             raw: excerpt(&raw),
                         })?;
                         let reply = Reply { id, model, first };
-                        return Ok(reply.response(
-                            ex,
-                            Gathered::Whole(whole),
-                            raw,
-                            repairs,
-                            transcript,
-                        ));
+                        return Ok(reply.response(ex, Gathered::Whole(whole), raw, repairs, reads));
                     }
                     Err(reason) => {
                         tracing::debug!(function = call.function, %reason, "unusable tool calls");
@@ -282,7 +282,7 @@ fn answer<T: Output>(
                     ex.step_down_from_unused_tool();
                 }
                 let reply = Reply { id, model, first };
-                let mut response = reply.response(ex, gathered, raw, repairs, transcript);
+                let mut response = reply.response(ex, gathered, raw, repairs, reads);
                 response.mode = asked_in;
                 return Ok(response);
             }
@@ -324,6 +324,29 @@ fn answer<T: Output>(
     }
 }
 
+/// What the caller reads of a [`Response`] besides its value: what is not read is not kept.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Reads {
+    /// [`Response::transcript`] (also read when the call's trace records content).
+    pub(crate) transcript: bool,
+    /// [`Response::raw`].
+    pub(crate) raw: bool,
+}
+
+impl Reads {
+    /// A plain `.await`: the value alone.
+    pub(crate) const VALUE: Self = Self {
+        transcript: false,
+        raw: false,
+    };
+
+    /// `.with_meta().await`: the whole response.
+    pub(crate) const EVERYTHING: Self = Self {
+        transcript: true,
+        raw: true,
+    };
+}
+
 /// What a successful completion says besides its value.
 struct Reply<'a> {
     id: Option<String>,
@@ -336,9 +359,9 @@ impl Reply<'_> {
         self,
         ex: Exchange,
         value: Gathered<T>,
-        raw: String,
+        raw: Cow<'_, str>,
         repairs: Vec<Repair>,
-        transcript: bool,
+        reads: Reads,
     ) -> Response<Gathered<T>> {
         let message = &self.first.message;
         ex.stage_kept_turns(|| message.to_message());
@@ -348,13 +371,18 @@ impl Reply<'_> {
             model: self.model,
             usage: ex.usage,
             finish_reason: self.first.finish_reason.clone(),
-            raw,
+            // Copied out of the body only for a caller who reads it.
+            raw: if reads.raw {
+                raw.into_owned()
+            } else {
+                String::new()
+            },
             repairs,
             requests: ex.requests,
             mode: ex.mode,
             reasoning: message.reasoning_text().map(str::to_owned),
             sources: message.sources.clone(),
-            transcript: finished(ex.conversation, message, transcript),
+            transcript: finished(ex.conversation, message, reads.transcript),
         }
     }
 }

@@ -36,6 +36,7 @@ use crate::telemetry::CallTrace;
 use crate::tool::{Tool, ToolChoice};
 use crate::transport::TransportOverrides;
 use crate::web_search::WebSearch;
+use answer::Reads;
 use origin::Origin;
 use traced::Traced;
 
@@ -166,8 +167,8 @@ impl<T: Output> Call<T> {
             tool_choice: None,
             stable_prefix: None,
             awaited: Awaited {
-                value: |call| call.run_traced(false, Response::into_value),
-                with_meta: |call| call.run_traced(true, std::convert::identity),
+                value: |call| call.run_traced(Reads::VALUE, Response::into_value),
+                with_meta: |call| call.run_traced(Reads::EVERYTHING, std::convert::identity),
             },
             _output: PhantomData,
         }
@@ -291,8 +292,9 @@ impl<T: Output> Call<T> {
 
     /// The awaited call, inside a `promptfn.call` span that records the outcome.
     ///
-    /// `transcript` says whether the caller reads [`Response::transcript`]; a plain `.await`
-    /// does not, and then the conversation is neither copied nor extended on success.
+    /// `reads` says what the caller reads of the response besides the value; a plain `.await`
+    /// reads nothing else, and then the conversation is neither copied nor extended on
+    /// success, nor the raw body copied.
     ///
     /// The call is resolved here, before its future is boxed: the future then holds the
     /// resolved call and its messages only. An `async fn` taking the `Call` would hold the
@@ -301,7 +303,7 @@ impl<T: Output> Call<T> {
     /// `read` takes what the caller awaits out of the response.
     fn run_traced<R: Send + 'static>(
         mut self,
-        transcript: bool,
+        reads: Reads,
         read: fn(Response<T>) -> R,
     ) -> Running<R> {
         // Client and model are resolved once: the span names the model, the request uses both.
@@ -318,18 +320,19 @@ impl<T: Output> Call<T> {
                 .map(|(client, model)| (client, &**model)),
         );
         // Traced content is read from the transcript.
-        let transcript = transcript || trace.content();
+        let reads = Reads {
+            transcript: reads.transcript || trace.content(),
+            ..reads
+        };
         let prepared = resolved.and_then(|(client, model)| {
             let call = trace.span().in_scope(|| self.resolve_with(client, model))?;
             // Shared from here on: the future holds a pointer, not the resolved call.
             Ok((Arc::new(call), self.take_messages()))
         });
         match prepared {
-            Ok((call, messages)) => Box::pin(Traced::new(
-                answer::run(call, messages, transcript),
-                trace,
-                read,
-            )),
+            Ok((call, messages)) => {
+                Box::pin(Traced::new(answer::run(call, messages, reads), trace, read))
+            }
             Err(error) => {
                 // Nothing ran: the outcome is known before the future is polled.
                 let result = Err(error);

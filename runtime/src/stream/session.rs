@@ -562,7 +562,7 @@ impl Session {
 
     /// A server that ignored `stream: true`: its one body becomes one of each piece.
     fn whole(&mut self, body: &[u8]) -> Result<()> {
-        let (raw, parsed) = self.dialect.decode(body.to_vec());
+        let (raw, parsed) = self.dialect.decode(body);
         let parsed = parsed.map_err(|reason| Error::Protocol {
             reason,
             raw: excerpt(&raw),

@@ -6,6 +6,7 @@
 //! llama.cpp, one-api and new-api): unknown fields are ignored, nulls are accepted wherever a
 //! value may be absent, `finish_reason` is an open set.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use serde::de::{self, MapAccess, SeqAccess, Visitor};
@@ -527,16 +528,15 @@ impl Completion {
         .map_err(not_a_completion)
     }
 
-    /// Parse a whole body that the caller also keeps as text (`Response::raw`, error
-    /// excerpts). A UTF-8 body, as JSON must be, becomes that text without a copy and is
-    /// validated once; any other is kept with U+FFFD for what cannot be read and is parsed as
-    /// bytes, so that the parser names the bad string rather than a replaced answer getting
-    /// through.
-    pub(crate) fn parse_body(body: Vec<u8>) -> (String, Result<Self, String>) {
-        match String::from_utf8(body) {
+    /// Parse a whole body that the caller also reads as text (`Response::raw`, error
+    /// excerpts). A UTF-8 body, as JSON must be, is that text, borrowed, and is validated
+    /// once; any other is kept with U+FFFD for what cannot be read and is parsed as bytes, so
+    /// that the parser names the bad string rather than a replaced answer getting through.
+    pub(crate) fn parse_body(body: &[u8]) -> (Cow<'_, str>, Result<Self, String>) {
+        match std::str::from_utf8(body) {
             Ok(text) => {
                 // Built where it is returned, and filled there.
-                let mut read = (text, Ok(Self::default()));
+                let mut read = (Cow::Borrowed(text), Ok(Self::default()));
                 if let (text, Ok(completion)) = &mut read
                     && let Err(reason) = completion.read_text(text)
                 {
@@ -544,10 +544,7 @@ impl Completion {
                 }
                 read
             }
-            Err(e) => {
-                let parsed = Self::parse(e.as_bytes());
-                (String::from_utf8_lossy(e.as_bytes()).into_owned(), parsed)
-            }
+            Err(_) => (String::from_utf8_lossy(body), Self::parse(body)),
         }
     }
 }

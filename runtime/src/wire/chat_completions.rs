@@ -1,6 +1,8 @@
 //! The OpenAI chat-completions dialect: the request body we send, and the reading of its stream
 //! events (whole answers are read by [`Completion`], whose serde form is this dialect's).
 
+use std::borrow::Cow;
+
 use serde::Serialize;
 use serde::ser::{Error as _, SerializeMap, SerializeSeq, Serializer};
 use serde_json::Value;
@@ -112,7 +114,7 @@ pub(crate) fn read_event(event: &SseEvent) -> Result<Option<CompletionChunk>> {
 }
 
 /// A whole chat-completions body, kept as text.
-pub(crate) fn decode(body: Vec<u8>) -> (String, std::result::Result<Completion, String>) {
+pub(crate) fn decode(body: &[u8]) -> (Cow<'_, str>, std::result::Result<Completion, String>) {
     Completion::parse_body(body)
 }
 
@@ -857,13 +859,10 @@ mod tests {
                 bytes.choices[0].finish_reason
             );
         }
-        let (raw, parsed) = Completion::parse_body(bodies[0].as_bytes().to_vec());
-        assert_eq!(
-            (raw.as_str(), parsed.unwrap().id),
-            (bodies[0], Some("x".into()))
-        );
+        let (raw, parsed) = Completion::parse_body(bodies[0].as_bytes());
+        assert_eq!((&*raw, parsed.unwrap().id), (bodies[0], Some("x".into())));
         let invalid = b"{\"choices\":[{\"message\":{\"content\":\"caf\xe9\"}}]}".to_vec();
-        let (raw, parsed) = Completion::parse_body(invalid);
+        let (raw, parsed) = Completion::parse_body(&invalid);
         assert!(raw.contains("caf\u{fffd}"), "{raw}");
         assert!(parsed.unwrap_err().contains("not a chat completion"));
         assert!(

@@ -103,9 +103,13 @@ impl Dialect {
         }
     }
 
-    /// Reads a whole response body into the common answer. The body is kept as text (for
-    /// `Response::raw` and error excerpts) whether or not it can be read.
-    pub(crate) fn decode(self, body: Vec<u8>) -> (String, std::result::Result<Completion, String>) {
+    /// Reads a whole response body into the common answer, with the body as text (for
+    /// `Response::raw` and error excerpts) whether or not it can be read: borrowed when it is
+    /// UTF-8, as JSON must be, so that a caller who keeps no raw body copies nothing.
+    pub(crate) fn decode(
+        self,
+        body: &[u8],
+    ) -> (Cow<'_, str>, std::result::Result<Completion, String>) {
         match self {
             Self::ChatCompletions => chat_completions::decode(body),
             Self::AnthropicMessages => anthropic::decode(body),

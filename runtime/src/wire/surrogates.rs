@@ -153,7 +153,7 @@ mod tests {
     #[test]
     fn a_completion_read_again_keeps_nothing_of_the_first_reading() {
         let body = r#"{"id":"a","choices":[{"message":{"content":"whole"}},{"message":{"content":"cut \ud83d"}}],"usage":{"prompt_tokens":2}}"#;
-        let (_, parsed) = Completion::parse_body(body.as_bytes().to_vec());
+        let (_, parsed) = Completion::parse_body(body.as_bytes());
         let parsed = parsed.unwrap();
         let contents: Vec<_> = parsed
             .choices
@@ -168,7 +168,7 @@ mod tests {
     #[test]
     fn a_completion_cut_inside_an_emoji_is_read() {
         let body = r#"{"choices":[{"index":0,"message":{"role":"assistant","content":"cut emoji \ud83d"},"finish_reason":"stop"}]}"#;
-        let (raw, parsed) = Completion::parse_body(body.as_bytes().to_vec());
+        let (raw, parsed) = Completion::parse_body(body.as_bytes());
         assert_eq!(raw, body);
         let parsed = parsed.unwrap();
         assert_eq!(

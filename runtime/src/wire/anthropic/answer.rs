@@ -8,6 +8,8 @@
 //! `{"type": "error", "error": {"type", "message"}}`
 //! (<https://docs.anthropic.com/en/api/errors>).
 
+use std::borrow::Cow;
+
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
@@ -22,11 +24,8 @@ use super::citations;
 use super::{KEPT_BLOCKS, is_kept};
 
 /// A whole body, kept as text.
-pub(crate) fn decode(body: Vec<u8>) -> (String, std::result::Result<Completion, String>) {
-    let text = match String::from_utf8(body) {
-        Ok(text) => text,
-        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
-    };
+pub(crate) fn decode(body: &[u8]) -> (Cow<'_, str>, std::result::Result<Completion, String>) {
+    let text = String::from_utf8_lossy(body);
     let parsed = read(&text);
     (text, parsed)
 }

@@ -5,6 +5,8 @@
 //! The response is read as a JSON value and walked, so that no field of an unexpected type
 //! fails the answer: what is not where the reference puts it is left out.
 
+use std::borrow::Cow;
+
 use serde_json::{Map, Value};
 
 use crate::provider_state::ProviderState;
@@ -18,11 +20,8 @@ use super::grounding;
 use super::{THOUGHT_SIGNATURE, generated_call_id};
 
 /// A whole `generateContent` body, kept as text.
-pub(crate) fn decode(body: Vec<u8>) -> (String, std::result::Result<Completion, String>) {
-    let text = match String::from_utf8(body) {
-        Ok(text) => text,
-        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
-    };
+pub(crate) fn decode(body: &[u8]) -> (Cow<'_, str>, std::result::Result<Completion, String>) {
+    let text = String::from_utf8_lossy(body);
     let parsed = parse(&text).map(|response| completion(&response));
     (text, parsed)
 }

@@ -5,6 +5,8 @@
 //! Read from a `serde_json::Value`, tolerantly: unknown item types (built-in tool calls, web
 //! search results) are skipped, missing or null fields are absent, counts may be floats.
 
+use std::borrow::Cow;
+
 use serde_json::Value;
 
 use crate::provider_state::ProviderState;
@@ -17,11 +19,8 @@ use crate::wire::surrogates;
 use super::request::turn_state;
 
 /// A whole Responses body, kept as text.
-pub(crate) fn decode(body: Vec<u8>) -> (String, std::result::Result<Completion, String>) {
-    let text = match String::from_utf8(body) {
-        Ok(text) => text,
-        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
-    };
+pub(crate) fn decode(body: &[u8]) -> (Cow<'_, str>, std::result::Result<Completion, String>) {
+    let text = String::from_utf8_lossy(body);
     let parsed = parse(&text).map(|response| completion_of(&response));
     (text, parsed)
 }

@@ -215,7 +215,7 @@ fn searching_answer() -> Value {
 
 #[test]
 fn server_tool_blocks_are_kept_in_order_and_sent_back_before_the_turns_text_and_calls() {
-    let (_, parsed) = decode(searching_answer().to_string().into_bytes());
+    let (_, parsed) = decode(searching_answer().to_string().as_bytes());
     let choice = &parsed.unwrap().choices[0];
     assert_eq!(choice.message.content.as_deref(), Some("Berlin."));
     // Claude runs its searches itself: only the client tool is a call to run.
@@ -339,7 +339,8 @@ fn a_whole_answer_with_thinking_tool_calls_and_cache_usage() {
         "usage": {"input_tokens": 10, "output_tokens": 20,
                   "cache_creation_input_tokens": 100, "cache_read_input_tokens": 1000}
     });
-    let (raw, parsed) = decode(answer.to_string().into_bytes());
+    let text = answer.to_string();
+    let (raw, parsed) = decode(text.as_bytes());
     assert_eq!(raw, answer.to_string());
     let c = parsed.unwrap();
     assert_eq!(c.id.as_deref(), Some("msg_1"));
@@ -381,7 +382,7 @@ fn stop_reasons_map_onto_the_common_ones() {
         ("pause_turn", Some(FinishReason::Other("pause_turn".into()))),
     ] {
         let body = json!({"type": "message", "content": [], "stop_reason": stop});
-        let (_, c) = decode(body.to_string().into_bytes());
+        let (_, c) = decode(body.to_string().as_bytes());
         assert_eq!(c.unwrap().choices[0].finish_reason, reason, "{stop}");
     }
 }
@@ -390,14 +391,14 @@ fn stop_reasons_map_onto_the_common_ones() {
 fn error_bodies_and_junk_are_told_apart() {
     let err =
         json!({"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}});
-    let (_, c) = decode(err.to_string().into_bytes());
+    let (_, c) = decode(err.to_string().as_bytes());
     assert_eq!(
         c.unwrap().error,
         Some(json!({"type": "overloaded_error", "message": "Overloaded"}))
     );
-    assert!(decode(b"<html>".to_vec()).1.unwrap_err().contains("HTML"));
-    assert!(decode(Vec::new()).1.unwrap_err().contains("empty"));
-    assert!(decode(b"[1,2]".to_vec()).1.is_err());
+    assert!(decode(b"<html>").1.unwrap_err().contains("HTML"));
+    assert!(decode(b"").1.unwrap_err().contains("empty"));
+    assert!(decode(b"[1,2]").1.is_err());
 }
 
 fn event(kind: &str, data: Value) -> SseEvent {

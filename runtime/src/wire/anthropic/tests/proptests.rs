@@ -67,12 +67,12 @@ fn event(data: String) -> SseEvent {
 proptest! {
     #[test]
     fn any_answer_body_decodes_or_fails_without_panicking(value in anthropic_like()) {
-        let _ = decode(value.to_string().into_bytes());
+        let _ = decode(value.to_string().as_bytes());
     }
 
     #[test]
     fn any_bytes_decode_or_fail_without_panicking(bytes in proptest::collection::vec(any::<u8>(), 0..256)) {
-        let _ = decode(bytes.clone());
+        let _ = decode(&bytes);
         let _ = Reader::default().read(&event(String::from_utf8_lossy(&bytes).into_owned()));
     }
 
@@ -91,7 +91,7 @@ proptest! {
 fn a_deeply_nested_event_is_an_error_not_a_stack_overflow() {
     let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
     assert!(Reader::default().read(&event(deep.clone())).is_err());
-    assert!(decode(deep.into_bytes()).1.is_err());
+    assert!(decode(deep.as_bytes()).1.is_err());
     let bomb = json!({"type": "content_block_delta", "index": u64::MAX, "delta": {"type": "thinking_delta", "thinking": "x"}});
     assert!(Reader::default().read(&event(bomb.to_string())).is_ok());
 }

@@ -272,7 +272,8 @@ fn reads_text_thoughts_usage_and_the_model() {
             "thoughtsTokenCount": 20, "totalTokenCount": 32, "cachedContentTokenCount": 4},
         "modelVersion": "gemini-2.5-flash", "responseId": "resp-1"
     });
-    let (raw, parsed) = decode(body.to_string().into_bytes());
+    let text = body.to_string();
+    let (raw, parsed) = decode(text.as_bytes());
     let c = parsed.unwrap();
     assert_eq!(raw, body.to_string());
     assert_eq!(
@@ -311,7 +312,7 @@ fn reads_function_calls_with_and_without_ids() {
         ]},
         "finishReason": "STOP"
     }]});
-    let c = decode(body.to_string().into_bytes()).1.unwrap();
+    let c = decode(body.to_string().as_bytes()).1.unwrap();
     let choice = &c.choices[0];
     assert_eq!(choice.finish_reason, Some(FinishReason::ToolCalls));
     let calls = choice.message.calls();
@@ -339,23 +340,23 @@ fn finish_reasons_blocked_prompts_and_errors() {
         ),
     ] {
         let body = json!({"candidates": [{"content": {"parts": [{"text": "x"}]}, "finishReason": reason}]});
-        let c = decode(body.to_string().into_bytes()).1.unwrap();
+        let c = decode(body.to_string().as_bytes()).1.unwrap();
         assert_eq!(c.choices[0].finish_reason, Some(expected), "{reason}");
     }
     let blocked = json!({"promptFeedback": {"blockReason": "SAFETY"}, "usageMetadata": {"promptTokenCount": 5}});
-    let c = decode(blocked.to_string().into_bytes()).1.unwrap();
+    let c = decode(blocked.to_string().as_bytes()).1.unwrap();
     assert_eq!(
         c.choices[0].finish_reason,
         Some(FinishReason::ContentFilter)
     );
     let error = json!({"error": {"code": 500, "message": "Internal error", "status": "INTERNAL"}});
-    let c = decode(error.to_string().into_bytes()).1.unwrap();
+    let c = decode(error.to_string().as_bytes()).1.unwrap();
     assert_eq!(c.error.unwrap()["status"], "INTERNAL");
-    assert!(decode(b"<html>".to_vec()).1.unwrap_err().contains("HTML"));
-    assert!(decode(b"[1]".to_vec()).1.unwrap_err().contains("Gemini"));
+    assert!(decode(b"<html>").1.unwrap_err().contains("HTML"));
+    assert!(decode(b"[1]").1.unwrap_err().contains("Gemini"));
     // Fields of unexpected types are left out, not fatal.
     let odd = json!({"candidates": [{"content": {"parts": [{"text": 5}, "x", {"functionCall": {"name": 3, "args": [1]}}]}, "finishReason": 7}], "usageMetadata": "many"});
-    let c = decode(odd.to_string().into_bytes()).1.unwrap();
+    let c = decode(odd.to_string().as_bytes()).1.unwrap();
     assert_eq!(c.choices[0].message.content, None);
     assert_eq!(c.usage, None);
 }

@@ -48,9 +48,9 @@ fn event(data: String) -> SseEvent {
 proptest! {
     #[test]
     fn any_response_shape_decodes_without_panic(value in gemini_like()) {
-        let _ = decode(value.to_string().into_bytes());
+        let _ = decode(value.to_string().as_bytes());
         let wrapped = json!({"candidates": [{"content": {"parts": [value.clone()]}, "finishReason": value.clone()}], "usageMetadata": value});
-        let _ = decode(wrapped.to_string().into_bytes());
+        let _ = decode(wrapped.to_string().as_bytes());
     }
 
     #[test]
@@ -60,7 +60,7 @@ proptest! {
             let _ = reader.read(&event(value.to_string()));
         }
         let _ = reader.read(&event(String::from_utf8_lossy(&bytes).into_owned()));
-        let _ = decode(bytes);
+        let _ = decode(&bytes);
     }
 }
 
@@ -68,7 +68,7 @@ proptest! {
 fn json_bombs_are_errors() {
     for depth in [129, 100_000] {
         let nested = "{\"candidates\":[".repeat(depth) + &"]}".repeat(depth);
-        assert!(decode(nested.clone().into_bytes()).1.is_err());
+        assert!(decode(nested.clone().as_bytes()).1.is_err());
         assert!(Reader::default().read(&event(nested)).is_err());
     }
 }

@@ -250,7 +250,8 @@ fn decodes_text_reasoning_usage_and_keeps_encrypted_reasoning() {
         "usage":{"input_tokens":10,"input_tokens_details":{"cached_tokens":4},"output_tokens":20,"output_tokens_details":{"reasoning_tokens":12},"total_tokens":30},
         "error":null,"incomplete_details":null
     });
-    let (raw, parsed) = decode(body.to_string().into_bytes());
+    let text = body.to_string();
+    let (raw, parsed) = decode(text.as_bytes());
     assert_eq!(raw, body.to_string());
     let c = parsed.unwrap();
     assert_eq!(
@@ -278,7 +279,7 @@ fn decodes_function_calls_refusals_and_incomplete_answers() {
         {"type":"function_call","id":"fc_1","call_id":"call_a","name":"weather","arguments":"{\"city\":\"Oslo\"}","status":"completed"},
         {"type":"function_call","id":"fc_2","call_id":"call_b","name":"weather","arguments":{"city":"Rome"}}
     ]});
-    let c = decode(calls.to_string().into_bytes()).1.unwrap();
+    let c = decode(calls.to_string().as_bytes()).1.unwrap();
     assert_eq!(c.choices[0].finish_reason, Some(FinishReason::ToolCalls));
     let got = c.choices[0].message.calls();
     assert_eq!(
@@ -289,7 +290,7 @@ fn decodes_function_calls_refusals_and_incomplete_answers() {
         ]
     );
     let refusal = json!({"status":"completed","output":[{"type":"message","content":[{"type":"refusal","refusal":"I can't."}]}]});
-    let m = decode(refusal.to_string().into_bytes()).1.unwrap();
+    let m = decode(refusal.to_string().as_bytes()).1.unwrap();
     assert_eq!(m.choices[0].message.refusal.as_deref(), Some("I can't."));
     for (reason, expected) in [
         ("max_output_tokens", FinishReason::Length),
@@ -297,7 +298,7 @@ fn decodes_function_calls_refusals_and_incomplete_answers() {
     ] {
         let body =
             json!({"status":"incomplete","incomplete_details":{"reason":reason},"output":[]});
-        let c = decode(body.to_string().into_bytes()).1.unwrap();
+        let c = decode(body.to_string().as_bytes()).1.unwrap();
         assert_eq!(c.choices[0].finish_reason, Some(expected));
     }
 }
@@ -305,14 +306,14 @@ fn decodes_function_calls_refusals_and_incomplete_answers() {
 #[test]
 fn error_objects_and_bodies_that_are_not_responses() {
     let failed = json!({"id":"resp_1","status":"failed","output":[],"error":{"code":"server_error","message":"The model crashed."}});
-    let c = decode(failed.to_string().into_bytes()).1.unwrap();
+    let c = decode(failed.to_string().as_bytes()).1.unwrap();
     let api = crate::error::ApiError::from_body(200, c.error.unwrap().to_string().as_bytes());
     assert_eq!(api.message(), "The model crashed.");
-    assert!(decode(b"<html>".to_vec()).1.unwrap_err().contains("HTML"));
-    assert!(decode(b" ".to_vec()).1.unwrap_err().contains("empty"));
-    assert!(decode(b"[1]".to_vec()).1.is_err());
-    assert!(decode(b"{\"output\": [".to_vec()).1.is_err());
-    let (raw, _) = decode(b"{\"output\":\"caf\xe9\"}".to_vec());
+    assert!(decode(b"<html>").1.unwrap_err().contains("HTML"));
+    assert!(decode(b" ").1.unwrap_err().contains("empty"));
+    assert!(decode(b"[1]").1.is_err());
+    assert!(decode(b"{\"output\": [").1.is_err());
+    let (raw, _) = decode(b"{\"output\":\"caf\xe9\"}");
     assert!(raw.contains('\u{fffd}'));
 }
 
