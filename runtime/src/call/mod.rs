@@ -2,7 +2,8 @@
 //!
 //! Inside: `resolve` turns a call into the one value its requests read, `exchange` holds the
 //! conversation with the server and sends, steps down and runs tool rounds for both ways of
-//! reading it, and `answer` is the awaited way (the streamed one is the stream module).
+//! reading it, `answer` is the awaited way (the streamed one is the stream module), and `traced`
+//! runs an awaited call inside its span.
 
 mod answer;
 mod assembled;
