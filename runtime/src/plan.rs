@@ -124,7 +124,12 @@ impl<'p> RequestPlan<'p> {
 
     /// Where the answer is: the forced tool call's arguments in `Tool` mode, else the content.
     pub(crate) fn answer_text<'m>(&self, message: &'m AssistantMessage) -> Option<&'m str> {
-        let content = message.content.as_deref().filter(|c| !c.trim().is_empty());
+        // Blank is all whitespace: read up to the first other character, not trimmed at both
+        // ends (this runs twice per answer).
+        let content = message
+            .content
+            .as_deref()
+            .filter(|c| !c.chars().all(char::is_whitespace));
         let arguments = message
             .tool_calls
             .iter()
