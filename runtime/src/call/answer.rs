@@ -57,11 +57,6 @@ pub(crate) fn run<T: Output>(
         // The answer is handed to the refills, boxed, in a scope of its own: a value borrowed
         // in a scope that spans an `.await` is kept in the future's state.
         let refilled = {
-            // A list of choices that cannot be made is reported with the body.
-            let reads = Reads {
-                raw: reads.raw || T::CHOICES,
-                ..reads
-            };
             let response = answer::<T>(exchange, want, reads).await?;
             if response.value.len() < want {
                 Err(Box::pin(refill(
@@ -82,6 +77,8 @@ pub(crate) fn run<T: Output>(
             Gathered::Whole(whole) => Some(whole),
             Gathered::Items(items) => T::from_items(items),
         };
+        // A defence only: `answer` gives items only when it has some, and refills add to them
+        // (the raw body is kept only for a caller who reads it, so this excerpt may be empty).
         let Some(value) = value else {
             return Err(Error::Protocol {
                 reason: "the completion has no usable choice".into(),
