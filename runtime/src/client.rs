@@ -242,6 +242,17 @@ impl Client {
         self.inner.any_learned_mode.store(true, Ordering::Release);
     }
 
+    /// The client a call runs on: the one it named (`.client(…)`), else the default one, with
+    /// the call's own transport settings laid over it. Chat calls and endpoint calls both
+    /// resolve their client here.
+    pub(crate) fn for_call(named: Option<Self>, overrides: &TransportOverrides) -> Result<Self> {
+        let client = match named {
+            Some(client) => client,
+            None => Self::default_client()?,
+        };
+        Ok(client.with_overrides(overrides))
+    }
+
     /// The client a call uses when it names none.
     pub(crate) fn default_client() -> Result<Self> {
         #[cfg(feature = "testing")]

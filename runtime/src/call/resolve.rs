@@ -179,24 +179,14 @@ impl<T: Output> Call<T> {
     /// The call's client (the default one unless `.client()` named one), with this call's
     /// transport settings laid over it.
     pub(crate) fn resolve_client(&self) -> Result<Client> {
-        self.with_call_transport(self.client.clone())
+        Client::for_call(self.client.clone(), &self.transport)
     }
 
     /// [`resolve_client`](Self::resolve_client) for a call about to run: its client is taken
     /// out of it rather than copied (each copy of a client, shared by every call, is an atomic
     /// update that concurrent calls contend for).
     pub(crate) fn take_client(&mut self) -> Result<Client> {
-        let client = self.client.take();
-        self.with_call_transport(client)
-    }
-
-    /// `client`, else the default one, with this call's transport settings laid over it.
-    fn with_call_transport(&self, client: Option<Client>) -> Result<Client> {
-        let client = match client {
-            Some(c) => c,
-            None => Client::default_client()?,
-        };
-        Ok(client.with_overrides(&self.transport))
+        Client::for_call(self.client.take(), &self.transport)
     }
 
     /// Per call > declared > the client's default.

@@ -55,11 +55,7 @@ impl Common {
 
     /// The client (per call, else the default) with this call's transport settings over it.
     pub(crate) fn resolve_client(&self) -> Result<Client> {
-        match &self.client {
-            Some(client) => Ok(client.clone()),
-            None => Client::default_client(),
-        }
-        .map(|client| client.with_overrides(&self.transport))
+        Client::for_call(self.client.clone(), &self.transport)
     }
 
     /// Per call > declared > the endpoint's own default. The client's default model is a chat
