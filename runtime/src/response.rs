@@ -46,6 +46,25 @@ pub struct Response<T> {
 }
 
 impl<T> Response<T> {
+    /// `value` from one request, with no metadata: what an endpoint call fills in (model,
+    /// usage, raw body) and what unit tests build, with struct-update syntax for the rest.
+    pub(crate) fn bare(value: T) -> Self {
+        Response {
+            value,
+            id: None,
+            model: None,
+            usage: None,
+            finish_reason: None,
+            raw: String::new(),
+            repairs: Vec::new(),
+            requests: 1,
+            mode: None,
+            transcript: Vec::new(),
+            reasoning: None,
+            sources: Vec::new(),
+        }
+    }
+
     /// Keep the metadata, change the value.
     pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Response<U> {
         Response {

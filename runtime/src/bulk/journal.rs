@@ -336,18 +336,8 @@ mod tests {
 
     fn answer(value: u32) -> Result<Response<u32>> {
         Ok(Response {
-            value,
-            id: None,
-            model: None,
             usage: Some(crate::response::Usage::new(2, 1)),
-            finish_reason: None,
-            raw: String::new(),
-            repairs: Vec::new(),
-            requests: 1,
-            mode: None,
-            transcript: Vec::new(),
-            reasoning: None,
-            sources: Vec::new(),
+            ..Response::bare(value)
         })
     }
 

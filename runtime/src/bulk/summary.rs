@@ -152,18 +152,9 @@ mod tests {
 
     fn response(requests: u32, usage: Usage) -> Response<u8> {
         Response {
-            value: 1,
-            id: None,
-            model: None,
             usage: Some(usage),
-            finish_reason: None,
-            raw: String::new(),
-            repairs: Vec::new(),
             requests,
-            mode: None,
-            transcript: Vec::new(),
-            reasoning: None,
-            sources: Vec::new(),
+            ..Response::bare(1)
         }
     }
 

@@ -71,27 +71,10 @@ mod tests {
         CallTrace::start("traced_test", &[], None)
     }
 
-    fn response(value: u32) -> Response<u32> {
-        Response {
-            value,
-            id: None,
-            model: None,
-            usage: None,
-            finish_reason: None,
-            raw: String::new(),
-            repairs: Vec::new(),
-            requests: 1,
-            mode: None,
-            transcript: Vec::new(),
-            reasoning: None,
-            sources: Vec::new(),
-        }
-    }
-
     #[test]
     fn the_outcome_is_read_then_a_second_poll_is_an_error_not_a_resumed_future() {
         let mut cx = Context::from_waker(Waker::noop());
-        let work = ready(Ok(response(41)));
+        let work = ready(Ok(Response::bare(41)));
         let mut traced = Box::pin(Traced::new(work, trace(), |r: Response<u32>| {
             r.into_value() + 1
         }));

@@ -210,18 +210,11 @@ pub(crate) fn response<T>(
     requests: u32,
 ) -> Response<T> {
     Response {
-        value,
-        id: None,
         model,
         usage,
-        finish_reason: None,
         raw,
-        repairs: Vec::new(),
         requests,
-        mode: None,
-        transcript: Vec::new(),
-        reasoning: None,
-        sources: Vec::new(),
+        ..Response::bare(value)
     }
 }
 
